@@ -1,0 +1,30 @@
+package io.lvsd.linux.internal;
+
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc entry points lvsd binds through jnr-ffi. Only {@link io.lvsd.linux.LinuxNative}
+ * calls these; everything else goes through that facade.
+ */
+public interface LibC {
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, @In byte[] addr, int addrLen);
+
+    @ssize_t long sendto(int fd, @In byte[] buf, @size_t long len, int flags, @In byte[] addr, int addrLen);
+
+    @ssize_t long recvfrom(int fd, @Out byte[] buf, @size_t long len, int flags, @Out byte[] addr, @In @Out int[] addrLen);
+
+    int setsockopt(int fd, int level, int name, @In byte[] value, int len);
+
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    int setns(int fd, int nstype);
+
+    String strerror(int errnum);
+}
