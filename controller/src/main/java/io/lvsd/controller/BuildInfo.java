@@ -1,0 +1,30 @@
+package io.lvsd.controller;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+
+/** The version this build was made from. */
+public final class BuildInfo {
+    private static final String VERSION = load();
+
+    private BuildInfo() {
+    }
+
+    public static String version() {
+        return VERSION;
+    }
+
+    private static String load() {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.lvsd.controller;
+
+import io.lvsd.controller.cli.CheckConfigCommand;
+import io.lvsd.controller.cli.RunCommand;
+import io.lvsd.controller.cli.VersionCommand;
+import io.lvsd.controller.demo.DemoCommand;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lvsd} command. */
+@Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
+        subcommands = {RunCommand.class, CheckConfigCommand.class, VersionCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+                "  lvsd check-config -f /etc/lvsd/lvsd.conf",
+                "  lvsd run -f /etc/lvsd/lvsd.conf",
+                "  sudo lvsd demo",
+                "",
+                "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage."})
+public final class Main implements Callable<Integer> {
+    /** Exit code for a failed command (invalid configuration, startup failure). */
+    public static final int EXIT_FAILURE = 1;
+    /** Exit code for bad usage. */
+    public static final int EXIT_USAGE = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return EXIT_USAGE;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests execute it in-process. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            // An operator sees one sentence, never a stack trace.
+            String m = ex.getMessage();
+            cmd.getErr().println("lvsd " + cmd.getCommandName() + ": " + (m == null ? ex.getClass().getSimpleName() : m));
+            return EXIT_FAILURE;
+        });
+        return cl;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lvsd " + BuildInfo.version()};
+        }
+    }
+}

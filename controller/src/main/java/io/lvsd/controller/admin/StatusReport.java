@@ -1,0 +1,22 @@
+package io.lvsd.controller.admin;
+
+import io.lvsd.controller.BuildInfo;
+import io.lvsd.controller.config.ConfigProblem;
+import io.lvsd.controller.config.ConfigSummary;
+import io.lvsd.controller.daemon.Daemon;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/** The {@code /status} document. */
+public record StatusReport(String director, String version, long pid, String startedAt, long uptimeSeconds,
+                           List<String> lastReloadErrors, ConfigSummary config) {
+
+    public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock) {
+        return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
+                startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),
+                daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(),
+                ConfigSummary.of(daemon.config()));
+    }
+}

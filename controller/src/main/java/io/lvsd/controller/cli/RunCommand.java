@@ -1,0 +1,102 @@
+package io.lvsd.controller.cli;
+
+import io.lvsd.controller.Main;
+import io.lvsd.controller.admin.AdminServer;
+import io.lvsd.controller.admin.StatusReport;
+import io.lvsd.controller.config.ConfigLoader;
+import io.lvsd.controller.config.ConfigProblem;
+import io.lvsd.controller.config.LoadResult;
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.daemon.ConfigMetrics;
+import io.lvsd.controller.daemon.Daemon;
+import io.lvsd.controller.daemon.Signals;
+import io.lvsd.linux.SdNotify;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lvsd run -f FILE}: the daemon, in the foreground. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run the lvsd daemon in the foreground, logging to stdout.",
+                "SIGHUP reloads the configuration (an invalid one is rejected and the old one kept);",
+                "SIGTERM or SIGINT stop gracefully. Under systemd (Type=notify) it reports READY, RELOADING,",
+                "STOPPING and, when WatchdogSec is set, WATCHDOG pings."},
+        footer = {"", "Examples:",
+                "  lvsd run -f /etc/lvsd/lvsd.conf",
+                "  kill -HUP $(pidof -s java)    # reload",
+                "", "Exit codes: 0 after a graceful stop, 1 when the configuration is invalid or startup fails."})
+public final class RunCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Option(names = {"-f", "--config"}, required = true, paramLabel = "FILE", description = "The configuration file.")
+    Path file;
+
+    @Override
+    public Integer call() throws Exception {
+        LoadResult r = ConfigLoader.load(file);
+        for (ConfigProblem w : r.warnings()) {
+            log.warn("{}", w.format());
+        }
+        if (!r.ok()) {
+            for (ConfigProblem e : r.errors()) {
+                log.error("{}", e.format());
+            }
+            log.error("not starting: {} error(s) in {}", r.errors().size(), file);
+            return Main.EXIT_FAILURE;
+        }
+        LvsdConfig config = r.config();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        JvmGcMetrics gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        ConfigMetrics configMetrics = new ConfigMetrics();
+        configMetrics.bindTo(registry);
+
+        Clock clock = Clock.systemUTC();
+        Instant startedAt = clock.instant();
+        AtomicReference<Daemon> daemonRef = new AtomicReference<>();
+        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock));
+        try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
+            Daemon daemon = new Daemon(file, List.of(admin), configMetrics, notify, clock);
+            daemonRef.set(daemon);
+            Signals.install(daemon);
+            try {
+                daemon.start(config);
+            } catch (Exception e) {
+                log.error("startup failed: {}", e.getMessage());
+                return Main.EXIT_FAILURE;
+            }
+            if (!config.vrrp().instances().isEmpty() || !config.virtualServers().isEmpty()
+                    || config.syncDaemon().enabled()) {
+                log.warn("this build validates the vrrp, virtual-servers and sync-daemon sections and shows them in "
+                        + "/status, but does not run VRRP, IPVS, health checks or connection sync yet");
+            }
+            daemon.awaitStopRequest();
+            daemon.stop();
+        } finally {
+            gc.close();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,31 @@
+package io.lvsd.controller.config;
+
+import io.lvsd.arp.AnnounceConfig;
+import io.lvsd.sync.SyncDaemonConfig;
+import io.lvsd.vrrp.VrrpConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One director's whole configuration, bound and validated. Built only by {@link ConfigLoader};
+ * the controller hands each component its part.
+ *
+ * @param source         the file it was read from
+ * @param announce       gratuitous ARP / NA settings per VRRP instance name
+ */
+public record LvsdConfig(Path source, DirectorConfig director, AdminConfig admin, ScriptsConfig scripts,
+                         VrrpConfig vrrp, Map<String, AnnounceConfig> announce,
+                         List<VirtualServerConfig> virtualServers, SyncDaemonConfig syncDaemon, IpvsConfig ipvs) {
+    public LvsdConfig {
+        Objects.requireNonNull(director, "director");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(scripts, "scripts");
+        Objects.requireNonNull(vrrp, "vrrp");
+        announce = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(announce));
+        virtualServers = List.copyOf(virtualServers);
+        Objects.requireNonNull(syncDaemon, "sync-daemon");
+        Objects.requireNonNull(ipvs, "ipvs");
+    }
+}

@@ -1,0 +1,261 @@
+package io.lvsd.controller.demo;
+
+import io.lvsd.controller.Main;
+import io.lvsd.linux.NetNamespace;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lvsd demo}: a director pair, two real servers and a client in network namespaces of
+ * its own, on a private bridge that has no link to the host's network. It never touches the
+ * host's interfaces, addresses or routes, and removes everything it made when stopped.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run lvsd in a throw-away lab of network namespaces (needs root).",
+                "Two directors (d1 priority 150, d2 priority 100), two real servers and a client share a",
+                "private bridge; nothing is attached to the host's own network. Ctrl-C removes it all."},
+        footer = {"", "Examples:", "  sudo ./lvsd demo", "  sudo lvsd demo --seconds 30"})
+public final class DemoCommand implements Callable<Integer> {
+    /** Every namespace the demo creates starts with this; leftovers are removed at start. */
+    public static final String PREFIX = "lvsd-demo-";
+    static final String LAN = PREFIX + "lan";
+    static final String[][] HOSTS = {
+        {"d1", "10.99.0.11"}, {"d2", "10.99.0.12"}, {"r1", "10.99.0.21"}, {"r2", "10.99.0.22"}, {"c1", "10.99.0.50"}};
+
+    @Option(names = "--seconds", paramLabel = "N", description = "Stop by itself after N seconds (default: run until Ctrl-C).")
+    long seconds;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final List<Process> directors = new ArrayList<>();
+    private Path workDir;
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!"0".equals(exec(false, "id", "-u").trim())) {
+            err.println("lvsd demo: must run as root, as it creates network namespaces: sudo ./lvsd demo");
+            return Main.EXIT_FAILURE;
+        }
+        String home = System.getProperty("lvsd.home");
+        if (home == null || !Files.isExecutable(Path.of(home, "bin", "lvsd"))) {
+            err.println("lvsd demo: run it through the launcher (./lvsd demo or bin/lvsd demo), which sets lvsd.home");
+            return Main.EXIT_FAILURE;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        Thread cleanup = new Thread(() -> {
+            teardown();
+            done.countDown();
+        }, "lvsd-demo-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            removeLeftovers();
+            buildLab();
+            workDir = Files.createTempDirectory("lvsd-demo");
+            Path conf = workDir.resolve("demo.conf");
+            try (InputStream in = DemoCommand.class.getResourceAsStream("demo.conf")) {
+                Files.copy(in, conf);
+            }
+            startDirector(home, conf, "d1", 150);
+            startDirector(home, conf, "d2", 100);
+            for (String d : List.of("d1", "d2")) {
+                String status = waitForStatus(PREFIX + d, 60);
+                if (status == null) {
+                    err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status within 60 s");
+                    return Main.EXIT_FAILURE;
+                }
+                if (d.equals("d1")) {
+                    out.println();
+                    out.println("=== /status of director d1 (from inside " + PREFIX + "d1) ===");
+                    out.println(status);
+                }
+            }
+            out.println("=== lvsd demo is running ===");
+            out.println("Namespaces: " + PREFIX + "{lan,d1,d2,r1,r2,c1} on the private bridge 10.99.0.0/24.");
+            out.println("Look inside:");
+            out.println("  ip netns exec " + PREFIX + "d1 curl -s http://127.0.0.1:9180/status");
+            out.println("  ip netns exec " + PREFIX + "d1 curl -s http://127.0.0.1:9180/metrics");
+            out.println("  ip netns exec " + PREFIX + "d2 curl -s http://127.0.0.1:9180/status");
+            out.println("Logs: the lines prefixed [d1] and [d2] below.");
+            out.println(seconds > 0 ? "Stopping by itself in " + seconds + " s." : "Press Ctrl-C to stop and remove everything.");
+            out.flush();
+            if (seconds > 0) {
+                Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+            } else {
+                for (Process p : directors) {
+                    p.waitFor();
+                }
+            }
+            return 0;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+                teardown();
+            } catch (IllegalStateException shuttingDown) {
+                done.await(30, TimeUnit.SECONDS); // the hook is already running the teardown
+            }
+        }
+    }
+
+    private void buildLab() throws IOException {
+        out.println("creating the demo lab (network namespaces " + PREFIX + "*) ...");
+        ip("netns", "add", LAN);
+        ip("-n", LAN, "link", "add", "br0", "type", "bridge");
+        ip("-n", LAN, "link", "set", "br0", "up");
+        for (String[] h : HOSTS) {
+            String ns = PREFIX + h[0];
+            ip("netns", "add", ns);
+            // The veth pair is created directly inside the two namespaces: it never exists in the host's.
+            ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", h[0], "netns", LAN);
+            ip("-n", LAN, "link", "set", h[0], "master", "br0");
+            ip("-n", LAN, "link", "set", h[0], "up");
+            ip("-n", ns, "link", "set", "lo", "up");
+            ip("-n", ns, "link", "set", "eth0", "up");
+            ip("-n", ns, "addr", "add", h[1] + "/24", "dev", "eth0");
+        }
+    }
+
+    private void startDirector(String home, Path conf, String name, int priority) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", PREFIX + name, home + "/bin/lvsd", "run", "-f",
+                conf.toString()).redirectErrorStream(true);
+        pb.environment().put("LVSD_DEMO_NAME", name);
+        pb.environment().put("LVSD_DEMO_PRIORITY", Integer.toString(priority));
+        pb.environment().remove("NOTIFY_SOCKET");
+        Process p = pb.start();
+        directors.add(p);
+        Thread t = new Thread(() -> pump(p.getInputStream(), "[" + name + "] "), "lvsd-demo-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void pump(InputStream in, String prefix) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (this) {
+                    out.println(prefix + line);
+                    out.flush();
+                }
+            }
+        } catch (IOException e) {
+            // the director exited
+        }
+    }
+
+    /** GETs /status from inside {@code ns}; null if it never answers. */
+    static String waitForStatus(String ns, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            try {
+                String body = NetNamespace.call(ns, () -> httpGet("127.0.0.1", 9180, "/status"));
+                if (body != null) {
+                    return body;
+                }
+            } catch (Exception e) {
+                // not up yet
+            }
+            Thread.sleep(200);
+        }
+        return null;
+    }
+
+    private static String httpGet(String host, int port, String path) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), 1000);
+            s.setSoTimeout(5000);
+            OutputStream o = s.getOutputStream();
+            o.write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+            String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int body = resp.indexOf("\r\n\r\n");
+            return resp.startsWith("HTTP/1.1 200") && body > 0 ? resp.substring(body + 4) : null;
+        }
+    }
+
+    private synchronized void teardown() {
+        for (Process p : directors) {
+            p.destroy();
+        }
+        for (Process p : directors) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        directors.clear();
+        try {
+            removeLeftovers();
+        } catch (IOException e) {
+            System.err.println("lvsd demo: cleanup: " + e.getMessage());
+        }
+        if (workDir != null) {
+            try (var files = Files.list(workDir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+                Files.deleteIfExists(workDir);
+            } catch (IOException e) {
+                System.err.println("lvsd demo: cleanup: " + e.getMessage());
+            }
+            workDir = null;
+        }
+    }
+
+    /** Deletes every namespace named {@code lvsd-demo-*} (deleting a namespace deletes its links). */
+    static void removeLeftovers() throws IOException {
+        for (String line : exec(false, "ip", "netns", "list").split("\n")) {
+            String ns = line.trim().split("\\s+")[0];
+            if (ns.startsWith(PREFIX)) {
+                exec(false, "ip", "netns", "delete", ns);
+            }
+        }
+    }
+
+    private static void ip(String... args) throws IOException {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "ip";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        exec(true, cmd);
+    }
+
+    static String exec(boolean check, String... cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", cmd) + ": interrupted");
+        }
+        if (check && p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + ": " + output.trim());
+        }
+        return output;
+    }
+}

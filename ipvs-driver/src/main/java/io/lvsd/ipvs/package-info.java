@@ -1,0 +1,2 @@
+/** The IPVS table: model, generic-netlink client and reconciler. */
+package io.lvsd.ipvs;

@@ -1,0 +1,98 @@
+package io.lvsd.linux.net;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.regex.Pattern;
+
+/**
+ * Strict parsing of IP literals. Host names are rejected: a director's configuration must
+ * never depend on DNS, and {@link InetAddress#getByName} would silently resolve them.
+ */
+public final class IpAddresses {
+    private static final Pattern IPV4 = Pattern.compile(
+            "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]+");
+
+    private IpAddresses() {
+    }
+
+    /** Parses an IPv4 or IPv6 literal (no brackets, no zone). */
+    public static InetAddress parse(String text) {
+        if (text == null || !(IPV4.matcher(text).matches() || (text.contains(":") && IPV6_CHARS.matcher(text).matches()))) {
+            throw new IllegalArgumentException("\"" + text + "\" is not an IP address");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not an IP address");
+        }
+    }
+
+    /**
+     * Parses {@code 192.0.2.1:80} or {@code [2001:db8::1]:80}. When {@code defaultPort} is
+     * non-negative the port may be omitted ({@code 192.0.2.1}, {@code [2001:db8::1]} or a bare
+     * IPv6 literal).
+     */
+    public static InetSocketAddress parseEndpoint(String text, int defaultPort) {
+        if (text == null) {
+            throw new IllegalArgumentException("null is not an address:port");
+        }
+        String host;
+        String port;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) {
+                throw new IllegalArgumentException("\"" + text + "\" is not an address:port (missing ])");
+            }
+            host = text.substring(1, close);
+            String rest = text.substring(close + 1);
+            if (rest.isEmpty()) {
+                port = null;
+            } else if (rest.startsWith(":")) {
+                port = rest.substring(1);
+            } else {
+                throw new IllegalArgumentException("\"" + text + "\" is not an address:port");
+            }
+        } else if (text.indexOf(':') != text.lastIndexOf(':')) {
+            host = text; // a bare IPv6 literal has no port
+            port = null;
+        } else {
+            int colon = text.indexOf(':');
+            host = colon < 0 ? text : text.substring(0, colon);
+            port = colon < 0 ? null : text.substring(colon + 1);
+        }
+        InetAddress addr = parse(host);
+        int p;
+        if (port == null) {
+            if (defaultPort < 0) {
+                throw new IllegalArgumentException("\"" + text + "\" has no port (expected address:port)");
+            }
+            p = defaultPort;
+        } else {
+            try {
+                p = Integer.parseInt(port);
+            } catch (NumberFormatException e) {
+                p = -1;
+            }
+            if (p < 0 || p > 65535 || !port.matches("\\d+")) {
+                throw new IllegalArgumentException("\"" + text + "\" has a bad port (expected 0-65535)");
+            }
+        }
+        return new InetSocketAddress(addr, p);
+    }
+
+    /** {@code 192.0.2.1:80} or {@code [2001:db8::1]:80}, the form {@link #parseEndpoint} reads. */
+    public static String format(InetSocketAddress endpoint) {
+        InetAddress a = endpoint.getAddress();
+        String host = a.getHostAddress();
+        return (a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + endpoint.getPort();
+    }
+
+    /** The address family of {@code a}. */
+    public static IpFamily family(InetAddress a) {
+        return a instanceof Inet4Address ? IpFamily.IPV4 : IpFamily.IPV6;
+    }
+}
