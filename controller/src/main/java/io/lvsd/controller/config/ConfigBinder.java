@@ -772,13 +772,18 @@ final class ConfigBinder {
         }
         TunnelConfig.Type type = t.choice("type", List.of(TunnelConfig.Type.values()), TunnelConfig.Type::key);
         Integer port = t.isNull("port") ? Integer.valueOf(0) : t.intIn("port", 1, 65535, true);
+        if (type == TunnelConfig.Type.GUE && port != null && port == 0) {
+            t.error("port", "missing (expected 1-65535 for gue)");
+            port = null;
+        }
         TunnelConfig.Checksum csum = t.choice("checksum", List.of(TunnelConfig.Checksum.values()),
                 TunnelConfig.Checksum::key);
         t.finish();
         if (type == null || port == null || csum == null) {
             return null;
         }
-        return t.build(() -> new TunnelConfig(type, port, csum));
+        int p = port;
+        return t.build(() -> new TunnelConfig(type, p, csum));
     }
 
     private Persistence persistence(Node p, IpFamily family) {
@@ -896,7 +901,14 @@ final class ConfigBinder {
             Integer lower = n.intIn("lower-threshold", 0, Integer.MAX_VALUE, true);
             CheckConfig rsCheck = check;
             if (n.userSet("check") && vsCheck != null) {
-                Node c = n.objectOver("check", vsCheck);
+                ConfigObject base = vsCheck;
+                if (n.raw().get("check") instanceof ConfigObject own && own.containsKey("type")) {
+                    // A real server that changes the check type does not inherit the other type's block.
+                    for (String block : List.of("http", "udp", "dns", "script", "agent")) {
+                        base = base.withoutKey(block);
+                    }
+                }
+                Node c = n.objectOver("check", base);
                 rsCheck = c == null ? null : check(c, protocol);
             }
             n.value("check");

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigIncluder;
 import com.typesafe.config.ConfigIncluderFile;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import java.io.File;
@@ -51,7 +52,8 @@ public final class ConfigLoader {
             Config user = ConfigFactory.parseFile(file.toFile(), options());
             merged = user.withFallback(reference).resolve();
         } catch (ConfigException e) {
-            problems.error(e.origin(), "", strippedMessage(e));
+            ConfigOrigin where = e.origin() != null ? e.origin() : ConfigOriginFactory.newFile(file.toString());
+            problems.error(where, "", strippedMessage(e));
             return new LoadResult(null, problems.errors(), List.of());
         }
         ConfigBinder binder = new ConfigBinder(merged, reference);
@@ -70,8 +72,17 @@ public final class ConfigLoader {
         ConfigOrigin o = e.origin();
         if (o != null && msg.startsWith(o.description() + ": ")) {
             msg = msg.substring(o.description().length() + 2);
+        } else if (o == null && msg.startsWith("null: ")) {
+            msg = msg.substring(o.description().length() + 2);
         }
         return msg;
+    }
+
+    /** An include that cannot be read; Typesafe's own exceptions need an origin we do not have. */
+    static final class IncludeFailure extends ConfigException {
+        IncludeFailure(String message) {
+            super(message, null);
+        }
     }
 
     /** Resolves includes relative to the including file, with globs and without silent misses. */
@@ -95,11 +106,12 @@ public final class ConfigLoader {
         }
 
         private static Path baseDir(ConfigIncludeContext context) {
-            var probe = context.relativeTo("lvsd-include-probe");
+            // "." exists beside every file, so Typesafe resolves it to the including file's directory.
+            var probe = context.relativeTo(".");
             if (probe == null || probe.origin().filename() == null) {
                 return null;
             }
-            return Path.of(probe.origin().filename()).getParent();
+            return Path.of(probe.origin().filename()).normalize();
         }
 
         private ConfigObject includePath(ConfigIncludeContext context, Path path) {
@@ -107,7 +119,7 @@ public final class ConfigLoader {
             String last = path.getFileName() == null ? "" : path.getFileName().toString();
             if (!last.contains("*") && !last.contains("?") && !last.contains("[")) {
                 if (!Files.isRegularFile(path)) {
-                    throw new ConfigException.IO(null, "include \"" + path + "\": no such file");
+                    throw new IncludeFailure("include \"" + path + "\": no such file");
                 }
                 return ConfigFactory.parseFile(path.toFile(), opts).root();
             }
@@ -122,7 +134,7 @@ public final class ConfigLoader {
                         }
                     }
                 } catch (IOException e) {
-                    throw new ConfigException.IO(null, "include \"" + path + "\": " + e.getMessage());
+                    throw new IncludeFailure("include \"" + path + "\": " + e.getMessage());
                 }
             }
             matches.sort(null);

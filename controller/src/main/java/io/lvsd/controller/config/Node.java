@@ -36,7 +36,7 @@ final class Node {
     private final ConfigOrigin anchor;
 
     Node(ConfigObject obj, String path, Problems problems) {
-        this(obj, path, problems, obj.origin());
+        this(obj, path, problems, userOrigin(obj));
     }
 
     /**
@@ -104,12 +104,33 @@ final class Node {
 
     void error(String key, String message) {
         ConfigValue v = obj.get(key);
-        problems.error(v != null ? v.origin() : anchor, path(key), message);
+        problems.error(v != null && !isDefault(v) ? userOrigin(v) : anchor, path(key), message);
     }
 
     void warning(String key, String message) {
         ConfigValue v = obj.get(key);
-        problems.warning(v != null ? v.origin() : anchor, path(key), message);
+        problems.warning(v != null && !isDefault(v) ? userOrigin(v) : anchor, path(key), message);
+    }
+
+    /**
+     * Where the operator wrote {@code v}: an object merged with a template has a merged origin
+     * with no single file, so take its first key that came from the operator's file instead.
+     */
+    static ConfigOrigin userOrigin(ConfigValue v) {
+        if (v.origin().filename() != null || !(v instanceof ConfigObject o)) {
+            return v.origin();
+        }
+        ConfigOrigin best = null;
+        for (ConfigValue child : o.values()) {
+            if (isDefault(child)) {
+                continue;
+            }
+            ConfigOrigin c = userOrigin(child);
+            if (c.filename() != null && (best == null || c.lineNumber() < best.lineNumber())) {
+                best = c;
+            }
+        }
+        return best != null ? best : v.origin();
     }
 
     void bad(String key, String expected) {
@@ -144,11 +165,16 @@ final class Node {
             }
             return null;
         }
+        Long n = null;
         if (v.valueType() == ConfigValueType.NUMBER) {
-            Number n = (Number) v.unwrapped();
-            if ((n instanceof Integer || n instanceof Long) && n.longValue() >= min && n.longValue() <= max) {
-                return n.longValue();
-            }
+            Number num = (Number) v.unwrapped();
+            n = num instanceof Integer || num instanceof Long ? num.longValue() : null;
+        } else if (v.valueType() == ConfigValueType.STRING && ((String) v.unwrapped()).trim().matches("-?\\d{1,18}")) {
+            // HOCON converts numeric strings, which is what ${ENV_VAR} substitutions give.
+            n = Long.parseLong(((String) v.unwrapped()).trim());
+        }
+        if (n != null && n >= min && n <= max) {
+            return n;
         }
         bad(key, min + "-" + max);
         return null;
@@ -164,6 +190,13 @@ final class Node {
         if (v != null && v.valueType() == ConfigValueType.NUMBER) {
             return ((Number) v.unwrapped()).doubleValue();
         }
+        if (v != null && v.valueType() == ConfigValueType.STRING) {
+            try {
+                return Double.parseDouble(((String) v.unwrapped()).trim());
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+        }
         bad(key, expected);
         return null;
     }
@@ -172,6 +205,18 @@ final class Node {
         ConfigValue v = value(key);
         if (v != null && v.valueType() == ConfigValueType.BOOLEAN) {
             return (Boolean) v.unwrapped();
+        }
+        if (v != null && v.valueType() == ConfigValueType.STRING) {
+            // HOCON's string-to-boolean conversions, for ${ENV_VAR} substitutions.
+            switch (((String) v.unwrapped()).trim()) {
+                case "true", "yes", "on" -> {
+                    return true;
+                }
+                case "false", "no", "off" -> {
+                    return false;
+                }
+                default -> { }
+            }
         }
         bad(key, "true or false");
         return null;

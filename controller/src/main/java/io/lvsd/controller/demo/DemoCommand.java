@@ -78,10 +78,12 @@ public final class DemoCommand implements Callable<Integer> {
             }
             startDirector(home, conf, "d1", 150);
             startDirector(home, conf, "d2", 100);
-            for (String d : List.of("d1", "d2")) {
-                String status = waitForStatus(PREFIX + d, 60);
+            for (int i = 0; i < 2; i++) {
+                String d = "d" + (i + 1);
+                String status = waitForStatus(PREFIX + d, directors.get(i), 60);
                 if (status == null) {
-                    err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status within 60 s");
+                    err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status"
+                            + (directors.get(i).isAlive() ? " within 60 s" : ": it exited (see its log above)"));
                     return Main.EXIT_FAILURE;
                 }
                 if (d.equals("d1")) {
@@ -163,9 +165,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** GETs /status from inside {@code ns}; null if it never answers. */
-    static String waitForStatus(String ns, int seconds) throws InterruptedException {
+    static String waitForStatus(String ns, Process director, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadline && director.isAlive()) {
             try {
                 String body = NetNamespace.call(ns, () -> httpGet("127.0.0.1", 9180, "/status"));
                 if (body != null) {
