@@ -1,0 +1,142 @@
+package io.lvsd.controller.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lvsd.controller.config.ConfigSummary;
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.TestConfigs;
+import io.lvsd.controller.daemon.ConfigMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminServerTest {
+    @TempDir
+    Path dir;
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HttpClient http = HttpClient.newHttpClient();
+    private AdminServer server;
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private LvsdConfig config(int port) {
+        return TestConfigs.valid(dir, """
+                director { name = adm }
+                admin { listen = "127.0.0.1:%d" }
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, virtual-addresses = ["10.0.0.100/24"] }
+                """.formatted(port));
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void metricsAreValidPrometheusTextWithTheLvsdMetrics() throws Exception {
+        new JvmMemoryMetrics().bindTo(registry);
+        ConfigMetrics metrics = new ConfigMetrics();
+        metrics.bindTo(registry);
+        metrics.loaded(1_700_000_000_000L, false);
+        metrics.reloadFailed();
+        int port = freePort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> ConfigSummary.of(c));
+        server.start(c);
+        HttpResponse<String> r = get(port, "/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).contains("text/plain; version=0.0.4; charset=utf-8");
+        Map<String, Double> samples = PrometheusText.parse(r.body());
+        assertThat(samples).containsEntry("lvsd_config_reloads_total{result=\"failure\"}", 1.0)
+                .containsEntry("lvsd_config_reloads_total{result=\"success\"}", 0.0)
+                .containsEntry("lvsd_config_last_reload_success_timestamp_seconds", 1.7e9);
+        assertThat(samples.keySet()).anyMatch(k -> k.startsWith("lvsd_build_info{") && k.contains("version=\""));
+        assertThat(samples.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"));
+    }
+
+    @Test
+    void statusIsJsonInSnakeCase() throws Exception {
+        int port = freePort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> ConfigSummary.of(c));
+        server.start(c);
+        HttpResponse<String> r = get(port, "/status");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("content-type")).contains("application/json");
+        JsonNode json = new ObjectMapper().readTree(r.body());
+        assertThat(json.get("director").asText()).isEqualTo("adm");
+        assertThat(json.at("/vrrp_instances/0/virtual_router_id").asInt()).isEqualTo(51);
+        assertThat(json.at("/vrrp_instances/0/virtual_addresses/0").asText()).isEqualTo("10.0.0.100/24");
+    }
+
+    @Test
+    void healthzAnswersOkAndUnknownPathsAre404AndPostIs405() throws Exception {
+        int port = freePort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> Map.of());
+        server.start(c);
+        assertThat(get(port, "/healthz").body()).isEqualTo("ok\n");
+        assertThat(get(port, "/nope").statusCode()).isEqualTo(404);
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("allow")).contains("GET, HEAD");
+    }
+
+    @Test
+    void aFailingStatusSupplierIsA500NotACrash() throws Exception {
+        int port = freePort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> {
+            throw new IllegalStateException("boom");
+        });
+        server.start(c);
+        assertThat(get(port, "/status").statusCode()).isEqualTo(500);
+        assertThat(get(port, "/healthz").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void reloadMovesTheEndpointAndAFailedBindKeepsTheOldOne() throws Exception {
+        int port = freePort();
+        LvsdConfig first = config(port);
+        server = new AdminServer(registry, () -> Map.of());
+        server.start(first);
+        int port2 = freePort();
+        LvsdConfig second = config(port2);
+        server.reload(first, second);
+        assertThat(get(port2, "/healthz").statusCode()).isEqualTo(200);
+        assertThatThrownBy(() -> get(port, "/healthz")).isInstanceOf(java.net.ConnectException.class);
+
+        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            LvsdConfig third = config(taken.getLocalPort());
+            assertThatThrownBy(() -> server.reload(second, third))
+                    .hasMessageStartingWith("admin.listen: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+        assertThat(get(port2, "/healthz").statusCode()).isEqualTo(200);
+    }
+}

@@ -1,0 +1,146 @@
+package io.lvsd.controller.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.controller.Main;
+import io.lvsd.controller.config.TestConfigs;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The lvsd command line, run in-process: exit codes, output and help. */
+class CliTest {
+    @TempDir
+    Path dir;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run lvsd(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void checkConfigOnAValidFilePrintsASummaryAndExitsZero() {
+        Path f = TestConfigs.write(dir, "ok.conf", """
+                director { name = lvs9 }
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, virtual-addresses = ["10.0.0.100/24"] }
+                virtual-servers = [ { name = web, address = "10.0.0.100:80", real-servers = [ { address = "10.0.1.1:80", weight = 2 } ] } ]
+                """);
+        Run r = lvsd("check-config", "-f", f.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains(f + ": OK", "director lvs9", "VI_1", "eth0 vrid 51 prio 100 v3", "10.0.0.100/24",
+                "web", "tcp 10.0.0.100:80 wlc nat", "-> 10.0.1.1:80 weight 2 nat", "sync daemon: off");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void checkConfigOnABadFileListsEveryErrorAndExitsOne() {
+        Path f = TestConfigs.write(dir, "bad.conf", """
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 0, virtual-addresses = ["10.0.0.100/24"] }
+                admin { listne = "127.0.0.1:1" }
+                """);
+        Run r = lvsd("check-config", "-f", f.toString());
+        assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines().toList()).containsExactly(
+                f + ":1: vrrp.instances.VI_1.virtual-router-id: 0 (expected 1-255)",
+                f + ":2: admin.listne: unknown key (did you mean listen?)",
+                "2 errors in " + f);
+    }
+
+    @Test
+    void checkConfigQuietPrintsNothingWhenValid() {
+        Path f = TestConfigs.write(dir, "ok.conf", "director.name = q\n");
+        Run r = lvsd("check-config", "-q", "-f", f.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void warningsGoToStderrWithoutFailing() {
+        Path f = TestConfigs.write(dir, "w.conf", "virtual-servers = [ { name = x, address = \"10.0.0.1:80\" } ]\n");
+        Run r = lvsd("check-config", "-f", f.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).contains("warning: " + f + ":1: virtual-servers[0].real-servers: empty and no sorry-server");
+    }
+
+    @Test
+    void checkConfigOnAMissingFileExitsOne() {
+        Run r = lvsd("check-config", "-f", dir.resolve("absent.conf").toString());
+        assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(r.err()).contains("cannot read " + dir.resolve("absent.conf") + ": no such file");
+    }
+
+    @Test
+    void missingOptionIsAUsageError() {
+        Run r = lvsd("check-config");
+        assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("Missing required option: '--config=FILE'");
+    }
+
+    @Test
+    void unknownCommandIsAUsageError() {
+        assertThat(lvsd("frobnicate").code()).isEqualTo(Main.EXIT_USAGE);
+    }
+
+    @Test
+    void noCommandPrintsUsageAndExitsTwo() {
+        Run r = lvsd();
+        assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(r.err()).contains("Usage: lvsd", "check-config", "run", "demo", "version");
+    }
+
+    @Test
+    void versionPrintsTheBuildVersion() {
+        Run r = lvsd("version");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("lvsd ").contains("Java " + System.getProperty("java.version"));
+        assertThat(lvsd("--version").out()).startsWith("lvsd ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "check-config", "version", "demo"})
+    void everyCommandHasHelpWithExamples(String command) {
+        Run r = lvsd(command, "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: lvsd " + command).containsIgnoringCase("example");
+    }
+
+    @Test
+    void runWithAnInvalidFileExitsOneWithoutStarting() {
+        Path f = TestConfigs.write(dir, "bad.conf", "admin { listen = nowhere }\n");
+        assertThat(lvsd("run", "-f", f.toString()).code()).isEqualTo(Main.EXIT_FAILURE);
+    }
+
+    static Stream<Path> etcFiles() throws Exception {
+        Path etc = Path.of(System.getProperty("lvsd.etc", "../etc"));
+        try (Stream<Path> s = Files.walk(etc)) {
+            List<Path> files = s.filter(p -> p.toString().endsWith(".conf") && !p.getParent().endsWith("conf.d")).sorted().toList();
+            assertThat(files).hasSizeGreaterThanOrEqualTo(4);
+            return files.stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("etcFiles")
+    void everyShippedConfigurationPassesCheckConfig(Path file) {
+        Run r = lvsd("check-config", "-f", file.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+    }
+}
