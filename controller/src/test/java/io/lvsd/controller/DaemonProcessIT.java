@@ -1,0 +1,135 @@
+package io.lvsd.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lvsd.controller.admin.PrometheusText;
+import io.lvsd.linux.UnixDatagramSocket;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code lvsd run} as systemd would run it: the real launcher, a NOTIFY_SOCKET the test owns,
+ * a watchdog, SIGHUP with a broken and then a good file, and SIGTERM.
+ */
+class DaemonProcessIT {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private String get(int port, String path) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    private double metric(int port, String sample) throws Exception {
+        return PrometheusText.parse(get(port, "/metrics")).getOrDefault(sample, Double.NaN);
+    }
+
+    @Test
+    void runsReloadsOnSighupAndStopsOnSigterm() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = dir.resolve("lvsd.conf");
+        Files.writeString(conf, "director { name = first }\nadmin { listen = \"127.0.0.1:" + port + "\" }\n");
+        String sock = dir.resolve("notify.sock").toString();
+        List<String> notes = new CopyOnWriteArrayList<>();
+        try (UnixDatagramSocket systemd = UnixDatagramSocket.bind(sock)) {
+            Thread reader = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        byte[] b = systemd.receive(200, 4096);
+                        if (b != null) {
+                            notes.add(new String(b, StandardCharsets.UTF_8));
+                        }
+                    }
+                } catch (Exception e) {
+                    // socket closed
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+            try (LvsdProcess lvsd = LvsdProcess.start(Map.of("NOTIFY_SOCKET", sock, "WATCHDOG_USEC", "400000"),
+                    "run", "-f", conf.toString())) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> notes.stream().anyMatch(n -> n.startsWith("READY=1")));
+                assertThat(notes.stream().filter(n -> n.startsWith("READY=1")).findFirst().orElseThrow())
+                        .contains("MAINPID=" + lvsd.pid());
+                assertThat(get(port, "/status")).contains("\"director\" : \"first\"");
+                assertThat(metric(port, "lvsd_config_reloads_total{result=\"failure\"}")).isZero();
+                await().atMost(Duration.ofSeconds(10)).until(() -> notes.contains("WATCHDOG=1"));
+
+                // A broken file: the old configuration stays, the error is logged with file:line.
+                Files.writeString(conf, "director { name = second }\nadmin { listen = \"127.0.0.1:" + port + "\" }\n"
+                        + "vrrp.instances.VI_1 { priority = 300 }\n");
+                lvsd.signal("HUP");
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        metric(port, "lvsd_config_reloads_total{result=\"failure\"}") == 1.0);
+                assertThat(lvsd.output()).contains(conf + ":3: vrrp.instances.VI_1.priority: 300 (expected 1-255)",
+                        "reload failed");
+                assertThat(get(port, "/status")).contains("\"director\" : \"first\"");
+                assertThat(notes).anyMatch(n -> n.startsWith("RELOADING=1"));
+
+                // A good file: applied.
+                Files.writeString(conf, "director { name = second }\nadmin { listen = \"127.0.0.1:" + port + "\" }\n");
+                lvsd.signal("HUP");
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        metric(port, "lvsd_config_reloads_total{result=\"success\"}") == 1.0);
+                assertThat(get(port, "/status")).contains("\"director\" : \"second\"");
+                assertThat(metric(port, "lvsd_config_reloads_total{result=\"failure\"}")).isEqualTo(1.0);
+
+                lvsd.signal("TERM");
+                assertThat(lvsd.waitFor(30)).isZero();
+                await().atMost(Duration.ofSeconds(5)).until(() -> notes.stream().anyMatch(n -> n.startsWith("STOPPING=1")));
+                assertThat(lvsd.output()).doesNotContain("\tat ", "Exception");
+            } finally {
+                reader.interrupt();
+            }
+        }
+    }
+
+    @Test
+    void sigintAlsoStopsGracefully() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = dir.resolve("lvsd.conf");
+        Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n");
+        try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(port, "/healthz").equals("ok\n"));
+            lvsd.signal("INT");
+            assertThat(lvsd.waitFor(30)).isZero();
+            assertThat(lvsd.output()).contains("SIGINT: stop requested", "stopped");
+        }
+    }
+
+    @Test
+    void anInvalidFileAtStartupExitsOneWithEveryErrorAndNoStackTrace() throws Exception {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, "admin { listen = nowhere }\nvrrp.instances.X { virtual-router-id = 0 }\n");
+        try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
+            assertThat(lvsd.waitFor(60)).isEqualTo(1);
+            Thread.onSpinWait();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lvsd.output().contains("not starting"));
+            assertThat(lvsd.output()).contains(conf + ":1: admin.listen", conf + ":2: vrrp.instances.X.virtual-router-id: 0 (expected 1-255)")
+                    .doesNotContain("\tat ");
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.lvsd.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lvsd.linux.NetNamespace;
+import io.lvsd.testkit.Lab;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's run command: {@code lvsd demo} builds its namespaces, serves /status inside them,
+ * and leaves nothing behind after Ctrl-C (SIGINT).
+ */
+class DemoIT {
+    private static final List<String> NAMESPACES = List.of("lan", "d1", "d2", "r1", "r2", "c1");
+
+    static String run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    static String statusIn(String ns) throws Exception {
+        return NetNamespace.call(ns, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", 9180), 2000);
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("GET /status HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+        });
+    }
+
+    @Test
+    void demoBuildsItsLabServesStatusAndCleansUpOnCtrlC() throws Exception {
+        Lab.requireRoot("the demo creates network namespaces");
+        Lab.requireCommand("ip", "iproute2");
+        String hostLinksBefore = run("ip", "-o", "link", "show");
+        String hostAddrsBefore = run("ip", "-o", "addr", "show");
+        try (LvsdProcess demo = LvsdProcess.start(Map.of(), "demo")) {
+            await().atMost(Duration.ofSeconds(120)).until(() -> demo.output().contains("=== lvsd demo is running ===")
+                    || !demo.alive());
+            assertThat(demo.output()).contains("=== lvsd demo is running ===", "\"director\" : \"d1\"");
+            String netns = run("ip", "netns", "list");
+            for (String ns : NAMESPACES) {
+                assertThat(netns).contains("lvsd-demo-" + ns);
+            }
+            assertThat(statusIn("lvsd-demo-d2")).startsWith("HTTP/1.1 200").contains("\"director\" : \"d2\"", "\"priority\" : 100");
+            // The host's own interfaces and addresses are untouched.
+            assertThat(run("ip", "-o", "link", "show")).isEqualTo(hostLinksBefore);
+            assertThat(run("ip", "-o", "addr", "show")).isEqualTo(hostAddrsBefore);
+
+            demo.signal("INT");
+            assertThat(demo.waitFor(60)).isNotEqualTo(-1);
+        }
+        assertThat(run("ip", "netns", "list")).doesNotContain("lvsd-demo-");
+        assertThat(run("ps", "-eo", "args")).doesNotContain("lvsd-demo");
+        assertThat(run("ip", "-o", "link", "show")).isEqualTo(hostLinksBefore);
+    }
+}
