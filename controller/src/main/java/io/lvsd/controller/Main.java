@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Examples:",
                 "  lvsd check-config -f /etc/lvsd/lvsd.conf",
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
-                "  sudo lvsd demo",
+                "  lvsd demo                      # as root",
                 "",
                 "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage."})
 public final class Main implements Callable<Integer> {

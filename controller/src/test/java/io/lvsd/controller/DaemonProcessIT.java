@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.lvsd.controller.admin.PrometheusText;
 import io.lvsd.linux.UnixDatagramSocket;
-import java.net.ServerSocket;
+import io.lvsd.testkit.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,10 +43,7 @@ class DaemonProcessIT {
 
     @Test
     void runsReloadsOnSighupAndStopsOnSigterm() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.freeLoopbackPort();
         Path conf = dir.resolve("lvsd.conf");
         Files.writeString(conf, "director { name = first }\nadmin { listen = \"127.0.0.1:" + port + "\" }\n");
         String sock = dir.resolve("notify.sock").toString();
@@ -106,10 +103,7 @@ class DaemonProcessIT {
 
     @Test
     void sigintAlsoStopsGracefully() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.freeLoopbackPort();
         Path conf = dir.resolve("lvsd.conf");
         Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n");
         try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {

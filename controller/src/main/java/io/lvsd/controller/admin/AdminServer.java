@@ -51,16 +51,19 @@ public final class AdminServer implements Component {
 
     private final PrometheusMeterRegistry registry;
     private final Supplier<Object> status;
+    private final Runnable onError;
     private EventLoopGroup group;
     private Channel channel;
     private InetSocketAddress bound;
 
     /**
-     * @param status produces the /status document (serialised with Jackson, snake_case)
+     * @param status  produces the /status document (serialised with Jackson, snake_case)
+     * @param onError counts a request that failed inside the server
      */
-    public AdminServer(PrometheusMeterRegistry registry, Supplier<Object> status) {
+    public AdminServer(PrometheusMeterRegistry registry, Supplier<Object> status, Runnable onError) {
         this.registry = registry;
         this.status = status;
+        this.onError = onError;
     }
 
     @Override
@@ -137,6 +140,7 @@ public final class AdminServer implements Component {
                 }
             } catch (Exception e) {
                 log.error("admin: {} {} failed: {}", req.method(), path, e.toString());
+                onError.run();
                 resp = text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
             }
             boolean keepAlive = HttpUtil.isKeepAlive(req);

@@ -7,7 +7,7 @@ import io.lvsd.controller.config.ConfigLoader;
 import io.lvsd.controller.config.ConfigProblem;
 import io.lvsd.controller.config.LoadResult;
 import io.lvsd.controller.config.LvsdConfig;
-import io.lvsd.controller.daemon.ConfigMetrics;
+import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.linux.SdNotify;
@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
                 "STOPPING and, when WatchdogSec is set, WATCHDOG pings."},
         footer = {"", "Examples:",
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
-                "  kill -HUP $(pidof -s java)    # reload",
+                "  systemctl reload lvsd       # under systemd: SIGHUP, a reload",
                 "", "Exit codes: 0 after a graceful stop, 1 when the configuration is invalid or startup fails."})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -70,13 +70,14 @@ public final class RunCommand implements Callable<Integer> {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        ConfigMetrics configMetrics = new ConfigMetrics();
+        DaemonMetrics configMetrics = new DaemonMetrics();
         configMetrics.bindTo(registry);
 
         Clock clock = Clock.systemUTC();
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
-        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock));
+        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock),
+                () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
             Daemon daemon = new Daemon(file, List.of(admin), configMetrics, notify, clock);
             daemonRef.set(daemon);

@@ -32,7 +32,7 @@ public final class Daemon {
 
     private final Path configFile;
     private final List<Component> components;
-    private final ConfigMetrics metrics;
+    private final DaemonMetrics metrics;
     private final SdNotify notify;
     private final Clock clock;
     private final Supplier<LoadResult> loader;
@@ -43,7 +43,7 @@ public final class Daemon {
     private final List<Component> started = new ArrayList<>();
     private ScheduledFuture<?> watchdog;
 
-    public Daemon(Path configFile, List<Component> components, ConfigMetrics metrics, SdNotify notify, Clock clock) {
+    public Daemon(Path configFile, List<Component> components, DaemonMetrics metrics, SdNotify notify, Clock clock) {
         this.configFile = configFile;
         this.components = List.copyOf(components);
         this.metrics = metrics;

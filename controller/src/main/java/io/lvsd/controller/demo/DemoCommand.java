@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         description = {"Run lvsd in a throw-away lab of network namespaces (needs root).",
                 "Two directors (d1 priority 150, d2 priority 100), two real servers and a client share a",
                 "private bridge; nothing is attached to the host's own network. Ctrl-C removes it all."},
-        footer = {"", "Examples:", "  sudo ./lvsd demo", "  sudo lvsd demo --seconds 30"})
+        footer = {"", "Examples (as root):", "  ./lvsd demo", "  lvsd demo --seconds 30"})
 public final class DemoCommand implements Callable<Integer> {
     /** Every namespace the demo creates starts with this; leftovers are removed at start. */
     public static final String PREFIX = "lvsd-demo-";
@@ -54,7 +54,7 @@ public final class DemoCommand implements Callable<Integer> {
         out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!"0".equals(exec(false, "id", "-u").trim())) {
-            err.println("lvsd demo: must run as root, as it creates network namespaces: sudo ./lvsd demo");
+            err.println("lvsd demo: must run as root, as it creates network namespaces (try: sudo ./lvsd demo)");
             return Main.EXIT_FAILURE;
         }
         String home = System.getProperty("lvsd.home");

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lvsd.controller.config.ConfigSummary;
 import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.config.TestConfigs;
-import io.lvsd.controller.daemon.ConfigMetrics;
+import io.lvsd.controller.daemon.DaemonMetrics;
+import io.lvsd.testkit.Ports;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -29,13 +30,8 @@ class AdminServerTest {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpClient http = HttpClient.newHttpClient();
+    private final java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
     private AdminServer server;
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     private LvsdConfig config(int port) {
         return TestConfigs.valid(dir, """
@@ -60,13 +56,13 @@ class AdminServerTest {
     @Test
     void metricsAreValidPrometheusTextWithTheLvsdMetrics() throws Exception {
         new JvmMemoryMetrics().bindTo(registry);
-        ConfigMetrics metrics = new ConfigMetrics();
+        DaemonMetrics metrics = new DaemonMetrics();
         metrics.bindTo(registry);
         metrics.loaded(1_700_000_000_000L, false);
         metrics.reloadFailed();
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         LvsdConfig c = config(port);
-        server = new AdminServer(registry, () -> ConfigSummary.of(c));
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet);
         server.start(c);
         HttpResponse<String> r = get(port, "/metrics");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -81,9 +77,9 @@ class AdminServerTest {
 
     @Test
     void statusIsJsonInSnakeCase() throws Exception {
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         LvsdConfig c = config(port);
-        server = new AdminServer(registry, () -> ConfigSummary.of(c));
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet);
         server.start(c);
         HttpResponse<String> r = get(port, "/status");
         assertThat(r.statusCode()).isEqualTo(200);
@@ -96,9 +92,9 @@ class AdminServerTest {
 
     @Test
     void healthzAnswersOkAndUnknownPathsAre404AndPostIs405() throws Exception {
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         LvsdConfig c = config(port);
-        server = new AdminServer(registry, () -> Map.of());
+        server = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
         server.start(c);
         assertThat(get(port, "/healthz").body()).isEqualTo("ok\n");
         assertThat(get(port, "/nope").statusCode()).isEqualTo(404);
@@ -110,23 +106,24 @@ class AdminServerTest {
 
     @Test
     void aFailingStatusSupplierIsA500NotACrash() throws Exception {
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         LvsdConfig c = config(port);
         server = new AdminServer(registry, () -> {
             throw new IllegalStateException("boom");
-        });
+        }, errors::incrementAndGet);
         server.start(c);
         assertThat(get(port, "/status").statusCode()).isEqualTo(500);
+        assertThat(errors).hasValue(1);
         assertThat(get(port, "/healthz").statusCode()).isEqualTo(200);
     }
 
     @Test
     void reloadMovesTheEndpointAndAFailedBindKeepsTheOldOne() throws Exception {
-        int port = freePort();
+        int port = Ports.freeLoopbackPort();
         LvsdConfig first = config(port);
-        server = new AdminServer(registry, () -> Map.of());
+        server = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
         server.start(first);
-        int port2 = freePort();
+        int port2 = Ports.freeLoopbackPort();
         LvsdConfig second = config(port2);
         server.reload(first, second);
         assertThat(get(port2, "/healthz").statusCode()).isEqualTo(200);

@@ -29,7 +29,7 @@ class DaemonTest {
 
     private final List<String> events = new ArrayList<>();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final ConfigMetrics metrics = new ConfigMetrics();
+    private final DaemonMetrics metrics = new DaemonMetrics();
     private final Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
     private UnixDatagramSocket systemd;
     private SdNotify notify;

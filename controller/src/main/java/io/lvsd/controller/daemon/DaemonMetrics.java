@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code lvsd_config_last_reload_success_timestamp_seconds} and
  * {@code lvsd_internal_errors_total{loop}}.
  */
-public final class ConfigMetrics implements MeterBinder {
+public final class DaemonMetrics implements MeterBinder {
     private final AtomicLong lastSuccessMillis = new AtomicLong();
     private Counter success;
     private Counter failure;
