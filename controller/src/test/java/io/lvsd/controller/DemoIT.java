@@ -8,6 +8,8 @@ import io.lvsd.testkit.Lab;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -64,5 +66,26 @@ class DemoIT {
         assertThat(run("ip", "netns", "list")).doesNotContain("lvsd-demo-");
         assertThat(run("ps", "-eo", "args")).doesNotContain("lvsd-demo");
         assertThat(run("ip", "-o", "link", "show")).isEqualTo(hostLinksBefore);
+    }
+
+    @Test
+    void withoutRootTheDemoSaysSoAndTouchesNothing() throws Exception {
+        Lab.requireRoot("runs the demo as the unprivileged user nobody");
+        Lab.requireCommand("runuser", "util-linux");
+        // A world-readable copy of the distribution: the checkout may sit under a private directory.
+        Path copy = Files.createTempDirectory("lvsd-dist");
+        try {
+            Path dist = LvsdProcess.launcher().getParent().getParent();
+            assertThat(run("cp", "-r", dist + "/.", copy.toString())).isEmpty();
+            assertThat(run("chmod", "-R", "a+rX", copy.toString())).isEmpty();
+            Process p = new ProcessBuilder("runuser", "-u", "nobody", "--", copy.resolve("bin/lvsd").toString(), "demo")
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(out).isEqualTo(1);
+            assertThat(out).contains("lvsd demo: must run as root, as it creates network namespaces").doesNotContain("\tat ");
+            assertThat(run("ip", "netns", "list")).doesNotContain("lvsd-demo-");
+        } finally {
+            run("rm", "-rf", copy.toString());
+        }
     }
 }
