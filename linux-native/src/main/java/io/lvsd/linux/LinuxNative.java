@@ -26,6 +26,12 @@ public final class LinuxNative {
     public static final int O_RDONLY = 0;
     public static final int O_CLOEXEC = 0x80000;
     public static final int CLONE_NEWNET = 0x40000000;
+    public static final int AF_NETLINK = 16;
+    public static final int SOCK_RAW = 3;
+    public static final int SO_SNDBUF = 7;
+    public static final int SO_RCVBUF = 8;
+    public static final int SO_SNDBUFFORCE = 32;
+    public static final int SO_RCVBUFFORCE = 33;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
 
@@ -114,6 +120,14 @@ public final class LinuxNative {
         }
     }
 
+    /** {@code setsockopt(2)} with an {@code int} value. */
+    public void setIntOption(int fd, int level, int name, int value, String what) throws NativeException {
+        byte[] v = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(value).array();
+        while (libc.setsockopt(fd, level, name, v, 4) != 0) {
+            checkRetry("setsockopt(" + what + ")");
+        }
+    }
+
     /** {@code open(2)} read-only, close-on-exec. */
     public int openReadOnly(String path) throws NativeException {
         while (true) {
@@ -158,6 +172,23 @@ public final class LinuxNative {
         return out;
     }
 
+    /** {@code struct sockaddr_nl}: family, padding, port id, multicast groups. */
+    public static byte[] sockaddrNetlink(int portId, int groups) {
+        return ByteBuffer.allocate(12).order(ByteOrder.nativeOrder())
+                .putShort((short) AF_NETLINK).putShort((short) 0).putInt(portId).putInt(groups).array();
+    }
+
+    /** The symbolic name of an errno, e.g. {@code EEXIST}. */
+    public static String errnoName(int errno) {
+        Errno e = Errno.valueOf(errno);
+        return e == null || e == Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno : e.name();
+    }
+
+    /** {@code strerror(3)}. */
+    public String describe(int errno) {
+        return libc.strerror(errno);
+    }
+
     private void checkRetry(String operation) throws NativeException {
         int errno = runtime.getLastError();
         if (errno != EINTR) {
@@ -166,8 +197,6 @@ public final class LinuxNative {
     }
 
     private NativeException error(String operation, int errno) {
-        Errno e = Errno.valueOf(errno);
-        String name = e == null || e == Errno.__UNKNOWN_CONSTANT__ ? "errno " + errno : e.name();
-        return new NativeException(operation, errno, name, libc.strerror(errno));
+        return new NativeException(operation, errno, errnoName(errno), libc.strerror(errno));
     }
 }

@@ -6,7 +6,7 @@ import java.io.IOException;
  * A failed system call. The message names the operation and the errno, for example
  * {@code sendto(AF_UNIX /run/systemd/notify): ECONNREFUSED (Connection refused)}.
  */
-public final class NativeException extends IOException {
+public class NativeException extends IOException {
     private final String operation;
     private final int errno;
     private final String errnoName;

@@ -1,0 +1,141 @@
+package io.lvsd.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * Runs code against a real IPVS kernel through {@code lab/vm.sh}. A module's {@code *IT} calls
+ * {@link #runVmTests} once: one VM boot runs all of that module's {@code *VmTest} classes with
+ * JUnit's console launcher, and their failures become this test's failure.
+ */
+public final class KernelLab {
+    private KernelLab() {
+    }
+
+    /** What the guest script did. */
+    public record Result(int exitCode, String guestLog, Path outDir) {
+    }
+
+    /** True inside the lab VM (vm.sh's guest sets LVSD_IN_VM=1). */
+    public static boolean inVm() {
+        return "1".equals(System.getenv("LVSD_IN_VM"));
+    }
+
+    /** Skips (or fails) unless the kernel has IPVS, as the lab VM's does. */
+    public static void requireIpvs() {
+        if (!Files.exists(Path.of("/proc/net/ip_vs"))) {
+            String msg = "LAB PRECONDITION MISSING: needs a kernel with IPVS (run through the kernel lab, lab/vm.sh)";
+            System.err.println("*** " + msg);
+            if (Lab.required()) {
+                org.junit.jupiter.api.Assertions.fail(msg);
+            }
+            org.junit.jupiter.api.Assumptions.abort(msg);
+        }
+    }
+
+    /** The checkout's top directory: the first parent of the working directory with lab/vm.sh. */
+    public static Path projectRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isRegularFile(p.resolve("lab/vm.sh"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("no lab/vm.sh above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    /** Boots the VM and runs {@code script} (sh) as root inside; needs root on the host. */
+    public static Result run(String script, Path outDir, List<Path> extraShares) throws IOException, InterruptedException {
+        Lab.requireRoot("boots the kernel lab VM");
+        Files.createDirectories(outDir);
+        Path scriptFile = outDir.resolve("scenario.sh");
+        Files.writeString(scriptFile, "export LVSD_IN_VM=1 LVSD_REQUIRE_LAB=1\n" + script);
+        Set<String> shares = new LinkedHashSet<>();
+        for (Path p : extraShares) {
+            if (p.toAbsolutePath().startsWith("/tmp")) {
+                shares.add(p.toAbsolutePath().toString());
+            }
+        }
+        ProcessBuilder pb = new ProcessBuilder(projectRoot().resolve("lab/vm.sh").toString(), scriptFile.toString(),
+                outDir.toAbsolutePath().toString()).redirectErrorStream(true)
+                .redirectOutput(outDir.resolve("vm.log").toFile());
+        pb.environment().put("LVSD_LAB_SHARE", String.join(" ", shares));
+        Process p = pb.start();
+        if (!p.waitFor(20, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("the lab VM did not finish within 20 minutes");
+        }
+        Path log = outDir.resolve("guest.log");
+        String guest = Files.exists(log) ? Files.readString(log) : "";
+        if (p.exitValue() >= 124) {
+            throw new AssertionError("the lab VM failed (exit " + p.exitValue() + "): "
+                    + Files.readString(outDir.resolve("vm.log")) + "\nconsole tail:\n" + tail(outDir.resolve("console.log")));
+        }
+        return new Result(p.exitValue(), guest, outDir);
+    }
+
+    /**
+     * Runs every {@code *VmTest} class under {@code testClasses} inside one VM and asserts that
+     * they ran and all passed. The test classpath comes from surefire/failsafe's
+     * {@code surefire.test.class.path} property and must include junit-platform-console.
+     */
+    public static void runVmTests(Path testClasses, Path outDir) throws Exception {
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<Path> shares = new ArrayList<>();
+        shares.add(projectRoot());
+        Path reports = outDir.resolve("reports");
+        String script = "cd " + projectRoot() + "\n"
+                + "exec java -XX:TieredStopAtLevel=1 -cp '" + cp + "' org.junit.platform.console.ConsoleLauncher execute"
+                + " --disable-banner --details=tree --scan-classpath " + testClasses.toAbsolutePath()
+                + " --include-classname '.*VmTest' --reports-dir " + reports + "\n";
+        Result r = run(script, outDir, shares);
+        System.out.println(r.guestLog());
+        Path xml = reports.resolve("TEST-junit-jupiter.xml");
+        assertThat(xml).as("JUnit report from the VM; guest log:\n" + r.guestLog()).exists();
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
+        Element suite = doc.getDocumentElement();
+        int tests = Integer.parseInt(suite.getAttribute("tests"));
+        List<String> failed = new ArrayList<>();
+        NodeList cases = doc.getElementsByTagName("testcase");
+        for (int i = 0; i < cases.getLength(); i++) {
+            Element c = (Element) cases.item(i);
+            for (String tag : List.of("failure", "error", "skipped")) {
+                NodeList f = c.getElementsByTagName(tag);
+                if (f.getLength() > 0) {
+                    Element e = (Element) f.item(0);
+                    failed.add(tag + ": " + c.getAttribute("classname") + "." + c.getAttribute("name") + ": "
+                            + e.getAttribute("message") + "\n" + firstLines(e.getTextContent(), 12));
+                }
+            }
+        }
+        assertThat(tests).as("tests run in the VM").isPositive();
+        assertThat(failed).as("VM tests that did not pass").isEmpty();
+        assertThat(r.exitCode()).as("console launcher exit code").isZero();
+    }
+
+    private static String firstLines(String s, int n) {
+        return String.join("\n", s.lines().limit(n).toList());
+    }
+
+    private static String tail(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return "(none)";
+        }
+        List<String> lines = Files.readAllLines(p, StandardCharsets.UTF_8);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+}
