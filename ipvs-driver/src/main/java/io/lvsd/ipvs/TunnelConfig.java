@@ -21,6 +21,10 @@ public record TunnelConfig(Type type, int port, Checksum checksum) {
         if (type == Type.IPIP && checksum != Checksum.NONE) {
             throw new IllegalArgumentException("checksum: " + checksum.key() + " (expected none for ipip)");
         }
+        if (type == Type.GRE && checksum == Checksum.REMCSUM) {
+            // Remote checksum offload exists for GUE only (ipvsadm refuses it for gre too).
+            throw new IllegalArgumentException("checksum: remcsum (expected none or csum for gre)");
+        }
     }
 
     public static TunnelConfig ipip() {

@@ -64,6 +64,9 @@ final class ConfigBinder {
     private static final List<String> TEMPLATES = List.of("vrrp-instance", "track-script", "virtual-server",
             "real-server", "check", "check-http", "check-udp", "check-dns", "check-script", "check-agent");
 
+    /** What an operator configures; the kernel's local and bypass methods are not choices. */
+    private static final List<Forwarding> CONFIG_FORWARDING = List.of(Forwarding.NAT, Forwarding.DR, Forwarding.TUN);
+
     private final Problems problems = new Problems();
     private final Config merged;
     private final Config reference;
@@ -683,7 +686,7 @@ final class ConfigBinder {
         Protocol protocol = n.choice("protocol", List.of(Protocol.values()), Protocol::key);
         Scheduler scheduler = n.choice("scheduler", List.of(Scheduler.values()), Scheduler::key);
         Set<SchedulerFlag> flags = schedulerFlags(n, scheduler);
-        Forwarding forwarding = n.choice("forwarding", List.of(Forwarding.values()), Forwarding::key);
+        Forwarding forwarding = n.choice("forwarding", CONFIG_FORWARDING, Forwarding::key);
         TunnelConfig tunnel = tunnel(n.object("tunnel"));
         if (forwarding != null && forwarding != Forwarding.TUN && n.userSet("tunnel")) {
             n.notValidHere("tunnel", "set with forwarding = " + forwarding.key() + " (expected only with forwarding = tun)");
@@ -886,7 +889,7 @@ final class ConfigBinder {
             InetSocketAddress addr = endpoint(n, "address", portOf(vip), true);
             Integer weight = n.intIn("weight", 0, RealServerConfig.MAX_WEIGHT, true);
             Forwarding f = n.userSet("forwarding")
-                    ? n.choice("forwarding", List.of(Forwarding.values()), Forwarding::key) : fwd;
+                    ? n.choice("forwarding", CONFIG_FORWARDING, Forwarding::key) : fwd;
             n.value("forwarding");
             TunnelConfig tun = vsTunnel;
             if (n.userSet("tunnel")) {
