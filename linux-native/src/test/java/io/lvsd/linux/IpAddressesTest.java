@@ -28,7 +28,7 @@ class IpAddressesTest {
         InetSocketAddress v4 = IpAddresses.parseEndpoint("10.1.1.2:8080", -1);
         assertThat(IpAddresses.format(v4)).isEqualTo("10.1.1.2:8080");
         InetSocketAddress v6 = IpAddresses.parseEndpoint("[2001:db8::5]:443", -1);
-        assertThat(IpAddresses.format(v6)).isEqualTo("[2001:db8:0:0:0:0:0:5]:443");
+        assertThat(IpAddresses.format(v6)).isEqualTo("[2001:db8::5]:443");
         assertThat(IpAddresses.parseEndpoint("10.1.1.2", 80).getPort()).isEqualTo(80);
         assertThat(IpAddresses.parseEndpoint("2001:db8::5", 443).getPort()).isEqualTo(443);
     }
@@ -46,5 +46,17 @@ class IpAddressesTest {
         assertThat(IpPrefix.parse("192.168.1.110").prefixLength()).isEqualTo(32);
         assertThat(IpPrefix.parse("2001:db8::1").prefixLength()).isEqualTo(128);
         assertThatThrownBy(() -> IpPrefix.parse("10.0.0.1/33")).hasMessage("\"10.0.0.1/33\" has a bad prefix length (expected 0-32)");
+    }
+
+    @Test
+    void ipv6TextIsTheRfc5952FormInetNtopWrites() {
+        assertThat(IpAddresses.text(IpAddresses.parse("2001:0db8:0000:0000:0000:0000:0000:0010"))).isEqualTo("2001:db8::10");
+        assertThat(IpAddresses.text(IpAddresses.parse("::1"))).isEqualTo("::1");
+        assertThat(IpAddresses.text(IpAddresses.parse("::"))).isEqualTo("::");
+        assertThat(IpAddresses.text(IpAddresses.parse("fe80::"))).isEqualTo("fe80::");
+        assertThat(IpAddresses.text(IpAddresses.parse("2001:db8:0:1:0:0:0:1"))).isEqualTo("2001:db8:0:1::1");
+        assertThat(IpAddresses.text(IpAddresses.parse("2001:db8:0:0:1:0:0:1"))).isEqualTo("2001:db8::1:0:0:1");
+        assertThat(IpAddresses.text(IpAddresses.parse("2001:db8:1:1:1:1:0:1"))).isEqualTo("2001:db8:1:1:1:1:0:1");
+        assertThat(IpAddresses.text(IpAddresses.parse("::192.0.2.1"))).isEqualTo("::192.0.2.1");
     }
 }

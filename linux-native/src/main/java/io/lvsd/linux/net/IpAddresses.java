@@ -87,8 +87,67 @@ public final class IpAddresses {
     /** {@code 192.0.2.1:80} or {@code [2001:db8::1]:80}, the form {@link #parseEndpoint} reads. */
     public static String format(InetSocketAddress endpoint) {
         InetAddress a = endpoint.getAddress();
-        String host = a.getHostAddress();
+        String host = text(a);
         return (a instanceof Inet6Address ? "[" + host + "]" : host) + ":" + endpoint.getPort();
+    }
+
+    /**
+     * An address as inet_ntop(3) writes it: IPv6 in RFC 5952 form (the longest run of two or
+     * more zero groups becomes {@code ::}, the first on a tie), with IPv4-mapped and
+     * IPv4-compatible addresses in dotted form, so that lvsd's output matches the tools
+     * operators compare it with.
+     */
+    public static String text(InetAddress a) {
+        byte[] b = a.getAddress();
+        if (b.length == 4) {
+            return a.getHostAddress();
+        }
+        int[] w = new int[8];
+        for (int i = 0; i < 8; i++) {
+            w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestBase = -1;
+        int bestLen = 0;
+        for (int i = 0; i < 8; ) {
+            if (w[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && w[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestBase = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        if (bestLen < 2) {
+            bestBase = -1;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+                if (i == bestBase) {
+                    sb.append(':');
+                }
+                continue;
+            }
+            if (i != 0) {
+                sb.append(':');
+            }
+            if (i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff))) {
+                sb.append(b[12] & 0xff).append('.').append(b[13] & 0xff).append('.')
+                        .append(b[14] & 0xff).append('.').append(b[15] & 0xff);
+                return sb.toString();
+            }
+            sb.append(Integer.toHexString(w[i]));
+        }
+        if (bestBase >= 0 && bestBase + bestLen == 8) {
+            sb.append(':');
+        }
+        return sb.toString();
     }
 
     /** The address family of {@code a}. */

@@ -40,6 +40,6 @@ public record IpPrefix(InetAddress address, int prefixLength) {
 
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefixLength;
+        return IpAddresses.text(address) + "/" + prefixLength;
     }
 }

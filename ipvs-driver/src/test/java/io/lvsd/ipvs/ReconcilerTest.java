@@ -1,0 +1,107 @@
+package io.lvsd.ipvs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.net.IpAddresses;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ReconcilerTest {
+    static ServiceKey svc(String addr, int port) {
+        return new ServiceKey.Addr(Protocol.TCP, new InetSocketAddress(IpAddresses.parse(addr), port));
+    }
+
+    static Destination dest(String addr, int weight) {
+        return Destination.of(new InetSocketAddress(IpAddresses.parse(addr), 80), Forwarding.NAT, weight);
+    }
+
+    static Set<ServiceKey> owned(List<Reconciler.DesiredService> d) {
+        Set<ServiceKey> s = new HashSet<>();
+        d.forEach(x -> s.add(x.service().key()));
+        return s;
+    }
+
+    @Test
+    void anEmptyKernelGetsEveryServiceAndDestinationThenConverges() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        List<Reconciler.DesiredService> want = List.of(new Reconciler.DesiredService(VirtualService.of(svc("10.0.0.1", 80), "wlc"),
+                List.of(dest("10.1.0.1", 1), dest("10.1.0.2", 2))));
+        Reconciler.Report r = Reconciler.reconcile(k, want, owned(want));
+        assertThat(r.plan().ops()).extracting(IpvsOp::kind).containsExactly("new_service", "new_dest", "new_dest");
+        assertThat(r.result().allApplied()).isTrue();
+        assertThat(Reconciler.reconcile(k, want, owned(want)).plan().ops()).isEmpty();
+    }
+
+    @Test
+    void changesAreEditsNotDeleteAndAdd() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        ServiceKey key = svc("10.0.0.1", 80);
+        List<Reconciler.DesiredService> v1 = List.of(new Reconciler.DesiredService(VirtualService.of(key, "wlc"),
+                List.of(dest("10.1.0.1", 1))));
+        Reconciler.reconcile(k, v1, owned(v1));
+        List<Reconciler.DesiredService> v2 = List.of(new Reconciler.DesiredService(
+                VirtualService.of(key, "rr").withPersistence(60, 0xFFFFFFFFL), List.of(dest("10.1.0.1", 5))));
+        Reconciler.Plan p = Reconciler.reconcile(k, v2, owned(v2)).plan();
+        assertThat(p.ops()).extracting(IpvsOp::kind).containsExactly("set_service", "set_dest");
+        assertThat(k.dump().get(0).service().scheduler()).isEqualTo("rr");
+        assertThat(k.dump().get(0).destinations().get(0).destination().weight()).isEqualTo(5);
+    }
+
+    @Test
+    void foreignServicesAreLeftAloneAndReported() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        k.apply(List.of(new IpvsOp.AddService(VirtualService.of(svc("192.0.2.9", 22), "rr"))));
+        List<Reconciler.DesiredService> want = List.of(new Reconciler.DesiredService(VirtualService.of(svc("10.0.0.1", 80), "wlc"),
+                List.of()));
+        Reconciler.Plan p = Reconciler.reconcile(k, want, owned(want)).plan();
+        assertThat(p.foreign()).containsExactly(svc("192.0.2.9", 22));
+        assertThat(p.ops()).extracting(IpvsOp::kind).containsExactly("new_service");
+        assertThat(k.dump()).hasSize(2);
+    }
+
+    @Test
+    void aServiceNoLongerWantedButOwnedIsDeletedWithItsDrift() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        ServiceKey old = svc("10.0.0.2", 80);
+        k.apply(List.of(new IpvsOp.AddService(VirtualService.of(old, "rr")), new IpvsOp.AddDest(old, dest("10.1.0.9", 1))));
+        ServiceKey keep = svc("10.0.0.1", 80);
+        k.apply(List.of(new IpvsOp.AddService(VirtualService.of(keep, "wlc")), new IpvsOp.AddDest(keep, dest("10.1.0.7", 1))));
+        List<Reconciler.DesiredService> want = List.of(new Reconciler.DesiredService(VirtualService.of(keep, "wlc"),
+                List.of(dest("10.1.0.1", 1))));
+        Set<ServiceKey> owned = new HashSet<>(owned(want));
+        owned.add(old);
+        Reconciler.Plan p = Reconciler.reconcile(k, want, owned).plan();
+        assertThat(p.ops()).extracting(IpvsOp::describe).containsExactly(
+                "DEL_SERVICE tcp 10.0.0.2:80",
+                "DEL_DEST tcp 10.0.0.1:80 -> 10.1.0.7:80",
+                "NEW_DEST tcp 10.0.0.1:80 -> 10.1.0.1:80");
+    }
+
+    @Test
+    void oneWeightChangeInTenThousandDestinationsIsOneOperation() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        List<Reconciler.DesiredService> want = new ArrayList<>();
+        for (int s = 0; s < 100; s++) {
+            List<Destination> ds = new ArrayList<>();
+            for (int d = 0; d < 100; d++) {
+                ds.add(Destination.of(new InetSocketAddress(InetAddress.getByAddress(new byte[] {10, 2, (byte) s, (byte) d}), 80),
+                        Forwarding.NAT, 1));
+            }
+            want.add(new Reconciler.DesiredService(VirtualService.of(svc("10.0.0." + s, 80), "wlc"), ds));
+        }
+        assertThat(Reconciler.reconcile(k, want, owned(want)).result().appliedCount()).isEqualTo(10_100);
+        long before = k.operations();
+        List<Destination> changed = new ArrayList<>(want.get(42).destinations());
+        changed.set(17, changed.get(17).withWeight(9));
+        want.set(42, new Reconciler.DesiredService(want.get(42).service(), changed));
+        Reconciler.Report r = Reconciler.reconcile(k, want, owned(want));
+        assertThat(r.plan().ops()).singleElement().satisfies(op ->
+                assertThat(op.describe()).isEqualTo("SET_DEST tcp 10.0.0.42:80 -> 10.2.42.17:80"));
+        assertThat(k.operations() - before).isEqualTo(1);
+    }
+}
