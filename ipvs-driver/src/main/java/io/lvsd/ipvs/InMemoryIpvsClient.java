@@ -5,13 +5,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,7 +33,7 @@ public final class InMemoryIpvsClient implements IpvsClient {
     private static final Set<String> SCHEDULERS = Set.of("rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed",
             "nq", "fo", "ovf", "mh", "twos");
 
-    private final TreeMap<ServiceKey, Svc> table = new TreeMap<>();
+    private final Map<ServiceKey, Svc> table = new LinkedHashMap<>();
     private final Map<SyncDaemon.Role, SyncDaemon> daemons = new EnumMap<>(SyncDaemon.Role.class);
     private IpvsTimeouts timeouts = new IpvsTimeouts(Duration.ofSeconds(900), Duration.ofSeconds(120), Duration.ofSeconds(300));
     private final AtomicLong operations = new AtomicLong();
@@ -65,13 +63,12 @@ public final class InMemoryIpvsClient implements IpvsClient {
         return new IpvsInfo(0x010201, 4096);
     }
 
+    /** Services and destinations in the order they were added, as a kernel list keeps them. */
     @Override
     public synchronized List<ServiceState> dump() {
         List<ServiceState> out = new ArrayList<>();
         for (Svc s : table.values()) {
             List<ServiceState.DestinationState> ds = s.dests.values().stream()
-                    .sorted(Comparator.comparing((Destination d) -> d.address().getAddress(), ServiceKey::compareAddress)
-                            .thenComparingInt(d -> d.address().getPort()))
                     .map(d -> new ServiceState.DestinationState(d, 0, 0, 0, Stats.ZERO)).toList();
             out.add(new ServiceState(s.service, Stats.ZERO, ds));
         }

@@ -11,7 +11,7 @@ import java.util.List;
 public interface IpvsClient extends AutoCloseable {
     IpvsInfo info() throws IOException;
 
-    /** Every service with its destinations and counters. */
+    /** Every service with its destinations and counters, in the kernel's order. */
     List<ServiceState> dump() throws IOException;
 
     /** Applies a batch: every operation is attempted and reported, in order. */

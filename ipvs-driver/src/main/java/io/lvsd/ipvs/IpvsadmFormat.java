@@ -20,7 +20,7 @@ public final class IpvsadmFormat {
 
     // ---- save (ipvsadm -Sn)
 
-    /** The table as {@code ipvsadm -Sn} prints it. */
+    /** The table as {@code ipvsadm -Sn} prints it, from a dump in the kernel's order. */
     public static String save(List<ServiceState> table) {
         StringBuilder b = new StringBuilder();
         for (ServiceState s : sorted(table)) {
@@ -72,9 +72,7 @@ public final class IpvsadmFormat {
     }
 
     private static List<ServiceState> sorted(List<ServiceState> table) {
-        List<ServiceState> l = new ArrayList<>(table);
-        l.sort((x, y) -> x.service().key().compareTo(y.service().key()));
-        return l;
+        return IpvsadmOrder.sort(table);
     }
 
     /** {@code -t 10.0.0.1:80}, {@code -u [2001:db8::1]:53}, {@code --sctp-service ...}, {@code -f 7 -6}. */

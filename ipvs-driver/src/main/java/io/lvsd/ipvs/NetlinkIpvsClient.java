@@ -73,12 +73,8 @@ public final class NetlinkIpvsClient implements IpvsClient {
             for (NlMessage d : channel.dump(req, "IPVS GET_DEST dump " + svc.key().describe())) {
                 dests.add(IpvsCodec.parseDest(d.genlAttrs(), svc.key().family()));
             }
-            dests.sort(java.util.Comparator.comparing(
-                    (ServiceState.DestinationState d) -> d.destination().address().getAddress(), ServiceKey::compareAddress)
-                    .thenComparingInt(d -> d.destination().address().getPort()));
             out.add(new ServiceState(svc, stats, dests));
         }
-        out.sort(java.util.Comparator.comparing(s -> s.service().key()));
         return out;
     }
 

@@ -135,10 +135,23 @@ public final class IpvsCodec {
             }
             // struct ip_vs_flags { flags; mask; }: an all-ones mask replaces every flag.
             b.u32Pair(SVC_ATTR_FLAGS, s.flags(), 0xFFFF_FFFFL)
-                    .u32(SVC_ATTR_TIMEOUT, s.timeout())
-                    .be32(SVC_ATTR_NETMASK, s.netmask());
+                    .u32(SVC_ATTR_TIMEOUT, s.timeout());
+            putNetmask(b, s.key().family(), s.netmask());
         }
         return b.end();
+    }
+
+    /**
+     * IPVS_SVC_ATTR_NETMASK is declared be32 and the kernel copies it verbatim: for IPv4 it is
+     * the netmask in network order; for IPv6 it holds the prefix length, which the kernel
+     * checks (1-128) as a plain number, so it travels in host order (as ipvsadm sends it).
+     */
+    static void putNetmask(NlBuilder b, IpFamily family, long netmask) {
+        if (family == IpFamily.IPV4) {
+            b.be32(SVC_ATTR_NETMASK, netmask);
+        } else {
+            b.u32(SVC_ATTR_NETMASK, netmask);
+        }
     }
 
     /** A destination's identifying attributes, and with {@code full} its settings. */
@@ -180,7 +193,9 @@ public final class IpvsCodec {
         ByteBuffer flags = a.get(SVC_ATTR_FLAGS);
         int f = flags == null || flags.remaining() < 4 ? 0 : flags.getInt(0);
         return new VirtualService(key, required(a.string(SVC_ATTR_SCHED_NAME), "IPVS_SVC_ATTR_SCHED_NAME"), f,
-                a.u32(SVC_ATTR_TIMEOUT, 0), a.be32(SVC_ATTR_NETMASK, VirtualService.fullNetmask(family)),
+                a.u32(SVC_ATTR_TIMEOUT, 0),
+                family == IpFamily.IPV4 ? a.be32(SVC_ATTR_NETMASK, VirtualService.fullNetmask(family))
+                        : a.u32(SVC_ATTR_NETMASK, VirtualService.fullNetmask(family)),
                 a.string(SVC_ATTR_PE_NAME));
     }
 
