@@ -10,6 +10,8 @@ import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
+import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.SdNotify;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -22,6 +24,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -76,10 +79,11 @@ public final class RunCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
-        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock),
+        IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5));
+        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock, ipvs.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
-            Daemon daemon = new Daemon(file, List.of(admin), configMetrics, notify, clock);
+            Daemon daemon = new Daemon(file, List.of(ipvs, admin), configMetrics, notify, clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {
@@ -88,10 +92,13 @@ public final class RunCommand implements Callable<Integer> {
                 log.error("startup failed: {}", e.getMessage());
                 return Main.EXIT_FAILURE;
             }
-            if (!config.vrrp().instances().isEmpty() || !config.virtualServers().isEmpty()
-                    || config.syncDaemon().enabled()) {
-                log.warn("this build validates the vrrp, virtual-servers and sync-daemon sections and shows them in "
-                        + "/status, but does not run VRRP, IPVS, health checks or connection sync yet");
+            if (!config.vrrp().instances().isEmpty() || config.syncDaemon().enabled()) {
+                log.warn("this build validates the vrrp and sync-daemon sections and shows them in /status, "
+                        + "but does not run VRRP or connection sync yet");
+            }
+            if (!config.virtualServers().isEmpty()) {
+                log.warn("this build does not run health checks yet: real servers are programmed with their "
+                        + "configured weights");
             }
             daemon.awaitStopRequest();
             daemon.stop();

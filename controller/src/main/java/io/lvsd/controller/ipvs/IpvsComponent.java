@@ -1,0 +1,385 @@
+package io.lvsd.controller.ipvs;
+
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.daemon.Component;
+import io.lvsd.ipvs.ApplyResult;
+import io.lvsd.ipvs.IpvsClient;
+import io.lvsd.ipvs.IpvsOp;
+import io.lvsd.ipvs.IpvsTimeouts;
+import io.lvsd.ipvs.IpvsUnavailableException;
+import io.lvsd.ipvs.IpvsadmFormat;
+import io.lvsd.ipvs.Reconciler;
+import io.lvsd.ipvs.ServiceKey;
+import io.lvsd.ipvs.ServiceState;
+import io.lvsd.ipvs.Stats;
+import io.lvsd.linux.net.IpAddresses;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the kernel's IPVS table equal to the configuration. Every change goes through the
+ * reconciler on one driver thread (blocking netlink calls never run elsewhere): at start
+ * (existing entries are adopted, never flushed, so a restart drops no connection), on reload
+ * (only the difference), and every {@code ipvs.drift-check-interval} (changes made behind lvsd's
+ * back are put right and counted). Without IPVS in the kernel it says so once, keeps the rest of
+ * the daemon running, reports the condition, and tries again at each drift check.
+ */
+public final class IpvsComponent implements Component {
+    private static final Logger log = LoggerFactory.getLogger(IpvsComponent.class);
+
+    /** Opens the kernel client; throws {@link IpvsUnavailableException} without IPVS. */
+    public interface ClientFactory {
+        IpvsClient open() throws IOException;
+    }
+
+    private final ClientFactory factory;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final ScheduledExecutorService driver;
+    private final Duration statsInterval;
+
+    private IpvsClient client;
+    private volatile DesiredTable desired = new DesiredTable(List.of(), Map.of());
+    private IpvsTimeouts timeouts = IpvsTimeouts.unchanged();
+    private final Set<ServiceKey> owned = new LinkedHashSet<>();
+    private ScheduledFuture<?> driftTask;
+    private ScheduledFuture<?> statsTask;
+    private Duration driftInterval;
+
+    private final AtomicReference<List<ServiceState>> snapshot = new AtomicReference<>(List.of());
+    private volatile boolean available;
+    private volatile String error;
+    private volatile String lastReconcile = "never";
+    private volatile List<String> lastFailures = List.of();
+    private volatile List<ServiceKey> foreign = List.of();
+    private final Counter driftCorrections;
+    private final Timer reconcileTimer;
+    private final Map<String, Meter> statMeters = new HashMap<>();
+    private final Map<String, long[]> statValues = new HashMap<>();
+
+    public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval) {
+        this.factory = factory;
+        this.registry = registry;
+        this.clock = clock;
+        this.statsInterval = statsInterval;
+        this.driver = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lvsd-ipvs-driver");
+            t.setDaemon(true);
+            return t;
+        });
+        Gauge.builder("lvsd.ipvs.up", () -> available ? 1 : 0)
+                .description("1 when the kernel's IPVS is reachable, 0 when it is not (see /status)").register(registry);
+        Gauge.builder("lvsd.ipvs.foreign.services", () -> foreign.size())
+                .description("IPVS services in the kernel that lvsd does not own and leaves alone").register(registry);
+        driftCorrections = Counter.builder("lvsd.ipvs.drift.corrections")
+                .description("Operations a drift check needed to put the kernel table right").register(registry);
+        reconcileTimer = Timer.builder("lvsd.ipvs.reconcile.duration")
+                .description("Time to dump, compare and apply the IPVS table").register(registry);
+    }
+
+    @Override
+    public String name() {
+        return "ipvs";
+    }
+
+    @Override
+    public void start(LvsdConfig config) throws Exception {
+        call(() -> {
+            apply(config, Set.of(), "start");
+            return null;
+        });
+        schedule(config.ipvs().driftCheckInterval());
+    }
+
+    @Override
+    public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
+        call(() -> {
+            apply(next, DesiredTable.from(previous).names().keySet(), "reload");
+            return null;
+        });
+        if (!next.ipvs().driftCheckInterval().equals(driftInterval)) {
+            schedule(next.ipvs().driftCheckInterval());
+        }
+    }
+
+    @Override
+    public void stop() {
+        // The table stays: the kernel keeps forwarding while lvsd restarts.
+        driver.shutdownNow();
+        try {
+            driver.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    /** Runs a drift check now and waits; for tests and the admin endpoint. */
+    public long driftCheckNow() throws Exception {
+        return call(this::driftCheck);
+    }
+
+    /** The /status view, from the last snapshot. */
+    public IpvsStatus status() {
+        List<IpvsStatus.Service> services = new ArrayList<>();
+        Map<ServiceKey, String> names = desired.names();
+        for (ServiceState s : io.lvsd.ipvs.IpvsadmOrder.sort(snapshot.get())) {
+            List<IpvsStatus.RealServer> reals = new ArrayList<>();
+            for (ServiceState.DestinationState d : s.destinations()) {
+                reals.add(new IpvsStatus.RealServer(IpAddresses.format(d.destination().address()),
+                        d.destination().forwarding().key(), d.destination().weight(), d.activeConnections(),
+                        d.inactiveConnections(), d.stats().connections()));
+            }
+            Stats st = s.stats();
+            String flags = IpvsadmFormat.save(List.of(new ServiceState(s.service(), st, List.of()))).strip();
+            services.add(new IpvsStatus.Service(names.get(s.service().key()), s.service().key().describe(),
+                    s.service().scheduler(), flags, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
+                    st.outBytes(), reals));
+        }
+        return new IpvsStatus(available, error, lastReconcile, (long) driftCorrections.count(), lastFailures,
+                foreign.stream().map(ServiceKey::describe).toList(), services);
+    }
+
+    // ---- on the driver thread
+
+    private void apply(LvsdConfig config, Set<ServiceKey> previouslyWanted, String why) {
+        desired = DesiredTable.from(config);
+        timeouts = config.ipvs().timeouts();
+        owned.addAll(previouslyWanted);
+        owned.addAll(desired.names().keySet());
+        reconcile(why);
+    }
+
+    private long driftCheck() {
+        return reconcile("drift check");
+    }
+
+    /** Returns the number of operations applied. */
+    private long reconcile(String why) {
+        if (!connect()) {
+            return 0;
+        }
+        Timer.Sample sample = Timer.start(registry);
+        try {
+            if (timeouts.tcp() != null || timeouts.tcpFin() != null || timeouts.udp() != null) {
+                if (!client.timeouts().equals(merged(client.timeouts(), timeouts))) {
+                    client.setTimeouts(timeouts);
+                    log.info("ipvs: timeouts set ({})", why);
+                }
+            }
+            Reconciler.Report r = Reconciler.reconcile(client, desired.services(), owned);
+            ApplyResult result = r.result();
+            for (ApplyResult.Outcome o : result.outcomes()) {
+                registry.counter("lvsd.ipvs.reconcile.operations", "op", o.op().kind(),
+                        "result", o.applied() ? "success" : "failure").increment();
+            }
+            if (!r.plan().foreign().isEmpty() && !r.plan().foreign().equals(foreign)) {
+                log.info("ipvs: leaving {} service(s) alone that lvsd does not own: {}", r.plan().foreign().size(),
+                        String.join(", ", r.plan().foreign().stream().map(ServiceKey::describe).toList()));
+            }
+            foreign = r.plan().foreign();
+            // Services lvsd wanted before but no longer does are gone now (or will be retried).
+            Set<ServiceKey> keep = new HashSet<>(desired.names().keySet());
+            for (ApplyResult.Outcome o : result.outcomes()) {
+                if (!o.applied() && o.op() instanceof IpvsOp.DeleteService d) {
+                    keep.add(d.key());
+                }
+            }
+            owned.retainAll(keep);
+            List<String> failures = result.failures().stream().map(ApplyResult.Outcome::describe).toList();
+            lastFailures = failures;
+            long applied = result.appliedCount();
+            if (why.equals("drift check") && applied > 0) {
+                driftCorrections.increment(applied);
+                log.warn("ipvs: drift check corrected {} entr{} changed outside lvsd", applied, applied == 1 ? "y" : "ies");
+            } else if (!r.plan().ops().isEmpty()) {
+                log.info("ipvs: {}: {} operation(s) applied", why, applied);
+            }
+            for (String f : failures) {
+                log.error("ipvs: {}: {}", why, f);
+            }
+            lastReconcile = clock.instant().toString() + " (" + why + ", " + applied + " applied, " + failures.size()
+                    + " failed)";
+            refreshStats();
+            return applied;
+        } catch (IOException | RuntimeException e) {
+            log.error("ipvs: {} failed: {}", why, e.getMessage());
+            error = e.getMessage();
+            closeClient();
+            return 0;
+        } finally {
+            sample.stop(reconcileTimer);
+        }
+    }
+
+    private static IpvsTimeouts merged(IpvsTimeouts current, IpvsTimeouts wanted) {
+        return new IpvsTimeouts(wanted.tcp() != null ? wanted.tcp() : current.tcp(),
+                wanted.tcpFin() != null ? wanted.tcpFin() : current.tcpFin(), wanted.udp() != null ? wanted.udp() : current.udp());
+    }
+
+    private boolean connect() {
+        if (client != null) {
+            return true;
+        }
+        try {
+            client = factory.open();
+            if (!available && error != null) {
+                log.info("ipvs: the kernel's IPVS is reachable again");
+            }
+            available = true;
+            error = null;
+            return true;
+        } catch (IpvsUnavailableException e) {
+            if (error == null || !error.equals(e.getMessage())) {
+                log.error("{}", e.getMessage());
+            }
+            available = false;
+            error = e.getMessage();
+            return false;
+        } catch (IOException | RuntimeException e) {
+            log.error("ipvs: cannot open the netlink socket: {}", e.getMessage());
+            available = false;
+            error = e.getMessage();
+            return false;
+        }
+    }
+
+    private void closeClient() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+        available = false;
+    }
+
+    private void refreshStats() {
+        if (client == null) {
+            return;
+        }
+        try {
+            List<ServiceState> s = client.dump();
+            snapshot.set(s);
+            updateMeters(s);
+        } catch (IOException | RuntimeException e) {
+            log.warn("ipvs: reading counters failed: {}", e.getMessage());
+        }
+    }
+
+    /** Per-service and per-real-server meters, labelled with the configured names. */
+    private void updateMeters(List<ServiceState> table) {
+        Set<String> seen = new HashSet<>();
+        Map<ServiceKey, String> names = desired.names();
+        for (ServiceState s : table) {
+            String svc = names.get(s.service().key());
+            if (svc == null) {
+                continue; // foreign services stay out of lvsd's metrics: their labels are unbounded
+            }
+            Stats st = s.stats();
+            counter(seen, "lvsd.ipvs.service.connections", "Connections scheduled", st.connections(), "service", svc);
+            counter(seen, "lvsd.ipvs.service.packets", "Packets", st.inPackets(), "service", svc, "direction", "in");
+            counter(seen, "lvsd.ipvs.service.packets", "Packets", st.outPackets(), "service", svc, "direction", "out");
+            counter(seen, "lvsd.ipvs.service.bytes", "Bytes", st.inBytes(), "service", svc, "direction", "in");
+            counter(seen, "lvsd.ipvs.service.bytes", "Bytes", st.outBytes(), "service", svc, "direction", "out");
+            for (ServiceState.DestinationState d : s.destinations()) {
+                String rs = IpAddresses.format(d.destination().address());
+                Stats ds = d.stats();
+                counter(seen, "lvsd.ipvs.real.server.connections", "Connections scheduled", ds.connections(),
+                        "service", svc, "real_server", rs);
+                counter(seen, "lvsd.ipvs.real.server.packets", "Packets", ds.inPackets(), "service", svc, "real_server", rs,
+                        "direction", "in");
+                counter(seen, "lvsd.ipvs.real.server.packets", "Packets", ds.outPackets(), "service", svc, "real_server", rs,
+                        "direction", "out");
+                counter(seen, "lvsd.ipvs.real.server.bytes", "Bytes", ds.inBytes(), "service", svc, "real_server", rs,
+                        "direction", "in");
+                counter(seen, "lvsd.ipvs.real.server.bytes", "Bytes", ds.outBytes(), "service", svc, "real_server", rs,
+                        "direction", "out");
+                gauge(seen, "lvsd.ipvs.real.server.active.connections", "Active (established) connections",
+                        d.activeConnections(), "service", svc, "real_server", rs);
+                gauge(seen, "lvsd.ipvs.real.server.inactive.connections", "Inactive connections",
+                        d.inactiveConnections(), "service", svc, "real_server", rs);
+                gauge(seen, "lvsd.ipvs.real.server.weight", "IPVS weight in the kernel", d.destination().weight(),
+                        "service", svc, "real_server", rs);
+            }
+        }
+        for (String id : new ArrayList<>(statMeters.keySet())) {
+            if (!seen.contains(id)) {
+                registry.remove(statMeters.remove(id));
+                statValues.remove(id);
+            }
+        }
+    }
+
+    private void counter(Set<String> seen, String name, String help, long value, String... tags) {
+        meter(seen, name, value, tags, id -> FunctionCounter.builder(name, statValues.get(id), v -> v[0])
+                .description(help).tags(tags).register(registry));
+    }
+
+    private void gauge(Set<String> seen, String name, String help, long value, String... tags) {
+        meter(seen, name, value, tags, id -> Gauge.builder(name, statValues.get(id), v -> v[0])
+                .description(help).tags(tags).register(registry));
+    }
+
+    private void meter(Set<String> seen, String name, long value, String[] tags, Function<String, Meter> create) {
+        String id = name + String.join(",", tags);
+        seen.add(id);
+        statValues.computeIfAbsent(id, k -> new long[1])[0] = value;
+        statMeters.computeIfAbsent(id, create);
+    }
+
+    // ---- scheduling
+
+    private void schedule(Duration drift) {
+        driftInterval = drift;
+        if (driftTask != null) {
+            driftTask.cancel(false);
+        }
+        driftTask = driver.scheduleWithFixedDelay(() -> safely(this::driftCheck), drift.toMillis(), drift.toMillis(),
+                TimeUnit.MILLISECONDS);
+        if (statsTask == null) {
+            statsTask = driver.scheduleWithFixedDelay(() -> safely(this::refreshStats), statsInterval.toMillis(),
+                    statsInterval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            log.error("ipvs driver: {}", t.toString());
+            registry.counter("lvsd.internal.errors", "loop", "ipvs").increment();
+        }
+    }
+
+    private <T> T call(java.util.concurrent.Callable<T> c) throws Exception {
+        try {
+            return driver.submit(c).get(5, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+}

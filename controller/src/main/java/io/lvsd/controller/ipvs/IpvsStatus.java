@@ -1,0 +1,16 @@
+package io.lvsd.controller.ipvs;
+
+import java.util.List;
+
+/** The IPVS part of {@code /status}: the live kernel table and how reconciling went. */
+public record IpvsStatus(boolean available, String error, String lastReconcile, long driftCorrections,
+                         List<String> lastFailures, List<String> foreignServices, List<Service> services) {
+
+    public record Service(String name, String service, String scheduler, String flags, long connections,
+                          long inPackets, long outPackets, long inBytes, long outBytes, List<RealServer> realServers) {
+    }
+
+    public record RealServer(String address, String forwarding, int weight, long activeConnections,
+                             long inactiveConnections, long connections) {
+    }
+}
