@@ -1,6 +1,7 @@
 package io.lvsd.controller;
 
 import io.lvsd.controller.cli.CheckConfigCommand;
+import io.lvsd.controller.cli.IpvsCommand;
 import io.lvsd.controller.cli.RunCommand;
 import io.lvsd.controller.cli.VersionCommand;
 import io.lvsd.controller.demo.DemoCommand;
@@ -11,14 +12,15 @@ import picocli.CommandLine.Command;
 /** The {@code lvsd} command. */
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, VersionCommand.class, DemoCommand.class,
+        subcommands = {RunCommand.class, CheckConfigCommand.class, IpvsCommand.class, VersionCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  lvsd check-config -f /etc/lvsd/lvsd.conf",
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
+                "  lvsd ipvs list --stats",
                 "  lvsd demo                      # as root",
                 "",
-                "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage."})
+                "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage, 3 no IPVS in the kernel."})
 public final class Main implements Callable<Integer> {
     /** Exit code for a failed command (invalid configuration, startup failure). */
     public static final int EXIT_FAILURE = 1;

@@ -114,9 +114,10 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "check-config", "version", "demo"})
+    @ValueSource(strings = {"run", "check-config", "version", "demo", "ipvs", "ipvs list", "ipvs save", "ipvs restore", "ipvs flush", "ipvs timeouts"})
     void everyCommandHasHelpWithExamples(String command) {
-        Run r = lvsd(command, "--help");
+        String[] args = (command + " --help").split(" ");
+        Run r = lvsd(args);
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: lvsd " + command).containsIgnoringCase("example");
     }
@@ -142,5 +143,29 @@ class CliTest {
         Run r = lvsd("check-config", "-f", file.toString());
         assertThat(r.err()).isEmpty();
         assertThat(r.code()).isZero();
+    }
+
+    @Test
+    void ipvsCommandsWithoutIpvsExitThreeWithOneSentence() {
+        // This machine's kernel has no IPVS (the lab VM's does: see the controller's VM tests).
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/proc/net/ip_vs")), "the kernel has IPVS");
+        for (String sub : new String[] {"list", "save", "flush", "timeouts"}) {
+            Run r = lvsd("ipvs", sub);
+            assertThat(r.code()).as(sub).isEqualTo(3);
+            assertThat(r.err()).isEqualTo("lvsd ipvs: IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)\n");
+        }
+    }
+
+    @Test
+    void restoreReportsEveryBadLineAndAppliesNothing() {
+        var cl = Main.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        IpvsCommand.RestoreCmd restore = cl.getSubcommands().get("ipvs").getSubcommands().get("restore").getCommand();
+        restore.in = new java.io.ByteArrayInputStream("-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r nowhere\n".getBytes());
+        assertThat(cl.execute("ipvs", "restore")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("lvsd ipvs restore: line 2: -r: \"nowhere\" is not an IP address\n"
+                + "lvsd ipvs restore: nothing applied\n");
     }
 }
