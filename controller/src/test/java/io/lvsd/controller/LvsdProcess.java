@@ -46,6 +46,16 @@ final class LvsdProcess implements AutoCloseable {
         return new LvsdProcess(pb.start());
     }
 
+    /** Runs the launcher inside network namespace {@code ns}. */
+    static LvsdProcess startIn(String ns, Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns, launcher().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().remove("NOTIFY_SOCKET");
+        pb.environment().putAll(env);
+        return new LvsdProcess(pb.start());
+    }
+
     private static List<String> concat(String first, String... rest) {
         List<String> l = new java.util.ArrayList<>();
         l.add(first);

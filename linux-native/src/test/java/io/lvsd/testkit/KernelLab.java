@@ -94,12 +94,17 @@ public final class KernelLab {
      * {@code surefire.test.class.path} property and must include junit-platform-console.
      */
     public static void runVmTests(Path testClasses, Path outDir) throws Exception {
+        runVmTests(testClasses, outDir, java.util.Map.of());
+    }
+
+    /** As above, with system properties for the tests inside the VM. */
+    public static void runVmTests(Path testClasses, Path outDir, java.util.Map<String, String> properties) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<Path> shares = new ArrayList<>();
         shares.add(projectRoot());
         Path reports = outDir.resolve("reports");
         String script = "cd " + projectRoot() + "\n"
-                + "exec java -XX:TieredStopAtLevel=1 -cp '" + cp + "' org.junit.platform.console.ConsoleLauncher execute"
+                + "exec java -XX:TieredStopAtLevel=1" + props(properties) + " -cp '" + cp + "' org.junit.platform.console.ConsoleLauncher execute"
                 + " --disable-banner --details=tree --scan-classpath " + testClasses.toAbsolutePath()
                 + " --include-classname '.*VmTest' --reports-dir " + reports + "\n";
         Result r = run(script, outDir, shares);
@@ -125,6 +130,12 @@ public final class KernelLab {
         assertThat(tests).as("tests run in the VM").isPositive();
         assertThat(failed).as("VM tests that did not pass").isEmpty();
         assertThat(r.exitCode()).as("console launcher exit code").isZero();
+    }
+
+    private static String props(java.util.Map<String, String> properties) {
+        StringBuilder b = new StringBuilder();
+        properties.forEach((k, v) -> b.append(" '-D").append(k).append('=').append(v).append('\''));
+        return b.toString();
     }
 
     private static String firstLines(String s, int n) {

@@ -1,0 +1,18 @@
+package io.lvsd.controller;
+
+import io.lvsd.testkit.KernelLab;
+import io.lvsd.testkit.Lab;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Boots the kernel lab once and runs every *VmTest of the controller inside it. */
+class ControllerKernelLabIT {
+    @Test
+    void controllerAgainstARealIpvsKernel() throws Exception {
+        Lab.requireRoot("boots the kernel lab VM");
+        Lab.requireCommand("ipvsadm", "ipvsadm");
+        KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
+                Map.of("lvsd.dist", LvsdProcess.launcher().getParent().getParent().toAbsolutePath().toString()));
+    }
+}

@@ -1,0 +1,295 @@
+package io.lvsd.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lvsd.linux.NetNamespace;
+import io.lvsd.testkit.KernelLab;
+import io.lvsd.testkit.Netns;
+import io.lvsd.testkit.Sh;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real traffic through VIPs that {@code lvsd run} programs, in namespaces inside the lab VM:
+ * LVS-NAT with a port remap, LVS-DR and LVS-TUN, each wrr 3:1; then a restart of lvsd while
+ * connections are open and new ones keep coming.
+ *
+ * <pre>
+ *  c1 10.99.0.50 ──┐                         ┌── n1 10.98.0.21:80   (NAT, gw 10.98.0.1)
+ *                  ├─ lan br0 ─ d1 ─ in br0 ─┤
+ *  r1 10.99.0.21 ──┤  10.99.0.11   10.98.0.1 └── n2 10.98.0.22:8080 (NAT, port remap)
+ *  r2 10.99.0.22 ──┘  VIPs .100 (NAT) .101 (DR) .102 (TUN)
+ *  r1, r2: VIP .101 on lo (arp_ignore=1, arp_announce=2), .102 on tunl0 (rp_filter 0)
+ * </pre>
+ */
+class TrafficVmTest {
+    private static Netns net;
+    private static LvsdProcess lvsd;
+    private static Path conf;
+    private static final List<ServerSocket> servers = new ArrayList<>();
+    private static final AtomicBoolean stopping = new AtomicBoolean();
+
+    @BeforeAll
+    static void lab() throws Exception {
+        KernelLab.requireIpvs();
+        net = new Netns("lvsd-t");
+        net.bridge("lan");
+        net.bridge("in");
+        net.link("c1", "eth0", "lan", "10.99.0.50/24");
+        net.link("d1", "eth0", "lan", "10.99.0.11/24");
+        for (String vip : List.of("10.99.0.100/24", "10.99.0.101/24", "10.99.0.102/24")) {
+            net.exec("d1", "ip", "addr", "add", vip, "dev", "eth0");
+        }
+        net.link("d1", "eth1", "in", "10.98.0.1/24");
+        net.exec("d1", "sysctl", "-qw", "net.ipv4.ip_forward=1");
+        for (String[] n : new String[][] {{"n1", "10.98.0.21"}, {"n2", "10.98.0.22"}}) {
+            net.link(n[0], "eth0", "in", n[1] + "/24");
+            net.exec(n[0], "ip", "route", "add", "default", "via", "10.98.0.1");
+        }
+        for (String[] r : new String[][] {{"r1", "10.99.0.21"}, {"r2", "10.99.0.22"}}) {
+            net.link(r[0], "eth0", "lan", r[1] + "/24");
+            net.exec(r[0], "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                    "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
+            net.exec(r[0], "ip", "addr", "add", "10.99.0.101/32", "dev", "lo");
+            net.exec(r[0], "ip", "link", "set", "tunl0", "up");
+            net.exec(r[0], "ip", "addr", "add", "10.99.0.102/32", "dev", "tunl0");
+            net.exec(r[0], "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.tunl0.rp_filter=0",
+                    "net.ipv4.conf.eth0.rp_filter=0");
+        }
+        // Each real server answers HTTP with its own name, and echoes lines prefixed with it.
+        serve("n1", "10.98.0.21", 80, "n1");
+        serve("n2", "10.98.0.22", 8080, "n2");
+        for (String r : List.of("r1", "r2")) {
+            serve(r, "0.0.0.0", 80, r);
+            serve(r, "0.0.0.0", 7, r);
+        }
+        conf = Files.createTempFile("lvsd-traffic", ".conf");
+        Files.writeString(conf, """
+                director.name = lab-d1
+                virtual-servers = [
+                  { name = nat, address = "10.99.0.100:80", scheduler = wrr, forwarding = nat, check.type = none,
+                    real-servers = [ { address = "10.98.0.21:80", weight = 3 }, { address = "10.98.0.22:8080", weight = 1 } ] }
+                  { name = dr, address = "10.99.0.101:80", scheduler = wrr, forwarding = dr, check.type = none,
+                    real-servers = [ { address = "10.99.0.21:80", weight = 3 }, { address = "10.99.0.22:80", weight = 1 } ] }
+                  { name = tun, address = "10.99.0.102:80", scheduler = wrr, forwarding = tun, check.type = none,
+                    real-servers = [ { address = "10.99.0.21:80", weight = 3 }, { address = "10.99.0.22:80", weight = 1 } ] }
+                  { name = echo, address = "10.99.0.101:7", scheduler = rr, forwarding = dr, check.type = none,
+                    real-servers = [ { address = "10.99.0.21:7" }, { address = "10.99.0.22:7" } ] }
+                ]
+                """);
+        lvsd = startLvsd();
+    }
+
+    static LvsdProcess startLvsd() throws Exception {
+        LvsdProcess p = LvsdProcess.startIn(net.name("d1"), Map.of(), "run", "-f", conf.toString());
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                .until(() -> !p.alive() || Sh.run(null, "ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn").out()
+                        .contains("10.99.0.22:7"));
+        assertThat(p.alive()).as(p.output()).isTrue();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+                .until(() -> NetNamespace.call(net.name("d1"), () -> httpGet("/healthz")).contains("ok"));
+        return p;
+    }
+
+    @AfterAll
+    static void teardown() throws Exception {
+        stopping.set(true);
+        if (lvsd != null) {
+            lvsd.close();
+        }
+        for (ServerSocket s : servers) {
+            s.close();
+        }
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    /** A server in namespace {@code host}: HTTP on 80/8080 answering its name; line echo on 7. */
+    static void serve(String host, String addr, int port, String name) throws Exception {
+        ServerSocket ss = NetNamespace.call(net.name(host), () -> {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(addr, port), 512);
+            return s;
+        });
+        servers.add(ss);
+        Thread t = new Thread(() -> {
+            while (!stopping.get()) {
+                try {
+                    Socket c = ss.accept();
+                    Thread h = new Thread(() -> handle(c, port, name));
+                    h.setDaemon(true);
+                    h.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "serve-" + name + "-" + port);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    static void handle(Socket c, int port, String name) {
+        try (c) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = c.getOutputStream();
+            if (port == 7) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    out.write((name + ":" + line + "\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                }
+                return;
+            }
+            while (true) {
+                String line = in.readLine();
+                if (line == null || line.isEmpty()) {
+                    break;
+                }
+            }
+            byte[] body = (name + "\n").getBytes(StandardCharsets.US_ASCII);
+            out.write(("HTTP/1.0 200 OK\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+        } catch (IOException e) {
+            // client went away
+        }
+    }
+
+    /** One HTTP GET from the client namespace; returns the real server's name. */
+    static String get(String vip) throws Exception {
+        return NetNamespace.call(net.name("c1"), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(vip, 80), 3000);
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(("GET / HTTP/1.0\r\nHost: " + vip + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                return resp.substring(resp.indexOf("\r\n\r\n") + 4).trim();
+            }
+        });
+    }
+
+    static Map<String, Integer> split(String vip, int requests) throws Exception {
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < requests; i++) {
+            counts.merge(get(vip), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    @Test
+    void natWithPortRemapSplitsThreeToOne() throws Exception {
+        Map<String, Integer> c = split("10.99.0.100", 400);
+        assertThat(c.keySet()).containsExactlyInAnyOrder("n1", "n2");
+        assertThat(c.get("n1")).isBetween(270, 330);
+        assertThat(c.get("n2")).isBetween(70, 130);
+    }
+
+    @Test
+    void directRoutingSplitsThreeToOne() throws Exception {
+        Map<String, Integer> c = split("10.99.0.101", 400);
+        assertThat(c.keySet()).containsExactlyInAnyOrder("r1", "r2");
+        assertThat(c.get("r1")).isBetween(270, 330);
+    }
+
+    @Test
+    void tunnellingSplitsThreeToOne() throws Exception {
+        Map<String, Integer> c = split("10.99.0.102", 400);
+        assertThat(c.keySet()).containsExactlyInAnyOrder("r1", "r2");
+        assertThat(c.get("r1")).isBetween(270, 330);
+    }
+
+    @Test
+    void statusAndMetricsShowTheLiveTable() throws Exception {
+        split("10.99.0.100", 10);
+        String status = NetNamespace.call(net.name("d1"), () -> httpGet("/status"));
+        assertThat(status).contains("\"name\" : \"nat\"", "\"address\" : \"10.98.0.22:8080\"", "\"available\" : true");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                assertThat(NetNamespace.call(net.name("d1"), () -> httpGet("/metrics")))
+                        .contains("lvsd_ipvs_service_connections_total{service=\"nat\"}")
+                        .contains("lvsd_ipvs_real_server_connections_total{real_server=\"10.98.0.21:80\",service=\"nat\"}"));
+    }
+
+    static String httpGet(String path) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", 9180)) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void aRestartOfLvsdWithTrafficFlowingDropsNoConnection() throws Exception {
+        // 20 long-lived connections through the DR VIP, each pinned to its real server.
+        List<Socket> conns = new ArrayList<>();
+        List<String> owner = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Socket s = NetNamespace.call(net.name("c1"), () -> {
+                Socket x = new Socket();
+                x.connect(new InetSocketAddress("10.99.0.101", 7), 3000);
+                x.setSoTimeout(5000);
+                return x;
+            });
+            conns.add(s);
+            owner.add(echo(s, "hello " + i).split(":")[0]);
+        }
+        // New connections keep coming while lvsd stops and starts again.
+        AtomicInteger ok = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        AtomicBoolean run = new AtomicBoolean(true);
+        Thread load = new Thread(() -> {
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (run.get() && System.nanoTime() < deadline && ok.get() + failed.get() < 5000) {
+                try {
+                    get("10.99.0.101");
+                    ok.incrementAndGet();
+                } catch (Exception e) {
+                    failed.incrementAndGet();
+                }
+            }
+        });
+        load.start();
+        lvsd.signal("TERM");
+        assertThat(lvsd.waitFor(60)).isZero();
+        assertThat(Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn")).contains("10.99.0.101:80");
+        lvsd = startLvsd();
+        int before = ok.get();
+        await().atMost(Duration.ofSeconds(60)).until(() -> ok.get() > before + 20);
+        run.set(false);
+        load.join();
+        for (int i = 0; i < conns.size(); i++) {
+            assertThat(echo(conns.get(i), "again " + i)).isEqualTo(owner.get(i) + ":again " + i);
+            conns.get(i).close();
+        }
+        assertThat(failed.get()).as("requests that failed across the restart (of %d)", ok.get()).isZero();
+        assertThat(lvsd.output()).doesNotContain("\tat ");
+    }
+
+    static String echo(Socket s, String line) throws IOException {
+        PrintWriter w = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
+        w.print(line + "\n");
+        w.flush();
+        return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
+}
