@@ -96,14 +96,15 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host
 for d in proc sys dev; do mount --bind /$d /host/$d; done
 mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run
 out=$(arg out); run=$(arg run)
-mkdir -p "/host$out" 2>/dev/null
-mount -t 9p -o trans=virtio,version=9p2000.L out "/host$out"
 i=0
 for p in $(arg shares | sed 's/,/ /g'); do
   mkdir -p "/host$p" 2>/dev/null
   mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose share$i "/host$p"
   i=$((i + 1))
 done
+# OUTDIR last: it may lie inside a read-only share (a checkout under /tmp).
+mkdir -p "/host$out" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L out "/host$out"
 chroot /host /bin/sh -c "ip link set lo up; mkdir -p /run/netns; cd /tmp && sh $run > $out/guest.log 2>&1; echo \$? > $out/guest.rc"
 poweroff -f
 INIT
