@@ -18,6 +18,8 @@
 #   LVSD_LAB_CACHE    kernel and initramfs cache (default /var/cache/lvsd-lab)
 #   LVSD_LAB_TIMEOUT  seconds before the VM is killed (default 900)
 #   LVSD_LAB_MEM      guest memory in MiB (default 3072)
+#   LVSD_LAB_CPU      qemu CPU model (default Nehalem: SSE4.2, no AVX; with "max", JIT-compiled
+#                     Java code crashed now and then under qemu 7.2's young AVX emulation)
 # Exit code: the script's exit code, 124 on timeout, 125 when the VM did not report one.
 set -euo pipefail
 
@@ -120,7 +122,7 @@ for i in "${!shares[@]}"; do
 done
 rm -f "$out/guest.rc" "$out/guest.log"
 set +e
-timeout "${LVSD_LAB_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
+timeout "${LVSD_LAB_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu "${LVSD_LAB_CPU:-Nehalem}" -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
   -nographic -no-reboot -nic none \
   -kernel "$cache/root/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 out=$out run=$out/guest-script.sh shares=$(IFS=,; echo "${shares[*]-}")" \

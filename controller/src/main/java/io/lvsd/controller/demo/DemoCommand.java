@@ -62,6 +62,15 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("lvsd demo: run it through the launcher (./lvsd demo or bin/lvsd demo), which sets lvsd.home");
             return Main.EXIT_FAILURE;
         }
+        if (!Files.exists(Path.of("/proc/net/ip_vs"))) {
+            if (exec(false, "modinfo", "ip_vs").contains("filename:")) {
+                out.println("loading the kernel's ip_vs module (modprobe ip_vs) ...");
+                exec(false, "modprobe", "ip_vs");
+            }
+        }
+        if (!Files.exists(Path.of("/proc/net/ip_vs"))) {
+            return inLabVm(home, err);
+        }
         CountDownLatch done = new CountDownLatch(1);
         Thread cleanup = new Thread(() -> {
             teardown();
@@ -92,12 +101,16 @@ public final class DemoCommand implements Callable<Integer> {
                     out.println(status);
                 }
             }
+            startTraffic();
             out.println("=== lvsd demo is running ===");
             out.println("Namespaces: " + PREFIX + "{lan,d1,d2,r1,r2,c1} on the private bridge 10.99.0.0/24.");
             out.println("Look inside:");
             out.println("  ip netns exec " + PREFIX + "d1 curl -s http://127.0.0.1:9180/status");
             out.println("  ip netns exec " + PREFIX + "d1 curl -s http://127.0.0.1:9180/metrics");
             out.println("  ip netns exec " + PREFIX + "d2 curl -s http://127.0.0.1:9180/status");
+            out.println("  ip netns exec " + PREFIX + "d1 ipvsadm -Ln --stats      # or: lvsd ipvs list --stats");
+            out.println("Traffic: the client c1 sends a request through the VIP 10.99.0.100 every second ([c1] lines);");
+            out.println("  d1 forwards it by LVS-DR to r1 or r2, which answer the client directly.");
             out.println("Logs: the lines prefixed [d1] and [d2] below.");
             out.println(seconds > 0 ? "Stopping by itself in " + seconds + " s." : "Press Ctrl-C to stop and remove everything.");
             out.flush();
@@ -117,6 +130,133 @@ public final class DemoCommand implements Callable<Integer> {
                 done.await(30, TimeUnit.SECONDS); // the hook is already running the teardown
             }
         }
+    }
+
+    private final java.util.List<java.net.ServerSocket> servers = new ArrayList<>();
+    private volatile boolean stopping;
+
+    /**
+     * VRRP arrives with a later release: until then the demo itself puts the VIP on d1. The real
+     * servers r1 and r2 hold the VIP on lo (LVS-DR) and answer HTTP with their name, served from
+     * this process inside their namespaces; the client c1 asks once a second.
+     */
+    private void startTraffic() throws Exception {
+        ip("-n", PREFIX + "d1", "addr", "add", "10.99.0.100/24", "dev", "eth0");
+        for (String r : java.util.List.of("r1", "r2")) {
+            String ns = PREFIX + r;
+            exec(true, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1",
+                    "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
+            ip("-n", ns, "addr", "add", "10.99.0.100/32", "dev", "lo");
+            java.net.ServerSocket ss = NetNamespace.call(ns, () -> {
+                java.net.ServerSocket x = new java.net.ServerSocket();
+                x.setReuseAddress(true);
+                x.bind(new InetSocketAddress("0.0.0.0", 80));
+                return x;
+            });
+            servers.add(ss);
+            daemon("lvsd-demo-" + r, () -> {
+                while (!stopping) {
+                    try (Socket c = ss.accept()) {
+                        c.setSoTimeout(2000);
+                        new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+                        byte[] body = ("hello from " + r + "\n").getBytes(StandardCharsets.US_ASCII);
+                        c.getOutputStream().write(("HTTP/1.0 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        c.getOutputStream().write(body);
+                    } catch (IOException e) {
+                        if (stopping) {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+        daemon("lvsd-demo-client", () -> {
+            int n = 0;
+            while (!stopping) {
+                n++;
+                String line;
+                try {
+                    String resp = NetNamespace.call(PREFIX + "c1", () -> httpGet("10.99.0.100", 80, "/"));
+                    line = resp == null ? "no answer" : "answered: " + resp.trim();
+                } catch (Exception e) {
+                    line = "failed: " + e.getMessage();
+                }
+                synchronized (this) {
+                    out.println("[c1] request " + n + " to http://10.99.0.100/ -> " + line);
+                    out.flush();
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    private static void daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** No IPVS in this kernel: run the same demo inside the project's lab VM, if this is a checkout. */
+    private int inLabVm(String home, PrintWriter err) throws Exception {
+        Path top = Path.of(home).toAbsolutePath().normalize();
+        for (int i = 0; i < 4 && top != null; i++) {
+            top = top.getParent();
+        }
+        if (top == null || !Files.isExecutable(top.resolve("lab/vm.sh"))) {
+            err.println("lvsd demo: this kernel has no IPVS (modprobe ip_vs) and there is no lab VM next to this "
+                    + "installation (lab/vm.sh of a source checkout)");
+            return Main.EXIT_FAILURE;
+        }
+        long bounded = seconds > 0 ? seconds : 120;
+        Path work = Files.createTempDirectory("lvsd-demo-vm");
+        Path script = work.resolve("demo.sh");
+        Files.writeString(script, home + "/bin/lvsd demo --seconds " + bounded + "\n");
+        out.println("This kernel has no IPVS: running the demo inside the lab VM (Debian's kernel under qemu, "
+                + "lab/vm.sh) for " + bounded + " s. Ctrl-C stops the VM; nothing is left on this machine.");
+        out.flush();
+        ProcessBuilder pb = new ProcessBuilder(top.resolve("lab/vm.sh").toString(), script.toString(), work.toString())
+                .redirectErrorStream(true).redirectOutput(work.resolve("vm.log").toFile());
+        pb.environment().put("LVSD_LAB_SHARE", top.startsWith("/tmp") ? top.toString() : "");
+        Process vm = pb.start();
+        Thread kill = new Thread(() -> {
+            vm.descendants().forEach(ProcessHandle::destroyForcibly);
+            vm.destroyForcibly();
+        });
+        Runtime.getRuntime().addShutdownHook(kill);
+        Path log = work.resolve("guest.log");
+        long shown = 0;
+        while (true) {
+            boolean alive = vm.isAlive();
+            if (Files.exists(log)) {
+                byte[] all = Files.readAllBytes(log);
+                if (all.length > shown) {
+                    out.print(new String(all, (int) shown, (int) (all.length - shown), StandardCharsets.UTF_8));
+                    out.flush();
+                    shown = all.length;
+                }
+            }
+            if (!alive) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(kill);
+        } catch (IllegalStateException shuttingDown) {
+            // already stopping
+        }
+        if (vm.exitValue() != 0) {
+            err.println("lvsd demo: the lab VM exited with " + vm.exitValue() + ": " + Files.readString(work.resolve("vm.log")).trim());
+        }
+        try (var files = Files.walk(work)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        return vm.exitValue() == 0 ? 0 : Main.EXIT_FAILURE;
     }
 
     private void buildLab() throws IOException {
@@ -190,11 +330,20 @@ public final class DemoCommand implements Callable<Integer> {
             o.flush();
             String resp = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             int body = resp.indexOf("\r\n\r\n");
-            return resp.startsWith("HTTP/1.1 200") && body > 0 ? resp.substring(body + 4) : null;
+            return (resp.startsWith("HTTP/1.1 200") || resp.startsWith("HTTP/1.0 200")) && body > 0 ? resp.substring(body + 4) : null;
         }
     }
 
     private synchronized void teardown() {
+        stopping = true;
+        for (java.net.ServerSocket ss : servers) {
+            try {
+                ss.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        servers.clear();
         for (Process p : directors) {
             p.destroy();
         }
