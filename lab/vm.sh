@@ -122,7 +122,7 @@ for i in "${!shares[@]}"; do
 done
 rm -f "$out/guest.rc" "$out/guest.log"
 set +e
-timeout "${LVSD_LAB_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg,thread=multi -cpu "${LVSD_LAB_CPU:-Nehalem}" -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
+timeout "${LVSD_LAB_TIMEOUT:-900}" qemu-system-x86_64 -accel "tcg,thread=${LVSD_LAB_TCG_THREAD:-single}" -cpu "${LVSD_LAB_CPU:-Nehalem}" -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
   -nographic -no-reboot -nic none \
   -kernel "$cache/root/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 out=$out run=$out/guest-script.sh shares=$(IFS=,; echo "${shares[*]-}")" \

@@ -84,7 +84,9 @@ public final class NetlinkIpvsClient implements IpvsClient {
         for (IpvsOp op : ops) {
             reqs.add(encode(op));
         }
-        List<NetlinkChannel.Outcome> outs = channel.pipeline(reqs, "IPVS batch");
+        // GET_INFO is a cheap request with an answer: the barrier that closes each batch.
+        List<NetlinkChannel.Outcome> outs = channel.pipeline(reqs, request(IpvsCodec.CMD_GET_INFO, Netlink.NLM_F_ACK),
+                "IPVS batch");
         List<ApplyResult.Outcome> result = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             NetlinkChannel.Outcome o = outs.get(i);
@@ -99,9 +101,9 @@ public final class NetlinkIpvsClient implements IpvsClient {
         return io.lvsd.linux.LinuxNative.get().describe(errno);
     }
 
-    /** The request for one operation. */
+    /** The request for one operation; no ack is asked: see {@link NetlinkChannel#pipeline}. */
     NlBuilder encode(IpvsOp op) {
-        int ack = Netlink.NLM_F_ACK;
+        int ack = 0;
         if (op instanceof IpvsOp.AddService a) {
             return IpvsCodec.putService(request(IpvsCodec.CMD_NEW_SERVICE, ack), a.service(), true);
         }

@@ -12,10 +12,8 @@ import java.util.Map;
  * by sequence number. Not thread-safe: one caller at a time (the driver thread).
  */
 public final class NetlinkChannel implements AutoCloseable {
-    /** Requests per datagram at most, so that their acks always fit the receive buffer. */
-    public static final int MAX_BATCH = 256;
-    /** Bytes per datagram at most (well under the send buffer). */
-    public static final int MAX_BATCH_BYTES = 64 * 1024;
+    /** Bytes per datagram at most: well under the send buffer lvsd asks for. */
+    public static final int MAX_BATCH_BYTES = 192 * 1024;
 
     private final NetlinkTransport transport;
     private final byte[] rx = new byte[256 * 1024];
@@ -86,23 +84,24 @@ public final class NetlinkChannel implements AutoCloseable {
     }
 
     /**
-     * Sends every request (each must carry {@link Netlink#NLM_F_ACK}), as many per datagram as
-     * {@link #MAX_BATCH} and {@link #MAX_BATCH_BYTES} allow, and returns one outcome per
-     * request, in order. The kernel processes every message of a datagram even after one fails,
-     * so each outcome is exact.
+     * Sends every request, as many per datagram as {@link #MAX_BATCH_BYTES} allows, and returns
+     * one outcome per request, in order. The requests go without {@code NLM_F_ACK}: the kernel
+     * answers a failed request with an error whether or not an ack was asked for
+     * (net/netlink/af_netlink.c, netlink_rcv_skb), and it processes every message of a datagram
+     * even after one fails. Each datagram is followed by {@code barrier}, a request with an ack;
+     * errors arrive in order on the one socket, so every error before the barrier's answer belongs
+     * to the batch (matched by sequence number) and every request without one was applied. One
+     * receive per batch instead of one per request.
      */
-    public List<Outcome> pipeline(List<NlBuilder> requests, String what) throws NativeException {
+    public List<Outcome> pipeline(List<NlBuilder> requests, NlBuilder barrier, String what) throws NativeException {
         Outcome[] out = new Outcome[requests.size()];
         int i = 0;
         while (i < requests.size()) {
-            Map<Integer, Integer> pending = new HashMap<>();
+            Map<Integer, Integer> sent = new HashMap<>();
             List<byte[]> msgs = new ArrayList<>();
             int bytes = 0;
-            while (i < requests.size() && msgs.size() < MAX_BATCH) {
+            while (i < requests.size()) {
                 NlBuilder r = requests.get(i);
-                if ((r.flags() & Netlink.NLM_F_ACK) == 0) {
-                    throw new IllegalArgumentException("pipelined requests need NLM_F_ACK");
-                }
                 if (!msgs.isEmpty() && bytes + r.length() > MAX_BATCH_BYTES) {
                     break;
                 }
@@ -110,7 +109,7 @@ public final class NetlinkChannel implements AutoCloseable {
                 byte[] m = r.build(s, transport.portId());
                 msgs.add(m);
                 bytes += Netlink.align(m.length);
-                pending.put(s, i);
+                sent.put(s, i);
                 i++;
             }
             byte[] datagram = new byte[bytes];
@@ -120,12 +119,25 @@ public final class NetlinkChannel implements AutoCloseable {
                 off += Netlink.align(m.length);
             }
             transport.send(datagram);
-            while (!pending.isEmpty()) {
+            int barrierSeq = ++seq;
+            transport.send(barrier.build(barrierSeq, transport.portId()));
+            boolean done = false;
+            while (!done) {
                 for (NlMessage m : receive(what)) {
-                    Integer idx = m.type() == Netlink.NLMSG_ERROR ? pending.remove(m.seq()) : null;
-                    if (idx != null) {
-                        out[idx] = new Outcome(-m.error(), m.error() == 0 ? null : m.extAckMessage());
+                    if (m.seq() == barrierSeq) {
+                        // The barrier's own reply may come first; its ack closes the batch.
+                        done = m.type() == Netlink.NLMSG_ERROR;
+                        continue;
                     }
+                    Integer idx = m.type() == Netlink.NLMSG_ERROR ? sent.get(m.seq()) : null;
+                    if (idx != null && m.error() != 0) {
+                        out[idx] = new Outcome(-m.error(), m.extAckMessage());
+                    }
+                }
+            }
+            for (int idx : sent.values()) {
+                if (out[idx] == null) {
+                    out[idx] = new Outcome(0, null);
                 }
             }
         }

@@ -26,14 +26,22 @@ class NetlinkChannelTest {
             List<NlMessage> msgs = NlMessage.parseAll(datagram, datagram.length);
             datagramSizes.add(msgs.size());
             ByteBuffer acks = ByteBuffer.allocate(msgs.size() * 36).order(ByteOrder.nativeOrder());
+            int n = 0;
             for (NlMessage m : msgs) {
-                int err = fails.test(received++) ? -17 : 0;
-                acks.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED)
-                        .putInt(m.seq()).putInt(1234).putInt(err)
-                        .putInt(m.payload().remaining() + 16).putShort((short) m.type()).putShort((short) m.flags())
-                        .putInt(m.seq()).putInt(0);
+                boolean barrier = (m.flags() & Netlink.NLM_F_ACK) != 0 && msgs.size() == 1 && m.type() == 0x23;
+                int err = barrier ? 0 : fails.test(received++) ? -17 : 0;
+                // Like the kernel: an answer when asked for an ack, or on an error.
+                if (err != 0 || (m.flags() & Netlink.NLM_F_ACK) != 0) {
+                    acks.putInt(36).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_CAPPED)
+                            .putInt(m.seq()).putInt(1234).putInt(err)
+                            .putInt(m.payload().remaining() + 16).putShort((short) m.type()).putShort((short) m.flags())
+                            .putInt(m.seq()).putInt(0);
+                    n++;
+                }
             }
-            queue.add(acks.array());
+            if (n > 0) {
+                queue.add(java.util.Arrays.copyOf(acks.array(), n * 36));
+            }
         }
 
         @Override
@@ -59,28 +67,32 @@ class NetlinkChannelTest {
     private static List<NlBuilder> requests(int n) {
         List<NlBuilder> l = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            l.add(NlBuilder.request(0x22, Netlink.NLM_F_ACK).genl(5, 1).u32(4, i));
+            l.add(NlBuilder.request(0x22, 0).genl(5, 1).u32(4, i));
         }
         return l;
     }
 
+    private static final NlBuilder BARRIER = NlBuilder.request(0x23, Netlink.NLM_F_ACK).genl(15, 1);
+
     @Test
-    void pipelinesManyRequestsPerDatagramAndMatchesEveryAck() throws Exception {
+    void pipelinesManyRequestsPerDatagramAndMatchesEveryError() throws Exception {
         FakeKernel k = new FakeKernel();
-        k.fails = i -> i == 3 || i == 700;
-        List<NetlinkChannel.Outcome> out = new NetlinkChannel(k).pipeline(requests(1000), "test");
-        assertThat(out).hasSize(1000);
-        assertThat(k.datagramSizes).containsExactly(256, 256, 256, 232);
+        k.fails = i -> i == 3 || i == 7000;
+        List<NetlinkChannel.Outcome> out = new NetlinkChannel(k).pipeline(requests(10_000), BARRIER, "test");
+        assertThat(out).hasSize(10_000);
+        // 28-byte requests: 7,021 fit in 192 KiB; each batch is followed by its one-message barrier.
+        assertThat(k.datagramSizes).containsExactly(7021, 1, 2979, 1);
         assertThat(out.get(3).errno()).isEqualTo(17);
-        assertThat(out.get(700).ok()).isFalse();
-        assertThat(out.stream().filter(NetlinkChannel.Outcome::ok).count()).isEqualTo(998);
+        assertThat(out.get(7000).ok()).isFalse();
+        assertThat(out.stream().filter(NetlinkChannel.Outcome::ok).count()).isEqualTo(9998);
     }
 
     @Test
     void aSingleCallThrowsTheKernelsErrorNamingTheRequest() {
         FakeKernel k = new FakeKernel();
         k.fails = i -> true;
-        assertThatThrownBy(() -> new NetlinkChannel(k).call(requests(1).get(0), "IPVS NEW_SERVICE tcp 10.0.0.1:80"))
+        assertThatThrownBy(() -> new NetlinkChannel(k).call(NlBuilder.request(0x22, Netlink.NLM_F_ACK).genl(1, 1),
+                "IPVS NEW_SERVICE tcp 10.0.0.1:80"))
                 .isInstanceOf(NetlinkException.class)
                 .hasMessageStartingWith("sendmsg(netlink IPVS NEW_SERVICE tcp 10.0.0.1:80): EEXIST");
     }
@@ -92,7 +104,7 @@ class NetlinkChannelTest {
             public void send(byte[] datagram) {
             }
         };
-        assertThatThrownBy(() -> new NetlinkChannel(silent).call(requests(1).get(0), "IPVS GET_INFO"))
+        assertThatThrownBy(() -> new NetlinkChannel(silent).call(BARRIER, "IPVS GET_INFO"))
                 .hasMessageContaining("recvmsg(netlink IPVS GET_INFO)").hasMessageContaining("no answer from the kernel");
     }
 
