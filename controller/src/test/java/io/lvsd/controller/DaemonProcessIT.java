@@ -126,4 +126,27 @@ class DaemonProcessIT {
                     .doesNotContain("\tat ");
         }
     }
+
+    @Test
+    void withoutIpvsTheDaemonRunsAndSaysWhyOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/proc/net/ip_vs")),
+                "this kernel has IPVS; the lab VM covers that case");
+        int port = Ports.freeLoopbackPort();
+        Path conf = dir.resolve("lvsd.conf");
+        Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n"
+                + "virtual-servers = [ { name = web, address = \"10.0.0.1:80\", real-servers = [ { address = \"10.0.1.1:80\" } ] } ]\n");
+        try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(port, "/healthz").equals("ok\n"));
+            assertThat(get(port, "/status")).contains("\"available\" : false",
+                    "\"error\" : \"IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)\"");
+            assertThat(metric(port, "lvsd_ipvs_up")).isZero();
+            lvsd.signal("HUP");
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    metric(port, "lvsd_config_reloads_total{result=\"success\"}") == 1.0);
+            assertThat(lvsd.output().split("IPVS is not available in this kernel", -1)).hasSize(2);
+            lvsd.signal("TERM");
+            assertThat(lvsd.waitFor(30)).isZero();
+            assertThat(lvsd.output()).doesNotContain("\tat ", "Exception");
+        }
+    }
 }

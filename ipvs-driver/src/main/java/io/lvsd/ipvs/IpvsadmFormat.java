@@ -256,7 +256,7 @@ public final class IpvsadmFormat {
                 continue;
             }
             try {
-                steps.add(parseLine(i + 1, line.split("\\s+")));
+                steps.add(parseLine(i + 1, WHITE_SPACE.split(line)));
             } catch (IllegalArgumentException e) {
                 problems.add("line " + (i + 1) + ": " + e.getMessage());
             }
@@ -266,6 +266,9 @@ public final class IpvsadmFormat {
         }
         return new Restore(steps);
     }
+
+    private static final java.util.regex.Pattern WHITE_SPACE = java.util.regex.Pattern.compile("\\s+");
+    private static final java.util.regex.Pattern DIGITS = java.util.regex.Pattern.compile("\\d+");
 
     private static Restore.Step parseLine(int n, String[] w) {
         String cmd = null;
@@ -313,7 +316,7 @@ public final class IpvsadmFormat {
                 case "-6", "--ipv6" -> v6 = true;
                 case "-s", "--scheduler" -> sched = arg(w, ++i, o);
                 case "-p", "--persistent" -> {
-                    if (i + 1 < w.length && w[i + 1].matches("\\d+")) {
+                    if (i + 1 < w.length && DIGITS.matcher(w[i + 1]).matches()) {
                         persist = number(w[++i], o, 1, 0xFFFF_FFFFL);
                     } else {
                         persist = 360L; // ipvsadm's default persistence timeout

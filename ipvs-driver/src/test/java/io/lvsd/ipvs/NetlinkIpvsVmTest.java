@@ -152,4 +152,17 @@ class NetlinkIpvsVmTest {
             Sh.run(null, "ip", "link", "del", "lvsd-sync0");
         }
     }
+
+    @Test
+    void thresholdsAndTunnelSettingsReachTheKernel() throws Exception {
+        ServiceKey web = ReconcilerTest.svc("10.0.0.1", 80);
+        Destination d = new Destination(new InetSocketAddress(IpAddresses.parse("10.1.0.1"), 80), Forwarding.TUN, 7, 100, 50,
+                new TunnelConfig(TunnelConfig.Type.GUE, 6080, TunnelConfig.Checksum.REMCSUM));
+        assertThat(client.apply(List.of(new IpvsOp.AddService(VirtualService.of(web, "wlc")), new IpvsOp.AddDest(web, d)))
+                .allApplied()).isTrue();
+        assertThat(Sh.ok("ipvsadm", "-Ln", "--thresholds"))
+                .contains(String.format("  -> %-28s %-10d %-10d ", "10.1.0.1:80", 100, 50));
+        assertThat(Sh.ok("ipvsadm", "-Ln", "--tun-info")).contains("Tunnel  gue:6080");
+        assertThat(client.dump().get(0).destinations().get(0).destination()).isEqualTo(d);
+    }
 }

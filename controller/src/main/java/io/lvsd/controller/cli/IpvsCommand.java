@@ -231,6 +231,17 @@ public final class IpvsCommand implements Callable<Integer> {
             return failed;
         }
 
+        private static void check(InMemoryIpvsClient copy, List<IpvsadmFormat.Restore.Step> segment, List<String> problems) {
+            ApplyResult r = copy.apply(segment.stream().map(IpvsadmFormat.Restore.Step::op).toList());
+            for (int i = 0; i < segment.size(); i++) {
+                ApplyResult.Outcome o = r.outcomes().get(i);
+                if (!o.applied()) {
+                    problems.add("line " + segment.get(i).line() + ": " + o.describe());
+                }
+            }
+            segment.clear();
+        }
+
         /** Runs the script against an in-memory copy of the table; returns one problem per failing line. */
         static List<String> simulate(List<ServiceState> current, IpvsadmFormat.Restore script) {
             InMemoryIpvsClient copy = new InMemoryIpvsClient();
@@ -241,16 +252,16 @@ public final class IpvsCommand implements Callable<Integer> {
             }
             copy.apply(load);
             List<String> problems = new ArrayList<>();
+            List<IpvsadmFormat.Restore.Step> segment = new ArrayList<>();
             for (IpvsadmFormat.Restore.Step s : script.steps()) {
                 if (s.flush()) {
+                    check(copy, segment, problems);
                     copy.flush();
-                    continue;
-                }
-                ApplyResult.Outcome o = copy.apply(List.of(s.op())).outcomes().get(0);
-                if (!o.applied()) {
-                    problems.add("line " + s.line() + ": " + o.describe());
+                } else {
+                    segment.add(s);
                 }
             }
+            check(copy, segment, problems);
             return problems;
         }
     }

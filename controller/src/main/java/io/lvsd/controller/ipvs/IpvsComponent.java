@@ -181,6 +181,13 @@ public final class IpvsComponent implements Component {
 
     /** Returns the number of operations applied. */
     private long reconcile(String why) {
+        if (desired.services().isEmpty() && owned.isEmpty() && client == null) {
+            // No virtual servers: IPVS is not needed (a VRRP-only director runs without it).
+            available = false;
+            error = null;
+            lastReconcile = clock.instant() + " (" + why + ": no virtual servers configured)";
+            return 0;
+        }
         if (!connect()) {
             return 0;
         }

@@ -21,6 +21,10 @@ public final class IpAddresses {
 
     /** Parses an IPv4 or IPv6 literal (no brackets, no zone). */
     public static InetAddress parse(String text) {
+        InetAddress v4 = quickIpv4(text);
+        if (v4 != null) {
+            return v4;
+        }
         if (text == null || !(IPV4.matcher(text).matches() || (text.contains(":") && IPV6_CHARS.matcher(text).matches()))) {
             throw new IllegalArgumentException("\"" + text + "\" is not an IP address");
         }
@@ -28,6 +32,46 @@ public final class IpAddresses {
             return InetAddress.getByName(text);
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("\"" + text + "\" is not an IP address");
+        }
+    }
+
+    /** A dotted quad without leading zeros, or null: the common case, without a regex. */
+    private static InetAddress quickIpv4(String t) {
+        if (t == null || t.isEmpty() || t.length() > 15) {
+            return null;
+        }
+        byte[] b = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0; i <= t.length(); i++) {
+            char c = i < t.length() ? t.charAt(i) : '.';
+            if (c == '.') {
+                if (digits == 0 || part > 3) {
+                    return null;
+                }
+                b[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else if (c >= '0' && c <= '9') {
+                if (digits > 0 && value == 0) {
+                    return null; // a leading zero: let the strict path reject it
+                }
+                value = value * 10 + (c - '0');
+                if (++digits > 3 || value > 255) {
+                    return null;
+                }
+            } else {
+                return null;
+            }
+        }
+        if (part != 4) {
+            return null;
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            return null;
         }
     }
 
