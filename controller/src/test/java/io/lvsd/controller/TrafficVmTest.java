@@ -292,4 +292,56 @@ class TrafficVmTest {
         w.flush();
         return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
     }
+
+    @Test
+    void connectionListingMatchesIpvsadm() throws Exception {
+        List<Socket> conns = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Socket s = NetNamespace.call(net.name("c1"), () -> {
+                Socket x = new Socket();
+                x.connect(new InetSocketAddress("10.99.0.101", 7), 3000);
+                x.setSoTimeout(5000);
+                return x;
+            });
+            echo(s, "hi");
+            conns.add(s);
+        }
+        try {
+            String lvsdOut = NetNamespace.call(net.name("d1"), () -> {
+                java.io.StringWriter out = new java.io.StringWriter();
+                var cl = Main.commandLine();
+                cl.setOut(new PrintWriter(out, true));
+                assertThat(cl.execute("ipvs", "list", "--connections")).isZero();
+                return out.toString();
+            });
+            String ipvsadm = Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Lnc");
+            // The expiry column counts down between the two reads.
+            java.util.function.Function<String, List<String>> masked = t -> t.lines()
+                    .map(l -> l.replaceAll(" \\d\\d:\\d\\d ", " mm:ss ")).sorted().toList();
+            assertThat(masked.apply(lvsdOut)).isEqualTo(masked.apply(ipvsadm));
+            assertThat(lvsdOut).contains("ESTABLISHED").contains("10.99.0.101:7");
+        } finally {
+            for (Socket s : conns) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void countersComeFromTheKernelAndZeroResetsThem() throws Exception {
+        split("10.99.0.102", 8);
+        long[] before = NetNamespace.call(net.name("d1"), () -> {
+            try (io.lvsd.ipvs.NetlinkIpvsClient c = io.lvsd.ipvs.NetlinkIpvsClient.open()) {
+                io.lvsd.ipvs.ServiceState tun = c.dump().stream()
+                        .filter(x -> x.service().key().describe().equals("tcp 10.99.0.102:80")).findFirst().orElseThrow();
+                long conns = tun.stats().connections();
+                c.zero();
+                long after = c.dump().stream().filter(x -> x.service().key().describe().equals("tcp 10.99.0.102:80"))
+                        .findFirst().orElseThrow().stats().connections();
+                return new long[] {conns, after};
+            }
+        });
+        assertThat(before[0]).isGreaterThanOrEqualTo(8);
+        assertThat(before[1]).isZero();
+    }
 }

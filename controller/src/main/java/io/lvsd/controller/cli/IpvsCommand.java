@@ -103,7 +103,9 @@ public final class IpvsCommand implements Callable<Integer> {
     static int connections(CommandLine.Model.CommandSpec spec) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path p = Path.of("/proc/net/ip_vs_conn");
+        // thread-self: the namespace of this thread (what /proc/net shows is the process leader's).
+        Path p = Files.exists(Path.of("/proc/thread-self/net/ip_vs_conn")) ? Path.of("/proc/thread-self/net/ip_vs_conn")
+                : Path.of("/proc/net/ip_vs_conn");
         if (!Files.exists(p)) {
             err.println("lvsd ipvs: " + IpvsUnavailableException.MESSAGE);
             return EXIT_NO_IPVS;
