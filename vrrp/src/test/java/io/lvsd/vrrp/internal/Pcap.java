@@ -1,0 +1,70 @@
+package io.lvsd.vrrp.internal;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Reads the Ethernet frames of a classic pcap file and splits out the IP fields tests need. */
+final class Pcap {
+    /** One IP packet: its header fields and its payload. */
+    record Ip(InetAddress src, InetAddress dst, int ttl, int protocol, byte[] payload, byte[] frame) {
+    }
+
+    static List<byte[]> frames(String resource) throws Exception {
+        byte[] d;
+        try (InputStream in = Pcap.class.getResourceAsStream(resource)) {
+            d = in.readAllBytes();
+        }
+        ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(24);
+        List<byte[]> out = new ArrayList<>();
+        while (b.remaining() >= 16) {
+            b.getInt();
+            b.getInt();
+            int caplen = b.getInt();
+            b.getInt();
+            byte[] f = new byte[caplen];
+            b.get(f);
+            out.add(f);
+        }
+        return out;
+    }
+
+    /** The IP layer of an Ethernet frame, or null for ARP and others. */
+    static Ip ip(byte[] f) throws Exception {
+        int type = ((f[12] & 0xff) << 8) | (f[13] & 0xff);
+        if (type == 0x0800) {
+            int ihl = (f[14] & 0x0f) * 4;
+            int total = ((f[16] & 0xff) << 8) | (f[17] & 0xff);
+            return new Ip(InetAddress.getByAddress(Arrays.copyOfRange(f, 26, 30)),
+                    InetAddress.getByAddress(Arrays.copyOfRange(f, 30, 34)), f[22] & 0xff, f[23] & 0xff,
+                    Arrays.copyOfRange(f, 14 + ihl, 14 + total), f);
+        }
+        if (type == 0x86dd) {
+            int plen = ((f[18] & 0xff) << 8) | (f[19] & 0xff);
+            return new Ip(InetAddress.getByAddress(Arrays.copyOfRange(f, 22, 38)),
+                    InetAddress.getByAddress(Arrays.copyOfRange(f, 38, 54)), f[21] & 0xff, f[20] & 0xff,
+                    Arrays.copyOfRange(f, 54, 54 + plen), f);
+        }
+        return null;
+    }
+
+    /** Every VRRP packet (IP protocol / next header 112) of a capture. */
+    static List<Ip> vrrp(String resource) throws Exception {
+        List<Ip> out = new ArrayList<>();
+        for (byte[] f : frames(resource)) {
+            Ip ip = ip(f);
+            if (ip != null && ip.protocol() == VrrpCodec.PROTOCOL) {
+                out.add(ip);
+            }
+        }
+        return out;
+    }
+
+    private Pcap() {
+    }
+}
