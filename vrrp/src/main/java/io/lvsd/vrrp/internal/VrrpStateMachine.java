@@ -1,0 +1,251 @@
+package io.lvsd.vrrp.internal;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One virtual router's state machine (RFC 5798 §6.4, with RFC 9568's corrections), pure: the
+ * caller passes the time ({@code nowNanos}) and carries out the returned actions; it owns no
+ * thread and reads no clock. Intervals are kept in centiseconds as on the wire; version 2
+ * routers use whole seconds (100 cs steps) and never adopt the master's interval.
+ *
+ * <p>Every state change goes through {@link #state} with a reason, which is what operators see
+ * in the log and in {@code lvsd_vrrp_transitions_total}.
+ */
+public final class VrrpStateMachine {
+    /** The states; FAULT is keepalived's, entered when a tracked interface or script says so. */
+    public enum State { INIT, BACKUP, MASTER, FAULT }
+
+    /** What the runtime must do. */
+    public sealed interface Action {
+    }
+
+    /** Send an advertisement with this priority (0 on shutdown). */
+    public record SendAdvert(int priority) implements Action {
+    }
+
+    /** The state changed: MASTER adds the VIPs and announces them, leaving MASTER removes them. */
+    public record Transition(State from, State to, String reason) implements Action {
+    }
+
+    /** Announce the VIPs again (a master heard a lower-priority master: heal the split brain). */
+    public record Reannounce() implements Action {
+    }
+
+    /** Settings of the router that do not change while it runs. */
+    public record Settings(int version, int vrid, int advertIntervalCs, boolean preempt, long preemptDelayNanos,
+                           InetAddress primaryAddress) {
+        public Settings {
+            Objects.requireNonNull(primaryAddress, "primaryAddress");
+        }
+    }
+
+    private static final long CS = 10_000_000L;
+
+    private final Settings settings;
+    private State state = State.INIT;
+    private int priority;
+    private int masterAdverIntervalCs;
+    private long masterDownDeadline = Long.MAX_VALUE;
+    private long adverDeadline = Long.MAX_VALUE;
+    private long preemptAllowedAt = Long.MIN_VALUE;
+    private InetAddress masterAddress;
+    private final List<Action> out = new ArrayList<>();
+
+    public VrrpStateMachine(Settings settings, int priority) {
+        this.settings = settings;
+        this.priority = priority;
+        this.masterAdverIntervalCs = settings.advertIntervalCs();
+    }
+
+    public State state() {
+        return state;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    /** The address of the current master as last heard (ours when MASTER), or null. */
+    public InetAddress masterAddress() {
+        return masterAddress;
+    }
+
+    /** The earliest time {@link #poll} has something to do. */
+    public long nextDeadline() {
+        return Math.min(masterDownDeadline, adverDeadline);
+    }
+
+    /** Skew_Time in nanoseconds: ((256 - Priority) * Master_Adver_Interval) / 256 (RFC 5798 §6.1). */
+    public long skewTimeNanos() {
+        return (256L - priority) * masterAdverIntervalCs * CS / 256;
+    }
+
+    /** Master_Down_Interval: (3 * Master_Adver_Interval) + Skew_Time. */
+    public long masterDownIntervalNanos() {
+        return 3L * masterAdverIntervalCs * CS + skewTimeNanos();
+    }
+
+    /** RFC 5798 §6.4.1: Startup. */
+    public List<Action> startup(long now) {
+        if (state != State.INIT) {
+            return List.of();
+        }
+        if (settings.preemptDelayNanos() > 0) {
+            preemptAllowedAt = now + settings.preemptDelayNanos();
+        }
+        if (priority == 255) {
+            becomeMaster(now, "startup as address owner (priority 255)");
+        } else {
+            masterAdverIntervalCs = settings.advertIntervalCs();
+            masterDownDeadline = now + masterDownIntervalNanos();
+            state(State.BACKUP, "startup");
+        }
+        return drain();
+    }
+
+    /** Shutdown (§6.4.2, §6.4.3): a master sends priority 0 so a backup takes over after Skew_Time. */
+    public List<Action> shutdown(long now) {
+        if (state == State.MASTER) {
+            out.add(new SendAdvert(0));
+        }
+        cancelTimers();
+        if (state != State.INIT) {
+            state(State.INIT, "shutdown");
+        }
+        return drain();
+    }
+
+    /** Timers that are due at {@code now}. */
+    public List<Action> poll(long now) {
+        if (state == State.BACKUP && now >= masterDownDeadline) {
+            becomeMaster(now, "no advertisement for Master_Down_Interval ("
+                    + masterDownIntervalNanos() / 1_000_000 + " ms)");
+        } else if (state == State.MASTER && now >= adverDeadline) {
+            out.add(new SendAdvert(priority));
+            adverDeadline = now + settings.advertIntervalCs() * CS;
+        }
+        return drain();
+    }
+
+    /**
+     * An advertisement for our VRID that passed validation. {@code intervalCs} is the sender's
+     * Max Adver Int (version 3) or its interval in seconds times 100 (version 2).
+     */
+    public List<Action> advertReceived(long now, InetAddress sender, int senderPriority, int intervalCs) {
+        switch (state) {
+            case BACKUP -> {
+                if (senderPriority == 0) {
+                    // §6.4.2: the master is leaving; take over after Skew_Time only.
+                    masterDownDeadline = now + skewTimeNanos();
+                } else if (!preemptsNow(now) || senderPriority >= priority) {
+                    if (settings.version() == 3) {
+                        masterAdverIntervalCs = intervalCs; // a v3 backup adopts the master's interval
+                    }
+                    masterAddress = sender;
+                    masterDownDeadline = now + masterDownIntervalNanos();
+                }
+                // else: a lower-priority master and we preempt: let Master_Down_Timer expire.
+            }
+            case MASTER -> {
+                if (senderPriority == 0) {
+                    out.add(new SendAdvert(priority));
+                    adverDeadline = now + settings.advertIntervalCs() * CS;
+                } else if (senderPriority > priority || (senderPriority == priority
+                        && compare(sender, settings.primaryAddress()) > 0)) {
+                    adverDeadline = Long.MAX_VALUE;
+                    if (settings.version() == 3) {
+                        masterAdverIntervalCs = intervalCs;
+                    }
+                    masterAddress = sender;
+                    masterDownDeadline = now + masterDownIntervalNanos();
+                    state(State.BACKUP, "advertisement from " + sender.getHostAddress() + " with priority "
+                            + senderPriority + (senderPriority == priority ? " and a higher address" : ""));
+                } else {
+                    // RFC 9568 §6.4.3: answer a lower-priority master at once, and re-announce.
+                    out.add(new SendAdvert(priority));
+                    out.add(new Reannounce());
+                    adverDeadline = now + settings.advertIntervalCs() * CS;
+                }
+            }
+            default -> {
+                // INIT and FAULT ignore advertisements.
+            }
+        }
+        return drain();
+    }
+
+    /** The effective priority changed (tracking); a backup may now preempt, a master may yield. */
+    public List<Action> priorityChanged(long now, int newPriority) {
+        priority = newPriority;
+        if (state == State.MASTER) {
+            // Tell the backups at once: a higher one may now preempt.
+            out.add(new SendAdvert(priority));
+            adverDeadline = now + settings.advertIntervalCs() * CS;
+        }
+        return drain();
+    }
+
+    /** A tracked interface or script with weight 0 failed: leave the election. */
+    public List<Action> fault(long now, String reason) {
+        if (state == State.MASTER) {
+            out.add(new SendAdvert(0));
+        }
+        cancelTimers();
+        if (state != State.FAULT) {
+            state(State.FAULT, reason);
+        }
+        return drain();
+    }
+
+    /** The fault is gone: rejoin as at startup. */
+    public List<Action> faultCleared(long now, String reason) {
+        if (state != State.FAULT) {
+            return List.of();
+        }
+        if (priority == 255) {
+            becomeMaster(now, reason + "; address owner");
+        } else {
+            masterDownDeadline = now + masterDownIntervalNanos();
+            state(State.BACKUP, reason);
+        }
+        return drain();
+    }
+
+    private boolean preemptsNow(long now) {
+        return settings.preempt() && now >= preemptAllowedAt;
+    }
+
+    private void becomeMaster(long now, String reason) {
+        out.add(new SendAdvert(priority));
+        masterDownDeadline = Long.MAX_VALUE;
+        adverDeadline = now + settings.advertIntervalCs() * CS;
+        masterAddress = settings.primaryAddress();
+        state(State.MASTER, reason);
+    }
+
+    private void cancelTimers() {
+        masterDownDeadline = Long.MAX_VALUE;
+        adverDeadline = Long.MAX_VALUE;
+    }
+
+    /** The one place state changes. */
+    private void state(State to, String reason) {
+        out.add(new Transition(state, to, reason));
+        state = to;
+    }
+
+    private List<Action> drain() {
+        List<Action> a = List.copyOf(out);
+        out.clear();
+        return a;
+    }
+
+    /** Addresses compared as unsigned numbers, as RFC 5798 §6.4.3 means "greater". */
+    static int compare(InetAddress a, InetAddress b) {
+        return Arrays.compareUnsigned(a.getAddress(), b.getAddress());
+    }
+}

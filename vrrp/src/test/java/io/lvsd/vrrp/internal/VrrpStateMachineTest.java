@@ -1,0 +1,214 @@
+package io.lvsd.vrrp.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
+import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
+import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Transition;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** RFC 5798 §6.4, row by row, on a fake clock (nanoseconds passed in). */
+class VrrpStateMachineTest {
+    static final long MS = 1_000_000L;
+    static final InetAddress ME = IpAddresses.parse("10.99.0.11");
+    static final InetAddress PEER_HIGH = IpAddresses.parse("10.99.0.12");
+    static final InetAddress PEER_LOW = IpAddresses.parse("10.99.0.10");
+
+    static VrrpStateMachine router(int priority, boolean preempt, long preemptDelayMs) {
+        return new VrrpStateMachine(new VrrpStateMachine.Settings(3, 51, 100, preempt, preemptDelayMs * MS, ME), priority);
+    }
+
+    static VrrpStateMachine backup(int priority) {
+        VrrpStateMachine m = router(priority, true, 0);
+        m.startup(0);
+        return m;
+    }
+
+    static VrrpStateMachine master(int priority) {
+        VrrpStateMachine m = backup(priority);
+        m.poll(m.nextDeadline());
+        assertThat(m.state()).isEqualTo(State.MASTER);
+        return m;
+    }
+
+    static Transition transition(List<Action> a) {
+        return a.stream().filter(Transition.class::isInstance).map(Transition.class::cast).findFirst().orElse(null);
+    }
+
+    // ---- §6.4.1 Initialize
+
+    @Test
+    void ownerStartsAsMasterAndAdvertises() {
+        VrrpStateMachine m = router(255, true, 0);
+        List<Action> a = m.startup(0);
+        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(a).contains(new SendAdvert(255));
+        assertThat(transition(a).reason()).contains("address owner");
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS);
+    }
+
+    @Test
+    void othersStartAsBackupWithMasterDownInterval() {
+        VrrpStateMachine m = router(150, true, 0);
+        List<Action> a = m.startup(0);
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(a).doesNotHaveAnyElementsOfTypes(SendAdvert.class);
+        // Master_Down_Interval = 3 * 1 s + (256 - 150) * 1 s / 256 = 3.4140625 s
+        assertThat(m.masterDownIntervalNanos()).isEqualTo(3_414_062_500L);
+        assertThat(m.nextDeadline()).isEqualTo(3_414_062_500L);
+    }
+
+    // ---- §6.4.2 Backup
+
+    @Test
+    void backupShutdownGoesToInit() {
+        VrrpStateMachine m = backup(100);
+        assertThat(transition(m.shutdown(5)).to()).isEqualTo(State.INIT);
+        assertThat(m.nextDeadline()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void backupBecomesMasterWhenMasterDownTimerFires() {
+        VrrpStateMachine m = backup(100);
+        assertThat(m.poll(m.nextDeadline() - 1)).isEmpty();
+        List<Action> a = m.poll(m.nextDeadline());
+        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(a).startsWith(new SendAdvert(100));
+        assertThat(m.masterAddress()).isEqualTo(ME);
+    }
+
+    @Test
+    void backupHearingPriorityZeroWaitsOnlySkewTime() {
+        VrrpStateMachine m = backup(100);
+        m.advertReceived(1000 * MS, PEER_HIGH, 0, 100);
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.skewTimeNanos());
+        assertThat(m.skewTimeNanos()).isEqualTo(609_375_000L); // (256-100)/256 s
+    }
+
+    @Test
+    void backupHearingAnEqualOrHigherMasterResetsTheTimerAndAdoptsItsInterval() {
+        VrrpStateMachine m = backup(100);
+        m.advertReceived(2000 * MS, PEER_HIGH, 150, 50);
+        // v3: the backup adopts the master's 0.5 s: 3 * 0.5 + (256-100) * 0.5 / 256
+        assertThat(m.masterDownIntervalNanos()).isEqualTo(1_500_000_000L + 304_687_500L);
+        assertThat(m.nextDeadline()).isEqualTo(2000 * MS + m.masterDownIntervalNanos());
+        assertThat(m.masterAddress()).isEqualTo(PEER_HIGH);
+        m.advertReceived(2500 * MS, PEER_HIGH, 100, 50); // equal priority also holds us back
+        assertThat(m.nextDeadline()).isEqualTo(2500 * MS + m.masterDownIntervalNanos());
+    }
+
+    @Test
+    void backupWithPreemptIgnoresALowerMasterAndTakesOver() {
+        VrrpStateMachine m = backup(150);
+        long deadline = m.nextDeadline();
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        assertThat(m.nextDeadline()).isEqualTo(deadline);
+        assertThat(transition(m.poll(deadline)).to()).isEqualTo(State.MASTER);
+    }
+
+    @Test
+    void backupWithoutPreemptKeepsALowerMaster() {
+        VrrpStateMachine m = router(150, false, 0);
+        m.startup(0);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.masterDownIntervalNanos());
+        assertThat(m.poll(3000 * MS)).isEmpty();
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+    }
+
+    @Test
+    void preemptDelayHoldsBackUntilItHasPassed() {
+        VrrpStateMachine m = router(150, true, 5000);
+        m.startup(0);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100); // within the delay: treated as nopreempt
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.masterDownIntervalNanos());
+        long deadline = m.nextDeadline();
+        m.advertReceived(6000 * MS, PEER_LOW, 100, 100); // after it: ignored, so we preempt
+        assertThat(m.nextDeadline()).isEqualTo(deadline);
+    }
+
+    // ---- §6.4.3 Master
+
+    @Test
+    void masterShutdownSendsPriorityZero() {
+        VrrpStateMachine m = master(150);
+        List<Action> a = m.shutdown(10_000 * MS);
+        assertThat(a).containsExactly(new SendAdvert(0), new Transition(State.MASTER, State.INIT, "shutdown"));
+    }
+
+    @Test
+    void masterAdvertisesEveryInterval() {
+        VrrpStateMachine m = master(150);
+        long t = m.nextDeadline();
+        assertThat(m.poll(t)).containsExactly(new SendAdvert(150));
+        assertThat(m.nextDeadline()).isEqualTo(t + 1000 * MS);
+    }
+
+    @Test
+    void masterAnswersPriorityZeroAtOnce() {
+        VrrpStateMachine m = master(150);
+        assertThat(m.advertReceived(5000 * MS, PEER_HIGH, 0, 100)).containsExactly(new SendAdvert(150));
+        assertThat(m.nextDeadline()).isEqualTo(6000 * MS);
+    }
+
+    @Test
+    void masterYieldsToAHigherPriority() {
+        VrrpStateMachine m = master(150);
+        List<Action> a = m.advertReceived(5000 * MS, PEER_LOW, 200, 100);
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(transition(a).reason()).isEqualTo("advertisement from 10.99.0.10 with priority 200");
+        assertThat(a).doesNotHaveAnyElementsOfTypes(SendAdvert.class);
+    }
+
+    @Test
+    void equalPriorityIsBrokenByTheHigherPrimaryAddress() {
+        VrrpStateMachine m = master(150);
+        m.advertReceived(5000 * MS, PEER_LOW, 150, 100);
+        assertThat(m.state()).isEqualTo(State.MASTER);
+        List<Action> a = m.advertReceived(5100 * MS, PEER_HIGH, 150, 100);
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(transition(a).reason()).endsWith("and a higher address");
+    }
+
+    @Test
+    void masterHearingALowerMasterAnswersAtOnceAndReannounces() {
+        VrrpStateMachine m = master(150);
+        List<Action> a = m.advertReceived(5000 * MS, PEER_HIGH, 100, 100);
+        assertThat(a).containsExactly(new SendAdvert(150), new Reannounce());
+        assertThat(m.state()).isEqualTo(State.MASTER);
+    }
+
+    // ---- tracking and faults
+
+    @Test
+    void aLowerEffectivePriorityIsAdvertisedAtOnce() {
+        VrrpStateMachine m = master(150);
+        assertThat(m.priorityChanged(5000 * MS, 100)).containsExactly(new SendAdvert(100));
+        assertThat(m.priority()).isEqualTo(100);
+    }
+
+    @Test
+    void aFaultTakesTheMasterOutWithPriorityZeroAndItRejoinsAsBackup() {
+        VrrpStateMachine m = master(150);
+        List<Action> a = m.fault(5000 * MS, "interface eth0 down");
+        assertThat(a).containsExactly(new SendAdvert(0), new Transition(State.MASTER, State.FAULT, "interface eth0 down"));
+        assertThat(m.poll(100_000 * MS)).isEmpty();
+        assertThat(m.advertReceived(6000 * MS, PEER_HIGH, 100, 100)).isEmpty();
+        assertThat(transition(m.faultCleared(7000 * MS, "interface eth0 up")).to()).isEqualTo(State.BACKUP);
+        assertThat(m.nextDeadline()).isEqualTo(7000 * MS + m.masterDownIntervalNanos());
+    }
+
+    @Test
+    void versionTwoKeepsItsOwnInterval() {
+        VrrpStateMachine m = new VrrpStateMachine(new VrrpStateMachine.Settings(2, 51, 100, true, 0, ME), 100);
+        m.startup(0);
+        long before = m.masterDownIntervalNanos();
+        m.advertReceived(1000 * MS, PEER_HIGH, 150, 300);
+        assertThat(m.masterDownIntervalNanos()).isEqualTo(before);
+    }
+}
