@@ -89,10 +89,11 @@ public final class DemoCommand implements Callable<Integer> {
             startDirector(home, conf, "d2", 100);
             for (int i = 0; i < 2; i++) {
                 String d = "d" + (i + 1);
-                String status = waitForStatus(PREFIX + d, directors.get(i), 60);
+                int wait = inVm() ? 300 : 60;
+                String status = waitForStatus(PREFIX + d, directors.get(i), wait);
                 if (status == null) {
                     err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status"
-                            + (directors.get(i).isAlive() ? " within 60 s" : ": it exited (see its log above)"));
+                            + (directors.get(i).isAlive() ? " within " + wait + " s" : ": it exited (see its log above)"));
                     return Main.EXIT_FAILURE;
                 }
                 if (d.equals("d1")) {
@@ -195,6 +196,10 @@ public final class DemoCommand implements Callable<Integer> {
         });
     }
 
+    private static boolean inVm() {
+        return "1".equals(System.getenv("LVSD_IN_VM"));
+    }
+
     private static void daemon(String name, Runnable r) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
@@ -215,7 +220,7 @@ public final class DemoCommand implements Callable<Integer> {
         long bounded = seconds > 0 ? seconds : 120;
         Path work = Files.createTempDirectory("lvsd-demo-vm");
         Path script = work.resolve("demo.sh");
-        Files.writeString(script, home + "/bin/lvsd demo --seconds " + bounded + "\n");
+        Files.writeString(script, "export LVSD_IN_VM=1\n" + home + "/bin/lvsd demo --seconds " + bounded + "\n");
         out.println("This kernel has no IPVS: running the demo inside the lab VM (Debian's kernel under qemu, "
                 + "lab/vm.sh) for " + bounded + " s. Ctrl-C stops the VM; nothing is left on this machine.");
         out.flush();
@@ -283,6 +288,10 @@ public final class DemoCommand implements Callable<Integer> {
         pb.environment().put("LVSD_DEMO_NAME", name);
         pb.environment().put("LVSD_DEMO_PRIORITY", Integer.toString(priority));
         pb.environment().remove("NOTIFY_SOCKET");
+        if (inVm()) {
+            // Everything is emulated in the lab VM: C1 alone starts the short-lived demo directors sooner.
+            pb.environment().put("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1");
+        }
         Process p = pb.start();
         directors.add(p);
         Thread t = new Thread(() -> pump(p.getInputStream(), "[" + name + "] "), "lvsd-demo-" + name);
