@@ -1,5 +1,7 @@
 package io.lvsd.controller;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.lvsd.testkit.KernelLab;
 import io.lvsd.testkit.Lab;
 import java.nio.file.Path;
@@ -12,7 +14,8 @@ class ControllerKernelLabIT {
     void controllerAgainstARealIpvsKernel() throws Exception {
         Lab.requireRoot("boots the kernel lab VM");
         Lab.requireCommand("ipvsadm", "ipvsadm");
-        KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
+        int passed = KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
                 Map.of("lvsd.dist", LvsdProcess.launcher().getParent().getParent().toAbsolutePath().toString()));
+        assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(12);
     }
 }

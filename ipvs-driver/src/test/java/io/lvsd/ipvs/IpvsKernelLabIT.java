@@ -1,5 +1,7 @@
 package io.lvsd.ipvs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.lvsd.testkit.KernelLab;
 import io.lvsd.testkit.Lab;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ class IpvsKernelLabIT {
     void netlinkDriverAgainstARealIpvsKernel() throws Exception {
         Lab.requireRoot("boots the kernel lab VM");
         Lab.requireCommand("ipvsadm", "ipvsadm");
-        KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath());
+        int passed = KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath());
+        assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(7);
     }
 }

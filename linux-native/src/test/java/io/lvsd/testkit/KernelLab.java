@@ -93,12 +93,16 @@ public final class KernelLab {
      * they ran and all passed. The test classpath comes from surefire/failsafe's
      * {@code surefire.test.class.path} property and must include junit-platform-console.
      */
-    public static void runVmTests(Path testClasses, Path outDir) throws Exception {
-        runVmTests(testClasses, outDir, java.util.Map.of());
+    public static int runVmTests(Path testClasses, Path outDir) throws Exception {
+        return runVmTests(testClasses, outDir, java.util.Map.of());
     }
 
-    /** As above, with system properties for the tests inside the VM. */
-    public static void runVmTests(Path testClasses, Path outDir, java.util.Map<String, String> properties) throws Exception {
+    /**
+     * As above, with system properties for the tests inside the VM.
+     *
+     * @return how many tests ran in the VM, all of them passed
+     */
+    public static int runVmTests(Path testClasses, Path outDir, java.util.Map<String, String> properties) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<Path> shares = new ArrayList<>();
         shares.add(projectRoot());
@@ -130,6 +134,7 @@ public final class KernelLab {
         assertThat(tests).as("tests run in the VM").isPositive();
         assertThat(failed).as("VM tests that did not pass").isEmpty();
         assertThat(r.exitCode()).as("console launcher exit code").isZero();
+        return tests;
     }
 
     private static String props(java.util.Map<String, String> properties) {
