@@ -215,6 +215,24 @@ public final class VrrpStateMachine {
         return drain();
     }
 
+    /** A sync group made another member MASTER: follow it (advertise and take the addresses). */
+    public List<Action> forceMaster(long now, String reason) {
+        if (state == State.BACKUP) {
+            becomeMaster(now, reason);
+        }
+        return drain();
+    }
+
+    /** A sync group made another member BACKUP: follow it. */
+    public List<Action> forceBackup(long now, String reason) {
+        if (state == State.MASTER) {
+            adverDeadline = Long.MAX_VALUE;
+            masterDownDeadline = now + masterDownIntervalNanos();
+            state(State.BACKUP, reason);
+        }
+        return drain();
+    }
+
     private boolean preemptsNow(long now) {
         return settings.preempt() && now >= preemptAllowedAt;
     }
