@@ -92,13 +92,9 @@ public final class NetlinkIpvsClient implements IpvsClient {
             NetlinkChannel.Outcome o = outs.get(i);
             result.add(o.ok() ? new ApplyResult.Outcome(ops.get(i), 0, null, null)
                     : new ApplyResult.Outcome(ops.get(i), o.errno(), io.lvsd.linux.LinuxNative.errnoName(o.errno()),
-                            describe(o.errno()) + (o.extAck() == null ? "" : "; kernel says: " + o.extAck())));
+                            NetlinkException.describe(o.errno(), o.extAck())));
         }
         return new ApplyResult(result);
-    }
-
-    private static String describe(int errno) {
-        return io.lvsd.linux.LinuxNative.get().describe(errno);
     }
 
     /** The request for one operation; no ack is asked: see {@link NetlinkChannel#pipeline}. */

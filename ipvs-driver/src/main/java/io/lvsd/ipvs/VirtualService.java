@@ -54,14 +54,6 @@ public record VirtualService(ServiceKey key, String scheduler, int flags, long t
         return (flags & PERSISTENT) != 0;
     }
 
-    public VirtualService withScheduler(String s) {
-        return new VirtualService(key, s, flags, timeout, netmask, peName);
-    }
-
-    public VirtualService withFlags(int f) {
-        return new VirtualService(key, scheduler, f, timeout, netmask, peName);
-    }
-
     /** Persistence for {@code seconds} (> 0) with {@code netmask}. */
     public VirtualService withPersistence(long seconds, long mask) {
         return new VirtualService(key, scheduler, flags | PERSISTENT, seconds, mask, peName);

@@ -84,7 +84,8 @@ public final class Lab {
         }
     }
 
-    private static void unavailable(String reason) {
+    /** Skips the calling test with a loud reason, or fails it under LVSD_REQUIRE_LAB=1. */
+    public static void unavailable(String reason) {
         String msg = "LAB PRECONDITION MISSING: " + reason;
         System.err.println("*** " + msg + (required() ? " (LVSD_REQUIRE_LAB=1: failing)" : " (skipping)"));
         if (required()) {

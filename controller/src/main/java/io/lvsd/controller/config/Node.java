@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -371,11 +370,6 @@ final class Node {
             return s.length() > 60 ? s.substring(0, 57) + "..." : s;
         }
         return v.render(CONCISE);
-    }
-
-    /** Renders a list element with the same conventions as a keyed value. */
-    static String render(Object plain) {
-        return render(ConfigValueFactory.fromAnyRef(plain));
     }
 
     /** The candidate within edit distance 2 (or a third of the length) of {@code key}. */

@@ -156,9 +156,9 @@ public final class IpvsComponent implements Component {
                         d.inactiveConnections(), d.stats().connections()));
             }
             Stats st = s.stats();
-            String flags = IpvsadmFormat.save(List.of(new ServiceState(s.service(), st, List.of()))).strip();
+            String rule = IpvsadmFormat.save(List.of(new ServiceState(s.service(), st, List.of()))).strip();
             services.add(new IpvsStatus.Service(names.get(s.service().key()), s.service().key().describe(),
-                    s.service().scheduler(), flags, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
+                    s.service().scheduler(), rule, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
                     st.outBytes(), reals));
         }
         return new IpvsStatus(available, error, lastReconcile, (long) driftCorrections.count(), lastFailures,

@@ -2,11 +2,14 @@ package io.lvsd.controller.ipvs;
 
 import java.util.List;
 
-/** The IPVS part of {@code /status}: the live kernel table and how reconciling went. */
+/**
+ * The IPVS part of {@code /status}: the live kernel table and how reconciling went. A service's
+ * {@code rule} is its line as {@code lvsd ipvs save} writes it (scheduler, persistence, flags).
+ */
 public record IpvsStatus(boolean available, String error, String lastReconcile, long driftCorrections,
                          List<String> lastFailures, List<String> foreignServices, List<Service> services) {
 
-    public record Service(String name, String service, String scheduler, String flags, long connections,
+    public record Service(String name, String service, String scheduler, String rule, long connections,
                           long inPackets, long outPackets, long inBytes, long outBytes, List<RealServer> realServers) {
     }
 

@@ -12,8 +12,7 @@ public final class NetlinkException extends NativeException {
     private final String extAck;
 
     public NetlinkException(String request, int errno, String extAck) {
-        super("sendmsg(netlink " + request + ")", errno, LinuxNative.errnoName(errno),
-                describe(errno) + (extAck == null || extAck.isBlank() ? "" : "; kernel says: " + extAck));
+        super("sendmsg(netlink " + request + ")", errno, LinuxNative.errnoName(errno), describe(errno, extAck));
         this.extAck = extAck;
     }
 
@@ -22,11 +21,14 @@ public final class NetlinkException extends NativeException {
         return extAck;
     }
 
-    private static String describe(int errno) {
+    /** The kernel's refusal in words: strerror(errno), then its extended-ack text when it gave one. */
+    public static String describe(int errno, String extAck) {
+        String text;
         try {
-            return LinuxNative.get().describe(errno);
+            text = LinuxNative.get().describe(errno);
         } catch (RuntimeException | LinkageError e) {
-            return "";
+            text = "";
         }
+        return text + (extAck == null || extAck.isBlank() ? "" : "; kernel says: " + extAck);
     }
 }
