@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import jnr.constants.platform.Errno;
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 /**
@@ -14,7 +16,9 @@ import jnr.ffi.Runtime;
  * ({@code EINTR}) are retried.
  *
  * <p>Constants come from the kernel's uapi headers ({@code linux/socket.h},
- * {@code asm-generic/socket.h}, {@code linux/sched.h}); they are the same on x86_64 and arm64.
+ * {@code asm-generic/socket.h}, {@code linux/sched.h}, {@code linux/in.h}, {@code linux/in6.h},
+ * {@code linux/if_ether.h}); they are the same on x86_64 and arm64, as is the LP64 layout of
+ * {@code struct msghdr} used by {@link #receiveMessage} and {@link #sendMessage}.
  */
 public final class LinuxNative {
     public static final int AF_UNIX = 1;
@@ -34,6 +38,38 @@ public final class LinuxNative {
     public static final int SO_RCVBUFFORCE = 33;
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
+    public static final int ESRCH = 3;
+    public static final int ENOBUFS = 105;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int SO_BINDTODEVICE = 25;
+
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int AF_PACKET = 17;
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_IPV6 = 41;
+    public static final int IP_TOS = 1;
+    public static final int IP_TTL = 2;
+    public static final int IP_HDRINCL = 3;
+    public static final int IP_MULTICAST_IF = 32;
+    public static final int IP_MULTICAST_TTL = 33;
+    public static final int IP_MULTICAST_LOOP = 34;
+    public static final int IP_ADD_MEMBERSHIP = 35;
+    public static final int IPV6_UNICAST_HOPS = 16;
+    public static final int IPV6_MULTICAST_IF = 17;
+    public static final int IPV6_MULTICAST_HOPS = 18;
+    public static final int IPV6_MULTICAST_LOOP = 19;
+    public static final int IPV6_ADD_MEMBERSHIP = 20;
+    public static final int IPV6_RECVPKTINFO = 49;
+    public static final int IPV6_PKTINFO = 50;
+    public static final int IPV6_RECVHOPLIMIT = 51;
+    public static final int IPV6_HOPLIMIT = 52;
+    public static final int IPV6_TCLASS = 67;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+
+    private static final int MSGHDR_SIZE = 56;
+    private static final int IOVEC_SIZE = 16;
 
     private static volatile LinuxNative instance;
 
@@ -128,6 +164,107 @@ public final class LinuxNative {
         }
     }
 
+    /** {@code setsockopt(2)} with a structure given as bytes. */
+    public void setOption(int fd, int level, int name, byte[] value, String what) throws NativeException {
+        while (libc.setsockopt(fd, level, name, value, value.length) != 0) {
+            checkRetry("setsockopt(" + what + ")");
+        }
+    }
+
+    /** {@code setsockopt(SO_BINDTODEVICE)}: the socket sends and receives on {@code ifname} only. */
+    public void bindToDevice(int fd, String ifname, String what) throws NativeException {
+        byte[] name = ifname.getBytes(StandardCharsets.US_ASCII);
+        byte[] v = new byte[name.length + 1];
+        System.arraycopy(name, 0, v, 0, name.length);
+        setOption(fd, SOL_SOCKET, SO_BINDTODEVICE, v, what + ", SO_BINDTODEVICE " + ifname);
+    }
+
+    /** What {@link #receiveMessage} got: byte counts of data, source address and ancillary data. */
+    public record Received(int length, int nameLength, int controlLength, int flags) {
+    }
+
+    /**
+     * {@code recvmsg(2)} into {@code buffer}, the source address into {@code name} and ancillary
+     * data ({@code struct cmsghdr}s) into {@code control}; null when a receive timeout expired.
+     */
+    public Received receiveMessage(int fd, byte[] buffer, byte[] name, byte[] control, String what)
+            throws NativeException {
+        Pointer data = Memory.allocateDirect(runtime, buffer.length);
+        Pointer nm = Memory.allocateDirect(runtime, Math.max(1, name.length));
+        Pointer ctl = Memory.allocateDirect(runtime, Math.max(1, control.length));
+        Pointer iov = Memory.allocateDirect(runtime, IOVEC_SIZE);
+        iov.putAddress(0, data.address());
+        iov.putLong(8, buffer.length);
+        Pointer msg = Memory.allocateDirect(runtime, MSGHDR_SIZE);
+        while (true) {
+            msg.putAddress(0, nm.address());
+            msg.putInt(8, name.length);
+            msg.putAddress(16, iov.address());
+            msg.putLong(24, 1);
+            msg.putAddress(32, ctl.address());
+            msg.putLong(40, control.length);
+            msg.putInt(48, 0);
+            long n = libc.recvmsg(fd, msg, 0);
+            if (n >= 0) {
+                int nameLen = Math.min(name.length, msg.getInt(8));
+                int ctlLen = (int) Math.min(control.length, msg.getLong(40));
+                data.get(0, buffer, 0, (int) Math.min(n, buffer.length));
+                nm.get(0, name, 0, nameLen);
+                ctl.get(0, control, 0, ctlLen);
+                return new Received((int) n, nameLen, ctlLen, msg.getInt(48));
+            }
+            int errno = runtime.getLastError();
+            if (errno == EAGAIN) {
+                return null;
+            }
+            if (errno != EINTR) {
+                throw error("recvmsg(" + what + ")", errno);
+            }
+        }
+    }
+
+    /** {@code sendmsg(2)} of {@code data} to {@code name} with ancillary data (may be empty). */
+    public long sendMessage(int fd, byte[] data, byte[] name, byte[] control, String what) throws NativeException {
+        Pointer d = Memory.allocateDirect(runtime, Math.max(1, data.length));
+        d.put(0, data, 0, data.length);
+        Pointer nm = Memory.allocateDirect(runtime, Math.max(1, name.length));
+        nm.put(0, name, 0, name.length);
+        Pointer ctl = Memory.allocateDirect(runtime, Math.max(1, control.length));
+        ctl.put(0, control, 0, control.length);
+        Pointer iov = Memory.allocateDirect(runtime, IOVEC_SIZE);
+        iov.putAddress(0, d.address());
+        iov.putLong(8, data.length);
+        Pointer msg = Memory.allocateDirect(runtime, MSGHDR_SIZE);
+        msg.putAddress(0, nm.address());
+        msg.putInt(8, name.length);
+        msg.putAddress(16, iov.address());
+        msg.putLong(24, 1);
+        msg.putAddress(32, control.length == 0 ? 0 : ctl.address());
+        msg.putLong(40, control.length);
+        msg.putInt(48, 0);
+        while (true) {
+            long n = libc.sendmsg(fd, msg, 0);
+            if (n >= 0) {
+                return n;
+            }
+            checkRetry("sendmsg(" + what + ")");
+        }
+    }
+
+    /** {@code kill(2)}; a negative {@code pid} signals a process group. False if it is gone (ESRCH). */
+    public boolean kill(int pid, int signal) throws NativeException {
+        while (libc.kill(pid, signal) != 0) {
+            int errno = runtime.getLastError();
+            if (errno == ESRCH) {
+                return false;
+            }
+            if (errno != EINTR) {
+                throw error("kill(" + pid + ", " + signal + ")", errno);
+            }
+        }
+        return true;
+    }
+
     /** {@code open(2)} read-only, close-on-exec. */
     public int openReadOnly(String path) throws NativeException {
         while (true) {
@@ -176,6 +313,29 @@ public final class LinuxNative {
     public static byte[] sockaddrNetlink(int portId, int groups) {
         return ByteBuffer.allocate(12).order(ByteOrder.nativeOrder())
                 .putShort((short) AF_NETLINK).putShort((short) 0).putInt(portId).putInt(groups).array();
+    }
+
+    /** {@code struct sockaddr_in} for {@code address} (4 bytes), port 0. */
+    public static byte[] sockaddrIn(byte[] address) {
+        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder());
+        b.putShort((short) AF_INET).putShort((short) 0).put(address);
+        return b.array();
+    }
+
+    /** {@code struct sockaddr_in6} for {@code address} (16 bytes) with a scope id (interface index). */
+    public static byte[] sockaddrIn6(byte[] address, int scopeId) {
+        ByteBuffer b = ByteBuffer.allocate(28).order(ByteOrder.nativeOrder());
+        b.putShort((short) AF_INET6).putShort((short) 0).putInt(0).put(address).putInt(scopeId);
+        return b.array();
+    }
+
+    /** {@code struct sockaddr_ll} for sending on interface {@code ifindex} (protocol in host order). */
+    public static byte[] sockaddrLl(int ifindex, int protocol, byte[] mac) {
+        ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder());
+        b.putShort((short) AF_PACKET);
+        b.order(ByteOrder.BIG_ENDIAN).putShort((short) protocol).order(ByteOrder.nativeOrder());
+        b.putInt(ifindex).putShort((short) 1).put((byte) 0).put((byte) mac.length).put(mac);
+        return b.array();
     }
 
     /** The symbolic name of an errno, e.g. {@code EEXIST}. */

@@ -1,5 +1,6 @@
 package io.lvsd.linux.internal;
 
+import jnr.ffi.Pointer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
@@ -19,6 +20,12 @@ public interface LibC {
     @ssize_t long recvfrom(int fd, @Out byte[] buf, @size_t long len, int flags, @Out byte[] addr, @In @Out int[] addrLen);
 
     int setsockopt(int fd, int level, int name, @In byte[] value, int len);
+
+    @ssize_t long recvmsg(int fd, Pointer msg, int flags);
+
+    @ssize_t long sendmsg(int fd, Pointer msg, int flags);
+
+    int kill(int pid, int sig);
 
     int open(String path, int flags);
 

@@ -28,11 +28,20 @@ public final class NetlinkSocket implements NetlinkTransport {
      */
     public static NetlinkSocket open(int protocol, String name, int bufferBytes, long receiveTimeoutMillis)
             throws NativeException {
+        return open(protocol, name, bufferBytes, receiveTimeoutMillis, 0);
+    }
+
+    /**
+     * As {@link #open(int, String, int, long)}, subscribed to the multicast {@code groups}
+     * (a bit mask: group N is bit N-1, e.g. {@code RTNLGRP_LINK} = 1).
+     */
+    public static NetlinkSocket open(int protocol, String name, int bufferBytes, long receiveTimeoutMillis,
+                                     int groups) throws NativeException {
         LinuxNative linux = LinuxNative.get();
         int fd = linux.socket(LinuxNative.AF_NETLINK, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, protocol,
                 "netlink " + name);
         try {
-            linux.bind(fd, LinuxNative.sockaddrNetlink(0, 0), "netlink " + name);
+            linux.bind(fd, LinuxNative.sockaddrNetlink(0, groups), "netlink " + name);
             setBuffer(linux, fd, LinuxNative.SO_RCVBUFFORCE, LinuxNative.SO_RCVBUF, bufferBytes, name);
             setBuffer(linux, fd, LinuxNative.SO_SNDBUFFORCE, LinuxNative.SO_SNDBUF, bufferBytes, name);
             linux.setIntOption(fd, Netlink.SOL_NETLINK, Netlink.NETLINK_EXT_ACK, 1, "netlink " + name + ", NETLINK_EXT_ACK");

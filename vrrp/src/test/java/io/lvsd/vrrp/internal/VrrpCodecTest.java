@@ -3,6 +3,7 @@ package io.lvsd.vrrp.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.testkit.Pcap;
 import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -15,6 +16,10 @@ import org.junit.jupiter.api.Test;
  * fields gives back the same bytes, checksum included.
  */
 class VrrpCodecTest {
+    private static List<Pcap.Ip> adverts(String resource) throws Exception {
+        return Pcap.ip(VrrpCodecTest.class, resource, VrrpCodec.PROTOCOL);
+    }
+
     private static VrrpPacket decoded(Pcap.Ip ip, boolean pseudo) {
         VrrpCodec.Result r = VrrpCodec.decode(ip.payload(), ip.src(), ip.dst(), ip.ttl(), pseudo);
         assertThat(r).isInstanceOf(VrrpCodec.Decoded.class);
@@ -29,7 +34,7 @@ class VrrpCodecTest {
 
     @Test
     void keepalivedVrrpv2WithPasswordRoundTrips() throws Exception {
-        List<Pcap.Ip> adverts = Pcap.vrrp("/fixtures/vrrp2-pass.pcap");
+        List<Pcap.Ip> adverts = adverts("/fixtures/vrrp2-pass.pcap");
         Pcap.Ip first = adverts.get(0);
         assertThat(HexFormat.of().formatHex(first.payload())).isEqualTo(
                 "21"       // version 2, type 1 (advertisement)
@@ -50,16 +55,16 @@ class VrrpCodecTest {
 
     @Test
     void keepalivedSendsPriorityZeroOnGracefulStop() throws Exception {
-        List<VrrpPacket> ps = Pcap.vrrp("/fixtures/vrrp2-pass.pcap").stream().map(ip -> decoded(ip, true)).toList();
+        List<VrrpPacket> ps = adverts("/fixtures/vrrp2-pass.pcap").stream().map(ip -> decoded(ip, true)).toList();
         assertThat(ps).anySatisfy(p -> assertThat(p.priority()).isZero());
-        Pcap.Ip zero = Pcap.vrrp("/fixtures/vrrp2-pass.pcap").stream()
+        Pcap.Ip zero = adverts("/fixtures/vrrp2-pass.pcap").stream()
                 .filter(ip -> (ip.payload()[2] & 0xff) == 0).findFirst().orElseThrow();
         assertThat(VrrpCodec.encode(decoded(zero, true), zero.src(), zero.dst(), true)).containsExactly(zero.payload());
     }
 
     @Test
     void keepalivedVrrpv3OverIpv4ChecksumsThePseudoHeader() throws Exception {
-        Pcap.Ip first = Pcap.vrrp("/fixtures/vrrp3.pcap").get(0);
+        Pcap.Ip first = adverts("/fixtures/vrrp3.pcap").get(0);
         VrrpPacket p = decoded(first, true);
         assertThat(p).isEqualTo(new VrrpPacket(3, 51, 150, 100, List.of(IpAddresses.parse("10.99.0.100"),
                 IpAddresses.parse("10.99.0.101")), 0, null));
@@ -70,7 +75,7 @@ class VrrpCodecTest {
 
     @Test
     void keepalivedVrrpv3OverIpv6RoundTrips() throws Exception {
-        Pcap.Ip first = Pcap.vrrp("/fixtures/vrrp3-ipv6.pcap").get(0);
+        Pcap.Ip first = adverts("/fixtures/vrrp3-ipv6.pcap").get(0);
         VrrpPacket p = decoded(first, true);
         assertThat(p.vrid()).isEqualTo(52);
         assertThat(p.interval()).isEqualTo(50); // 0.5 s in centiseconds
@@ -82,7 +87,7 @@ class VrrpCodecTest {
     @Test
     void everyCaptureDecodes() throws Exception {
         for (String f : List.of("/fixtures/vrrp2-pass.pcap", "/fixtures/vrrp3.pcap", "/fixtures/vrrp3-ipv6.pcap")) {
-            for (Pcap.Ip ip : Pcap.vrrp(f)) {
+            for (Pcap.Ip ip : adverts(f)) {
                 assertThat(VrrpCodec.decode(ip.payload(), ip.src(), ip.dst(), ip.ttl(), true)).as(f)
                         .isInstanceOf(VrrpCodec.Decoded.class);
             }
@@ -91,7 +96,7 @@ class VrrpCodecTest {
 
     @Test
     void hostilePacketsAreDroppedWithANamedReason() throws Exception {
-        Pcap.Ip ip = Pcap.vrrp("/fixtures/vrrp3.pcap").get(0);
+        Pcap.Ip ip = adverts("/fixtures/vrrp3.pcap").get(0);
         byte[] good = ip.payload();
         assertThat(dropped(good, ip, 64, true).reason()).isEqualTo(DropReason.IP_TTL_ERROR);
         assertThat(dropped(Arrays.copyOf(good, 5), ip, 255, true).reason()).isEqualTo(DropReason.PACKET_LENGTH_ERROR);

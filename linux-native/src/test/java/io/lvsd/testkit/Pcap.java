@@ -1,4 +1,4 @@
-package io.lvsd.vrrp.internal;
+package io.lvsd.testkit;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -9,14 +9,14 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Reads the Ethernet frames of a classic pcap file and splits out the IP fields tests need. */
-final class Pcap {
+public final class Pcap {
     /** One IP packet: its header fields and its payload. */
-    record Ip(InetAddress src, InetAddress dst, int ttl, int protocol, byte[] payload, byte[] frame) {
+    public record Ip(InetAddress src, InetAddress dst, int ttl, int protocol, byte[] payload, byte[] frame) {
     }
 
-    static List<byte[]> frames(String resource) throws Exception {
+    public static List<byte[]> frames(Class<?> owner, String resource) throws Exception {
         byte[] d;
-        try (InputStream in = Pcap.class.getResourceAsStream(resource)) {
+        try (InputStream in = owner.getResourceAsStream(resource)) {
             d = in.readAllBytes();
         }
         ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
@@ -35,7 +35,7 @@ final class Pcap {
     }
 
     /** The IP layer of an Ethernet frame, or null for ARP and others. */
-    static Ip ip(byte[] f) throws Exception {
+    public static Ip ip(byte[] f) throws Exception {
         int type = ((f[12] & 0xff) << 8) | (f[13] & 0xff);
         if (type == 0x0800) {
             int ihl = (f[14] & 0x0f) * 4;
@@ -53,12 +53,12 @@ final class Pcap {
         return null;
     }
 
-    /** Every VRRP packet (IP protocol / next header 112) of a capture. */
-    static List<Ip> vrrp(String resource) throws Exception {
+    /** Every IP packet of {@code protocol} (IPv4 protocol / IPv6 next header) of a capture. */
+    public static List<Ip> ip(Class<?> owner, String resource, int protocol) throws Exception {
         List<Ip> out = new ArrayList<>();
-        for (byte[] f : frames(resource)) {
+        for (byte[] f : frames(owner, resource)) {
             Ip ip = ip(f);
-            if (ip != null && ip.protocol() == VrrpCodec.PROTOCOL) {
+            if (ip != null && ip.protocol() == protocol) {
                 out.add(ip);
             }
         }

@@ -1,0 +1,220 @@
+package io.lvsd.linux.net;
+
+import io.lvsd.linux.LinuxNative;
+import io.lvsd.linux.NativeException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * A raw IP socket for one IP protocol on one interface ({@code SOCK_RAW}, bound to the device),
+ * as protocols like VRRP need: the TTL / hop limit of every received packet is known, packets
+ * go out with a chosen source address, TTL / hop limit 255 and multicast loopback off.
+ *
+ * <p>IPv4 sends with {@code IP_HDRINCL} (we write the header, so the source is ours to choose;
+ * the kernel fills in the identification and checksum) and reads the header the kernel passes
+ * up. IPv6 raw sockets never see the header, so the destination and hop limit come from
+ * {@code IPV6_PKTINFO} / {@code IPV6_HOPLIMIT} ancillary data, and the source is set per
+ * packet with {@code IPV6_PKTINFO}.
+ *
+ * <p>Receiving blocks for at most the timeout given to {@link #open}, so a reader thread can
+ * notice {@link #close}. One thread may receive while another sends.
+ */
+public final class RawIpSocket implements AutoCloseable {
+    /** A received packet: addresses, TTL / hop limit and the IP payload. */
+    public record Packet(InetAddress source, InetAddress destination, int ttl, byte[] payload) {
+    }
+
+    private final LinuxNative linux = LinuxNative.get();
+    private final IpFamily family;
+    private final int protocol;
+    private final int tos;
+    private final String ifname;
+    private final int ifindex;
+    private final int fd;
+    private final String what;
+    private final byte[] rx = new byte[65_536];
+    private final byte[] rxName = new byte[28];
+    private final byte[] rxControl = new byte[128];
+    private volatile boolean closed;
+
+    private RawIpSocket(IpFamily family, int protocol, int tos, String ifname, int ifindex, int fd) {
+        this.family = family;
+        this.protocol = protocol;
+        this.tos = tos;
+        this.ifname = ifname;
+        this.ifindex = ifindex;
+        this.fd = fd;
+        this.what = "raw " + family + " protocol " + protocol + " on " + ifname;
+    }
+
+    /**
+     * Opens the socket on interface {@code ifname} (index {@code ifindex}), with traffic class /
+     * TOS {@code tos} and receive timeout {@code receiveTimeoutMillis}.
+     */
+    public static RawIpSocket open(IpFamily family, int protocol, String ifname, int ifindex, int tos,
+                                   long receiveTimeoutMillis) throws NativeException {
+        LinuxNative linux = LinuxNative.get();
+        boolean v4 = family == IpFamily.IPV4;
+        int fd = linux.socket(v4 ? LinuxNative.AF_INET : LinuxNative.AF_INET6,
+                LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, protocol, "raw " + family + " protocol " + protocol);
+        RawIpSocket s = new RawIpSocket(family, protocol, tos, ifname, ifindex, fd);
+        try {
+            linux.bindToDevice(fd, ifname, s.what);
+            if (v4) {
+                linux.setIntOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_HDRINCL, 1, s.what + ", IP_HDRINCL");
+                linux.setOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_MULTICAST_IF, mreqn(new byte[4], ifindex),
+                        s.what + ", IP_MULTICAST_IF");
+                linux.setIntOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_MULTICAST_LOOP, 0,
+                        s.what + ", IP_MULTICAST_LOOP");
+            } else {
+                int l = LinuxNative.IPPROTO_IPV6;
+                linux.setIntOption(fd, l, LinuxNative.IPV6_MULTICAST_IF, ifindex, s.what + ", IPV6_MULTICAST_IF");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_MULTICAST_HOPS, 255, s.what + ", IPV6_MULTICAST_HOPS");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_UNICAST_HOPS, 255, s.what + ", IPV6_UNICAST_HOPS");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_MULTICAST_LOOP, 0, s.what + ", IPV6_MULTICAST_LOOP");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_TCLASS, tos, s.what + ", IPV6_TCLASS");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_RECVPKTINFO, 1, s.what + ", IPV6_RECVPKTINFO");
+                linux.setIntOption(fd, l, LinuxNative.IPV6_RECVHOPLIMIT, 1, s.what + ", IPV6_RECVHOPLIMIT");
+            }
+            if (receiveTimeoutMillis > 0) {
+                linux.setReceiveTimeout(fd, receiveTimeoutMillis, s.what);
+            }
+        } catch (NativeException | RuntimeException e) {
+            linux.close(fd);
+            throw e;
+        }
+        return s;
+    }
+
+    /** Joins multicast {@code group} on the interface (IP_ADD_MEMBERSHIP / IPV6_ADD_MEMBERSHIP). */
+    public void joinGroup(InetAddress group) throws NativeException {
+        if (family == IpFamily.IPV4) {
+            linux.setOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_ADD_MEMBERSHIP, mreqn(group.getAddress(), ifindex),
+                    what + ", IP_ADD_MEMBERSHIP " + IpAddresses.text(group));
+        } else {
+            byte[] mreq = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder()).put(group.getAddress()).putInt(ifindex)
+                    .array();
+            linux.setOption(fd, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_ADD_MEMBERSHIP, mreq,
+                    what + ", IPV6_ADD_MEMBERSHIP " + IpAddresses.text(group));
+        }
+    }
+
+    /** The next packet, or null when the receive timeout expired or the socket was closed. */
+    public Packet receive() throws NativeException {
+        if (closed) {
+            return null;
+        }
+        LinuxNative.Received r;
+        try {
+            r = linux.receiveMessage(fd, rx, rxName, rxControl, what);
+        } catch (NativeException e) {
+            if (closed) {
+                return null;
+            }
+            throw e;
+        }
+        if (r == null) {
+            return null;
+        }
+        int n = Math.min(r.length(), rx.length);
+        return family == IpFamily.IPV4 ? parseIpv4(rx, n) : ipv6(r, n);
+    }
+
+    /**
+     * Parses an IPv4 packet as a raw socket hands it up (header included); null when it is not
+     * even a whole header.
+     */
+    static Packet parseIpv4(byte[] b, int n) {
+        if (n < 20 || (b[0] >> 4 & 0x0f) != 4) {
+            return null;
+        }
+        int ihl = (b[0] & 0x0f) * 4;
+        int total = Math.min(n, ((b[2] & 0xff) << 8) | (b[3] & 0xff));
+        if (ihl < 20 || total < ihl) {
+            return null;
+        }
+        return new Packet(addr(b, 12, 4), addr(b, 16, 4), b[8] & 0xff, Arrays.copyOfRange(b, ihl, total));
+    }
+
+    private Packet ipv6(LinuxNative.Received r, int n) {
+        InetAddress src = r.nameLength() >= 24 ? addr(rxName, 8, 16) : null;
+        InetAddress dst = null;
+        int hops = -1;
+        ByteBuffer c = ByteBuffer.wrap(rxControl, 0, r.controlLength()).order(ByteOrder.nativeOrder());
+        while (c.remaining() >= 16) {
+            int start = c.position();
+            long len = c.getLong();
+            int level = c.getInt();
+            int type = c.getInt();
+            if (len < 16 || start + len > r.controlLength()) {
+                break;
+            }
+            if (level == LinuxNative.IPPROTO_IPV6 && type == LinuxNative.IPV6_PKTINFO && len >= 16 + 20) {
+                dst = addr(rxControl, start + 16, 16);
+            } else if (level == LinuxNative.IPPROTO_IPV6 && type == LinuxNative.IPV6_HOPLIMIT && len >= 16 + 4) {
+                hops = c.getInt(start + 16);
+            }
+            c.position(start + (int) ((len + 7) & ~7L));
+        }
+        if (src == null || dst == null) {
+            return null;
+        }
+        return new Packet(src, dst, hops, Arrays.copyOf(rx, n));
+    }
+
+    /** Sends {@code payload} from {@code source} to {@code destination} with TTL / hop limit 255. */
+    public void send(byte[] payload, InetAddress source, InetAddress destination) throws NativeException {
+        if (family == IpFamily.IPV4) {
+            byte[] p = ipv4Header(payload, source, destination, protocol, tos);
+            linux.sendTo(fd, p, LinuxNative.sockaddrIn(destination.getAddress()),
+                    what + " to " + IpAddresses.text(destination));
+        } else {
+            ByteBuffer cmsg = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
+            cmsg.putLong(16 + 20).putInt(LinuxNative.IPPROTO_IPV6).putInt(LinuxNative.IPV6_PKTINFO)
+                    .put(source.getAddress()).putInt(ifindex);
+            int scope = destination.isLinkLocalAddress() || destination.isMulticastAddress() ? ifindex : 0;
+            linux.sendMessage(fd, payload, LinuxNative.sockaddrIn6(destination.getAddress(), scope), cmsg.array(),
+                    what + " to " + IpAddresses.text(destination));
+        }
+    }
+
+    /**
+     * The IPv4 header lvsd writes: TOS as given, no fragmentation flags, TTL 255; identification
+     * and checksum zero for the kernel to fill in (raw(7)).
+     */
+    static byte[] ipv4Header(byte[] payload, InetAddress src, InetAddress dst, int protocol, int tos) {
+        ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
+        b.put((byte) 0x45).put((byte) tos).putShort((short) (20 + payload.length)).putShort((short) 0)
+                .putShort((short) 0).put((byte) 255).put((byte) protocol).putShort((short) 0)
+                .put(src.getAddress()).put(dst.getAddress()).put(payload);
+        return b.array();
+    }
+
+    private static byte[] mreqn(byte[] group, int ifindex) {
+        return ByteBuffer.allocate(12).order(ByteOrder.nativeOrder()).put(group).putInt(0).putInt(ifindex).array();
+    }
+
+    private static InetAddress addr(byte[] b, int off, int len) {
+        try {
+            return InetAddress.getByAddress(Arrays.copyOfRange(b, off, off + len));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String interfaceName() {
+        return ifname;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            linux.close(fd);
+        }
+    }
+
+}
