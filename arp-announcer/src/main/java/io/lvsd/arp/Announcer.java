@@ -1,0 +1,166 @@
+package io.lvsd.arp;
+
+import io.lvsd.arp.internal.Frames;
+import io.lvsd.linux.NativeException;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.PacketSocket;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the LAN that a new master now holds its addresses: a burst of {@code repeat} gratuitous
+ * ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) per address at once, a second burst
+ * after {@code delay} (switches and hosts that missed the first, e.g. while a port was still
+ * learning), and with a non-zero {@code refresh} a burst of {@code refreshRepeat} every
+ * {@code refresh} while master. {@link #reannounce} sends one burst at once (split-brain
+ * healing, RFC 9568 §6.4.3).
+ *
+ * <p>All work runs on the given executor; callers may call from any thread. A failed send is
+ * logged and counted, never thrown: the next burst tries again.
+ */
+public final class Announcer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Announcer.class);
+
+    /** Where frames go; {@link PacketSocket} in production. */
+    public interface FrameSink extends AutoCloseable {
+        void send(byte[] frame, int ifindex, String ifname) throws NativeException;
+
+        @Override
+        void close();
+    }
+
+    /** An address to announce and the interface (and its MAC) that now holds it. */
+    public record Target(String ifname, int ifindex, byte[] mac, InetAddress address) {
+        public Target {
+            Objects.requireNonNull(ifname, "ifname");
+            Objects.requireNonNull(address, "address");
+        }
+    }
+
+    private final ScheduledExecutorService executor;
+    private final FrameSink sink;
+    private final MeterRegistry registry;
+    private final Map<String, Active> active = new HashMap<>();
+
+    private record Active(List<Target> targets, AnnounceConfig config, List<ScheduledFuture<?>> timers) {
+    }
+
+    public Announcer(ScheduledExecutorService executor, FrameSink sink, MeterRegistry registry) {
+        this.executor = executor;
+        this.sink = sink;
+        this.registry = registry;
+    }
+
+    /** An announcer sending through an {@code AF_PACKET} socket. */
+    public static Announcer open(ScheduledExecutorService executor, MeterRegistry registry) throws NativeException {
+        PacketSocket s = PacketSocket.open();
+        return new Announcer(executor, new FrameSink() {
+            @Override
+            public void send(byte[] frame, int ifindex, String ifname) throws NativeException {
+                s.send(frame, ifindex, ifname);
+            }
+
+            @Override
+            public void close() {
+                s.close();
+            }
+        }, registry);
+    }
+
+    /** {@code key} (the VRRP instance) became master of {@code targets}: start announcing. */
+    public void announce(String key, List<Target> targets, AnnounceConfig config) {
+        List<Target> t = List.copyOf(targets);
+        executor.execute(() -> {
+            cancel(key);
+            List<ScheduledFuture<?>> timers = new ArrayList<>();
+            active.put(key, new Active(t, config, timers));
+            burst(key, t, config.repeat());
+            if (config.delay().toNanos() > 0) {
+                timers.add(executor.schedule(() -> burst(key, t, config.repeat()), config.delay().toNanos(),
+                        TimeUnit.NANOSECONDS));
+            }
+            long refresh = config.refresh().toNanos();
+            if (refresh > 0) {
+                timers.add(executor.scheduleAtFixedRate(() -> burst(key, t, config.refreshRepeat()), refresh, refresh,
+                        TimeUnit.NANOSECONDS));
+            }
+        });
+    }
+
+    /** One burst now for {@code key}, if it is announcing. */
+    public void reannounce(String key) {
+        executor.execute(() -> {
+            Active a = active.get(key);
+            if (a != null) {
+                burst(key, a.targets(), a.config().repeat());
+            }
+        });
+    }
+
+    /** {@code key} is no longer master: stop its pending bursts. */
+    public void withdraw(String key) {
+        executor.execute(() -> {
+            cancel(key);
+            active.remove(key);
+        });
+    }
+
+    private void cancel(String key) {
+        Active a = active.get(key);
+        if (a != null) {
+            a.timers().forEach(f -> f.cancel(false));
+        }
+    }
+
+    private void burst(String key, List<Target> targets, int repeat) {
+        for (int i = 0; i < repeat; i++) {
+            for (Target t : targets) {
+                byte[] frame;
+                String kind;
+                if (t.mac() == null || t.mac().length != 6) {
+                    continue; // not an Ethernet interface (e.g. a tunnel): nothing to announce
+                }
+                if (t.address() instanceof Inet4Address v4) {
+                    frame = Frames.gratuitousArp(t.mac(), v4);
+                    kind = "garp";
+                } else {
+                    frame = Frames.unsolicitedNeighbourAdvert(t.mac(), (Inet6Address) t.address());
+                    kind = "na";
+                }
+                try {
+                    sink.send(frame, t.ifindex(), t.ifname());
+                    counter("lvsd_announcements_sent", key, kind).increment();
+                } catch (NativeException e) {
+                    counter("lvsd_announcement_errors", key, kind).increment();
+                    log.warn("{}: announcing {} on {} failed: {}", key, IpAddresses.text(t.address()), t.ifname(),
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
+    private Counter counter(String name, String key, String kind) {
+        return Counter.builder(name).tag("instance", key).tag("kind", kind)
+                .description(name.endsWith("errors") ? "Gratuitous ARPs / neighbour advertisements that failed to send"
+                        : "Gratuitous ARPs (garp) and unsolicited neighbour advertisements (na) sent")
+                .register(registry);
+    }
+
+    @Override
+    public void close() {
+        sink.close();
+    }
+}
