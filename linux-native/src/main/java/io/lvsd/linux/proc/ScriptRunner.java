@@ -1,0 +1,163 @@
+package io.lvsd.linux.proc;
+
+import io.lvsd.linux.LinuxNative;
+import io.lvsd.linux.NativeException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs operator scripts (track, notify, check) off the caller's thread: at most
+ * {@code maxConcurrent} at once, each as {@code user} and in a session and process group of its
+ * own ({@code setsid}, then {@code setpriv} when lvsd runs as root and {@code user} is another
+ * user), so that a timeout kills the script and everything it started (SIGKILL to the group).
+ * Output is discarded, like keepalived's; the exit code is the result.
+ */
+public final class ScriptRunner implements AutoCloseable {
+    /** How a run ended: {@code exitCode} -1 when it timed out or could not start ({@code error}). */
+    public record Result(int exitCode, boolean timedOut, Duration took, String error) {
+        public boolean ok() {
+            return exitCode == 0;
+        }
+
+        /** For logs: {@code exit 1}, {@code timed out after 2s}, or the error. */
+        public String describe() {
+            return error != null ? error : timedOut ? "timed out after " + took.toMillis() + " ms, killed"
+                    : "exit " + exitCode;
+        }
+    }
+
+    private final List<String> prefix;
+    private final String setupError;
+    private final ExecutorService pool;
+
+    /**
+     * @param user          the user scripts run as ({@code scripts.user})
+     * @param maxConcurrent scripts running at once at most
+     */
+    public ScriptRunner(String user, int maxConcurrent, String threadName) {
+        List<String> p = new ArrayList<>(List.of("setsid"));
+        String err = null;
+        if (isRoot() && !"root".equals(user)) {
+            String[] pw = passwd(user);
+            if (pw == null) {
+                err = "scripts.user " + user + " does not exist (create it, e.g. useradd --system --no-create-home "
+                        + user + ", or set scripts.user)";
+            } else {
+                p.addAll(List.of("setpriv", "--reuid=" + pw[2], "--regid=" + pw[3], "--init-groups", "--"));
+            }
+        }
+        this.prefix = List.copyOf(p);
+        this.setupError = err;
+        AtomicInteger n = new AtomicInteger();
+        ThreadPoolExecutor tpe = new ThreadPoolExecutor(maxConcurrent, maxConcurrent, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, threadName + "-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        tpe.allowCoreThreadTimeOut(true);
+        this.pool = tpe;
+    }
+
+    /** Null when scripts can run; otherwise why not (e.g. the user does not exist). */
+    public String setupError() {
+        return setupError;
+    }
+
+    /** Runs {@code command} with {@code extraArgs} appended; completes when it ends or is killed. */
+    public CompletableFuture<Result> run(Command command, List<String> extraArgs, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> runNow(command, extraArgs, timeout), pool);
+    }
+
+    private Result runNow(Command command, List<String> extraArgs, Duration timeout) {
+        long start = System.nanoTime();
+        if (setupError != null) {
+            return new Result(-1, false, Duration.ZERO, setupError);
+        }
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(command.argv());
+        argv.addAll(extraArgs);
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+        } catch (IOException e) {
+            return new Result(-1, false, Duration.ofNanos(System.nanoTime() - start),
+                    "cannot start " + command + ": " + e.getMessage());
+        }
+        try {
+            if (p.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                int code = p.exitValue();
+                // setsid/setpriv report their own failures as 1 with a message we discard; a
+                // missing program is exit 127 from nothing: say so.
+                return new Result(code, false, Duration.ofNanos(System.nanoTime() - start),
+                        code == 127 || code == 126 ? "cannot run " + command + " (exit " + code + ")" : null);
+            }
+            killGroup(p);
+            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), null);
+        } catch (InterruptedException e) {
+            killGroup(p);
+            Thread.currentThread().interrupt();
+            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), "interrupted");
+        }
+    }
+
+    /** setsid exec'd the script in place (Java's child is no group leader), so pid = pgid. */
+    private static void killGroup(Process p) {
+        try {
+            LinuxNative.get().kill(-(int) p.pid(), LinuxNative.SIGKILL);
+        } catch (NativeException e) {
+            p.destroyForcibly();
+        }
+        p.destroyForcibly();
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0"); // effective uid
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** The /etc/passwd fields of {@code user}, or null. */
+    private static String[] passwd(String user) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 4 && f[0].equals(user)) {
+                    return f;
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}
