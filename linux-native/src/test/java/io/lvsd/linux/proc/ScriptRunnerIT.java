@@ -73,7 +73,7 @@ class ScriptRunnerIT {
 
     @Test
     void runsAsTheConfiguredUser() throws Exception {
-        Lab.requireRoot(); // only root can switch users
+        Lab.requireRoot("switching to scripts.user needs root");
         ScriptRunner nobody = new ScriptRunner("nobody", 1, "t");
         try {
             Result r = nobody.run(new Command(List.of("/bin/sh", "-c", "test \"$(id -un)\" = nobody")), List.of(),
