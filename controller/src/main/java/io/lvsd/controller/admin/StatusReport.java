@@ -5,6 +5,7 @@ import io.lvsd.controller.config.ConfigProblem;
 import io.lvsd.controller.config.ConfigSummary;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.ipvs.IpvsStatus;
+import io.lvsd.vrrp.InstanceStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,12 +13,14 @@ import java.util.List;
 
 /** The {@code /status} document. */
 public record StatusReport(String director, String version, long pid, String startedAt, long uptimeSeconds,
-                           List<String> lastReloadErrors, ConfigSummary config, IpvsStatus ipvs) {
+                           List<String> lastReloadErrors, ConfigSummary config, List<InstanceStatus> vrrp,
+                           IpvsStatus ipvs) {
 
-    public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, IpvsStatus ipvs) {
+    public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, List<InstanceStatus> vrrp,
+                                  IpvsStatus ipvs) {
         return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
                 startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),
                 daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(),
-                ConfigSummary.of(daemon.config()), ipvs);
+                ConfigSummary.of(daemon.config()), vrrp, ipvs);
     }
 }

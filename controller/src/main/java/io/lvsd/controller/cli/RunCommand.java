@@ -11,6 +11,7 @@ import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.SdNotify;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -80,10 +81,12 @@ public final class RunCommand implements Callable<Integer> {
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5));
-        AdminServer admin = new AdminServer(registry, () -> StatusReport.of(daemonRef.get(), startedAt, clock, ipvs.status()),
+        VrrpComponent vrrp = new VrrpComponent(registry);
+        AdminServer admin = new AdminServer(registry,
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
-            Daemon daemon = new Daemon(file, List.of(ipvs, admin), configMetrics, notify, clock);
+            Daemon daemon = new Daemon(file, List.of(ipvs, vrrp, admin), configMetrics, notify, clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {
@@ -92,9 +95,9 @@ public final class RunCommand implements Callable<Integer> {
                 log.error("startup failed: {}", e.getMessage());
                 return Main.EXIT_FAILURE;
             }
-            if (!config.vrrp().instances().isEmpty() || config.syncDaemon().enabled()) {
-                log.warn("this build validates the vrrp and sync-daemon sections and shows them in /status, "
-                        + "but does not run VRRP or connection sync yet");
+            if (config.syncDaemon().enabled()) {
+                log.warn("this build validates the sync-daemon section and shows it in /status, "
+                        + "but does not run connection sync yet");
             }
             if (!config.virtualServers().isEmpty()) {
                 log.warn("this build does not run health checks yet: real servers are programmed with their "

@@ -53,12 +53,23 @@ public final class VrrpStateMachine {
     private long adverDeadline = Long.MAX_VALUE;
     private long preemptAllowedAt = Long.MIN_VALUE;
     private InetAddress masterAddress;
+    private InetAddress primary;
+    private boolean masterLeft;
     private final List<Action> out = new ArrayList<>();
 
     public VrrpStateMachine(Settings settings, int priority) {
         this.settings = settings;
         this.priority = priority;
         this.masterAdverIntervalCs = settings.advertIntervalCs();
+        this.primary = settings.primaryAddress();
+    }
+
+    /** Our primary address changed (e.g. the interface's IPv6 link-local address appeared). */
+    public void primaryAddress(InetAddress address) {
+        primary = Objects.requireNonNull(address, "address");
+        if (state == State.MASTER) {
+            masterAddress = address;
+        }
     }
 
     public State state() {
@@ -122,8 +133,9 @@ public final class VrrpStateMachine {
     /** Timers that are due at {@code now}. */
     public List<Action> poll(long now) {
         if (state == State.BACKUP && now >= masterDownDeadline) {
-            becomeMaster(now, "no advertisement for Master_Down_Interval ("
-                    + masterDownIntervalNanos() / 1_000_000 + " ms)");
+            becomeMaster(now, masterLeft ? "the master left (priority 0); Skew_Time (" + skewTimeNanos() / 1_000_000
+                    + " ms) passed" : "no advertisement for Master_Down_Interval (" + masterDownIntervalNanos() / 1_000_000
+                    + " ms)");
         } else if (state == State.MASTER && now >= adverDeadline) {
             out.add(new SendAdvert(priority));
             adverDeadline = now + settings.advertIntervalCs() * CS;
@@ -141,12 +153,14 @@ public final class VrrpStateMachine {
                 if (senderPriority == 0) {
                     // §6.4.2: the master is leaving; take over after Skew_Time only.
                     masterDownDeadline = now + skewTimeNanos();
+                    masterLeft = true;
                 } else if (!preemptsNow(now) || senderPriority >= priority) {
                     if (settings.version() == 3) {
                         masterAdverIntervalCs = intervalCs; // a v3 backup adopts the master's interval
                     }
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
+                    masterLeft = false;
                 }
                 // else: a lower-priority master and we preempt: let Master_Down_Timer expire.
             }
@@ -155,7 +169,7 @@ public final class VrrpStateMachine {
                     out.add(new SendAdvert(priority));
                     adverDeadline = now + settings.advertIntervalCs() * CS;
                 } else if (senderPriority > priority || (senderPriority == priority
-                        && compare(sender, settings.primaryAddress()) > 0)) {
+                        && compare(sender, primary) > 0)) {
                     adverDeadline = Long.MAX_VALUE;
                     if (settings.version() == 3) {
                         masterAdverIntervalCs = intervalCs;
@@ -241,7 +255,7 @@ public final class VrrpStateMachine {
         out.add(new SendAdvert(priority));
         masterDownDeadline = Long.MAX_VALUE;
         adverDeadline = now + settings.advertIntervalCs() * CS;
-        masterAddress = settings.primaryAddress();
+        masterAddress = primary;
         state(State.MASTER, reason);
     }
 

@@ -1,0 +1,168 @@
+package io.lvsd.controller.vrrp;
+
+import io.lvsd.arp.AnnounceConfig;
+import io.lvsd.arp.Announcer;
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.daemon.Component;
+import io.lvsd.linux.proc.ScriptRunner;
+import io.lvsd.vrrp.InstanceStatus;
+import io.lvsd.vrrp.Vrrp;
+import io.lvsd.vrrp.VrrpConfig;
+import io.lvsd.vrrp.VrrpHooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the VRRP module and connects it to the announcer: a new master's addresses are
+ * announced with the instance's {@code garp} settings. Other components follow the state
+ * through {@link #addListener}. Without VRRP instances nothing is opened.
+ */
+public final class VrrpComponent implements Component {
+    private static final Logger log = LoggerFactory.getLogger(VrrpComponent.class);
+    private static final AnnounceConfig DEFAULT_ANNOUNCE = new AnnounceConfig(Duration.ofSeconds(5), 5, Duration.ZERO, 1);
+
+    /** Told of every state change of every instance. */
+    public interface Listener {
+        void transition(String instance, String from, String to, String reason);
+    }
+
+    private final MeterRegistry registry;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Map<String, AnnounceConfig> announce = Map.of();
+    private DefaultEventLoop announceLoop;
+    private Announcer announcer;
+    private ScriptRunner scripts;
+    private volatile Vrrp vrrp;
+
+    public VrrpComponent(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(l);
+    }
+
+    @Override
+    public String name() {
+        return "vrrp";
+    }
+
+    @Override
+    public void start(LvsdConfig config) throws Exception {
+        announce = config.announce();
+        if (config.vrrp().instances().isEmpty()) {
+            return;
+        }
+        open(config);
+    }
+
+    private void open(LvsdConfig config) throws Exception {
+        announceLoop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-announce", true));
+        announcer = Announcer.open(announceLoop, registry);
+        scripts = new ScriptRunner(config.scripts().user(), config.scripts().maxConcurrent(), "lvsd-script");
+        if (scripts.setupError() != null && usesScripts(config.vrrp())) {
+            log.error("{}: track and notify scripts will fail until this is fixed", scripts.setupError());
+        }
+        Vrrp v = new Vrrp(hooks(), registry, scripts, config.scripts().timeout());
+        try {
+            v.start(config.vrrp());
+        } catch (Exception e) {
+            v.stop(Duration.ofSeconds(1));
+            close();
+            throw new IllegalStateException("VRRP cannot start: " + e.getMessage(), e);
+        }
+        vrrp = v;
+    }
+
+    private static boolean usesScripts(VrrpConfig c) {
+        return !c.trackScripts().isEmpty() || c.instances().values().stream().anyMatch(i -> i.notifyCommands().master() != null
+                || i.notifyCommands().backup() != null || i.notifyCommands().fault() != null
+                || i.notifyCommands().stop() != null || i.notifyCommands().any() != null);
+    }
+
+    private VrrpHooks hooks() {
+        return new VrrpHooks() {
+            @Override
+            public void announce(String instance, List<Announce> targets) {
+                announcer.announce(instance, targets.stream()
+                        .map(t -> new Announcer.Target(t.ifname(), t.ifindex(), t.mac(), t.address())).toList(),
+                        announce.getOrDefault(instance, DEFAULT_ANNOUNCE));
+            }
+
+            @Override
+            public void reannounce(String instance) {
+                announcer.reannounce(instance);
+            }
+
+            @Override
+            public void withdraw(String instance) {
+                announcer.withdraw(instance);
+            }
+
+            @Override
+            public void transition(String instance, String from, String to, String reason) {
+                for (Listener l : listeners) {
+                    try {
+                        l.transition(instance, from, to, reason);
+                    } catch (RuntimeException e) {
+                        log.error("listener failed on {} {} -> {}: {}", instance, from, to, e.toString());
+                    }
+                }
+            }
+        };
+    }
+
+    @Override
+    public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
+        announce = next.announce();
+        boolean had = vrrp != null;
+        boolean wants = !next.vrrp().instances().isEmpty();
+        if (had && wants) {
+            vrrp.reload(next.vrrp());
+        } else if (!had && wants) {
+            open(next);
+        } else if (had) {
+            stop();
+        }
+    }
+
+    @Override
+    public void stop() {
+        Vrrp v = vrrp;
+        vrrp = null;
+        if (v != null) {
+            v.stop(Duration.ofSeconds(5));
+        }
+        close();
+    }
+
+    private void close() {
+        if (announcer != null) {
+            announceLoop.submit(() -> null).awaitUninterruptibly(1, TimeUnit.SECONDS);
+            announcer.close();
+            announcer = null;
+        }
+        if (announceLoop != null) {
+            announceLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            announceLoop = null;
+        }
+        if (scripts != null) {
+            scripts.close();
+            scripts = null;
+        }
+    }
+
+    /** Every instance now; empty without VRRP. */
+    public List<InstanceStatus> status() {
+        Vrrp v = vrrp;
+        return v == null ? List.of() : v.status();
+    }
+}

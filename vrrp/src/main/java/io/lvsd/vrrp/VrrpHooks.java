@@ -1,0 +1,48 @@
+package io.lvsd.vrrp;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * What the VRRP module asks of the rest of the director. The controller implements it: it
+ * sends the announcements (arp-announcer) and lets other components follow the state (e.g. the
+ * connection-sync daemon role). Called from the VRRP threads; implementations must not block.
+ */
+public interface VrrpHooks {
+    /** An address a new master now holds, on an interface with this index and MAC (null if none). */
+    record Announce(String ifname, int ifindex, byte[] mac, InetAddress address) {
+    }
+
+    /** {@code instance} became master and its addresses are in place: announce them. */
+    void announce(String instance, List<Announce> targets);
+
+    /** A master heard a lower-priority master (split brain): announce again at once. */
+    void reannounce(String instance);
+
+    /** {@code instance} is no longer master: stop announcing. */
+    void withdraw(String instance);
+
+    /** Any state change of an instance ({@code INIT}, {@code BACKUP}, {@code MASTER}, {@code FAULT}). */
+    void transition(String instance, String from, String to, String reason);
+
+    /** Hooks that do nothing (tests, or a director without announcements). */
+    static VrrpHooks none() {
+        return new VrrpHooks() {
+            @Override
+            public void announce(String instance, List<Announce> targets) {
+            }
+
+            @Override
+            public void reannounce(String instance) {
+            }
+
+            @Override
+            public void withdraw(String instance) {
+            }
+
+            @Override
+            public void transition(String instance, String from, String to, String reason) {
+            }
+        };
+    }
+}

@@ -1,0 +1,1091 @@
+package io.lvsd.vrrp.internal;
+
+import io.lvsd.linux.LinuxNative;
+import io.lvsd.linux.NativeException;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.IpFamily;
+import io.lvsd.linux.net.IpPrefix;
+import io.lvsd.linux.net.RawIpSocket;
+import io.lvsd.linux.netlink.NetlinkException;
+import io.lvsd.linux.netlink.Rtnetlink;
+import io.lvsd.linux.netlink.Rtnetlink.Address;
+import io.lvsd.linux.netlink.Rtnetlink.Link;
+import io.lvsd.linux.netlink.RtnetlinkMonitor;
+import io.lvsd.linux.proc.Command;
+import io.lvsd.linux.proc.ScriptRunner;
+import io.lvsd.vrrp.InstanceStatus;
+import io.lvsd.vrrp.SyncGroupConfig;
+import io.lvsd.vrrp.TrackScriptConfig;
+import io.lvsd.vrrp.VrrpConfig;
+import io.lvsd.vrrp.VrrpHooks;
+import io.lvsd.vrrp.VrrpInstanceConfig;
+import io.lvsd.vrrp.VrrpInstanceConfig.TrackedFile;
+import io.lvsd.vrrp.VrrpInstanceConfig.TrackedInterface;
+import io.lvsd.vrrp.VrrpInstanceConfig.TrackedScript;
+import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
+import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
+import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.internal.VrrpStateMachine.Transition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The VRRP runtime: the thin shell that carries out what the pure state machines decide.
+ *
+ * <p>Threads:
+ * <ul>
+ *   <li>{@code lvsd-vrrp}: a Netty {@link DefaultEventLoop} that does nothing else. It owns every
+ *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
+ *   not block in practice: a few hundred bytes per interval).</li>
+ *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
+ *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
+ *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
+ *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may block: adding and
+ *   removing addresses over rtnetlink, reading tracked files, and the announcements.</li>
+ *   <li>The rtnetlink monitor's reader thread (link and address changes), handing events to
+ *   the loop; scripts run on {@link ScriptRunner}'s bounded pool and post results back.</li>
+ * </ul>
+ * Every task on the loop catches, logs and counts what it throws and the loop goes on.
+ */
+public final class VrrpRuntime {
+    private static final Logger log = LoggerFactory.getLogger("io.lvsd.vrrp");
+    private static final InetAddress GROUP4 = IpAddresses.parse("224.0.0.18");
+    private static final InetAddress GROUP6 = IpAddresses.parse("ff02::12");
+    private static final int IFA_F_TENTATIVE = 0x40;
+    private static final int IFA_F_DADFAILED = 0x08;
+    /** RFC 5798 §5.1.1.3 / keepalived: adverts go with precedence "internetwork control". */
+    private static final int TOS = 0xc0;
+    private static final long FILE_POLL_MS = 500;
+
+    private final VrrpHooks hooks;
+    private final MeterRegistry registry;
+    private final ScriptRunner scripts;
+    private final Duration notifyTimeout;
+    private final DefaultEventLoop loop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp", true));
+    private final DefaultEventLoop io = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp-io", true));
+    private final Counter loopErrors;
+
+    // Everything below belongs to the loop thread.
+    private Rtnetlink rtnl; // io thread only
+    private RtnetlinkMonitor monitor;
+    private final Map<String, Link> linksByName = new HashMap<>();
+    private final Map<Integer, List<Address>> addresses = new HashMap<>();
+    private final Map<String, Inst> instances = new LinkedHashMap<>();
+    private final Map<String, Channel> channels = new HashMap<>();
+    private final Map<String, SyncGroup> groups = new HashMap<>();
+    private final Map<String, String> groupOf = new HashMap<>();
+    private final Map<String, String> groupState = new HashMap<>();
+    private final Map<String, SyncGroupConfig> groupConfigs = new HashMap<>();
+    private final Map<String, ScriptState> trackScripts = new LinkedHashMap<>();
+    private final Map<String, Long> fileValues = new HashMap<>();
+    private final Map<String, Counter> unknownVridDrops = new HashMap<>();
+    private ScheduledFuture<?> filePoll;
+    private VrrpConfig config = VrrpConfig.none();
+    private final List<CompletableFuture<?>> pendingNotifies = new ArrayList<>();
+
+    public VrrpRuntime(VrrpHooks hooks, MeterRegistry registry, ScriptRunner scripts, Duration notifyTimeout) {
+        this.hooks = hooks;
+        this.registry = registry;
+        this.scripts = scripts;
+        this.notifyTimeout = notifyTimeout;
+        this.loopErrors = Counter.builder("lvsd.vrrp.loop.errors")
+                .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
+                .register(registry);
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /** Starts every instance of {@code c}; throws (with nothing left running) if rtnetlink is unusable. */
+    public void start(VrrpConfig c) throws Exception {
+        io.submit(() -> {
+            rtnl = Rtnetlink.open();
+            return null;
+        }).get();
+        monitor = RtnetlinkMonitor.start(e -> onLoop(() -> onNetlinkEvent(e)), this::failure, "lvsd-vrrp-netlink");
+        Snapshot s = io.submit(this::snapshot).get();
+        loop.submit(() -> {
+            applySnapshot(s);
+            apply(c);
+            filePoll = loop.scheduleAtFixedRate(this::pollFiles, FILE_POLL_MS, FILE_POLL_MS, TimeUnit.MILLISECONDS);
+            return null;
+        }).get();
+    }
+
+    /** Applies a new configuration: unchanged instances keep running undisturbed. */
+    public void reload(VrrpConfig c) throws Exception {
+        loop.submit(() -> {
+            apply(c);
+            return null;
+        }).get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Stops gracefully: every master sends priority 0 (the backup takes over after Skew_Time),
+     * addresses are removed, the stop notify scripts run; waits up to {@code wait} for that.
+     */
+    public void stop(Duration wait) {
+        try {
+            loop.submit(() -> {
+                for (String name : new ArrayList<>(instances.keySet())) {
+                    stopInstance(name);
+                }
+                if (filePoll != null) {
+                    filePoll.cancel(false);
+                }
+                return null;
+            }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture<?>[] notifies = loop.submit(() -> pendingNotifies.toArray(new CompletableFuture<?>[0]))
+                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("VRRP stop did not finish cleanly: {}", e.toString());
+        }
+        if (monitor != null) {
+            monitor.close();
+        }
+        channels.values().forEach(Channel::close);
+        channels.clear();
+        io.execute(() -> {
+            if (rtnl != null) {
+                rtnl.close();
+            }
+        });
+        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    /** A snapshot of every instance, taken on the loop. */
+    public List<InstanceStatus> status() {
+        try {
+            return loop.submit(() -> instances.values().stream().map(Inst::status).toList()).get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private void apply(VrrpConfig next) {
+        VrrpConfig prev = config;
+        boolean all = !prev.syncGroups().equals(next.syncGroups()) || !prev.trackScripts().equals(next.trackScripts());
+        for (String name : new ArrayList<>(instances.keySet())) {
+            VrrpInstanceConfig n = next.instances().get(name);
+            if (all || n == null || !n.equals(instances.get(name).cfg)) {
+                stopInstance(name);
+            }
+        }
+        config = next;
+        if (all) {
+            trackScripts.values().forEach(ScriptState::cancel);
+            trackScripts.clear();
+            groups.clear();
+            groupOf.clear();
+            groupConfigs.clear();
+            groupState.clear();
+        }
+        List<String> started = new ArrayList<>();
+        for (VrrpInstanceConfig ic : next.instances().values()) {
+            if (!instances.containsKey(ic.name())) {
+                instances.put(ic.name(), new Inst(ic));
+                started.add(ic.name());
+            }
+        }
+        if (all) {
+            for (SyncGroupConfig g : next.syncGroups().values()) {
+                Map<String, VrrpStateMachine> members = new LinkedHashMap<>();
+                for (String m : g.instances()) {
+                    members.put(m, instances.get(m).sm);
+                    groupOf.put(m, g.name());
+                }
+                groups.put(g.name(), new SyncGroup(g.name(), members));
+                groupConfigs.put(g.name(), g);
+            }
+            startTrackScripts();
+        }
+        for (String name : new ArrayList<>(channels.keySet())) {
+            Channel ch = channels.get(name);
+            if (instances.values().stream().noneMatch(i -> i.channelKey().equals(name))) {
+                ch.close();
+                channels.remove(name);
+            }
+        }
+        long now = System.nanoTime();
+        for (String name : started) {
+            Inst i = instances.get(name);
+            ensureChannel(i);
+            refreshSource(i);
+            String fault = faultReason(i);
+            if (fault != null) {
+                dispatch(i, fault(i, now, fault));
+            } else {
+                i.sm.priorityChanged(now, i.effective().priority());
+                dispatch(i, i.sm.startup(now));
+            }
+        }
+    }
+
+    private void stopInstance(String name) {
+        Inst i = instances.remove(name);
+        if (i == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        // Shutdown is per instance: a sync group's other members do not follow a stop.
+        handle(i, i.sm.shutdown(now));
+        if (i.timer != null) {
+            i.timer.cancel(false);
+        }
+        pendingNotifies.removeIf(CompletableFuture::isDone);
+        pendingNotifies.add(i.notifyChain);
+        i.meters.forEach(registry::remove);
+    }
+
+    // ------------------------------------------------------------------ instance
+
+    /** One running instance: configuration, state machine, and what the loop knows about it. */
+    final class Inst {
+        final VrrpInstanceConfig cfg;
+        final VrrpStateMachine sm;
+        final List<Meter> meters = new ArrayList<>();
+        final Counter sent;
+        final Counter received;
+        final Counter restored;
+        final Counter listMismatch;
+        final Map<DropReason, Counter> drops = new TreeMap<>();
+        final Map<String, Boolean> trackedLinks = new HashMap<>();
+        ScheduledFuture<?> timer;
+        InetAddress source;
+        int ifindex;
+        boolean holds;
+        Instant lastTransition;
+        String lastReason;
+        String faultReason;
+        String lastMismatch;
+        CompletableFuture<?> notifyChain = CompletableFuture.completedFuture(null);
+
+        Inst(VrrpInstanceConfig cfg) {
+            this.cfg = cfg;
+            int intervalCs = (int) (cfg.advertInterval().toMillis() / 10);
+            InetAddress unspecified = cfg.family() == IpFamily.IPV4 ? IpAddresses.parse("0.0.0.0")
+                    : IpAddresses.parse("::");
+            this.sm = new VrrpStateMachine(new VrrpStateMachine.Settings(cfg.version(), cfg.virtualRouterId(), intervalCs,
+                    cfg.preempt(), cfg.preemptDelay().toNanos(), unspecified), cfg.priority());
+            String n = cfg.name();
+            sent = counter("lvsd.vrrp.adverts.sent", "Advertisements sent");
+            received = counter("lvsd.vrrp.adverts.received", "Valid advertisements received for this instance");
+            restored = counter("lvsd.vrrp.addresses.restored",
+                    "Virtual addresses someone removed while this director was master, put back");
+            listMismatch = counter("lvsd.vrrp.address.list.mismatch",
+                    "Advertisements whose address list differs from ours (accepted, logged)");
+            meters.add(Gauge.builder("lvsd.vrrp.state", sm, m -> m.state().ordinal()).tag("instance", n)
+                    .description("Instance state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT").register(registry));
+            meters.add(Gauge.builder("lvsd.vrrp.priority", sm, VrrpStateMachine::priority).tag("instance", n)
+                    .description("Effective priority (configured priority adjusted by tracking)").register(registry));
+            meters.add(Gauge.builder("lvsd.vrrp.last.transition.seconds", this,
+                            i -> i.lastTransition == null ? 0 : i.lastTransition.toEpochMilli() / 1000.0)
+                    .tag("instance", n).description("Unix time of the last state change").register(registry));
+            for (DropReason r : DropReason.values()) {
+                Counter c = Counter.builder("lvsd.vrrp.drops").tag("instance", n).tag("reason", r.label())
+                        .description("Received packets dropped, by reason (RFC 6527 names)").register(registry);
+                meters.add(c);
+                drops.put(r, c);
+            }
+        }
+
+        private Counter counter(String name, String help) {
+            Counter c = Counter.builder(name).tag("instance", cfg.name()).description(help).register(registry);
+            meters.add(c);
+            return c;
+        }
+
+        String channelKey() {
+            return cfg.interfaceName() + "/" + cfg.family();
+        }
+
+        boolean multicast() {
+            return cfg.unicastPeers().isEmpty();
+        }
+
+        EffectivePriority.Result effective() {
+            List<EffectivePriority.Tracked> t = new ArrayList<>();
+            for (TrackedInterface ti : cfg.track().interfaces()) {
+                Link l = linksByName.get(ti.name());
+                t.add(new EffectivePriority.Status("interface " + ti.name(), ti.weight(), l != null && l.up()));
+            }
+            for (TrackedScript ts : cfg.track().scripts()) {
+                ScriptState s = trackScripts.get(ts.name());
+                int w = ts.weight() != null ? ts.weight() : s == null ? 0 : s.cfg.weight();
+                t.add(new EffectivePriority.Status("script " + ts.name(), w, s == null || s.up));
+            }
+            for (TrackedFile f : cfg.track().files()) {
+                t.add(new EffectivePriority.FileValue("file " + f.path(), f.weight(),
+                        fileValues.getOrDefault(f.path().toString(), 0L)));
+            }
+            return EffectivePriority.compute(cfg.priority(), t);
+        }
+
+        InstanceStatus status() {
+            Map<String, Long> d = new LinkedHashMap<>();
+            drops.forEach((r, c) -> d.put(r.label(), (long) c.count()));
+            return new InstanceStatus(cfg.name(), cfg.interfaceName(), cfg.virtualRouterId(), cfg.version(),
+                    sm.state().name(), cfg.priority(), sm.priority(),
+                    sm.masterAddress() == null || sm.masterAddress().isAnyLocalAddress() ? null
+                            : IpAddresses.text(sm.masterAddress()),
+                    source == null ? null : IpAddresses.text(source),
+                    cfg.virtualAddresses().stream().map(v -> v.prefix().toString()).toList(), holds,
+                    groupOf.get(cfg.name()), lastTransition == null ? null : lastTransition.toString(), lastReason, faultReason, (long) sent.count(),
+                    (long) received.count(), d, (long) restored.count());
+        }
+    }
+
+    /** Why the instance must be in FAULT now, or null. */
+    private String faultReason(Inst i) {
+        Link l = linksByName.get(i.cfg.interfaceName());
+        if (l == null) {
+            return "interface " + i.cfg.interfaceName() + " does not exist";
+        }
+        if (!l.up()) {
+            return "interface " + i.cfg.interfaceName() + " is down";
+        }
+        for (VirtualAddress v : i.cfg.virtualAddresses()) {
+            if (v.interfaceName() != null && !linksByName.containsKey(v.interfaceName())) {
+                return "interface " + v.interfaceName() + " (of " + v.prefix() + ") does not exist";
+            }
+        }
+        Channel ch = channels.get(i.channelKey());
+        if (ch == null || ch.socket == null) {
+            return ch == null || ch.error == null ? "no socket on " + i.cfg.interfaceName() : ch.error;
+        }
+        if (i.source == null) {
+            return i.cfg.family() == IpFamily.IPV4 ? "interface " + i.cfg.interfaceName() + " has no IPv4 address"
+                    : "interface " + i.cfg.interfaceName() + " has no usable IPv6 link-local address yet";
+        }
+        EffectivePriority.Result r = i.effective();
+        return r.fault() ? r.faultReason() : null;
+    }
+
+    /** Recomputes what tracking says and feeds the state machine (or its sync group). */
+    private void evaluate(Inst i) {
+        long now = System.nanoTime();
+        String fault = faultReason(i);
+        i.faultReason = fault;
+        SyncGroup g = group(i);
+        if (fault != null) {
+            if (i.sm.state() != State.FAULT) {
+                dispatch(i, fault(i, now, fault));
+            }
+            return;
+        }
+        if (i.sm.state() == State.FAULT) {
+            i.sm.priorityChanged(now, i.effective().priority());
+            if (g != null) {
+                dispatchGroup(g.faultCleared(i.cfg.name(), "fault cleared", now), now);
+            } else {
+                handle(i, i.sm.faultCleared(now, "fault cleared"));
+            }
+            return;
+        }
+        int p = i.effective().priority();
+        if (p != i.sm.priority()) {
+            log.info("{}: effective priority {} -> {}", i.cfg.name(), i.sm.priority(), p);
+            dispatch(i, i.sm.priorityChanged(now, p));
+        }
+    }
+
+    private List<Action> fault(Inst i, long now, String reason) {
+        i.faultReason = reason;
+        SyncGroup g = group(i);
+        if (g != null) {
+            dispatchGroup(g.fault(i.cfg.name(), reason, now), now);
+            return List.of();
+        }
+        return i.sm.fault(now, reason);
+    }
+
+    private SyncGroup group(Inst i) {
+        String g = groupOf.get(i.cfg.name());
+        return g == null ? null : groups.get(g);
+    }
+
+    /** Actions of one member: through its sync group first, so the others follow. */
+    private void dispatch(Inst i, List<Action> actions) {
+        SyncGroup g = group(i);
+        long now = System.nanoTime();
+        if (g != null && actions.stream().anyMatch(a -> a instanceof Transition)) {
+            dispatchGroup(g.after(i.cfg.name(), actions, now), now);
+        } else {
+            handle(i, actions);
+        }
+    }
+
+    private void dispatchGroup(Map<String, List<Action>> all, long now) {
+        String groupName = null;
+        for (Map.Entry<String, List<Action>> e : all.entrySet()) {
+            Inst m = instances.get(e.getKey());
+            if (m != null) {
+                handle(m, e.getValue());
+                groupName = groupOf.get(m.cfg.name());
+            }
+        }
+        if (groupName != null) {
+            groupNotify(groupName);
+        }
+    }
+
+    /** Carries out one instance's actions and re-arms its timer. */
+    private void handle(Inst i, List<Action> actions) {
+        for (Action a : actions) {
+            if (a instanceof SendAdvert s) {
+                sendAdvert(i, s.priority());
+            } else if (a instanceof Transition t) {
+                transition(i, t);
+            } else if (a instanceof Reannounce) {
+                hooks.reannounce(i.cfg.name());
+            }
+        }
+        rearm(i);
+    }
+
+    private void rearm(Inst i) {
+        if (i.timer != null) {
+            i.timer.cancel(false);
+            i.timer = null;
+        }
+        long d = i.sm.nextDeadline();
+        if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
+            long delay = Math.max(0, d - System.nanoTime());
+            i.timer = loop.schedule(() -> guarded(() -> dispatch(i, i.sm.poll(System.nanoTime()))), delay,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void transition(Inst i, Transition t) {
+        String name = i.cfg.name();
+        i.lastTransition = Instant.now();
+        i.lastReason = t.reason();
+        if (t.to() != State.FAULT) {
+            i.faultReason = null;
+        }
+        log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
+        Counter.builder("lvsd.vrrp.transitions").tag("instance", name).tag("from", t.from().name())
+                .tag("to", t.to().name()).description("State changes by instance, from and to").register(registry)
+                .increment();
+        if (t.to() == State.MASTER) {
+            i.holds = true;
+            List<VrrpHooks.Announce> targets = new ArrayList<>();
+            List<AddrOp> adds = new ArrayList<>();
+            for (VirtualAddress v : i.cfg.virtualAddresses()) {
+                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                Link l = linksByName.get(ifn);
+                if (l != null) {
+                    adds.add(new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId())));
+                    targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
+                }
+            }
+            io.execute(() -> {
+                for (AddrOp op : adds) {
+                    addAddress(name, op, false);
+                }
+                hooks.announce(name, targets);
+            });
+        } else if (t.from() == State.MASTER || t.from() == State.INIT) {
+            // Leaving MASTER; or starting up, when a crashed predecessor may have left them.
+            if (t.from() == State.MASTER) {
+                hooks.withdraw(name);
+            }
+            i.holds = false;
+            List<AddrOp> dels = new ArrayList<>();
+            for (VirtualAddress v : i.cfg.virtualAddresses()) {
+                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                Link l = linksByName.get(ifn);
+                if (l != null && (t.from() == State.MASTER || present(l.index(), v.prefix().address()))) {
+                    dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
+                }
+            }
+            if (!dels.isEmpty()) {
+                io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
+            }
+        }
+        hooks.transition(name, t.from().name(), t.to().name(), t.reason());
+        NotifyScripts.forState(i.cfg.notifyCommands(), t.to()).ifPresent(c -> notifyScript(i, c, List.of()));
+        if (i.cfg.notifyCommands().any() != null) {
+            notifyScript(i, i.cfg.notifyCommands().any(), List.of("INSTANCE", name, stateWord(t.to()),
+                    Integer.toString(i.sm.priority())));
+        }
+    }
+
+    /** keepalived's words for the generic notify script. */
+    private static String stateWord(State s) {
+        return s == State.INIT ? "STOP" : s.name();
+    }
+
+    /** An IPv4 label like {@code eth0:vrrp51}; labels must start with the device name and fit IFNAMSIZ. */
+    static String label(String ifname, int vrid) {
+        String l = ifname + ":vrrp" + vrid;
+        return l.length() <= 15 ? l : null;
+    }
+
+    private record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
+    }
+
+    /** On the io thread. {@code restore}: someone deleted it while we were master. */
+    private void addAddress(String instance, AddrOp op, boolean restore) {
+        try {
+            rtnl.addAddress(op.ifindex(), op.prefix(), op.label());
+            if (restore) {
+                onLoop(() -> {
+                    Inst i = instances.get(instance);
+                    if (i != null) {
+                        i.restored.increment();
+                    }
+                });
+                log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
+            }
+        } catch (NetlinkException e) {
+            if (e.errno() != 17) { // EEXIST: already there
+                log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
+            }
+        } catch (NativeException | RuntimeException e) {
+            log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
+        }
+    }
+
+    private void deleteAddress(String instance, AddrOp op) {
+        try {
+            rtnl.deleteAddress(op.ifindex(), op.prefix());
+        } catch (NetlinkException e) {
+            if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != 19) { // not there / no device
+                log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
+            }
+        } catch (NativeException | RuntimeException e) {
+            log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
+        }
+    }
+
+    private boolean present(int ifindex, InetAddress a) {
+        return addresses.getOrDefault(ifindex, List.of()).stream().anyMatch(x -> x.prefix().address().equals(a));
+    }
+
+    // ------------------------------------------------------------------ adverts
+
+    private void sendAdvert(Inst i, int priority) {
+        Channel ch = channels.get(i.channelKey());
+        if (ch == null || ch.socket == null || i.source == null) {
+            return;
+        }
+        VrrpInstanceConfig c = i.cfg;
+        int interval = c.version() == 2 ? (int) c.advertInterval().toSeconds() : (int) (c.advertInterval().toMillis() / 10);
+        VrrpPacket p = new VrrpPacket(c.version(), c.virtualRouterId(), priority, interval,
+                c.virtualAddresses().stream().map(v -> v.prefix().address()).toList(),
+                c.authPassword() == null ? 0 : VrrpCodec.AUTH_SIMPLE,
+                c.authPassword() == null ? null : VrrpCodec.password(c.authPassword()));
+        List<InetAddress> dsts = i.multicast() ? List.of(c.family() == IpFamily.IPV4 ? GROUP4 : GROUP6)
+                : c.unicastPeers();
+        for (InetAddress dst : dsts) {
+            try {
+                ch.socket.send(VrrpCodec.encode(p, i.source, dst, c.v3ChecksumPseudoHeader()), i.source, dst);
+                i.sent.increment();
+            } catch (NativeException e) {
+                ch.sendErrors++;
+                if (ch.sendErrors == 1 || ch.sendErrors % 100 == 0) {
+                    log.warn("{}: advert to {} failed ({} so far): {}", c.name(), IpAddresses.text(dst), ch.sendErrors,
+                            e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void onPacket(Channel ch, RawIpSocket.Packet pkt, long now) {
+        byte[] m = pkt.payload();
+        int vrid = m.length >= 2 ? m[1] & 0xff : 0;
+        Inst i = null;
+        for (Inst x : instances.values()) {
+            if (x.cfg.virtualRouterId() == vrid && x.channelKey().equals(ch.key)) {
+                i = x;
+                break;
+            }
+        }
+        boolean pseudo = i == null || i.cfg.v3ChecksumPseudoHeader();
+        VrrpCodec.Result r = VrrpCodec.decode(m, pkt.source(), pkt.destination(), pkt.ttl(), pseudo);
+        if (r instanceof VrrpCodec.Dropped d) {
+            drop(ch, i, d.reason(), pkt, d.detail());
+            return;
+        }
+        VrrpPacket p = ((VrrpCodec.Decoded) r).packet();
+        if (i == null) {
+            drop(ch, null, DropReason.VRID_ERROR, pkt, "no instance with vrid " + vrid + " on " + ch.key);
+            return;
+        }
+        VrrpInstanceConfig c = i.cfg;
+        if (pkt.source().equals(i.source)) {
+            drop(ch, i, DropReason.OWN_PACKET, pkt, "our own advert");
+            return;
+        }
+        if (p.version() != c.version()) {
+            drop(ch, i, DropReason.VERSION_ERROR, pkt, "version " + p.version() + " (expected " + c.version() + ")");
+            return;
+        }
+        if (c.version() == 2) {
+            int authType = c.authPassword() == null ? 0 : VrrpCodec.AUTH_SIMPLE;
+            if (p.authType() != authType) {
+                drop(ch, i, DropReason.INVALID_AUTH_TYPE, pkt, "auth type " + p.authType() + " (expected " + authType + ")");
+                return;
+            }
+            if (authType == VrrpCodec.AUTH_SIMPLE
+                    && !java.util.Arrays.equals(p.authData(), VrrpCodec.password(c.authPassword()))) {
+                drop(ch, i, DropReason.AUTH_FAILURE, pkt, "password mismatch");
+                return;
+            }
+            long ours = c.advertInterval().toSeconds();
+            if (p.interval() != ours) {
+                drop(ch, i, DropReason.ADVERTISE_INTERVAL_ERROR, pkt, "advert interval " + p.interval() + "s (expected "
+                        + ours + "s)");
+                return;
+            }
+        }
+        List<InetAddress> ours = c.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
+        if (p.priority() != 255 && !new java.util.HashSet<>(p.addresses()).equals(new java.util.HashSet<>(ours))) {
+            i.listMismatch.increment();
+            String text = p.addresses().stream().map(IpAddresses::text).toList().toString();
+            if (!text.equals(i.lastMismatch)) {
+                i.lastMismatch = text;
+                log.warn("{}: advert from {} lists {} (ours: {}); accepted, check both directors' configuration",
+                        c.name(), IpAddresses.text(pkt.source()), text,
+                        ours.stream().map(IpAddresses::text).toList());
+            }
+        }
+        i.received.increment();
+        int intervalCs = c.version() == 2 ? p.interval() * 100 : p.interval();
+        dispatch(i, i.sm.advertReceived(now, pkt.source(), p.priority(), intervalCs));
+    }
+
+    private void drop(Channel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {
+        if (i != null) {
+            i.drops.get(reason).increment();
+        } else {
+            unknownVridDrops.computeIfAbsent(ch.key + reason, k -> Counter.builder("lvsd.vrrp.drops")
+                    .tag("instance", "").tag("reason", reason.label())
+                    .description("Received packets dropped, by reason (RFC 6527 names)").register(registry)).increment();
+        }
+        if (log.isDebugEnabled()) {
+            log.debug("{}: dropped packet from {}: {} ({})", i == null ? ch.key : i.cfg.name(),
+                    IpAddresses.text(pkt.source()), reason.label(), detail);
+        }
+    }
+
+    // ------------------------------------------------------------------ sockets and sources
+
+    /** A raw socket for one interface and family, shared by the instances on it, and its reader. */
+    final class Channel {
+        final String key;
+        final String ifname;
+        final IpFamily family;
+        final int ifindex;
+        volatile RawIpSocket socket;
+        String error;
+        long sendErrors;
+        Thread reader;
+
+        Channel(String key, String ifname, IpFamily family, int ifindex) {
+            this.key = key;
+            this.ifname = ifname;
+            this.family = family;
+            this.ifindex = ifindex;
+        }
+
+        void open(boolean join) {
+            try {
+                socket = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, 250);
+                if (join) {
+                    socket.joinGroup(family == IpFamily.IPV4 ? GROUP4 : GROUP6);
+                }
+            } catch (NativeException e) {
+                error = "cannot open the VRRP socket on " + ifname + ": " + e.getMessage();
+                log.error(error);
+                if (socket != null) {
+                    socket.close();
+                    socket = null;
+                }
+                return;
+            }
+            RawIpSocket s = socket;
+            reader = new Thread(() -> read(s), "lvsd-vrrp-rx-" + ifname + "-" + family.name().toLowerCase());
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        private void read(RawIpSocket s) {
+            long errors = 0;
+            while (socket == s) {
+                try {
+                    RawIpSocket.Packet p = s.receive();
+                    if (p != null) {
+                        long now = System.nanoTime();
+                        onLoop(() -> onPacket(this, p, now));
+                    }
+                } catch (NativeException | RuntimeException e) {
+                    if (socket != s) {
+                        return;
+                    }
+                    if (++errors == 1 || errors % 1000 == 0) {
+                        log.warn("receiving on {} failed ({} so far): {}", key, errors, e.getMessage());
+                    }
+                    loopErrors.increment();
+                    if (errors > 100) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // do not spin on a broken socket
+                    }
+                }
+            }
+        }
+
+        void close() {
+            RawIpSocket s = socket;
+            socket = null;
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    private void ensureChannel(Inst i) {
+        Link l = linksByName.get(i.cfg.interfaceName());
+        Channel ch = channels.get(i.channelKey());
+        if (ch != null && (l == null || ch.ifindex != l.index())) {
+            ch.close(); // the interface went away or was recreated with a new index
+            channels.remove(i.channelKey());
+            ch = null;
+        }
+        if (ch == null && l != null) {
+            ch = new Channel(i.channelKey(), i.cfg.interfaceName(), i.cfg.family(), l.index());
+            String key = i.channelKey();
+            ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()));
+            channels.put(i.channelKey(), ch);
+        }
+        i.ifindex = l == null ? 0 : l.index();
+    }
+
+    /** The source of our adverts: unicast-source, else the interface's primary IPv4 / IPv6 link-local. */
+    private void refreshSource(Inst i) {
+        InetAddress s = i.cfg.unicastSource();
+        if (s == null) {
+            List<InetAddress> vips = i.cfg.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
+            for (Address a : addresses.getOrDefault(i.ifindex, List.of())) {
+                InetAddress x = a.prefix().address();
+                if (IpAddresses.family(x) != i.cfg.family() || vips.contains(x)) {
+                    continue;
+                }
+                if (i.cfg.family() == IpFamily.IPV4 ? (a.flags() & Rtnetlink.IFA_F_SECONDARY) == 0
+                        : x.isLinkLocalAddress() && (a.flags() & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0) {
+                    s = x;
+                    break;
+                }
+            }
+        }
+        if (!Objects.equals(s, i.source)) {
+            i.source = s;
+            if (s != null) {
+                i.sm.primaryAddress(s);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ kernel events
+
+    private record Snapshot(List<Link> links, List<Address> addresses) {
+    }
+
+    private Snapshot snapshot() throws NativeException {
+        List<Address> a = new ArrayList<>(rtnl.addresses(IpFamily.IPV4));
+        a.addAll(rtnl.addresses(IpFamily.IPV6));
+        return new Snapshot(rtnl.links(), a);
+    }
+
+    private void applySnapshot(Snapshot s) {
+        linksByName.clear();
+        s.links().forEach(l -> linksByName.put(l.name(), l));
+        addresses.clear();
+        s.addresses().forEach(a -> addresses.computeIfAbsent(a.ifindex(), k -> new ArrayList<>()).add(a));
+    }
+
+    private void onNetlinkEvent(RtnetlinkMonitor.Event e) {
+        if (e instanceof RtnetlinkMonitor.LinkEvent le) {
+            Link l = le.link();
+            Link old = null;
+            for (Link x : linksByName.values()) {
+                if (x.index() == l.index()) {
+                    old = x;
+                }
+            }
+            if (old != null) {
+                linksByName.remove(old.name());
+            }
+            if (!le.deleted() && l.name() != null) {
+                linksByName.put(l.name(), l);
+            }
+            boolean changed = old == null || le.deleted() || old.up() != l.up() || !old.name().equals(l.name());
+            if (changed) {
+                if (old != null && old.up() != l.up()) {
+                    log.info("interface {} is {}", l.name(), l.up() ? "up" : "down");
+                }
+                reevaluateAll();
+            }
+        } else if (e instanceof RtnetlinkMonitor.AddressEvent ae) {
+            Address a = ae.address();
+            List<Address> list = addresses.computeIfAbsent(a.ifindex(), k -> new ArrayList<>());
+            list.removeIf(x -> x.prefix().address().equals(a.prefix().address()));
+            if (!ae.deleted()) {
+                list.add(a);
+            } else {
+                restoreIfOurs(a);
+            }
+            for (Inst i : instances.values()) {
+                if (i.ifindex == a.ifindex()) {
+                    InetAddress before = i.source;
+                    refreshSource(i);
+                    if (!Objects.equals(before, i.source)) {
+                        evaluate(i);
+                    }
+                }
+            }
+        } else if (e instanceof RtnetlinkMonitor.Resync r) {
+            log.warn("{}; re-reading links and addresses", r.why());
+            io.execute(() -> {
+                try {
+                    Snapshot s = snapshot();
+                    onLoop(() -> {
+                        applySnapshot(s);
+                        reevaluateAll();
+                    });
+                } catch (NativeException ex) {
+                    failure(ex);
+                }
+            });
+        }
+    }
+
+    private void reevaluateAll() {
+        for (Inst i : new ArrayList<>(instances.values())) {
+            ensureChannel(i);
+            refreshSource(i);
+            evaluate(i);
+        }
+    }
+
+    private void restoreIfOurs(Address a) {
+        for (Inst i : instances.values()) {
+            if (i.sm.state() != State.MASTER) {
+                continue;
+            }
+            for (VirtualAddress v : i.cfg.virtualAddresses()) {
+                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                Link l = linksByName.get(ifn);
+                if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
+                    String name = i.cfg.name();
+                    AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
+                    io.execute(() -> addAddress(name, op, true));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ tracking
+
+    /** A track script's schedule and its rise/fall state. */
+    final class ScriptState {
+        final TrackScriptConfig cfg;
+        final Counter ok;
+        final Counter failed;
+        boolean up = true;
+        boolean running;
+        int successes;
+        int failures;
+        ScheduledFuture<?> timer;
+
+        ScriptState(TrackScriptConfig cfg) {
+            this.cfg = cfg;
+            ok = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "success")
+                    .description("Track script runs by result").register(registry);
+            failed = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "failure")
+                    .description("Track script runs by result").register(registry);
+        }
+
+        void cancel() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+    }
+
+    private void startTrackScripts() {
+        for (TrackScriptConfig t : config.trackScripts().values()) {
+            boolean used = config.instances().values().stream()
+                    .anyMatch(i -> i.track().scripts().stream().anyMatch(s -> s.name().equals(t.name())));
+            if (!used) {
+                continue;
+            }
+            ScriptState s = new ScriptState(t);
+            trackScripts.put(t.name(), s);
+            long every = t.interval().toNanos();
+            s.timer = loop.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void runTrackScript(ScriptState s) {
+        if (s.running || trackScripts.get(s.cfg.name()) != s) {
+            return; // still running from last time: never pile up
+        }
+        s.running = true;
+        scripts.run(s.cfg.command(), List.of(), s.cfg.timeout()).whenComplete((r, ex) -> onLoop(() -> {
+            s.running = false;
+            boolean success = ex == null && r.ok();
+            (success ? s.ok : s.failed).increment();
+            boolean before = s.up;
+            if (success) {
+                s.failures = 0;
+                if (!s.up && ++s.successes >= s.cfg.rise()) {
+                    s.up = true;
+                }
+            } else {
+                s.successes = 0;
+                if (s.up && ++s.failures >= s.cfg.fall()) {
+                    s.up = false;
+                }
+            }
+            if (before != s.up) {
+                log.info("track script {} is now {} ({})", s.cfg.name(), s.up ? "succeeding" : "failing",
+                        ex != null ? ex.toString() : r.describe());
+                for (Inst i : new ArrayList<>(instances.values())) {
+                    if (i.cfg.track().scripts().stream().anyMatch(t -> t.name().equals(s.cfg.name()))) {
+                        evaluate(i);
+                    }
+                }
+            }
+        }));
+    }
+
+    private void pollFiles() {
+        List<String> paths = new ArrayList<>();
+        for (Inst i : instances.values()) {
+            i.cfg.track().files().forEach(f -> paths.add(f.path().toString()));
+        }
+        if (paths.isEmpty()) {
+            return;
+        }
+        io.execute(() -> {
+            Map<String, Long> values = new HashMap<>();
+            for (String p : paths) {
+                values.put(p, readFileValue(p));
+            }
+            onLoop(() -> {
+                boolean changed = false;
+                for (Map.Entry<String, Long> e : values.entrySet()) {
+                    Long old = fileValues.put(e.getKey(), e.getValue());
+                    if (!Objects.equals(old, e.getValue()) && !(old == null && e.getValue() == 0)) {
+                        log.info("tracked file {} now holds {}", e.getKey(), e.getValue());
+                        changed = true;
+                    }
+                }
+                if (changed) {
+                    instances.values().stream().filter(i -> !i.cfg.track().files().isEmpty()).toList()
+                            .forEach(this::evaluate);
+                }
+            });
+        });
+    }
+
+    /** keepalived's rule: the first integer in the file; missing, empty or unreadable is 0. */
+    static long readFileValue(String path) {
+        try {
+            String s = Files.readString(java.nio.file.Path.of(path)).trim();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[-+]?\\d{1,18}").matcher(s);
+            return m.find() ? Long.parseLong(m.group()) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    // ------------------------------------------------------------------ notify scripts
+
+    private void notifyScript(Inst i, Command c, List<String> args) {
+        // One instance's notifications run in order: MASTER's script finishes before BACKUP's starts.
+        i.notifyChain = i.notifyChain.thenCompose(x -> scripts.run(c, args, notifyTimeout)).whenComplete((r, ex) -> {
+            if (ex != null || !r.ok()) {
+                log.warn("{}: notify {} failed: {}", i.cfg.name(), c, ex != null ? ex.toString() : r.describe());
+            }
+        }).exceptionally(ex -> null);
+    }
+
+    private void groupNotify(String group) {
+        SyncGroupConfig g = groupConfigs.get(group);
+        if (g == null) {
+            return;
+        }
+        State common = null;
+        for (String m : g.instances()) {
+            Inst i = instances.get(m);
+            if (i == null) {
+                return;
+            }
+            if (common == null) {
+                common = i.sm.state();
+            } else if (common != i.sm.state()) {
+                return;
+            }
+        }
+        if (common == null || common.name().equals(groupState.put(group, common.name()))) {
+            return;
+        }
+        log.info("sync group {} is {}", group, common);
+        Inst first = instances.get(g.instances().get(0));
+        State s = common;
+        NotifyScripts.forState(g.notifyCommands(), s).ifPresent(c -> notifyScript(first, c, List.of()));
+        if (g.notifyCommands().any() != null) {
+            notifyScript(first, g.notifyCommands().any(), List.of("GROUP", group, stateWord(s),
+                    Integer.toString(first.sm.priority())));
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void onLoop(Runnable r) {
+        if (!loop.isShuttingDown()) {
+            loop.execute(() -> guarded(r));
+        }
+    }
+
+    private void guarded(Runnable r) {
+        try {
+            r.run();
+        } catch (Throwable t) {
+            loopErrors.increment();
+            log.error("unexpected error on the VRRP loop (continuing)", t);
+        }
+    }
+
+    private void failure(Throwable t) {
+        loopErrors.increment();
+        log.error("VRRP: {}", t.getMessage());
+    }
+}
