@@ -86,7 +86,8 @@ public final class RunCommand implements Callable<Integer> {
                 () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
-            Daemon daemon = new Daemon(file, List.of(ipvs, vrrp, admin), configMetrics, notify, clock);
+            // VRRP last: it stops first, so a SIGTERM hands the addresses over before anything else.
+            Daemon daemon = new Daemon(file, List.of(ipvs, admin, vrrp), configMetrics, notify, clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {

@@ -52,6 +52,25 @@ public final class SyncGroup {
         return out;
     }
 
+    /**
+     * Whether {@code member}'s Master_Down_Timer may take the group to MASTER at {@code now}:
+     * returns 0 if so, else the time to wait until, the latest deadline of the other members
+     * that are BACKUP and still hear a master. A group goes master only when every member's
+     * timer has run out; otherwise a member whose peer simply stopped would drag the others
+     * away from a live master, and back, forever. Waiting for the latest deadline (rather than
+     * a fresh interval) lets members whose timers merely run out of phase all agree.
+     */
+    public long blockedUntil(String member, long now) {
+        long until = 0;
+        for (Map.Entry<String, VrrpStateMachine> e : members.entrySet()) {
+            VrrpStateMachine m = e.getValue();
+            if (!e.getKey().equals(member) && m.state() == State.BACKUP && m.nextDeadline() > now) {
+                until = Math.max(until, m.nextDeadline());
+            }
+        }
+        return until;
+    }
+
     /** A member's tracking reports a fault: every member leaves the election. */
     public Map<String, List<Action>> fault(String member, String reason, long now) {
         faulted.put(member, reason);

@@ -476,9 +476,22 @@ public final class VrrpRuntime {
         long d = i.sm.nextDeadline();
         if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
             long delay = Math.max(0, d - System.nanoTime());
-            i.timer = loop.schedule(() -> guarded(() -> dispatch(i, i.sm.poll(System.nanoTime()))), delay,
-                    TimeUnit.NANOSECONDS);
+            i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), delay, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private void onTimer(Inst i) {
+        long now = System.nanoTime();
+        SyncGroup g = group(i);
+        if (g != null && i.sm.state() == State.BACKUP) {
+            long until = g.blockedUntil(i.cfg.name(), now);
+            if (until > now) {
+                i.sm.postponeMasterDown(until);
+                rearm(i);
+                return;
+            }
+        }
+        dispatch(i, i.sm.poll(now));
     }
 
     private void transition(Inst i, Transition t) {

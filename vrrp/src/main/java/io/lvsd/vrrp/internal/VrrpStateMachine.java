@@ -203,6 +203,16 @@ public final class VrrpStateMachine {
         return drain();
     }
 
+    /**
+     * A sync group holds this backup back until {@code deadline}: another member still hears a
+     * master, so the group must not go master yet (it would flap between the directors).
+     */
+    public void postponeMasterDown(long deadline) {
+        if (state == State.BACKUP) {
+            masterDownDeadline = Math.max(masterDownDeadline, deadline);
+        }
+    }
+
     /** A tracked interface or script with weight 0 failed: leave the election. */
     public List<Action> fault(long now, String reason) {
         if (state == State.MASTER) {

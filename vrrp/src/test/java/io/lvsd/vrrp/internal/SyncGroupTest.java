@@ -57,4 +57,37 @@ class SyncGroupTest {
         g.faultCleared("b", "eth1 is up", 7000 * MS);
         assertThat(List.of(a.state(), b.state())).containsOnly(State.BACKUP);
     }
+
+    @Test
+    void aMemberStillHearingAMasterHoldsTheGroupBack() {
+        VrrpStateMachine outside = member(51, 150);
+        VrrpStateMachine inside = member(52, 150);
+        SyncGroup g = new SyncGroup("NAT", Map.of("outside", outside, "inside", inside));
+        long t = outside.nextDeadline();
+        // inside keeps hearing a live master: its deadline moves past outside's.
+        inside.advertReceived(t - 100 * MS, IpAddresses.parse("10.98.0.2"), 200, 100);
+        long until = g.blockedUntil("outside", t);
+        assertThat(until).isEqualTo(inside.nextDeadline()).isGreaterThan(t);
+        outside.postponeMasterDown(until);
+        assertThat(outside.poll(t)).isEmpty();
+        assertThat(outside.state()).isEqualTo(State.BACKUP);
+        // Once inside's master is silent too, the later timer finds nobody blocking.
+        assertThat(g.blockedUntil("inside", until)).isZero();
+    }
+
+    @Test
+    void membersWhoseTimersRunOutOfPhaseStillAgree() {
+        VrrpStateMachine a = member(51, 150);
+        VrrpStateMachine b = member(52, 150);
+        b.advertReceived(5 * MS, IpAddresses.parse("10.98.0.2"), 200, 100); // b's timer runs 5 ms later
+        SyncGroup g = new SyncGroup("G", Map.of("a", a, "b", b));
+        long ta = a.nextDeadline();
+        long until = g.blockedUntil("a", ta);
+        assertThat(until).isEqualTo(b.nextDeadline());
+        a.postponeMasterDown(until);
+        assertThat(g.blockedUntil("b", until)).isZero(); // a's deadline is b's: not in the future
+        g.after("b", b.poll(until), until);
+        assertThat(a.state()).isEqualTo(State.MASTER);
+        assertThat(b.state()).isEqualTo(State.MASTER);
+    }
 }
