@@ -59,6 +59,13 @@ class DemoIT {
             assertThat(demo.waitFor(600)).as(demo.output()).isZero();
             assertThat(demo.output()).contains("=== lvsd demo is running ===", "\"director\" : \"d1\"",
                     "\"name\" : \"web\"", "answered: hello from r1", "answered: hello from r2");
+            // The election and the failover: d1 wins, stops, d2 takes the VIP and traffic goes on.
+            String out = demo.output();
+            assertThat(out).contains("[d1] ", "VI_1: BACKUP -> MASTER", "=== failover: stopping director d1 (SIGTERM) ===")
+                    .containsPattern("=== d2 holds the VIP \\d+ ms after the stop ===")
+                    .containsPattern("\\[d2\\] .*VI_1: BACKUP -> MASTER \\(the master left \\(priority 0\\)");
+            String after = out.substring(out.indexOf("=== d2 holds the VIP"));
+            assertThat(after).contains("answered: hello from r");
             assertThat(demo.output()).doesNotContain("\tat ");
         }
         assertThat(run("ip", "-o", "addr", "show")).isEqualTo(hostAddrsBefore);

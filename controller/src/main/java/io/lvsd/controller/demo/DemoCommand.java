@@ -102,6 +102,12 @@ public final class DemoCommand implements Callable<Integer> {
                     out.println(status);
                 }
             }
+            out.println("waiting for the VRRP election (d1 has the higher priority, 150) ...");
+            out.flush();
+            if (!waitForVip("d1", inVm() ? 120 : 30)) {
+                err.println("lvsd demo: no director took the VIP 10.99.0.100 (see the [d1] and [d2] logs above)");
+                return Main.EXIT_FAILURE;
+            }
             startTraffic();
             out.println("=== lvsd demo is running ===");
             out.println("Namespaces: " + PREFIX + "{lan,d1,d2,r1,r2,c1} on the private bridge 10.99.0.0/24.");
@@ -110,13 +116,20 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("  ip netns exec " + PREFIX + "d1 curl -s http://127.0.0.1:9180/metrics");
             out.println("  ip netns exec " + PREFIX + "d2 curl -s http://127.0.0.1:9180/status");
             out.println("  ip netns exec " + PREFIX + "d1 ipvsadm -Ln --stats      # or: lvsd ipvs list --stats");
+            out.println("Election: d1 (priority 150) won VRRP and holds the VIP 10.99.0.100; d2 (100) is its backup.");
             out.println("Traffic: the client c1 sends a request through the VIP 10.99.0.100 every second ([c1] lines);");
-            out.println("  d1 forwards it by LVS-DR to r1 or r2, which answer the client directly.");
+            out.println("  the master forwards it by LVS-DR to r1 or r2, which answer the client directly.");
+            out.println("Failover: after " + failoverAfter() + " s the demo stops d1 (SIGTERM): it sends priority 0,");
+            out.println("  d2 takes the VIP after Skew_Time and announces it (gratuitous ARP); traffic goes on through d2.");
             out.println("Logs: the lines prefixed [d1] and [d2] below.");
             out.println(seconds > 0 ? "Stopping by itself in " + seconds + " s." : "Press Ctrl-C to stop and remove everything.");
             out.flush();
+            Thread.sleep(TimeUnit.SECONDS.toMillis(Math.min(failoverAfter(), seconds > 0 ? seconds : Long.MAX_VALUE)));
+            if (seconds <= 0 || seconds > failoverAfter()) {
+                failover();
+            }
             if (seconds > 0) {
-                Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
+                Thread.sleep(TimeUnit.SECONDS.toMillis(Math.max(0, seconds - failoverAfter())));
             } else {
                 for (Process p : directors) {
                     p.waitFor();
@@ -133,16 +146,48 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Seconds of traffic through d1 before the demo fails it over to d2. */
+    private long failoverAfter() {
+        return seconds > 0 ? Math.max(5, seconds / 3) : 20;
+    }
+
+    private boolean waitForVip(String director, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (exec(false, "ip", "-n", PREFIX + director, "-o", "addr", "show", "dev", "eth0").contains(" 10.99.0.100/")) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    /** Stops d1 gracefully and reports when d2 holds the VIP. */
+    private void failover() throws Exception {
+        synchronized (this) {
+            out.println("=== failover: stopping director d1 (SIGTERM) ===");
+            out.flush();
+        }
+        long t0 = System.nanoTime();
+        directors.get(0).toHandle().descendants().forEach(ProcessHandle::destroy);
+        directors.get(0).destroy();
+        boolean took = waitForVip("d2", inVm() ? 60 : 15);
+        synchronized (this) {
+            out.println(took ? "=== d2 holds the VIP " + (System.nanoTime() - t0) / 1_000_000 + " ms after the stop ==="
+                    : "=== d2 did not take the VIP (see the [d2] log) ===");
+            out.flush();
+        }
+    }
+
     private final java.util.List<java.net.ServerSocket> servers = new ArrayList<>();
     private volatile boolean stopping;
 
     /**
-     * VRRP arrives with a later release: until then the demo itself puts the VIP on d1. The real
-     * servers r1 and r2 hold the VIP on lo (LVS-DR) and answer HTTP with their name, served from
-     * this process inside their namespaces; the client c1 asks once a second.
+     * The real servers r1 and r2 hold the VIP on lo (LVS-DR) and answer HTTP with their name,
+     * served from this process inside their namespaces; the client c1 asks once a second. The
+     * directors' VRRP puts the VIP on the master.
      */
     private void startTraffic() throws Exception {
-        ip("-n", PREFIX + "d1", "addr", "add", "10.99.0.100/24", "dev", "eth0");
         for (String r : java.util.List.of("r1", "r2")) {
             String ns = PREFIX + r;
             exec(true, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1",

@@ -1,0 +1,180 @@
+#!/bin/bash
+# VRRP failover benchmark: lvsd pair vs keepalived pair, side by side, on this machine's
+# network namespaces (no IPVS needed). Prints figures; asserts nothing about time.
+#
+#   sudo bench/failover.sh [TRIALS] [SOAK_SECONDS]      (defaults: 20 trials, 600 s soak)
+#
+# Topology (namespaces fob-*): a bridge, directors d1 (10.96.0.11, backup, priority 100) and
+# d2 (10.96.0.12, master, priority 150), client c1 (10.96.0.50). VIP 10.96.0.100/24.
+# A trial: both directors converged (d2 master, the client's ARP entry for the VIP on d2's MAC),
+# then SIGKILL d2's daemon and take d2's link down at t0; poll (about every 2-4 ms) until
+# (a) d1 holds the VIP and (b) the client's neighbour entry for the VIP shows d1's MAC.
+# Configurations: VRRPv2 advert 1 s, VRRPv3 advert 1 s, VRRPv3 advert 100 ms. lvsd and
+# keepalived trials alternate. Then a soak: advert 100 ms for SOAK_SECONDS with every CPU
+# busy (one shell busy-loop per core) and the lvsd JVMs under allocation pressure (their
+# /metrics and /status scraped in a tight loop from inside their namespaces): counts
+# state changes, which must be none.
+set -euo pipefail
+TRIALS=${1:-20}
+SOAK=${2:-600}
+top=$(cd "$(dirname "$0")/.." && pwd)
+lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
+[ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (network namespaces)" >&2; exit 1; }
+[ -x "$lvsd" ] || (cd "$top" && mvn -q -DskipTests package)
+command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived >/dev/null
+command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
+# JVM flags for the directors (the launcher adds -XX:+UseSerialGC -Xss512k); recorded in the output.
+export LVSD_JAVA_OPTS=${LVSD_JAVA_OPTS:--Xms64m -Xmx64m}
+work=$(mktemp -d /tmp/lvsd-failover.XXXXXX)
+P=fob
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for n in br d1 d2 c1; do ip netns del $P-$n 2>/dev/null || true; done
+}
+trap cleanup EXIT
+cleanup
+
+ip netns add $P-br; ip -n $P-br link add br0 type bridge; ip -n $P-br link set br0 up
+i=0
+for h in d1:11 d2:12 c1:50; do
+  n=${h%%:*}; a=${h##*:}
+  ip netns add $P-$n
+  ip -n $P-$n link set lo up
+  ip -n $P-$n link add eth0 type veth peer name $n netns $P-br
+  ip -n $P-br link set $n master br0 up
+  ip -n $P-$n link set eth0 up
+  ip -n $P-$n addr add 10.96.0.$a/24 dev eth0
+done
+mac() { ip -n $P-$1 -o link show dev eth0 | sed 's/.*link\/ether \([0-9a-f:]*\).*/\1/'; }
+MAC1=$(mac d1); MAC2=$(mac d2)
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+holds() { ip -n $P-$1 -o addr show dev eth0 | grep -q ' 10.96.0.100/'; }
+neigh() { ip -n $P-c1 neigh show 10.96.0.100 dev eth0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'; }
+touch_vip() { ip netns exec $P-c1 bash -c 'echo x > /dev/udp/10.96.0.100/9' 2>/dev/null || true; }
+
+lvsd_conf() { # name prio version interval
+  cat > "$work/$1-lvsd.conf" <<EOF
+director { name = $1 }
+admin { listen = "127.0.0.1:9180" }
+scripts { user = root }
+vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, priority = $2, version = $3,
+  advert-interval = $4, virtual-addresses = ["10.96.0.100/24"] }
+EOF
+}
+ka_conf() { # name prio version interval(s)
+  cat > "$work/$1-ka.conf" <<EOF
+global_defs { router_id $1 }
+vrrp_instance VI_1 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 51
+  priority $2
+  version $3
+  advert_int $4
+  virtual_ipaddress { 10.96.0.100/24 }
+}
+EOF
+}
+start() { # impl host
+  if [ "$1" = lvsd ]; then
+    ip netns exec $P-$2 "$lvsd" run -f "$work/$2-lvsd.conf" >>"$work/$2-lvsd.log" 2>&1 &
+  else
+    ip netns exec $P-$2 keepalived --vrrp -n -l -f "$work/$2-ka.conf" -p "$work/$2-k.pid" -r "$work/$2-kv.pid" \
+      >>"$work/$2-ka.log" 2>&1 &
+  fi
+  echo $!
+}
+stop_all() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  pkill -9 -f "$work/" 2>/dev/null || true
+  sleep 0.3
+  pids=()
+  for h in d1 d2; do ip -n $P-$h link set eth0 up; ip -n $P-$h addr del 10.96.0.100/24 dev eth0 2>/dev/null || true; done
+}
+wait_until() { # timeout_s command...
+  local end=$(( $(now_ms) + $1 * 1000 )); shift
+  while [ "$(now_ms)" -lt $end ]; do "$@" && return 0; sleep 0.05; done
+  return 1
+}
+converged() { holds d2 && ! holds d1 && { touch_vip; [ "$(neigh)" = "$MAC2" ]; }; }
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+stats() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR==0) {print "n=0"; exit}
+  printf "n=%d min=%d p50=%s p90=%d max=%d", NR, a[1], (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[int(NR*0.9+0.999)], a[NR]}'; }
+
+trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp}
+  local impl=$1
+  local victim; victim=$(start $impl d2) # ip netns exec and the launcher exec: this is the daemon's pid
+  pids+=("$victim")
+  if ! wait_until 60 converged; then echo "  $impl: did not converge" >&2; return; fi
+  sleep 1.5 # a few adverts in the steady state
+  local t0; t0=$(date +%s%N)
+  if [ "$impl" = lvsd ]; then kill -9 "$victim"; else pkill -9 -f "$work/d2-ka.conf" || true; fi
+  ip -n $P-d2 link set eth0 down
+  local vip=-1 arp=-1 end=$(( t0 + 15000000000 ))
+  while [ $(date +%s%N) -lt $end ] && { [ $vip -lt 0 ] || [ $arp -lt 0 ]; }; do
+    local t=$(date +%s%N)
+    if [ $vip -lt 0 ] && holds d1; then vip=$(( (t - t0) / 1000000 )); fi
+    if [ $arp -lt 0 ] && [ "$(neigh)" = "$MAC1" ]; then arp=$(( (t - t0) / 1000000 )); fi
+  done
+  echo $vip >> "$work/$impl-$cfg-vip"; echo $arp >> "$work/$impl-$cfg-arp"
+  echo "  $impl trial: kill -> VIP on backup ${vip} ms, -> client ARP ${arp} ms"
+  ip -n $P-d2 link set eth0 up
+  ip -n $P-d2 addr del 10.96.0.100/24 dev eth0 2>/dev/null || true
+  sleep 0.5
+}
+
+echo "lvsd failover benchmark, $(date -u +%F), $(nproc) CPUs, kernel $(uname -r), keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}')"
+echo "lvsd JVM: launcher flags -XX:+UseSerialGC -Xss512k (C2 on for run), LVSD_JAVA_OPTS='$LVSD_JAVA_OPTS'"
+for cfg in v2-1s v3-1s v3-100ms; do
+  ver=${cfg%%-*}; ver=${ver#v}; int=${cfg#*-}
+  kaint=$([ "$int" = 1s ] && echo 1 || echo 0.1)
+  lvsd_conf d1 100 $ver $int; lvsd_conf d2 150 $ver $int
+  ka_conf d1 100 $ver $kaint; ka_conf d2 150 $ver $kaint
+  rm -f "$work"/*-$cfg-*
+  echo "== $cfg: $TRIALS trials each, alternating"
+  for n in $(seq "$TRIALS"); do
+    for impl in lvsd keepalived; do
+      stop_all
+      pids+=("$(start $impl d1)")
+      trial $impl
+    done
+  done
+  stop_all
+done
+
+echo
+echo "RESULTS (ms from SIGKILL+link down of the master)"
+printf "%-9s %-10s %-62s %s\n" config impl "kill -> VIP on backup" "kill -> client neighbour entry updated"
+for cfg in v2-1s v3-1s v3-100ms; do
+  for impl in lvsd keepalived; do
+    printf "%-9s %-10s %-62s %s\n" $cfg $impl "$(stats "$work/$impl-$cfg-vip")" "$(stats "$work/$impl-$cfg-arp")"
+  done
+  l=$(median < "$work/lvsd-$cfg-vip"); k=$(median < "$work/keepalived-$cfg-vip")
+  echo "  $cfg median ratio keepalived/lvsd (VIP): $(awk -v k=$k -v l=$l 'BEGIN{printf "%.2f", k/l}')"
+done
+echo "Master_Down_Interval of the backup (priority 100): 1 s adverts 3609 ms; 100 ms adverts 360.9 ms"
+
+echo
+echo "== soak: $SOAK s at VRRPv3 advert 100 ms, every CPU busy, lvsd JVMs scraped in a tight loop"
+lvsd_conf d1 100 3 100ms; lvsd_conf d2 150 3 100ms
+pids+=("$(start lvsd d1)"); pids+=("$(start lvsd d2)")
+wait_until 60 converged || { echo "soak: no convergence" >&2; exit 1; }
+sleep 3
+for h in d1 d2; do
+  for k in 1 2; do
+    ip netns exec $P-$h timeout "$SOAK" bash -c 'while :; do curl -s -o /dev/null 127.0.0.1:9180/metrics; curl -s -o /dev/null 127.0.0.1:9180/status; done' &
+    pids+=("$!")
+  done
+done
+for c in $(seq "$(nproc)"); do timeout "$SOAK" sh -c 'while :; do :; done' & pids+=("$!"); done
+sleep "$SOAK"
+m() { ip netns exec $P-$1 curl -s 127.0.0.1:9180/metrics | awk -v s="$2" 'index($0, s)==1 {print $2}'; }
+tr1=$(m d1 'lvsd_vrrp_transitions_total{from="BACKUP",instance="VI_1",to="MASTER"}')
+tr2=$(m d2 'lvsd_vrrp_transitions_total{from="MASTER",instance="VI_1",to="BACKUP"}')
+gc=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_pause_seconds_count/ {s += $2} END {print s}')
+heap=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_memory_allocated_bytes_total/ {printf "%.0f", $2 / 1048576}')
+echo "soak result: backup d1 BACKUP->MASTER ${tr1:-0}, master d2 MASTER->BACKUP ${tr2:-0} (false failovers = their sum)"
+echo "  backup d1 over the run: ${gc:-?} GC pauses, ${heap:-?} MiB allocated, $(m d1 'lvsd_vrrp_adverts_received_total{instance="VI_1"}' | cut -d. -f1) adverts received"
