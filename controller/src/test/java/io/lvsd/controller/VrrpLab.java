@@ -50,12 +50,18 @@ final class VrrpLab implements AutoCloseable {
 
     /** An lvsd director in {@code host} with this configuration (admin on 127.0.0.1:9180 of its namespace). */
     LvsdProcess lvsd(String host, String conf) throws Exception {
-        Path f = dir.resolve(host + "-lvsd.conf");
-        Files.writeString(f, "director { name = " + host + " }\nadmin { listen = \"127.0.0.1:9180\" }\n"
-                + "scripts { user = root }\n" + conf);
+        Path f = writeLvsdConf(host, conf);
         LvsdProcess p = LvsdProcess.startIn(ns.name(host), Map.of(), "run", "-f", f.toString());
         running.add(p);
         return p;
+    }
+
+    /** Writes (or rewrites, for a SIGHUP) the configuration of the lvsd in {@code host}. */
+    Path writeLvsdConf(String host, String conf) throws Exception {
+        Path f = dir.resolve(host + "-lvsd.conf");
+        Files.writeString(f, "director { name = " + host + " }\nadmin { listen = \"127.0.0.1:9180\" }\n"
+                + "scripts { user = root }\n" + conf);
+        return f;
     }
 
     /** keepalived (VRRP only) in {@code host}; its output goes to {@code dir/host-keepalived.log}. */

@@ -217,6 +217,32 @@ class VrrpNetnsIT {
     }
 
     @Test
+    void reloadLeavesUnchangedInstancesAloneAndStartsNewOnes() throws Exception {
+        String vi1 = instance(100, "300ms", "");
+        LvsdProcess d1 = lab.lvsd("d1", vi1);
+        awaitMaster("d1", VrrpLab.VIP);
+        String toMaster = "lvsd_vrrp_transitions_total{from=\"BACKUP\",instance=\"VI_1\",to=\"MASTER\"}";
+        String reloads = "lvsd_config_reloads_total{result=\"success\"}";
+        lab.writeLvsdConf("d1", vi1 + "vrrp.instances.VI_2 { interface = eth0, virtual-router-id = 61, priority = 100,"
+                + " advert-interval = 300ms, virtual-addresses = [\"10.97.1.100/24\"] }\n");
+        d1.signal("HUP");
+        await().atMost(CONVERGE).until(() -> lab.metric("d1", reloads) == 1.0);
+        awaitMaster("d1", "10.97.1.100"); // the new instance runs
+        // VI_1 was not touched: no new transition, the VIP never left (sampled through the reload).
+        assertThat(lab.metric("d1", toMaster)).isEqualTo(1.0);
+        assertThat(lab.metric("d1", "lvsd_vrrp_transitions_total{from=\"MASTER\",instance=\"VI_1\",to=\"INIT\"}"))
+                .isNaN();
+        assertStable("d1", VrrpLab.VIP, 3);
+        // Removing VI_2 stops it alone: its address goes, VI_1's stays.
+        lab.writeLvsdConf("d1", vi1);
+        d1.signal("HUP");
+        await().atMost(CONVERGE).until(() -> lab.metric("d1", reloads) == 2.0);
+        await().atMost(CONVERGE).until(() -> !lab.holds("d1", "10.97.1.100"));
+        assertThat(lab.holds("d1", VrrpLab.VIP)).isTrue();
+        assertThat(lab.metric("d1", toMaster)).isEqualTo(1.0);
+    }
+
+    @Test
     void aDeletedAddressIsPutBackWhileMaster() throws Exception {
         lab.lvsd("d1", instance(100, "300ms", ""));
         awaitMaster("d1", VrrpLab.VIP);
