@@ -109,7 +109,7 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp}
   local victim; victim=$(start $impl d2) # ip netns exec and the launcher exec: this is the daemon's pid
   pids+=("$victim")
   if ! wait_until 60 converged; then echo "  $impl: did not converge" >&2; return; fi
-  sleep 1.5 # a few adverts in the steady state
+  sleep 1 # a few adverts in the steady state
   local t0; t0=$(date +%s%N)
   if [ "$impl" = lvsd ]; then kill -9 "$victim"; else pkill -9 -f "$work/d2-ka.conf" || true; fi
   ip -n $P-d2 link set eth0 down
