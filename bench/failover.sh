@@ -3,6 +3,7 @@
 # network namespaces (no IPVS needed). Prints figures; asserts nothing about time.
 #
 #   sudo bench/failover.sh [TRIALS] [SOAK_SECONDS]      (defaults: 20 trials, 600 s soak)
+#   CONFIGS="v3-100ms" sudo bench/failover.sh 20 0      (some configurations only, no soak)
 #
 # Topology (namespaces fob-*): a bridge, directors d1 (10.96.0.11, backup, priority 100) and
 # d2 (10.96.0.12, master, priority 150), client c1 (10.96.0.50). VIP 10.96.0.100/24.
@@ -128,7 +129,7 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp}
 
 echo "lvsd failover benchmark, $(date -u +%F), $(nproc) CPUs, kernel $(uname -r), keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}')"
 echo "lvsd JVM: launcher flags -XX:+UseSerialGC -Xss512k (C2 on for run), LVSD_JAVA_OPTS='$LVSD_JAVA_OPTS'"
-for cfg in v2-1s v3-1s v3-100ms; do
+for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   ver=${cfg%%-*}; ver=${ver#v}; int=${cfg#*-}
   kaint=$([ "$int" = 1s ] && echo 1 || echo 0.1)
   lvsd_conf d1 100 $ver $int; lvsd_conf d2 150 $ver $int
@@ -148,7 +149,7 @@ done
 echo
 echo "RESULTS (ms from SIGKILL+link down of the master)"
 printf "%-9s %-10s %-62s %s\n" config impl "kill -> VIP on backup" "kill -> client neighbour entry updated"
-for cfg in v2-1s v3-1s v3-100ms; do
+for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   for impl in lvsd keepalived; do
     printf "%-9s %-10s %-62s %s\n" $cfg $impl "$(stats "$work/$impl-$cfg-vip")" "$(stats "$work/$impl-$cfg-arp")"
   done
@@ -157,6 +158,7 @@ for cfg in v2-1s v3-1s v3-100ms; do
 done
 echo "Master_Down_Interval of the backup (priority 100): 1 s adverts 3609 ms; 100 ms adverts 360.9 ms"
 
+[ "$SOAK" -gt 0 ] || exit 0
 echo
 echo "== soak: $SOAK s at VRRPv3 advert 100 ms, every CPU busy, lvsd JVMs scraped in a tight loop"
 lvsd_conf d1 100 3 100ms; lvsd_conf d2 150 3 100ms

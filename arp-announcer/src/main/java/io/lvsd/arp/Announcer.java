@@ -62,6 +62,10 @@ public final class Announcer implements AutoCloseable {
         this.executor = executor;
         this.sink = sink;
         this.registry = registry;
+        // Load and initialise the frame builders now, not on the first takeover's critical path.
+        byte[] mac = new byte[6];
+        Frames.gratuitousArp(mac, (Inet4Address) IpAddresses.parse("192.0.2.1"));
+        Frames.unsolicitedNeighbourAdvert(mac, (Inet6Address) IpAddresses.parse("2001:db8::1"));
     }
 
     /** An announcer sending through an {@code AF_PACKET} socket. */

@@ -306,6 +306,15 @@ public final class VrrpRuntime {
             meters.add(Gauge.builder("lvsd.vrrp.last.transition.seconds", this,
                             i -> i.lastTransition == null ? 0 : i.lastTransition.toEpochMilli() / 1000.0)
                     .tag("instance", n).description("Unix time of the last state change").register(registry));
+            // Every possible transition exists from the start (at 0): dashboards see the series, and
+            // the first takeover does not pay for registering a meter on its way to MASTER.
+            for (State from : State.values()) {
+                for (State to : State.values()) {
+                    if (from != to) {
+                        meters.add(transitionCounter(n, from, to));
+                    }
+                }
+            }
             for (DropReason r : DropReason.values()) {
                 Counter c = Counter.builder("lvsd.vrrp.drops").tag("instance", n).tag("reason", r.label())
                         .description("Received packets dropped, by reason (RFC 6527 names)").register(registry);
@@ -480,6 +489,11 @@ public final class VrrpRuntime {
         }
     }
 
+    private Counter transitionCounter(String instance, State from, State to) {
+        return Counter.builder("lvsd.vrrp.transitions").tag("instance", instance).tag("from", from.name())
+                .tag("to", to.name()).description("State changes by instance, from and to").register(registry);
+    }
+
     private void onTimer(Inst i) {
         long now = System.nanoTime();
         SyncGroup g = group(i);
@@ -502,9 +516,7 @@ public final class VrrpRuntime {
             i.faultReason = null;
         }
         log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
-        Counter.builder("lvsd.vrrp.transitions").tag("instance", name).tag("from", t.from().name())
-                .tag("to", t.to().name()).description("State changes by instance, from and to").register(registry)
-                .increment();
+        transitionCounter(name, t.from(), t.to()).increment();
         if (t.to() == State.MASTER) {
             i.holds = true;
             List<VrrpHooks.Announce> targets = new ArrayList<>();
