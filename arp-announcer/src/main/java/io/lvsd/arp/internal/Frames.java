@@ -1,5 +1,6 @@
 package io.lvsd.arp.internal;
 
+import io.lvsd.linux.net.InternetChecksum;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
@@ -64,19 +65,8 @@ public final class Frames {
 
     /** ICMPv6 checksum over the IPv6 pseudo-header (RFC 8200 §8.1) and the message. */
     static int checksum(byte[] src, byte[] dst, byte[] msg) {
-        long sum = words(src) + words(dst) + msg.length + ICMPV6 + words(msg);
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
-    }
-
-    private static long words(byte[] b) {
-        long s = 0;
-        for (int i = 0; i < b.length; i += 2) {
-            s += ((b[i] & 0xff) << 8) | (i + 1 < b.length ? b[i + 1] & 0xff : 0);
-        }
-        return s;
+        return InternetChecksum.complement(InternetChecksum.sum(src) + InternetChecksum.sum(dst) + msg.length + ICMPV6
+                + InternetChecksum.sum(msg));
     }
 
     private static void checkMac(byte[] mac) {

@@ -1,5 +1,6 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.linux.net.InternetChecksum;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -131,22 +132,10 @@ public final class VrrpCodec {
         long sum = 0;
         boolean v6 = !(src instanceof Inet4Address);
         if (version == 3 && (v6 || ipv4PseudoHeader)) {
-            sum += words(src.getAddress()) + words(dst.getAddress());
+            sum += InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress());
             // IPv4: zero, protocol, length (RFC 768 style); IPv6: length as 32 bits, 3 zeros, next header.
             sum += msg.length + PROTOCOL;
         }
-        sum += words(msg);
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
-    }
-
-    private static long words(byte[] b) {
-        long s = 0;
-        for (int i = 0; i < b.length; i += 2) {
-            s += ((b[i] & 0xff) << 8) | (i + 1 < b.length ? b[i + 1] & 0xff : 0);
-        }
-        return s;
+        return InternetChecksum.complement(sum + InternetChecksum.sum(msg));
     }
 }
