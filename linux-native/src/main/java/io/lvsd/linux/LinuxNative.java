@@ -39,6 +39,8 @@ public final class LinuxNative {
     public static final int EINTR = 4;
     public static final int EAGAIN = 11;
     public static final int ESRCH = 3;
+    public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
     public static final int ENOBUFS = 105;
     public static final int EADDRNOTAVAIL = 99;
     public static final int SO_BINDTODEVICE = 25;
@@ -48,11 +50,8 @@ public final class LinuxNative {
     public static final int AF_PACKET = 17;
     public static final int IPPROTO_IP = 0;
     public static final int IPPROTO_IPV6 = 41;
-    public static final int IP_TOS = 1;
-    public static final int IP_TTL = 2;
     public static final int IP_HDRINCL = 3;
     public static final int IP_MULTICAST_IF = 32;
-    public static final int IP_MULTICAST_TTL = 33;
     public static final int IP_MULTICAST_LOOP = 34;
     public static final int IP_ADD_MEMBERSHIP = 35;
     public static final int IPV6_UNICAST_HOPS = 16;
@@ -66,7 +65,6 @@ public final class LinuxNative {
     public static final int IPV6_HOPLIMIT = 52;
     public static final int IPV6_TCLASS = 67;
     public static final int SIGKILL = 9;
-    public static final int SIGTERM = 15;
 
     private static final int MSGHDR_SIZE = 56;
     private static final int IOVEC_SIZE = 16;

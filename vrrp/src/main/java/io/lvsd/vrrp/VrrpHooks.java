@@ -24,25 +24,4 @@ public interface VrrpHooks {
 
     /** Any state change of an instance ({@code INIT}, {@code BACKUP}, {@code MASTER}, {@code FAULT}). */
     void transition(String instance, String from, String to, String reason);
-
-    /** Hooks that do nothing (tests, or a director without announcements). */
-    static VrrpHooks none() {
-        return new VrrpHooks() {
-            @Override
-            public void announce(String instance, List<Announce> targets) {
-            }
-
-            @Override
-            public void reannounce(String instance) {
-            }
-
-            @Override
-            public void withdraw(String instance) {
-            }
-
-            @Override
-            public void transition(String instance, String from, String to, String reason) {
-            }
-        };
-    }
 }

@@ -31,7 +31,6 @@ public final class RawIpSocket implements AutoCloseable {
     private final IpFamily family;
     private final int protocol;
     private final int tos;
-    private final String ifname;
     private final int ifindex;
     private final int fd;
     private final String what;
@@ -44,7 +43,6 @@ public final class RawIpSocket implements AutoCloseable {
         this.family = family;
         this.protocol = protocol;
         this.tos = tos;
-        this.ifname = ifname;
         this.ifindex = ifindex;
         this.fd = fd;
         this.what = "raw " + family + " protocol " + protocol + " on " + ifname;
@@ -203,10 +201,6 @@ public final class RawIpSocket implements AutoCloseable {
         } catch (UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    public String interfaceName() {
-        return ifname;
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.lvsd.linux.netlink;
 
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
-import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
 import java.net.Inet4Address;
@@ -36,7 +35,6 @@ public final class Rtnetlink implements AutoCloseable {
     public static final int IFF_RUNNING = 0x40;
     public static final int IFA_F_SECONDARY = 0x01;
     public static final int IFA_F_NODAD = 0x02;
-    public static final int IFA_F_PERMANENT = 0x80;
     public static final int RT_SCOPE_UNIVERSE = 0;
     public static final int RT_SCOPE_LINK = 253;
     /** Multicast group bits for {@link NetlinkSocket#open(int, String, int, long, int)}. */
@@ -70,17 +68,6 @@ public final class Rtnetlink implements AutoCloseable {
 
     public static Rtnetlink open() throws NativeException {
         return new Rtnetlink(NetlinkSocket.open(Netlink.NETLINK_ROUTE, "route", 1 << 20, 5_000));
-    }
-
-    /** The link called {@code name}; a NetlinkException with ENODEV when there is none. */
-    public Link link(String name) throws NativeException {
-        NlBuilder r = NlBuilder.request(RTM_GETLINK, Netlink.NLM_F_REQUEST).raw(ifinfomsg(0)).string(IFLA_IFNAME, name);
-        for (NlMessage m : channel.call(r, "RTM_GETLINK " + name)) {
-            if (m.type() == RTM_NEWLINK) {
-                return parseLink(m);
-            }
-        }
-        throw new NetlinkException("RTM_GETLINK " + name, 19, null);
     }
 
     /** Every link. */
@@ -185,11 +172,6 @@ public final class Rtnetlink implements AutoCloseable {
         }
         String label = addr instanceof Inet4Address ? a.string(IFA_LABEL) : null;
         return new Address(index, new IpPrefix(addr, prefixLength), flags, scope, label);
-    }
-
-    /** How an address appears in messages: {@code 192.0.2.10/24}. */
-    public static String text(IpPrefix p) {
-        return IpAddresses.text(p.address()) + "/" + p.prefixLength();
     }
 
     @Override

@@ -148,18 +148,19 @@ public final class VrrpRuntime {
      */
     public void stop(Duration wait) {
         try {
-            loop.submit(() -> {
+            CompletableFuture<?>[] notifies = loop.submit(() -> {
                 for (String name : new ArrayList<>(instances.keySet())) {
-                    stopInstance(name);
+                    stopInstance(name); // the priority-0 adverts go out before the sockets close
                 }
                 if (filePoll != null) {
                     filePoll.cancel(false);
                 }
-                return null;
+                trackScripts.values().forEach(ScriptState::cancel);
+                channels.values().forEach(Channel::close);
+                channels.clear();
+                return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            CompletableFuture<?>[] notifies = loop.submit(() -> pendingNotifies.toArray(new CompletableFuture<?>[0]))
-                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS); // VIP removals done
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
@@ -167,8 +168,6 @@ public final class VrrpRuntime {
         if (monitor != null) {
             monitor.close();
         }
-        channels.values().forEach(Channel::close);
-        channels.clear();
         io.execute(() -> {
             if (rtnl != null) {
                 rtnl.close();
@@ -278,7 +277,6 @@ public final class VrrpRuntime {
         ScheduledFuture<?> timer;
         InetAddress source;
         int ifindex;
-        boolean holds;
         Instant lastTransition;
         String lastReason;
         String faultReason;
@@ -363,7 +361,8 @@ public final class VrrpRuntime {
                     sm.masterAddress() == null || sm.masterAddress().isAnyLocalAddress() ? null
                             : IpAddresses.text(sm.masterAddress()),
                     source == null ? null : IpAddresses.text(source),
-                    cfg.virtualAddresses().stream().map(v -> v.prefix().toString()).toList(), holds,
+                    cfg.virtualAddresses().stream().map(v -> v.prefix().toString()).toList(),
+                    sm.state() == State.MASTER,
                     groupOf.get(cfg.name()), lastTransition == null ? null : lastTransition.toString(), lastReason, faultReason, (long) sent.count(),
                     (long) received.count(), d, (long) restored.count());
         }
@@ -518,11 +517,10 @@ public final class VrrpRuntime {
         log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
         transitionCounter(name, t.from(), t.to()).increment();
         if (t.to() == State.MASTER) {
-            i.holds = true;
             List<VrrpHooks.Announce> targets = new ArrayList<>();
             List<AddrOp> adds = new ArrayList<>();
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                String ifn = vipInterface(i, v);
                 Link l = linksByName.get(ifn);
                 if (l != null) {
                     adds.add(new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId())));
@@ -540,10 +538,9 @@ public final class VrrpRuntime {
             if (t.from() == State.MASTER) {
                 hooks.withdraw(name);
             }
-            i.holds = false;
             List<AddrOp> dels = new ArrayList<>();
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                String ifn = vipInterface(i, v);
                 Link l = linksByName.get(ifn);
                 if (l != null && (t.from() == State.MASTER || present(l.index(), v.prefix().address()))) {
                     dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
@@ -559,6 +556,11 @@ public final class VrrpRuntime {
             notifyScript(i, i.cfg.notifyCommands().any(), List.of("INSTANCE", name, stateWord(t.to()),
                     Integer.toString(i.sm.priority())));
         }
+    }
+
+    /** The interface a VIP goes on: its own, else the instance's. */
+    private static String vipInterface(Inst i, VirtualAddress v) {
+        return v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
     }
 
     /** keepalived's words for the generic notify script. */
@@ -589,7 +591,7 @@ public final class VrrpRuntime {
                 log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
             }
         } catch (NetlinkException e) {
-            if (e.errno() != 17) { // EEXIST: already there
+            if (e.errno() != LinuxNative.EEXIST) {
                 log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
             }
         } catch (NativeException | RuntimeException e) {
@@ -601,7 +603,7 @@ public final class VrrpRuntime {
         try {
             rtnl.deleteAddress(op.ifindex(), op.prefix());
         } catch (NetlinkException e) {
-            if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != 19) { // not there / no device
+            if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
                 log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
             }
         } catch (NativeException | RuntimeException e) {
@@ -924,7 +926,7 @@ public final class VrrpRuntime {
                 continue;
             }
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
+                String ifn = vipInterface(i, v);
                 Link l = linksByName.get(ifn);
                 if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
                     String name = i.cfg.name();
