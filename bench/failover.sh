@@ -8,8 +8,15 @@
 # Topology (namespaces fob-*): a bridge, directors d1 (10.96.0.11, backup, priority 100) and
 # d2 (10.96.0.12, master, priority 150), client c1 (10.96.0.50). VIP 10.96.0.100/24.
 # A trial: both directors converged (d2 master, the client's ARP entry for the VIP on d2's MAC),
-# then SIGKILL d2's daemon and take d2's link down at t0; poll (about every 2-4 ms) until
-# (a) d1 holds the VIP and (b) the client's neighbour entry for the VIP shows d1's MAC.
+# then SIGKILL d2's daemon and take d2's link down at t0. Event-driven observers (`ip -ts monitor`,
+# started before the kill, blocked in the kernel until an event) timestamp (a) the VIP appearing
+# on d1 and (b) the client's neighbour entry for the VIP changing to d1's MAC. Nothing polls, so
+# the measurement itself does not load the CPUs the directors run on.
+# The kill is phase-locked: it follows the master's next advert seen on the bridge (tcpdump
+# --immediate-mode -tt, then a kill by pid), so both implementations are killed at about the same
+# point of their advert cycle (PHASE_LOCK=0: anywhere in it, which alone spreads kill -> takeover
+# over one advert interval). The timestamp of that last advert also gives the phase-free figure
+# "master's last advert -> VIP on backup", which is Master_Down_Interval plus the takeover's cost.
 # Configurations: VRRPv2 advert 1 s, VRRPv3 advert 1 s, VRRPv3 advert 100 ms. lvsd and
 # keepalived trials alternate. Then a soak: advert 100 ms for SOAK_SECONDS with every CPU
 # busy (one shell busy-loop per core) and the lvsd JVMs under allocation pressure (their
@@ -23,6 +30,7 @@ lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
 [ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (network namespaces)" >&2; exit 1; }
 [ -x "$lvsd" ] || (cd "$top" && mvn -q -DskipTests package)
 command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived >/dev/null
+command -v tcpdump >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpdump >/dev/null
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
 # JVM flags for the directors (the launcher adds -XX:+UseSerialGC -Xss512k); recorded in the output.
 export LVSD_JAVA_OPTS=${LVSD_JAVA_OPTS:--Xms64m -Xmx64m}
@@ -102,32 +110,53 @@ wait_until() { # timeout_s command...
 converged() { holds d2 && ! holds d1 && { touch_vip; [ "$(neigh)" = "$MAC2" ]; }; }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "-"; exit} print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-stats() { sort -n "$1" | awk '{a[NR]=$1} END {if (NR==0) {print "n=0"; exit}
-  printf "n=%d min=%d p50=%s p90=%d max=%d", NR, a[1], (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[int(NR*0.9+0.999)], a[NR]}'; }
+stats() { sort -n "$1" | awk '$1 >= 0 {a[++n]=$1} END {if (n==0) {print "n=0"; exit}
+  printf "n=%d min=%.1f p50=%.1f p90=%.1f max=%.1f", n, a[1], (n%2 ? a[(n+1)/2] : (a[n/2]+a[n/2+1])/2), a[int(n*0.9+0.999)], a[n]}'; }
 
-trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp}
+ts_ns() { # "[2026-11-23T13:42:23.823542] ..." -> epoch ns
+  local ts=${1#[}; ts=${ts%%]*}; date -d "${ts/T/ }" +%s%N
+}
+ms() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (a - b) / 1e6}'; }
+
+trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
   local impl=$1
   local victim; victim=$(start $impl d2) # ip netns exec and the launcher exec: this is the daemon's pid
   pids+=("$victim")
   if ! wait_until 60 converged; then echo "  $impl: did not converge" >&2; return; fi
   sleep 1 # a few adverts in the steady state
+  local kill_pids="$victim"
+  [ "$impl" = lvsd ] || kill_pids="$(cat "$work/d2-k.pid" "$work/d2-kv.pid" 2>/dev/null | tr '\n' ' ')"
+  ip -n $P-d1 -ts monitor address > "$work/mon-addr" 2>/dev/null & local mon1=$!
+  ip -n $P-c1 -ts monitor neigh > "$work/mon-neigh" 2>/dev/null & local mon2=$!
+  sleep 0.3 # both monitors subscribed
+  local last=""
+  if [ "${PHASE_LOCK:-1}" = 1 ]; then
+    last=$(ip netns exec $P-br timeout 3 tcpdump -i d2 --immediate-mode -n -q -tt -c 1 'ip proto 112' 2>/dev/null | awk '{print $1}') || true
+  fi
   local t0; t0=$(date +%s%N)
-  if [ "$impl" = lvsd ]; then kill -9 "$victim"; else pkill -9 -f "$work/d2-ka.conf" || true; fi
+  kill -9 $kill_pids 2>/dev/null || true
   ip -n $P-d2 link set eth0 down
-  local vip=-1 arp=-1 end=$(( t0 + 15000000000 ))
-  while [ $(date +%s%N) -lt $end ] && { [ $vip -lt 0 ] || [ $arp -lt 0 ]; }; do
-    local t=$(date +%s%N)
-    if [ $vip -lt 0 ] && holds d1; then vip=$(( (t - t0) / 1000000 )); fi
-    if [ $arp -lt 0 ] && [ "$(neigh)" = "$MAC1" ]; then arp=$(( (t - t0) / 1000000 )); fi
+  local end=$(( t0 + 15000000000 )) a="" n=""
+  while [ $(date +%s%N) -lt $end ]; do
+    a=$(grep -m1 ' 10.96.0.100/' "$work/mon-addr" || true)
+    n=$(grep -m1 "^\[.*\] 10.96.0.100 dev eth0 lladdr $MAC1" "$work/mon-neigh" || true)
+    [ -n "$a" ] && [ -n "$n" ] && break
+    sleep 0.05
   done
-  echo $vip >> "$work/$impl-$cfg-vip"; echo $arp >> "$work/$impl-$cfg-arp"
-  echo "  $impl trial: kill -> VIP on backup ${vip} ms, -> client ARP ${arp} ms"
+  kill $mon1 $mon2 2>/dev/null || true
+  local vip=-1 arp=-1 adv=-1
+  [ -z "$a" ] || vip=$(ms "$(ts_ns "$a")" "$t0")
+  [ -z "$n" ] || arp=$(ms "$(ts_ns "$n")" "$t0")
+  [ -z "$a" ] || [ -z "$last" ] || adv=$(ms "$(ts_ns "$a")" "$(awk -v t="$last" 'BEGIN {printf "%.0f", t * 1e9}')")
+  echo $vip >> "$work/$impl-$cfg-vip"; echo $arp >> "$work/$impl-$cfg-arp"; echo $adv >> "$work/$impl-$cfg-adv"
+  echo "  $impl trial: kill -> VIP on backup ${vip} ms, -> client ARP ${arp} ms; master's last advert -> VIP ${adv} ms"
   ip -n $P-d2 link set eth0 up
   ip -n $P-d2 addr del 10.96.0.100/24 dev eth0 2>/dev/null || true
   sleep 0.5
 }
 
 echo "lvsd failover benchmark, $(date -u +%F), $(nproc) CPUs, kernel $(uname -r), keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}')"
+echo "kill phase-locked to the master's advert: ${PHASE_LOCK:-1}"
 echo "lvsd JVM: launcher flags -XX:+UseSerialGC -Xss512k (C2 on for run), LVSD_JAVA_OPTS='$LVSD_JAVA_OPTS'"
 for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   ver=${cfg%%-*}; ver=${ver#v}; int=${cfg#*-}
@@ -147,14 +176,17 @@ for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
 done
 
 echo
-echo "RESULTS (ms from SIGKILL+link down of the master)"
-printf "%-9s %-10s %-62s %s\n" config impl "kill -> VIP on backup" "kill -> client neighbour entry updated"
+echo "RESULTS (ms)"
 for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
-  for impl in lvsd keepalived; do
-    printf "%-9s %-10s %-62s %s\n" $cfg $impl "$(stats "$work/$impl-$cfg-vip")" "$(stats "$work/$impl-$cfg-arp")"
+  for what in "vip:kill -> VIP on backup" "arp:kill -> client neighbour entry updated" \
+              "adv:master's last advert -> VIP on backup"; do
+    echo "  $cfg, ${what#*:}"
+    for impl in lvsd keepalived; do
+      printf "    %-10s %s\n" $impl "$(stats "$work/$impl-$cfg-${what%%:*}")"
+    done
   done
-  l=$(median < "$work/lvsd-$cfg-vip"); k=$(median < "$work/keepalived-$cfg-vip")
-  echo "  $cfg median ratio keepalived/lvsd (VIP): $(awk -v k=$k -v l=$l 'BEGIN{printf "%.2f", k/l}')"
+  l=$(awk '$1 >= 0' "$work/lvsd-$cfg-vip" | median); k=$(awk '$1 >= 0' "$work/keepalived-$cfg-vip" | median)
+  echo "  $cfg median ratio keepalived/lvsd (kill -> VIP): $(awk -v k=$k -v l=$l 'BEGIN{printf "%.3f", k/l}')"
 done
 echo "Master_Down_Interval of the backup (priority 100): 1 s adverts 3609 ms; 100 ms adverts 360.9 ms"
 

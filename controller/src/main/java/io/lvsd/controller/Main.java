@@ -1,11 +1,13 @@
 package io.lvsd.controller;
 
+import ch.qos.logback.classic.LoggerContext;
 import io.lvsd.controller.cli.CheckConfigCommand;
 import io.lvsd.controller.cli.IpvsCommand;
 import io.lvsd.controller.cli.RunCommand;
 import io.lvsd.controller.cli.VersionCommand;
 import io.lvsd.controller.demo.DemoCommand;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -37,7 +39,12 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code = commandLine().execute(args);
+        // Logging is asynchronous (etc/logback.xml): drain the queue before the JVM goes.
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
+            lc.stop();
+        }
+        System.exit(code);
     }
 
     /** The configured command line; tests execute it in-process. */

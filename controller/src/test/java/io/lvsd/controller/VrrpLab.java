@@ -56,6 +56,29 @@ final class VrrpLab implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Cuts {@code host} off the LAN (its bridge port leaves the bridge) or joins it again. Its own link stays up,
+     * so it does not go to FAULT: it simply hears nobody.
+     */
+    void partition(String host, boolean cut) throws Exception {
+        if (cut) {
+            Sh.ok("ip", "-n", ns.name("br"), "link", "set", host + "-eth0", "nomaster");
+        } else {
+            Sh.ok("ip", "-n", ns.name("br"), "link", "set", host + "-eth0", "master", "br0", "up");
+        }
+    }
+
+    /** What every lvsd started here printed, for a failure message. */
+    String outputs() {
+        StringBuilder b = new StringBuilder();
+        for (AutoCloseable c : running) {
+            if (c instanceof LvsdProcess p) {
+                b.append("\n---- lvsd ----\n").append(p.output());
+            }
+        }
+        return b.toString();
+    }
+
     /** Writes (or rewrites, for a SIGHUP) the configuration of the lvsd in {@code host}. */
     Path writeLvsdConf(String host, String conf) throws Exception {
         Path f = dir.resolve(host + "-lvsd.conf");
@@ -167,6 +190,7 @@ final class VrrpLab implements AutoCloseable {
         running.clear();
         for (String h : List.of("d1", "d2")) {
             Sh.run(null, "ip", "-n", ns.name(h), "link", "set", "eth0", "up");
+            Sh.run(null, "ip", "-n", ns.name("br"), "link", "set", h + "-eth0", "master", "br0");
             for (String a : List.of(VIP + "/24", "10.97.1.100/24", VIP6 + "/64")) {
                 Sh.run(null, "ip", "-n", ns.name(h), "addr", "del", a, "dev", "eth0");
             }

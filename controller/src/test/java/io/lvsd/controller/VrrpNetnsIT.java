@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,8 +62,12 @@ class VrrpNetnsIT {
 
     private void awaitMaster(String master, String address) {
         String other = master.equals("d1") ? "d2" : "d1";
-        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(50))
-                .until(() -> lab.holds(master, address) && !lab.holds(other, address));
+        try {
+            await().atMost(CONVERGE).pollInterval(Duration.ofMillis(50))
+                    .until(() -> lab.holds(master, address) && !lab.holds(other, address));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(master + " did not become the only holder of " + address + lab.outputs(), e);
+        }
     }
 
     /** After convergence exactly {@code master} holds the address at every sample. */
@@ -98,10 +103,16 @@ class VrrpNetnsIT {
 
     @Test
     void equalPrioritiesElectTheHigherAddress() throws Exception {
+        // The address breaks a tie between two masters (RFC 5798 §6.4.3); a backup hearing an equal-priority
+        // master keeps it (§6.4.2), so whichever started first would simply win. Make both masters apart first.
+        lab.partition("d1", true);
         lab.lvsd("d1", instance(100, "300ms", ""));
         lab.lvsd("d2", instance(100, "300ms", ""));
+        await().atMost(CONVERGE).until(() -> lab.holds("d1", VrrpLab.VIP) && lab.holds("d2", VrrpLab.VIP));
+        lab.partition("d1", false);
         awaitMaster("d2", VrrpLab.VIP); // 10.97.0.12 > 10.97.0.11
         assertStable("d2", VrrpLab.VIP, 10);
+        assertThat(lab.state("d1", "VI_1")).isEqualTo("BACKUP");
     }
 
     @Test

@@ -483,9 +483,33 @@ public final class VrrpRuntime {
         }
         long d = i.sm.nextDeadline();
         if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
-            long delay = Math.max(0, d - System.nanoTime());
+            long early = i.sm.state() == State.BACKUP ? MASTER_DOWN_EARLY_WAKE_NANOS : 0;
+            long delay = Math.max(0, d - early - System.nanoTime());
             i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), delay, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * A backup's Master_Down timer wakes the loop this much early and waits out the rest on the CPU. A sleeping
+     * thread wakes up to a millisecond late when the CPUs are busy, and that lateness is added to every takeover;
+     * the wait costs at most this much CPU, once per takeover (the timer only runs out when adverts stop).
+     */
+    static final long MASTER_DOWN_EARLY_WAKE_NANOS = 1_000_000L;
+
+    /**
+     * Waits on the CPU until {@code deadline}. False when a packet arrived meanwhile: it is queued behind this
+     * task and may be an advert that restarts the timer, so it must be processed first (RFC 5798 §6.4.2).
+     */
+    private boolean awaitDeadline(Inst i, long deadline) {
+        Channel ch = channels.get(i.channelKey());
+        long seen = ch == null ? 0 : ch.received;
+        while (System.nanoTime() - deadline < 0) {
+            if (ch != null && ch.received != seen) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return true;
     }
 
     private Counter transitionCounter(String instance, State from, State to) {
@@ -494,6 +518,12 @@ public final class VrrpRuntime {
     }
 
     private void onTimer(Inst i) {
+        long due = i.sm.nextDeadline();
+        if (i.sm.state() == State.BACKUP && due != Long.MAX_VALUE
+                && due - System.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !awaitDeadline(i, due)) {
+            rearm(i); // runs after the queued packet
+            return;
+        }
         long now = System.nanoTime();
         SyncGroup g = group(i);
         if (g != null && i.sm.state() == State.BACKUP) {
@@ -514,47 +544,59 @@ public final class VrrpRuntime {
         if (t.to() != State.FAULT) {
             i.faultReason = null;
         }
+        // The addresses before the log line and the metrics: a takeover should not wait for the logger.
+        if (t.to() == State.MASTER) {
+            takeAddresses(i);
+        } else if (t.from() == State.MASTER || t.from() == State.INIT) {
+            releaseAddresses(i, t.from());
+        }
         log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
         transitionCounter(name, t.from(), t.to()).increment();
-        if (t.to() == State.MASTER) {
-            List<VrrpHooks.Announce> targets = new ArrayList<>();
-            List<AddrOp> adds = new ArrayList<>();
-            for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = vipInterface(i, v);
-                Link l = linksByName.get(ifn);
-                if (l != null) {
-                    adds.add(new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId())));
-                    targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
-                }
-            }
-            io.execute(() -> {
-                for (AddrOp op : adds) {
-                    addAddress(name, op, false);
-                }
-                hooks.announce(name, targets);
-            });
-        } else if (t.from() == State.MASTER || t.from() == State.INIT) {
-            // Leaving MASTER; or starting up, when a crashed predecessor may have left them.
-            if (t.from() == State.MASTER) {
-                hooks.withdraw(name);
-            }
-            List<AddrOp> dels = new ArrayList<>();
-            for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = vipInterface(i, v);
-                Link l = linksByName.get(ifn);
-                if (l != null && (t.from() == State.MASTER || present(l.index(), v.prefix().address()))) {
-                    dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
-                }
-            }
-            if (!dels.isEmpty()) {
-                io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
-            }
-        }
         hooks.transition(name, t.from().name(), t.to().name(), t.reason());
         NotifyScripts.forState(i.cfg.notifyCommands(), t.to()).ifPresent(c -> notifyScript(i, c, List.of()));
         if (i.cfg.notifyCommands().any() != null) {
             notifyScript(i, i.cfg.notifyCommands().any(), List.of("INSTANCE", name, stateWord(t.to()),
                     Integer.toString(i.sm.priority())));
+        }
+    }
+
+    /** Adds the instance's VIPs on the io loop, then announces them. */
+    private void takeAddresses(Inst i) {
+        String name = i.cfg.name();
+        List<VrrpHooks.Announce> targets = new ArrayList<>();
+        List<AddrOp> adds = new ArrayList<>();
+        for (VirtualAddress v : i.cfg.virtualAddresses()) {
+            String ifn = vipInterface(i, v);
+            Link l = linksByName.get(ifn);
+            if (l != null) {
+                adds.add(new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId())));
+                targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
+            }
+        }
+        io.execute(() -> {
+            for (AddrOp op : adds) {
+                addAddress(name, op, false);
+            }
+            hooks.announce(name, targets);
+        });
+    }
+
+    /** Leaving MASTER; or starting up ({@code from} INIT), when a crashed predecessor may have left them. */
+    private void releaseAddresses(Inst i, State from) {
+        String name = i.cfg.name();
+        if (from == State.MASTER) {
+            hooks.withdraw(name);
+        }
+        List<AddrOp> dels = new ArrayList<>();
+        for (VirtualAddress v : i.cfg.virtualAddresses()) {
+            String ifn = vipInterface(i, v);
+            Link l = linksByName.get(ifn);
+            if (l != null && (from == State.MASTER || present(l.index(), v.prefix().address()))) {
+                dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
+            }
+        }
+        if (!dels.isEmpty()) {
+            io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
         }
     }
 
@@ -622,26 +664,33 @@ public final class VrrpRuntime {
         if (ch == null || ch.socket == null || i.source == null) {
             return;
         }
+        for (InetAddress dst : destinations(i)) {
+            try {
+                ch.socket.send(advert(i, priority, dst), i.source, dst);
+                i.sent.increment();
+            } catch (NativeException e) {
+                ch.sendErrors++;
+                if (ch.sendErrors == 1 || ch.sendErrors % 100 == 0) {
+                    log.warn("{}: advert to {} failed ({} so far): {}", i.cfg.name(), IpAddresses.text(dst),
+                            ch.sendErrors, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static List<InetAddress> destinations(Inst i) {
+        return i.multicast() ? List.of(i.cfg.family() == IpFamily.IPV4 ? GROUP4 : GROUP6) : i.cfg.unicastPeers();
+    }
+
+    /** The encoded advert of {@code i} from its current source to {@code dst}. */
+    private static byte[] advert(Inst i, int priority, InetAddress dst) {
         VrrpInstanceConfig c = i.cfg;
         int interval = c.version() == 2 ? (int) c.advertInterval().toSeconds() : (int) (c.advertInterval().toMillis() / 10);
         VrrpPacket p = new VrrpPacket(c.version(), c.virtualRouterId(), priority, interval,
                 c.virtualAddresses().stream().map(v -> v.prefix().address()).toList(),
                 c.authPassword() == null ? 0 : VrrpCodec.AUTH_SIMPLE,
                 c.authPassword() == null ? null : VrrpCodec.password(c.authPassword()));
-        List<InetAddress> dsts = i.multicast() ? List.of(c.family() == IpFamily.IPV4 ? GROUP4 : GROUP6)
-                : c.unicastPeers();
-        for (InetAddress dst : dsts) {
-            try {
-                ch.socket.send(VrrpCodec.encode(p, i.source, dst, c.v3ChecksumPseudoHeader()), i.source, dst);
-                i.sent.increment();
-            } catch (NativeException e) {
-                ch.sendErrors++;
-                if (ch.sendErrors == 1 || ch.sendErrors % 100 == 0) {
-                    log.warn("{}: advert to {} failed ({} so far): {}", c.name(), IpAddresses.text(dst), ch.sendErrors,
-                            e.getMessage());
-                }
-            }
-        }
+        return VrrpCodec.encode(p, i.source, dst, c.v3ChecksumPseudoHeader());
     }
 
     private void onPacket(Channel ch, RawIpSocket.Packet pkt, long now) {
@@ -731,6 +780,8 @@ public final class VrrpRuntime {
         final IpFamily family;
         final int ifindex;
         volatile RawIpSocket socket;
+        /** Packets the reader has handed to the loop; the loop's Master_Down wait watches it. */
+        volatile long received;
         String error;
         long sendErrors;
         Thread reader;
@@ -771,6 +822,7 @@ public final class VrrpRuntime {
                     if (p != null) {
                         long now = System.nanoTime();
                         onLoop(() -> onPacket(this, p, now));
+                        received++; // only this thread writes it
                     }
                 } catch (NativeException | RuntimeException e) {
                     if (socket != s) {
@@ -834,6 +886,9 @@ public final class VrrpRuntime {
             i.source = s;
             if (s != null) {
                 i.sm.primaryAddress(s);
+                // A backup's first advert is its takeover advert: build one now so that the codec's classes
+                // are loaded and linked here rather than on that path (measured: 1-2.5 ms when cold).
+                advert(i, i.cfg.priority(), destinations(i).get(0));
             }
         }
     }
