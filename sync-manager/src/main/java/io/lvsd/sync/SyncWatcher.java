@@ -96,7 +96,7 @@ public final class SyncWatcher implements AutoCloseable {
             } else {
                 ch.joinGroup(groupAddress).sync();
             }
-            log.info("watching IPVS sync traffic on {}", where);
+            log.debug("watching IPVS sync traffic on {}", where);
             return new SyncWatcher(g, ch);
         } catch (InterruptedException e) {
             g.shutdownGracefully();
