@@ -1,6 +1,7 @@
 package io.lvsd.controller.cli;
 
 import io.lvsd.controller.Main;
+import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncMessage;
 import io.lvsd.sync.SyncTraffic;
@@ -193,7 +194,7 @@ public final class SyncCommand implements Callable<Integer> {
         }
 
         private static String ep(InetAddress a, int port) {
-            String h = a.getHostAddress();
+            String h = IpAddresses.text(a);
             return (h.contains(":") ? "[" + h + "]" : h) + ":" + port;
         }
     }
