@@ -40,8 +40,6 @@ public final class SyncTraffic {
         Sender s = sender(from);
         s.messages.increment();
         s.entries.increment(m.connections().size());
-        s.messageCount++;
-        s.entryCount += m.connections().size();
         s.syncId = m.syncId();
         s.last = nanos.getAsLong();
     }
@@ -57,8 +55,12 @@ public final class SyncTraffic {
     /** Seconds since {@code from} last sent a valid message, or NaN if never. */
     public synchronized double ageSeconds(InetAddress from) {
         Sender s = byAddress.get(from.getHostAddress());
-        return s == null || s.last == Long.MIN_VALUE ? Double.NaN
-                : (nanos.getAsLong() - s.last) / (double) TimeUnit.SECONDS.toNanos(1);
+        return s == null ? Double.NaN : s.ageSeconds();
+    }
+
+    /** Valid messages heard from every sender together. */
+    public synchronized long totalMessages() {
+        return byLabel.values().stream().mapToLong(s -> (long) s.messages.count()).sum();
     }
 
     /** True when {@code from} has sent a valid message within {@code withinNanos}. */
@@ -70,7 +72,8 @@ public final class SyncTraffic {
     public synchronized List<SenderStats> senders() {
         List<SenderStats> out = new ArrayList<>();
         for (Sender s : byLabel.values()) {
-            out.add(new SenderStats(s.label, s.messageCount, s.entryCount, s.errorCount, s.last, s.syncId));
+            out.add(new SenderStats(s.label, (long) s.messages.count(), (long) s.entries.count(), s.errorCount, s.last,
+                    s.syncId));
         }
         return out;
     }
@@ -90,8 +93,6 @@ public final class SyncTraffic {
         final String label;
         final Counter messages;
         final Counter entries;
-        long messageCount;
-        long entryCount;
         long errorCount;
         long last = Long.MIN_VALUE;
         int syncId;
@@ -102,10 +103,15 @@ public final class SyncTraffic {
                     .description("Valid sync messages heard, by sender").register(registry);
             entries = Counter.builder("lvsd.sync.entries").tag("sender", label)
                     .description("Connection entries in them, by sender").register(registry);
-            Gauge.builder("lvsd.sync.last.message.age", this, s -> s.last == Long.MIN_VALUE ? Double.NaN
-                            : (nanos.getAsLong() - s.last) / 1e9)
+            Gauge.builder("lvsd.sync.last.message.age", this, Sender::ageSeconds)
                     .tag("sender", label).baseUnit("seconds")
                     .description("Seconds since the sender's last valid sync message").register(registry);
+        }
+
+        /** Seconds since the last valid message, NaN if none yet. */
+        double ageSeconds() {
+            return last == Long.MIN_VALUE ? Double.NaN
+                    : (nanos.getAsLong() - last) / (double) TimeUnit.SECONDS.toNanos(1);
         }
     }
 }

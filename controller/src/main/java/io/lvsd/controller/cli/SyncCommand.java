@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -95,7 +94,6 @@ public final class SyncCommand implements Callable<Integer> {
                 return Main.EXIT_USAGE;
             }
             SyncTraffic traffic = new SyncTraffic(new SimpleMeterRegistry(), System::nanoTime);
-            AtomicLong valid = new AtomicLong();
             CountDownLatch done = new CountDownLatch(1);
             SyncWatcher.Listener printer = new SyncWatcher.Listener() {
                 @Override
@@ -110,7 +108,7 @@ public final class SyncCommand implements Callable<Integer> {
                         }
                         out.flush();
                     }
-                    if (valid.incrementAndGet() >= (count == null ? Long.MAX_VALUE : count)) {
+                    if (count != null && traffic.totalMessages() >= count) {
                         done.countDown();
                     }
                 }
@@ -151,7 +149,7 @@ public final class SyncCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
-            return valid.get() > 0 ? 0 : Main.EXIT_FAILURE;
+            return traffic.totalMessages() > 0 ? 0 : Main.EXIT_FAILURE;
         }
 
         private static void rates(PrintWriter out, SyncTraffic traffic, Map<String, long[]> before, long interval) {

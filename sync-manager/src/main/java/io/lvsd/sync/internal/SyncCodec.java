@@ -283,10 +283,7 @@ public final class SyncCodec {
             }
             b.putShort(start + 2, (short) ((b.position() - start) & SIZE_MASK));
         }
-        b.putShort(2, (short) b.position());
-        byte[] out = new byte[b.position()];
-        b.get(0, out);
-        return out;
+        return finish(b);
     }
 
     private static byte[] encodeV0(SyncMessage msg) {
@@ -307,6 +304,11 @@ public final class SyncCodec {
                 b.order(ByteOrder.BIG_ENDIAN);
             }
         }
+        return finish(b);
+    }
+
+    /** Writes the message's size (both versions keep it at byte 2) and returns the bytes written. */
+    private static byte[] finish(ByteBuffer b) {
         b.putShort(2, (short) b.position());
         byte[] out = new byte[b.position()];
         b.get(0, out);

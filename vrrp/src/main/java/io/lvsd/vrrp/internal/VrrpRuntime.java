@@ -497,14 +497,12 @@ public final class VrrpRuntime {
     static final long MASTER_DOWN_EARLY_WAKE_NANOS = 1_000_000L;
 
     /**
-     * Waits on the CPU until {@code deadline}. False when a packet arrived meanwhile: it is queued behind this
-     * task and may be an advert that restarts the timer, so it must be processed first (RFC 5798 §6.4.2).
+     * Waits on the CPU until {@code deadline}. False when work was queued on the loop meanwhile (a packet from a
+     * reader, above all): it may be an advert that restarts the timer, so it must run first (RFC 5798 §6.4.2).
      */
-    private boolean awaitDeadline(Inst i, long deadline) {
-        Channel ch = channels.get(i.channelKey());
-        long seen = ch == null ? 0 : ch.received;
+    private boolean awaitDeadline(long deadline) {
         while (System.nanoTime() - deadline < 0) {
-            if (ch != null && ch.received != seen) {
+            if (loop.pendingTasks() > 0) {
                 return false;
             }
             Thread.onSpinWait();
@@ -520,8 +518,8 @@ public final class VrrpRuntime {
     private void onTimer(Inst i) {
         long due = i.sm.nextDeadline();
         if (i.sm.state() == State.BACKUP && due != Long.MAX_VALUE
-                && due - System.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !awaitDeadline(i, due)) {
-            rearm(i); // runs after the queued packet
+                && due - System.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !awaitDeadline(due)) {
+            rearm(i); // runs after the queued work
             return;
         }
         long now = System.nanoTime();
@@ -780,8 +778,6 @@ public final class VrrpRuntime {
         final IpFamily family;
         final int ifindex;
         volatile RawIpSocket socket;
-        /** Packets the reader has handed to the loop; the loop's Master_Down wait watches it. */
-        volatile long received;
         String error;
         long sendErrors;
         Thread reader;
@@ -822,7 +818,6 @@ public final class VrrpRuntime {
                     if (p != null) {
                         long now = System.nanoTime();
                         onLoop(() -> onPacket(this, p, now));
-                        received++; // only this thread writes it
                     }
                 } catch (NativeException | RuntimeException e) {
                     if (socket != s) {
