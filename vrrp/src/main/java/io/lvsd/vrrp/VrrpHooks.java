@@ -24,4 +24,9 @@ public interface VrrpHooks {
 
     /** Any state change of an instance ({@code INIT}, {@code BACKUP}, {@code MASTER}, {@code FAULT}). */
     void transition(String instance, String from, String to, String reason);
+
+    /** Asked before any instance preempts a lower-priority master; open by default. */
+    default PreemptGate preemptGate() {
+        return PreemptGate.OPEN;
+    }
 }

@@ -289,7 +289,8 @@ public final class VrrpRuntime {
             InetAddress unspecified = cfg.family() == IpFamily.IPV4 ? IpAddresses.parse("0.0.0.0")
                     : IpAddresses.parse("::");
             this.sm = new VrrpStateMachine(new VrrpStateMachine.Settings(cfg.version(), cfg.virtualRouterId(), intervalCs,
-                    cfg.preempt(), cfg.preemptDelay().toNanos(), unspecified), cfg.priority());
+                    cfg.preempt(), cfg.preemptDelay().toNanos(), unspecified), cfg.priority(), cfg.name(),
+                    hooks.preemptGate());
             String n = cfg.name();
             sent = counter("lvsd.vrrp.adverts.sent", "Advertisements sent");
             received = counter("lvsd.vrrp.adverts.received", "Valid advertisements received for this instance");

@@ -1,5 +1,6 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.vrrp.PreemptGate;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,8 @@ public final class VrrpStateMachine {
     private static final long CS = 10_000_000L;
 
     private final Settings settings;
+    private final String name;
+    private final PreemptGate gate;
     private State state = State.INIT;
     private int priority;
     private int masterAdverIntervalCs;
@@ -55,10 +58,23 @@ public final class VrrpStateMachine {
     private InetAddress masterAddress;
     private InetAddress primary;
     private boolean masterLeft;
+    /** A lower-priority master this backup is letting Master_Down_Timer run out on (it preempts), or null. */
+    private InetAddress preempting;
+    private int preemptingPriority;
+    /** When this backup first wanted to preempt {@link #gateWaitFor} and asked the gate, or MIN_VALUE. */
+    private long gateWaitSince = Long.MIN_VALUE;
+    private InetAddress gateWaitFor;
     private final List<Action> out = new ArrayList<>();
 
     public VrrpStateMachine(Settings settings, int priority) {
+        this(settings, priority, "", PreemptGate.OPEN);
+    }
+
+    /** A router whose preemption of a lower-priority master must first pass {@code gate}. */
+    public VrrpStateMachine(Settings settings, int priority, String name, PreemptGate gate) {
         this.settings = settings;
+        this.name = Objects.requireNonNull(name, "name");
+        this.gate = Objects.requireNonNull(gate, "gate");
         this.priority = priority;
         this.masterAdverIntervalCs = settings.advertIntervalCs();
         this.primary = settings.primaryAddress();
@@ -134,8 +150,9 @@ public final class VrrpStateMachine {
     public List<Action> poll(long now) {
         if (state == State.BACKUP && now >= masterDownDeadline) {
             becomeMaster(now, masterLeft ? "the master left (priority 0); Skew_Time (" + skewTimeNanos() / 1_000_000
-                    + " ms) passed" : "no advertisement for Master_Down_Interval (" + masterDownIntervalNanos() / 1_000_000
-                    + " ms)");
+                    + " ms) passed" : preempting != null ? "preempted " + preempting.getHostAddress() + " (priority "
+                    + preemptingPriority + " < " + priority + ")" : "no advertisement for Master_Down_Interval ("
+                    + masterDownIntervalNanos() / 1_000_000 + " ms)");
         } else if (state == State.MASTER && now >= adverDeadline) {
             out.add(new SendAdvert(priority));
             adverDeadline = now + settings.advertIntervalCs() * CS;
@@ -154,15 +171,23 @@ public final class VrrpStateMachine {
                     // §6.4.2: the master is leaving; take over after Skew_Time only.
                     masterDownDeadline = now + skewTimeNanos();
                     masterLeft = true;
-                } else if (!preemptsNow(now) || senderPriority >= priority) {
+                    preempting = null;
+                } else if (!preemptsNow(now) || senderPriority >= priority || !gateOpen(sender, now)) {
                     if (settings.version() == 3) {
                         masterAdverIntervalCs = intervalCs; // a v3 backup adopts the master's interval
                     }
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
                     masterLeft = false;
+                    preempting = null;
+                    if (senderPriority >= priority) {
+                        gateWaitSince = Long.MIN_VALUE;
+                    }
+                } else {
+                    // A lower-priority master and we preempt (§6.4.2): let Master_Down_Timer expire.
+                    preempting = sender;
+                    preemptingPriority = senderPriority;
                 }
-                // else: a lower-priority master and we preempt: let Master_Down_Timer expire.
             }
             case MASTER -> {
                 if (senderPriority == 0) {
@@ -261,6 +286,15 @@ public final class VrrpStateMachine {
         return settings.preempt() && now >= preemptAllowedAt;
     }
 
+    /** Asks the gate; the wait starts with the first advert of this master that we would preempt. */
+    private boolean gateOpen(InetAddress master, long now) {
+        if (gateWaitSince == Long.MIN_VALUE || !master.equals(gateWaitFor)) {
+            gateWaitSince = now;
+            gateWaitFor = master;
+        }
+        return gate.open(name, master, gateWaitSince, now);
+    }
+
     private void becomeMaster(long now, String reason) {
         out.add(new SendAdvert(priority));
         masterDownDeadline = Long.MAX_VALUE;
@@ -278,6 +312,8 @@ public final class VrrpStateMachine {
     private void state(State to, String reason) {
         out.add(new Transition(state, to, reason));
         state = to;
+        preempting = null;
+        gateWaitSince = Long.MIN_VALUE;
     }
 
     private List<Action> drain() {

@@ -132,6 +132,61 @@ class VrrpStateMachineTest {
         assertThat(m.nextDeadline()).isEqualTo(deadline);
     }
 
+    @Test
+    void preemptingALowerMasterSaysSoInTheReason() {
+        VrrpStateMachine m = backup(150);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        assertThat(transition(m.poll(m.nextDeadline())).reason()).isEqualTo("preempted 10.99.0.10 (priority 100 < 150)");
+    }
+
+    @Test
+    void aClosedPreemptGateKeepsTheLowerMasterAndIsAskedAgainAtEachAdvert() {
+        List<String> asked = new java.util.ArrayList<>();
+        boolean[] open = {false};
+        VrrpStateMachine m = new VrrpStateMachine(new VrrpStateMachine.Settings(3, 51, 100, true, 0, ME), 150, "VI_1",
+                (instance, master, since, now) -> {
+                    asked.add(instance + " " + master.getHostAddress() + " since " + since / MS + " at " + now / MS);
+                    return open[0];
+                });
+        m.startup(0);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100); // gate closed: kept, as without preempt
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.masterDownIntervalNanos());
+        assertThat(m.masterAddress()).isEqualTo(PEER_LOW);
+        m.advertReceived(2000 * MS, PEER_LOW, 100, 100);
+        assertThat(m.poll(3000 * MS)).isEmpty();
+        open[0] = true;
+        long deadline = m.nextDeadline();
+        m.advertReceived(3000 * MS, PEER_LOW, 100, 100); // gate open: discarded, so Master_Down_Timer runs out
+        assertThat(m.nextDeadline()).isEqualTo(deadline);
+        assertThat(asked).containsExactly("VI_1 10.99.0.10 since 1000 at 1000", "VI_1 10.99.0.10 since 1000 at 2000",
+                "VI_1 10.99.0.10 since 1000 at 3000");
+        assertThat(transition(m.poll(deadline)).to()).isEqualTo(State.MASTER);
+    }
+
+    @Test
+    void theGateIsNotAskedForAnEqualOrHigherMasterAndItsWaitStartsAgainAfterOne() {
+        List<Long> since = new java.util.ArrayList<>();
+        VrrpStateMachine m = new VrrpStateMachine(new VrrpStateMachine.Settings(3, 51, 100, true, 0, ME), 150, "VI_1",
+                (instance, master, s, now) -> since.add(s / MS) && false);
+        m.startup(0);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        m.advertReceived(2000 * MS, PEER_HIGH, 200, 100); // a higher master: the gate has nothing to say
+        m.advertReceived(3000 * MS, PEER_LOW, 100, 100); // a lower master again: a new wait
+        assertThat(since).containsExactly(1000L, 3000L);
+    }
+
+    @Test
+    void withoutPreemptOrWithinPreemptDelayTheGateIsNeverAsked() {
+        List<Long> asked = new java.util.ArrayList<>();
+        VrrpStateMachine m = new VrrpStateMachine(new VrrpStateMachine.Settings(3, 51, 100, true, 5000 * MS, ME), 150,
+                "VI_1", (instance, master, s, now) -> asked.add(now / MS));
+        m.startup(0);
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        assertThat(asked).isEmpty();
+        m.advertReceived(6000 * MS, PEER_LOW, 100, 100);
+        assertThat(asked).containsExactly(6000L);
+    }
+
     // ---- §6.4.3 Master
 
     @Test
