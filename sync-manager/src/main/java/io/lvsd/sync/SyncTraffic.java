@@ -69,6 +69,12 @@ public final class SyncTraffic {
         return s != null && s.last != Long.MIN_VALUE && nanos.getAsLong() - s.last <= withinNanos;
     }
 
+    /** True when any sender has sent a valid message within {@code withinNanos}. */
+    public synchronized boolean heardFromAny(long withinNanos) {
+        long now = nanos.getAsLong();
+        return byAddress.values().stream().anyMatch(s -> s.last != Long.MIN_VALUE && now - s.last <= withinNanos);
+    }
+
     public synchronized List<SenderStats> senders() {
         List<SenderStats> out = new ArrayList<>();
         for (Sender s : byLabel.values()) {

@@ -78,6 +78,15 @@ class SyncWatcherTest {
     }
 
     @Test
+    void heardFromAnyLooksAtEverySender() throws Exception {
+        assertThat(traffic.heardFromAny(1_000_000_000L)).isFalse();
+        datagram("10.99.0.12", kernel());
+        now += 500_000_000L;
+        assertThat(traffic.heardFromAny(1_000_000_000L)).isTrue();
+        assertThat(traffic.heardFromAny(400_000_000L)).isFalse();
+    }
+
+    @Test
     void senderLabelsAreBounded() {
         for (int i = 1; i <= SyncTraffic.MAX_SENDERS + 5; i++) {
             datagram("10.99.1." + i, kernel());

@@ -5,6 +5,7 @@ import io.lvsd.controller.config.ConfigProblem;
 import io.lvsd.controller.config.ConfigSummary;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.ipvs.IpvsStatus;
+import io.lvsd.controller.sync.SyncStatus;
 import io.lvsd.vrrp.InstanceStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,13 +15,13 @@ import java.util.List;
 /** The {@code /status} document. */
 public record StatusReport(String director, String version, long pid, String startedAt, long uptimeSeconds,
                            List<String> lastReloadErrors, ConfigSummary config, List<InstanceStatus> vrrp,
-                           IpvsStatus ipvs) {
+                           IpvsStatus ipvs, SyncStatus sync) {
 
     public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, List<InstanceStatus> vrrp,
-                                  IpvsStatus ipvs) {
+                                  IpvsStatus ipvs, SyncStatus sync) {
         return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
                 startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),
                 daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(),
-                ConfigSummary.of(daemon.config()), vrrp, ipvs);
+                ConfigSummary.of(daemon.config()), vrrp, ipvs, sync);
     }
 }

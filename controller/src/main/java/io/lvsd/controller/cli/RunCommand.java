@@ -11,6 +11,7 @@ import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.controller.sync.SyncComponent;
 import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.SdNotify;
@@ -82,12 +83,16 @@ public final class RunCommand implements Callable<Integer> {
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5));
         VrrpComponent vrrp = new VrrpComponent(registry);
+        SyncComponent sync = new SyncComponent(ipvs, registry, clock, System::nanoTime, SyncComponent.multicast());
+        vrrp.addListener(sync);
+        vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status()),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), sync.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
-            // VRRP last: it stops first, so a SIGTERM hands the addresses over before anything else.
-            Daemon daemon = new Daemon(file, List.of(ipvs, admin, vrrp), configMetrics, notify, clock);
+            // Sync before VRRP: the backup daemon listens before the first transition. VRRP last: it stops first,
+            // so a SIGTERM hands the addresses over before anything else.
+            Daemon daemon = new Daemon(file, List.of(ipvs, admin, sync, vrrp), configMetrics, notify, clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {
@@ -95,10 +100,6 @@ public final class RunCommand implements Callable<Integer> {
             } catch (Exception e) {
                 log.error("startup failed: {}", e.getMessage());
                 return Main.EXIT_FAILURE;
-            }
-            if (config.syncDaemon().enabled()) {
-                log.warn("this build validates the sync-daemon section and shows it in /status, "
-                        + "but does not run connection sync yet");
             }
             if (!config.virtualServers().isEmpty()) {
                 log.warn("this build does not run health checks yet: real servers are programmed with their "

@@ -55,6 +55,11 @@ public final class IpvsComponent implements Component {
         IpvsClient open() throws IOException;
     }
 
+    /** Work another component does with the kernel client, on the driver thread. */
+    public interface ClientTask {
+        void run(IpvsClient client) throws IOException;
+    }
+
     private final ClientFactory factory;
     private final MeterRegistry registry;
     private final Clock clock;
@@ -79,6 +84,7 @@ public final class IpvsComponent implements Component {
     private final Timer reconcileTimer;
     private final Map<String, Meter> statMeters = new HashMap<>();
     private final Map<String, long[]> statValues = new HashMap<>();
+    private final List<ClientTask> driftTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval) {
         this.factory = factory;
@@ -139,6 +145,35 @@ public final class IpvsComponent implements Component {
         }
     }
 
+    /**
+     * Runs {@code task} on the driver thread, after the table work queued before it, with a connected client.
+     * The future fails with the reason when the kernel's IPVS cannot be reached or the task throws.
+     */
+    public java.util.concurrent.CompletableFuture<Void> execute(ClientTask task) {
+        java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+        try {
+            driver.execute(() -> {
+                try {
+                    if (!connect()) {
+                        throw new IOException(error);
+                    }
+                    task.run(client);
+                    f.complete(null);
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(new IOException("the IPVS driver has stopped"));
+        }
+        return f;
+    }
+
+    /** Also runs {@code task} (through {@link #execute}) at every drift check, to put its part of the kernel right. */
+    public void addDriftTask(ClientTask task) {
+        driftTasks.add(task);
+    }
+
     /** Runs a drift check now and waits; for tests and the admin endpoint. */
     public long driftCheckNow() throws Exception {
         return call(this::driftCheck);
@@ -176,7 +211,11 @@ public final class IpvsComponent implements Component {
     }
 
     private long driftCheck() {
-        return reconcile("drift check");
+        long applied = reconcile("drift check");
+        for (ClientTask t : driftTasks) {
+            execute(t);
+        }
+        return applied;
     }
 
     /** Returns the number of operations applied. */

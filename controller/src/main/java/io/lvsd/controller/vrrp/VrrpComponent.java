@@ -6,6 +6,7 @@ import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.Component;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.lvsd.vrrp.InstanceStatus;
+import io.lvsd.vrrp.PreemptGate;
 import io.lvsd.vrrp.Vrrp;
 import io.lvsd.vrrp.VrrpConfig;
 import io.lvsd.vrrp.VrrpHooks;
@@ -36,6 +37,7 @@ public final class VrrpComponent implements Component {
 
     private final MeterRegistry registry;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile PreemptGate gate = PreemptGate.OPEN;
     private volatile Map<String, AnnounceConfig> announce = Map.of();
     private DefaultEventLoop announceLoop;
     private Announcer announcer;
@@ -48,6 +50,11 @@ public final class VrrpComponent implements Component {
 
     public void addListener(Listener l) {
         listeners.add(l);
+    }
+
+    /** Asked before any instance preempts a lower-priority master (sync-aware fail-back); must answer at once. */
+    public void preemptGate(PreemptGate g) {
+        gate = g;
     }
 
     @Override
@@ -105,6 +112,11 @@ public final class VrrpComponent implements Component {
             @Override
             public void withdraw(String instance) {
                 announcer.withdraw(instance);
+            }
+
+            @Override
+            public PreemptGate preemptGate() {
+                return (instance, master, since, now) -> gate.open(instance, master, since, now);
             }
 
             @Override

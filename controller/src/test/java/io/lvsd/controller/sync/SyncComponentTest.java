@@ -1,0 +1,255 @@
+package io.lvsd.controller.sync;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.TestConfigs;
+import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.ipvs.InMemoryIpvsClient;
+import io.lvsd.ipvs.IpvsClient;
+import io.lvsd.ipvs.SyncDaemon;
+import io.lvsd.ipvs.SyncDaemon.Role;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.sync.SyncMessage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyncComponentTest {
+    static final long MS = 1_000_000L;
+    static final InetAddress D2 = IpAddresses.parse("10.99.0.12");
+
+    @TempDir
+    Path dir;
+    final InMemoryIpvsClient kernel = new InMemoryIpvsClient();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final List<String> watches = new ArrayList<>();
+    long now = 1_000 * MS;
+    volatile boolean refuseStarts;
+    IpvsComponent ipvs;
+    SyncComponent sync;
+
+    static String conf(String sync) {
+        return """
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, priority = 150,
+                                      virtual-addresses = ["10.99.0.100/24"] }
+                vrrp.instances.VI_2 { interface = eth1, virtual-router-id = 52, priority = 150,
+                                      virtual-addresses = ["10.98.0.1/24"] }
+                sync-daemon { %s }
+                """.formatted(sync);
+    }
+
+    LvsdConfig config(String syncDaemon) {
+        return TestConfigs.valid(dir, conf(syncDaemon));
+    }
+
+    SyncComponent component() {
+        IpvsClient shared = (IpvsClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {IpvsClient.class}, (p, m, a) -> {
+                    if (m.getName().equals("close")) {
+                        return null;
+                    }
+                    if (refuseStarts && m.getName().equals("startDaemon")) {
+                        throw new java.io.IOException("sendmsg(netlink IPVS NEW_DAEMON master on eth0): ENODEV (No such device)");
+                    }
+                    try {
+                        return m.invoke(kernel, a);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ipvs = new IpvsComponent(() -> shared, registry, Clock.systemUTC(), Duration.ofHours(1));
+        sync = new SyncComponent(ipvs, registry, Clock.systemUTC(), () -> now, (ifname, group, port, traffic) -> {
+            watches.add(ifname + " " + group.getHostAddress() + ":" + port);
+            return () -> watches.add("closed");
+        });
+        return sync;
+    }
+
+    @AfterEach
+    void stop() {
+        if (ipvs != null) {
+            ipvs.stop();
+        }
+    }
+
+    /** Waits until everything queued on the IPVS driver thread has run. */
+    void settle() throws Exception {
+        ipvs.execute(c -> { }).get();
+    }
+
+    List<Role> daemons() {
+        return kernel.daemons().stream().map(SyncDaemon::role).toList();
+    }
+
+    double changes(String role, String action) {
+        return registry.get("lvsd.sync.daemon.changes").tags("role", role, "action", action).counter().count();
+    }
+
+    @Test
+    void followingRunsTheBackupDaemonUntilTheInstanceIsMasterThenTheMasterDaemon() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+        assertThat(watches).containsExactly("eth0 224.0.0.81:8848");
+        sync.transition("VI_1", "INIT", "BACKUP", "startup");
+        sync.transition("VI_1", "BACKUP", "MASTER", "no advertisement for Master_Down_Interval (3609 ms)");
+        settle();
+        assertThat(daemons()).containsExactly(Role.MASTER);
+        assertThat(sync.status().daemons()).containsExactly("master");
+        assertThat(sync.status().followedState()).isEqualTo("MASTER");
+        assertThat(sync.status().lastChange()).contains("start master daemon (eth0, sync-id 7, port 8848, ttl 1), "
+                + "stop backup daemon").endsWith(": VI_1 BACKUP -> MASTER (no advertisement for Master_Down_Interval (3609 ms))");
+        assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "master").gauge().value()).isEqualTo(1);
+        assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "backup").gauge().value()).isZero();
+        sync.transition("VI_1", "MASTER", "FAULT", "interface eth0 is down");
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+        assertThat(changes("backup", "start")).isEqualTo(2);
+        assertThat(changes("master", "stop")).isEqualTo(1);
+    }
+
+    @Test
+    void otherInstancesDoNotMoveTheDaemons() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        sync.transition("VI_2", "BACKUP", "MASTER", "startup");
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+    }
+
+    @Test
+    void withoutFollowBothDaemonsRun() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7"));
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        settle();
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+    }
+
+    @Test
+    void reloadRestartsOnlyWhatChangedAndStopLeavesTheKernelClean() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7"));
+        sync.reload(config("interface = eth0, sync-id = 7"), config("interface = eth0, sync-id = 7"));
+        assertThat(changes("master", "stop")).isZero();
+        sync.reload(config("interface = eth0, sync-id = 7"), config("interface = eth0, sync-id = 8, follow = VI_1"));
+        assertThat(kernel.daemons()).extracting(SyncDaemon::role, SyncDaemon::syncId).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Role.BACKUP, 8));
+        assertThat(watches).containsExactly("eth0 224.0.0.81:8848"); // same group: the listener stays
+        sync.stop();
+        assertThat(kernel.daemons()).isEmpty();
+        assertThat(watches).containsExactly("eth0 224.0.0.81:8848", "closed");
+    }
+
+    @Test
+    void turningSyncOffOnReloadStopsTheDaemonsAndLeavesLaterOnesAlone() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7"));
+        sync.reload(config("interface = eth0, sync-id = 7"), config("interface = null"));
+        assertThat(kernel.daemons()).isEmpty();
+        // An operator's own daemon is not lvsd's business while sync is off.
+        kernel.startDaemon(new SyncDaemon(Role.BACKUP, "eth9", 3, 0, null, 0, 0));
+        ipvs.driftCheckNow();
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+    }
+
+    @Test
+    void theDriftCheckPutsBackADaemonStoppedBehindLvsdsBack() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        kernel.stopDaemon(Role.BACKUP);
+        ipvs.driftCheckNow();
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+    }
+
+    @Test
+    void theDriftCheckUndoesEveryChangeMadeBehindLvsdsBack() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        kernel.startDaemon(new SyncDaemon(Role.MASTER, "eth0", 7, 0, null, 0, 0));
+        kernel.stopDaemon(Role.BACKUP);
+        ipvs.driftCheckNow();
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+    }
+
+    @Test
+    void aRefusedStartKeepsTheBackupDaemonIsReportedAndIsRetriedByTheDriftCheck() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        refuseStarts = true;
+        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        settle();
+        assertThat(daemons()).containsExactly(Role.BACKUP); // no stop without its start
+        assertThat(sync.status().error()).isEqualTo("start master daemon (eth0, sync-id 7, port 8848, ttl 1): "
+                + "sendmsg(netlink IPVS NEW_DAEMON master on eth0): ENODEV (No such device)");
+        assertThat(registry.get("lvsd.sync.daemon.failures").counter().count()).isEqualTo(1);
+        refuseStarts = false;
+        ipvs.driftCheckNow();
+        settle();
+        assertThat(daemons()).containsExactly(Role.MASTER);
+        assertThat(sync.status().error()).isNull();
+    }
+
+    @Test
+    void disabledSyncIgnoresTransitionsAndOpensNoListener() throws Exception {
+        component().start(config("interface = null"));
+        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        settle();
+        assertThat(kernel.daemons()).isEmpty();
+        assertThat(watches).isEmpty();
+        assertThat(sync.status().enabled()).isFalse();
+    }
+
+    // ---- sync-aware fail-back
+
+    @Test
+    void theGateWaitsForTheMastersSyncTrafficHeardSinceTheWaitBegan() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        sync.traffic().message(D2, new SyncMessage(1, 7, List.of())); // before the wait: does not count
+        long since = now + 500 * MS;
+        now = since + 1000 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sync.status().failBack()).isEqualTo("waiting for sync traffic from 10.99.0.12 (1000 ms so far)");
+        sync.traffic().message(IpAddresses.parse("10.99.0.99"), new SyncMessage(1, 7, List.of())); // someone else
+        now += 1000 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        sync.traffic().message(D2, new SyncMessage(1, 7, List.of()));
+        now += 1000 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard after 3000 ms");
+    }
+
+    @Test
+    void theGateOpensAfterPreemptWaitWithoutSyncTraffic() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        now += 9_999 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        now += MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).startsWith("open: no sync traffic from 10.99.0.12 within preempt-wait 10000 ms");
+    }
+
+    @Test
+    void theGateOnlyHoldsTheFollowedInstanceAndNothingWhenPreemptWaitIsZero() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        assertThat(sync.open("VI_2", D2, now, now)).isTrue();
+        sync.reload(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"),
+                config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 0s"));
+        assertThat(sync.open("VI_1", D2, now, now)).isTrue();
+    }
+
+    @Test
+    void onADedicatedSyncLinkAnySenderOpensTheGate() throws Exception {
+        // VI_1 runs VRRP on eth0; sync runs on eth1, where the peer has another address.
+        component().start(config("interface = eth1, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        sync.traffic().message(IpAddresses.parse("10.98.0.12"), new SyncMessage(1, 7, List.of()));
+        now += 100 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+    }
+}
