@@ -7,6 +7,7 @@ import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.SyncDaemon;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.sync.SyncDaemonConfig;
+import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncDaemonPlan;
 import io.lvsd.sync.SyncMessage;
 import io.lvsd.sync.SyncTraffic;
@@ -47,8 +48,17 @@ import org.slf4j.LoggerFactory;
  *       sync traffic since it started to wait.</li>
  * </ul>
  */
-public final class SyncComponent implements Component, VrrpComponent.Listener, PreemptGate {
+public final class SyncComponent implements Component, VrrpComponent.Listener, PreemptGate, SyncWatcher.Listener {
     private static final Logger log = LoggerFactory.getLogger(SyncComponent.class);
+    /**
+     * How long the master's sync stream must bring no connection new to this director before fail-back. The
+     * kernel's master daemon sends a partly filled message at the latest after IPVS_SYNC_FLUSH_TIME (2 s,
+     * net/netfilter/ipvs/ip_vs_sync.c), so one such window with nothing new means the stream has caught up
+     * with the connections that carried traffic.
+     */
+    static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** At most this many connections are remembered during one fail-back wait. */
+    static final int MAX_TRACKED = 100_000;
 
     private final IpvsComponent ipvs;
     private final MeterRegistry registry;
@@ -67,13 +77,26 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private volatile String error;
     private volatile String gateState = "idle";
     private long gateLoggedFor = Long.MIN_VALUE;
+    /** The connections the master's stream brought during the current fail-back wait; guarded by itself. */
+    private final Set<ConnKey> learned = new java.util.HashSet<>();
+    private volatile boolean tracking;
+    private long lastNewConnection = Long.MIN_VALUE;
+
+    /** What identifies a connection in the kernel's table (a template has no client port). */
+    private record ConnKey(int protocol, InetAddress client, int clientPort, InetAddress virtual, int virtualPort,
+                           long fwmark, boolean template) {
+    }
     private AutoCloseable watcher;
     private String watching;
     private volatile String watchError;
 
-    /** Opens the sync-group listener, which counts what it hears in {@code traffic}; a seam for tests. */
+    /**
+     * Opens the sync-group listener, which counts what it hears in {@code traffic} and hands every message to
+     * {@code listener}; a seam for tests.
+     */
     public interface WatcherFactory {
-        AutoCloseable open(String ifname, InetAddress group, int port, SyncTraffic traffic) throws IOException;
+        AutoCloseable open(String ifname, InetAddress group, int port, SyncTraffic traffic, SyncWatcher.Listener listener)
+                throws IOException;
     }
 
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
@@ -98,16 +121,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
 
     /** The production watcher: {@link SyncWatcher} joined on the sync interface. */
     public static WatcherFactory multicast() {
-        return (ifname, group, port, traffic) -> SyncWatcher.open(ifname, group, port, traffic, new SyncWatcher.Listener() {
-            @Override
-            public void message(InetAddress from, SyncMessage message) {
-            }
-
-            @Override
-            public void malformed(InetAddress from, SyncCodec.Error e, String detail) {
-                log.debug("sync datagram from {} did not decode: {} ({})", from.getHostAddress(), e.label(), detail);
-            }
-        });
+        return SyncWatcher::open;
     }
 
     private Counter changes(SyncDaemon.Role role, SyncDaemonPlan.Action action) {
@@ -167,7 +181,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             closeWatcher();
             if (want != null) {
                 try {
-                    watcher = watchers.open(s.interfaceName(), group(s), s.port(), traffic);
+                    watcher = watchers.open(s.interfaceName(), group(s), s.port(), traffic, this);
                     watching = want;
                     watchError = null;
                 } catch (IOException e) {
@@ -204,6 +218,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             return;
         }
         followedState = to;
+        if (!to.equals("BACKUP")) {
+            tracking = false;
+        }
         boolean master = to.equals("MASTER");
         if (master != followedIsMaster) {
             followedIsMaster = master;
@@ -276,31 +293,84 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         long waited = now - waitingSince;
         String who = master.getHostAddress();
+        if (gateLoggedFor != waitingSince) {
+            gateLoggedFor = waitingSince;
+            startTracking();
+            log.info("sync: {} holds back from preempting {} until its sync stream has caught up (at most {} ms)",
+                    instance, who, s.preemptWait().toMillis());
+        }
         // A sync sender is the master's address on the sync interface; on another interface than VRRP's it is
         // another address of the same peer, so any sender will do there.
         boolean sameLink = s.interfaceName().equals(followedInterface);
         boolean heard = sameLink ? traffic.heardFrom(master, waited) : traffic.heardFromAny(waited);
-        boolean logNow = gateLoggedFor != waitingSince;
-        if (heard) {
-            gateState = "open: sync traffic from " + who + " heard after " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms";
-            log.info("sync: {} may preempt {}: {}", instance, who, gateState.substring(6));
-            gateLoggedFor = Long.MIN_VALUE;
-            return true;
+        long quiet;
+        int count;
+        synchronized (learned) {
+            quiet = lastNewConnection == Long.MIN_VALUE ? 0 : now - lastNewConnection;
+            count = learned.size();
+        }
+        if (heard && quiet >= SETTLE_NANOS) {
+            return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
+                    + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms",
+                    false, instance, who);
         }
         if (waited >= s.preemptWait().toNanos()) {
-            gateState = "open: no sync traffic from " + who + " within preempt-wait " + s.preemptWait().toMillis() + " ms";
-            log.warn("sync: {} preempts {} without having heard its sync traffic within preempt-wait ({} ms): "
-                    + "connections only it knows will break", instance, who, s.preemptWait().toMillis());
-            gateLoggedFor = Long.MIN_VALUE;
-            return true;
+            return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
+                    ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
+                    : "without sync traffic from " + who), true, instance, who);
         }
-        gateState = "waiting for sync traffic from " + who + " (" + TimeUnit.NANOSECONDS.toMillis(waited) + " ms so far)";
-        if (logNow) {
-            gateLoggedFor = waitingSince;
-            log.info("sync: {} holds back from preempting {} until it hears its sync traffic (at most {} ms)",
-                    instance, who, s.preemptWait().toMillis());
-        }
+        gateState = "waiting for the sync stream from " + who + " (" + TimeUnit.NANOSECONDS.toMillis(waited)
+                + " ms so far, " + count + " connection(s) learned)";
         return false;
+    }
+
+    private boolean pass(String state, boolean warn, String instance, String who) {
+        gateState = state;
+        tracking = false;
+        gateLoggedFor = Long.MIN_VALUE;
+        if (warn) {
+            log.warn("sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
+        } else {
+            log.info("sync: {} may preempt {}: {}", instance, who, state.substring(6));
+        }
+        return true;
+    }
+
+    private void startTracking() {
+        synchronized (learned) {
+            learned.clear();
+            lastNewConnection = Long.MIN_VALUE;
+        }
+        tracking = true;
+    }
+
+    /** From the sync-group listener's thread: during a fail-back wait, notes connections new to this director. */
+    @Override
+    public void message(InetAddress from, SyncMessage message) {
+        if (!tracking) {
+            return;
+        }
+        long now = nanos.getAsLong();
+        synchronized (learned) {
+            for (SyncConnection c : message.connections()) {
+                if (learned.size() >= MAX_TRACKED) {
+                    break;
+                }
+                boolean template = (c.flags() & SyncConnection.F_TEMPLATE) != 0;
+                if (learned.add(new ConnKey(c.protocol(), c.client(), c.clientPort(), c.virtual(), c.virtualPort(),
+                        c.fwmark(), template))) {
+                    lastNewConnection = now;
+                }
+            }
+            if (lastNewConnection == Long.MIN_VALUE) {
+                lastNewConnection = now; // a first message with nothing in it still starts the quiet window
+            }
+        }
+    }
+
+    @Override
+    public void malformed(InetAddress from, SyncCodec.Error e, String detail) {
+        log.debug("sync datagram from {} did not decode: {} ({})", from.getHostAddress(), e.label(), detail);
     }
 
     // ---- status

@@ -10,6 +10,7 @@ import io.lvsd.ipvs.IpvsClient;
 import io.lvsd.ipvs.SyncDaemon;
 import io.lvsd.ipvs.SyncDaemon.Role;
 import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncMessage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -66,7 +67,7 @@ class SyncComponentTest {
                     }
                 });
         ipvs = new IpvsComponent(() -> shared, registry, Clock.systemUTC(), Duration.ofHours(1));
-        sync = new SyncComponent(ipvs, registry, Clock.systemUTC(), () -> now, (ifname, group, port, traffic) -> {
+        sync = new SyncComponent(ipvs, registry, Clock.systemUTC(), () -> now, (ifname, group, port, traffic, listener) -> {
             watches.add(ifname + " " + group.getHostAddress() + ":" + port);
             return () -> watches.add("closed");
         });
@@ -206,21 +207,40 @@ class SyncComponentTest {
 
     // ---- sync-aware fail-back
 
+    /** A sync message from {@code from} reaching the listener, as the watcher delivers it. */
+    void hear(InetAddress from, int... clientPorts) {
+        List<SyncConnection> conns = new ArrayList<>();
+        for (int port : clientPorts) {
+            conns.add(SyncConnection.of(6, SyncConnection.F_DROUTE, 1, IpAddresses.parse("10.99.0.50"),
+                    port, IpAddresses.parse("10.99.0.100"), 7, IpAddresses.parse("10.99.0.21"), 7, 900));
+        }
+        SyncMessage m = new SyncMessage(1, 7, conns);
+        sync.traffic().message(from, m);
+        sync.message(from, m);
+    }
+
     @Test
-    void theGateWaitsForTheMastersSyncTrafficHeardSinceTheWaitBegan() throws Exception {
+    void theGateOpensOnceTheMastersSyncStreamHasBroughtNothingNewForTheSettleWindow() throws Exception {
         component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
-        sync.traffic().message(D2, new SyncMessage(1, 7, List.of())); // before the wait: does not count
+        hear(D2, 40000); // before the wait: does not count
         long since = now + 500 * MS;
-        now = since + 1000 * MS;
+        now = since;
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
-        assertThat(sync.status().failBack()).isEqualTo("waiting for sync traffic from 10.99.0.12 (1000 ms so far)");
-        sync.traffic().message(IpAddresses.parse("10.99.0.99"), new SyncMessage(1, 7, List.of())); // someone else
         now += 1000 * MS;
+        hear(IpAddresses.parse("10.99.0.99")); // someone else, with nothing in it
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
-        sync.traffic().message(D2, new SyncMessage(1, 7, List.of()));
+        assertThat(sync.status().failBack()).isEqualTo(
+                "waiting for the sync stream from 10.99.0.12 (1000 ms so far, 0 connection(s) learned)");
+        hear(D2, 40001, 40002);
         now += 1000 * MS;
+        hear(D2, 40001, 40003); // one new connection: the quiet window starts again
+        now += 1999 * MS;
+        hear(D2, 40002, 40003); // nothing new
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        now += MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
-        assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard after 3000 ms");
+        assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard; 3 connection(s) "
+                + "learned, none new for 2000 ms; waited 4000 ms");
     }
 
     @Test
@@ -231,7 +251,35 @@ class SyncComponentTest {
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
         now += MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
-        assertThat(sync.status().failBack()).startsWith("open: no sync traffic from 10.99.0.12 within preempt-wait 10000 ms");
+        assertThat(sync.status().failBack()).isEqualTo("open: preempt-wait (10000 ms) ran out without sync traffic from "
+                + "10.99.0.12");
+    }
+
+    @Test
+    void theGateOpensAfterPreemptWaitEvenWhileNewConnectionsKeepComing() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        for (int i = 0; i < 10; i++) {
+            now += 1000 * MS;
+            hear(D2, 41000 + i);
+        }
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).isEqualTo("open: preempt-wait (10000 ms) ran out while the sync stream from "
+                + "10.99.0.12 still brought new connections (10 learned)");
+    }
+
+    @Test
+    void aNewWaitForgetsWhatTheLastOneLearned() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long first = now;
+        assertThat(sync.open("VI_1", D2, first, now)).isFalse();
+        hear(D2, 40001);
+        now += 3000 * MS;
+        assertThat(sync.open("VI_1", D2, first, now)).isTrue();
+        long second = now;
+        assertThat(sync.open("VI_1", D2, second, now)).isFalse();
+        assertThat(sync.status().failBack()).endsWith("0 connection(s) learned)");
     }
 
     @Test
@@ -248,8 +296,9 @@ class SyncComponentTest {
         // VI_1 runs VRRP on eth0; sync runs on eth1, where the peer has another address.
         component().start(config("interface = eth1, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
         long since = now;
-        sync.traffic().message(IpAddresses.parse("10.98.0.12"), new SyncMessage(1, 7, List.of()));
-        now += 100 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        hear(IpAddresses.parse("10.98.0.12"), 40001);
+        now += 2000 * MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
     }
 }
