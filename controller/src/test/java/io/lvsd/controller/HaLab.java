@@ -1,0 +1,292 @@
+package io.lvsd.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lvsd.linux.NetNamespace;
+import io.lvsd.testkit.Netns;
+import io.lvsd.testkit.Sh;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A director pair with connection sync, in namespaces inside the lab VM (real IPVS):
+ *
+ * <pre>
+ *  c1 10.99.0.50 (client) ──┐                                        ┌── n1 10.98.0.21:7 ─┐ NAT real servers,
+ *  w1 10.99.0.60 (watcher) ─┼─ lan ─ d1 10.99.0.11 ─── d1 10.98.0.11 ─┼── n2 10.98.0.22:7 ─┘ gateway 10.98.0.1
+ *  r1 10.99.0.21:7 ─────────┤        d2 10.99.0.12 ─── d2 10.98.0.12 ─┘   (VI_2)
+ *  r2 10.99.0.22:7 ─────────┘  VI_1 10.99.0.100: DR :7 -> r1, r2; NAT :8 -> n1:7, n2:7
+ * </pre>
+ *
+ * Every real server answers each line with {@code NAME:line}, so a client knows which server holds its
+ * connection. r1 and r2 carry the VIP on lo (arp_ignore 1, arp_announce 2), as LVS-DR needs.
+ */
+final class HaLab implements AutoCloseable {
+    static final String VIP = "10.99.0.100";
+    static final String GATEWAY = "10.98.0.1";
+
+    final Netns net;
+    final Path dir;
+    private final Map<String, LvsdProcess> directors = new HashMap<>();
+    private final List<ServerSocket> servers = new ArrayList<>();
+    private volatile boolean closing;
+
+    HaLab(String prefix) throws Exception {
+        net = new Netns(prefix);
+        dir = Files.createTempDirectory(prefix);
+        net.bridge("lan");
+        net.bridge("in");
+        net.link("c1", "eth0", "lan", "10.99.0.50/24");
+        net.link("w1", "eth0", "lan", "10.99.0.60/24");
+        director("d1", "11");
+        director("d2", "12");
+        for (String[] r : new String[][] {{"r1", "10.99.0.21"}, {"r2", "10.99.0.22"}}) {
+            net.link(r[0], "eth0", "lan", r[1] + "/24");
+            net.exec(r[0], "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                    "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
+            net.exec(r[0], "ip", "addr", "add", VIP + "/32", "dev", "lo");
+            serve(r[0], "0.0.0.0", r[0]);
+        }
+        for (String[] n : new String[][] {{"n1", "10.98.0.21"}, {"n2", "10.98.0.22"}}) {
+            net.link(n[0], "eth0", "in", n[1] + "/24");
+            net.exec(n[0], "ip", "route", "add", "default", "via", GATEWAY);
+            serve(n[0], n[1], n[0]);
+        }
+    }
+
+    /** A director's namespace: eth0 on the LAN, eth1 inside, forwarding on (LVS-NAT routes the replies). */
+    private void director(String name, String host) throws Exception {
+        net.link(name, "eth0", "lan", "10.99.0." + host + "/24");
+        net.link(name, "eth1", "in", "10.98.0." + host + "/24");
+        net.exec(name, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+    }
+
+    /**
+     * A reboot of {@code name}: its namespace, and with it its IPVS table, connections and sync daemons, is
+     * deleted and made anew.
+     */
+    void reboot(String name) throws Exception {
+        kill(name);
+        Sh.ok("ip", "netns", "delete", net.name(name));
+        net.add(name);
+        director(name, name.equals("d1") ? "11" : "12");
+    }
+
+    /** lvsd for {@code name} with this priority and sync-daemon section. */
+    LvsdProcess start(String name, int priority, String syncDaemon) throws Exception {
+        Path conf = dir.resolve(name + ".conf");
+        Files.writeString(conf, """
+                director.name = %s
+                vrrp {
+                  instances {
+                    VI_1 { interface = eth0, virtual-router-id = 51, priority = %d, virtual-addresses = ["%s/24"] }
+                    VI_2 { interface = eth1, virtual-router-id = 52, priority = %d, virtual-addresses = ["%s/24"] }
+                  }
+                  sync-groups { G = [VI_1, VI_2] }
+                }
+                virtual-servers = [
+                  { name = dr, address = "%s:7", scheduler = rr, forwarding = dr, check.type = none,
+                    real-servers = [ { address = "10.99.0.21:7" }, { address = "10.99.0.22:7" } ] }
+                  { name = nat, address = "%s:8", scheduler = rr, forwarding = nat, check.type = none,
+                    real-servers = [ { address = "10.98.0.21:7" }, { address = "10.98.0.22:7" } ] }
+                ]
+                sync-daemon { %s }
+                """.formatted(name, priority, VIP, priority, GATEWAY, VIP, VIP, syncDaemon));
+        // Everything is emulated in the lab VM: C1 alone starts a director in half the time.
+        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
+                "-f", conf.toString());
+        directors.put(name, p);
+        return p;
+    }
+
+    /** SIGKILL of the director's lvsd and both its links down: a dead box. */
+    void kill(String name) throws Exception {
+        LvsdProcess p = directors.remove(name);
+        if (p != null) {
+            p.signal("KILL");
+            p.waitFor(30);
+        }
+        Sh.run(null, "ip", "-n", net.name(name), "link", "set", "eth0", "down");
+        Sh.run(null, "ip", "-n", net.name(name), "link", "set", "eth1", "down");
+    }
+
+    /** Waits until {@code master} holds both VIPs and {@code backup} neither. */
+    void awaitMaster(String master, String backup, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                assertThat(holdsBoth(master) && !holds(backup, VIP) && !holds(backup, GATEWAY))
+                        .as(() -> master + " master, " + backup + " backup" + outputs()).isTrue());
+    }
+
+    boolean holdsBoth(String host) throws Exception {
+        return holds(host, VIP) && holds(host, GATEWAY);
+    }
+
+    /** Whether {@code host} holds {@code address} on a link that is up (a dead box's downed links do not count). */
+    boolean holds(String host, String address) throws Exception {
+        return Sh.run(null, "ip", "-n", net.name(host), "-o", "addr", "show", "up").out().contains(" " + address + "/");
+    }
+
+    boolean running(String name) {
+        return directors.containsKey(name);
+    }
+
+    /** The established connections in {@code host}'s IPVS table (ipvsadm -Lnc), as "client-port virtual-port". */
+    List<String> established(String host) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (String line : Sh.run(null, "ip", "netns", "exec", net.name(host), "ipvsadm", "-Lnc").out().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 6 && f[0].equals("TCP") && f[2].equals("ESTABLISHED")) {
+                out.add(f[3].substring(f[3].indexOf(':') + 1) + " " + f[4].substring(f[4].indexOf(':') + 1));
+            }
+        }
+        return out;
+    }
+
+    /** GET on the admin endpoint of the lvsd in {@code host}. */
+    String admin(String host, String path) throws Exception {
+        return NetNamespace.call(net.name(host), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", 9180), 2000);
+                s.setSoTimeout(5000);
+                s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                return r.substring(r.indexOf("\r\n\r\n") + 4);
+            }
+        });
+    }
+
+    String outputs() {
+        StringBuilder b = new StringBuilder();
+        directors.forEach((n, p) -> b.append("\n---- ").append(n).append(" ----\n").append(p.output()));
+        return b.toString();
+    }
+
+    String output(String name) {
+        LvsdProcess p = directors.get(name);
+        return p == null ? "" : p.output();
+    }
+
+    // ---- the client
+
+    /** A client connection through the VIP, pinned by IPVS to one real server. */
+    final class Conn implements AutoCloseable {
+        final Socket socket;
+        final BufferedReader in;
+        final OutputStream out;
+        final String owner;
+        final int port;
+
+        Conn(int vport) throws Exception {
+            socket = NetNamespace.call(net.name("c1"), () -> {
+                Socket s = new Socket();
+                s.connect(new InetSocketAddress(VIP, vport), 5000);
+                s.setSoTimeout(5000);
+                s.setTcpNoDelay(true);
+                return s;
+            });
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            out = socket.getOutputStream();
+            port = socket.getLocalPort();
+            String first = echo("hello");
+            owner = first.substring(0, first.indexOf(':'));
+        }
+
+        String echo(String line) throws IOException {
+            out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String r = in.readLine();
+            if (r == null) {
+                throw new IOException("closed by the other side");
+            }
+            return r;
+        }
+
+        /** True when the line comes back from the same real server. */
+        boolean works(String line) {
+            try {
+                return echo(line).equals(owner + ":" + line);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    List<Conn> open(int vport, int n) throws Exception {
+        List<Conn> c = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            c.add(new Conn(vport));
+        }
+        return c;
+    }
+
+    /** A line echo on port 7 in {@code host}, answering {@code name:line}. */
+    private void serve(String host, String addr, String name) throws Exception {
+        ServerSocket ss = NetNamespace.call(net.name(host), () -> {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(addr, 7), 256);
+            return s;
+        });
+        servers.add(ss);
+        Thread t = new Thread(() -> {
+            while (!closing) {
+                try {
+                    Socket c = ss.accept();
+                    Thread h = new Thread(() -> echoLines(c, name));
+                    h.setDaemon(true);
+                    h.start();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "echo-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void echoLines(Socket c, String name) {
+        try (c) {
+            c.setTcpNoDelay(true);
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = c.getOutputStream();
+            String line;
+            while ((line = in.readLine()) != null) {
+                out.write((name + ":" + line + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        } catch (IOException e) {
+            // client went away
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        closing = true;
+        for (LvsdProcess p : directors.values()) {
+            p.close();
+        }
+        for (ServerSocket s : servers) {
+            s.close();
+        }
+        net.close();
+    }
+}
