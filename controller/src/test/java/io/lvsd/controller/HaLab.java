@@ -86,15 +86,21 @@ final class HaLab implements AutoCloseable {
         director(name, name.equals("d1") ? "11" : "12");
     }
 
-    /** lvsd for {@code name} with this priority and sync-daemon section. */
+    /** lvsd for {@code name} with this priority and sync-daemon section, adverts every second. */
     LvsdProcess start(String name, int priority, String syncDaemon) throws Exception {
+        return start(name, priority, syncDaemon, "1s");
+    }
+
+    LvsdProcess start(String name, int priority, String syncDaemon, String advertInterval) throws Exception {
         Path conf = dir.resolve(name + ".conf");
         Files.writeString(conf, """
                 director.name = %s
                 vrrp {
                   instances {
-                    VI_1 { interface = eth0, virtual-router-id = 51, priority = %d, virtual-addresses = ["%s/24"] }
-                    VI_2 { interface = eth1, virtual-router-id = 52, priority = %d, virtual-addresses = ["%s/24"] }
+                    VI_1 { interface = eth0, virtual-router-id = 51, priority = %d, advert-interval = %s,
+                           virtual-addresses = ["%s/24"] }
+                    VI_2 { interface = eth1, virtual-router-id = 52, priority = %d, advert-interval = %s,
+                           virtual-addresses = ["%s/24"] }
                   }
                   sync-groups { G = [VI_1, VI_2] }
                 }
@@ -105,7 +111,8 @@ final class HaLab implements AutoCloseable {
                     real-servers = [ { address = "10.98.0.21:7" }, { address = "10.98.0.22:7" } ] }
                 ]
                 sync-daemon { %s }
-                """.formatted(name, priority, VIP, priority, GATEWAY, VIP, VIP, syncDaemon));
+                """.formatted(name, priority, advertInterval, VIP, priority, advertInterval, GATEWAY, VIP, VIP,
+                        syncDaemon));
         // Everything is emulated in the lab VM: C1 alone starts a director in half the time.
         LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
                 "-f", conf.toString());
