@@ -77,6 +77,11 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private volatile String error;
     private volatile String gateState = "idle";
     private long gateLoggedFor = Long.MIN_VALUE;
+    /**
+     * The wait (its start) for which the gate has opened: it stays open for the rest of that wait, as the state
+     * machine asks again at every advert until Master_Down_Interval has passed and it takes over.
+     */
+    private long gateOpenedFor = Long.MIN_VALUE;
     /** The connections the master's stream brought during the current fail-back wait; guarded by itself. */
     private final Set<ConnKey> learned = new java.util.HashSet<>();
     private volatile boolean tracking;
@@ -291,6 +296,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         if (!s.enabled() || !instance.equals(s.follow()) || s.preemptWait().isZero()) {
             return true;
         }
+        if (waitingSince == gateOpenedFor) {
+            return true;
+        }
         long waited = now - waitingSince;
         String who = master.getHostAddress();
         if (gateLoggedFor != waitingSince) {
@@ -312,22 +320,22 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         if (heard && quiet >= SETTLE_NANOS) {
             return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
                     + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms",
-                    false, instance, who);
+                    false, instance, who, waitingSince);
         }
         if (waited >= s.preemptWait().toNanos()) {
             return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
                     ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
-                    : "without sync traffic from " + who), true, instance, who);
+                    : "without sync traffic from " + who), true, instance, who, waitingSince);
         }
         gateState = "waiting for the sync stream from " + who + " (" + TimeUnit.NANOSECONDS.toMillis(waited)
                 + " ms so far, " + count + " connection(s) learned)";
         return false;
     }
 
-    private boolean pass(String state, boolean warn, String instance, String who) {
+    private boolean pass(String state, boolean warn, String instance, String who, long waitingSince) {
         gateState = state;
         tracking = false;
-        gateLoggedFor = Long.MIN_VALUE;
+        gateOpenedFor = waitingSince;
         if (warn) {
             log.warn("sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
         } else {

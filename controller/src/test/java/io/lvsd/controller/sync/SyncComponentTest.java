@@ -241,6 +241,15 @@ class SyncComponentTest {
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
         assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard; 3 connection(s) "
                 + "learned, none new for 2000 ms; waited 4000 ms");
+        // The state machine asks again at every advert until Master_Down_Interval has passed: the gate stays open
+        // for this wait, whatever the stream brings meanwhile.
+        hear(D2, 40009);
+        now += 300 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).endsWith("waited 4000 ms");
+        // A new wait (the state machine reset it: a higher advert, a transition) asks afresh.
+        assertThat(sync.open("VI_1", D2, now, now)).isFalse();
+        assertThat(sync.status().failBack()).startsWith("waiting for the sync stream from 10.99.0.12 (0 ms so far");
     }
 
     @Test
@@ -253,6 +262,9 @@ class SyncComponentTest {
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
         assertThat(sync.status().failBack()).isEqualTo("open: preempt-wait (10000 ms) ran out without sync traffic from "
                 + "10.99.0.12");
+        now += 1000 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).endsWith("ran out without sync traffic from 10.99.0.12");
     }
 
     @Test
