@@ -66,6 +66,12 @@ class DemoIT {
                     .containsPattern("\\[d2\\] .*VI_1: BACKUP -> MASTER \\(the master left \\(priority 0\\)");
             String after = out.substring(out.indexOf("=== d2 holds the VIP"));
             assertThat(after).contains("answered: hello from r");
+            // The session connection went on through d2 to the same real server: d1's sync daemon had sent it.
+            List<String> session = out.lines().filter(l -> l.startsWith("[c1] session ")).toList();
+            assertThat(session).as(out).isNotEmpty().allMatch(l -> l.matches(
+                    "\\[c1] session 10\\.99\\.0\\.50:\\d+ -> 10\\.99\\.0\\.100:7, line \\d+ answered by r[12]"));
+            assertThat(after.lines().filter(l -> l.startsWith("[c1] session ")).count()).as(out).isGreaterThanOrEqualTo(3);
+            assertThat(out).contains("[d2] ").containsPattern("\\[d2\\] .*sync: start master daemon");
             assertThat(demo.output()).doesNotContain("\tat ");
         }
         assertThat(run("ip", "-o", "addr", "show")).isEqualTo(hostAddrsBefore);

@@ -119,8 +119,11 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("Election: d1 (priority 150) won VRRP and holds the VIP 10.99.0.100; d2 (100) is its backup.");
             out.println("Traffic: the client c1 sends a request through the VIP 10.99.0.100 every second ([c1] lines);");
             out.println("  the master forwards it by LVS-DR to r1 or r2, which answer the client directly.");
+            out.println("Session: c1 also holds one TCP connection to 10.99.0.100:7 and sends a line on it every second");
+            out.println("  ([c1] session lines); d1's kernel sync daemon sends that connection to d2's backup daemon.");
             out.println("Failover: after " + failoverAfter() + " s the demo stops d1 (SIGTERM): it sends priority 0,");
-            out.println("  d2 takes the VIP after Skew_Time and announces it (gratuitous ARP); traffic goes on through d2.");
+            out.println("  d2 takes the VIP after Skew_Time and announces it (gratuitous ARP); traffic goes on through d2,");
+            out.println("  and the session goes on, on the same connection to the same real server (connection sync).");
             out.println("Logs: the lines prefixed [d1] and [d2] below.");
             out.println(seconds > 0 ? "Stopping by itself in " + seconds + " s." : "Press Ctrl-C to stop and remove everything.");
             out.flush();
@@ -199,6 +202,25 @@ public final class DemoCommand implements Callable<Integer> {
                 return x;
             });
             servers.add(ss);
+            java.net.ServerSocket echo = NetNamespace.call(ns, () -> {
+                java.net.ServerSocket x = new java.net.ServerSocket();
+                x.setReuseAddress(true);
+                x.bind(new InetSocketAddress("0.0.0.0", 7));
+                return x;
+            });
+            servers.add(echo);
+            daemon("lvsd-demo-" + r + "-echo", () -> {
+                while (!stopping) {
+                    try {
+                        Socket c = echo.accept();
+                        daemon("lvsd-demo-" + r + "-session", () -> echoLines(r, c));
+                    } catch (IOException e) {
+                        if (stopping) {
+                            return;
+                        }
+                    }
+                }
+            });
             daemon("lvsd-demo-" + r, () -> {
                 while (!stopping) {
                     try (Socket c = ss.accept()) {
@@ -216,6 +238,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             });
         }
+        daemon("lvsd-demo-session", this::session);
         daemon("lvsd-demo-client", () -> {
             int n = 0;
             while (!stopping) {
@@ -238,6 +261,76 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         });
+    }
+
+    /** A real server's side of a long-lived connection: answers every line with its name. */
+    private void echoLines(String server, Socket c) {
+        try (c) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream o = c.getOutputStream();
+            for (String line; !stopping && (line = in.readLine()) != null; ) {
+                o.write((server + " " + line + "\n").getBytes(StandardCharsets.US_ASCII));
+                o.flush();
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    /**
+     * One TCP connection from c1 through the VIP's port 7 that lives as long as the demo, one line
+     * a second. It goes on across the failover only because d2's kernel learned it from d1's sync
+     * daemon: a new master without that entry would schedule the next packet afresh (or reset it).
+     */
+    private void session() {
+        Socket s;
+        BufferedReader in;
+        try {
+            s = NetNamespace.call(PREFIX + "c1", () -> {
+                Socket x = new Socket();
+                x.connect(new InetSocketAddress("10.99.0.100", 7), 2000);
+                x.setSoTimeout(5000);
+                return x;
+            });
+            in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+        } catch (Exception e) {
+            synchronized (this) {
+                out.println("[c1] session: could not connect to 10.99.0.100:7: " + e.getMessage());
+                out.flush();
+            }
+            return;
+        }
+        String first = null;
+        try (s) {
+            for (int n = 1; !stopping; n++) {
+                String line;
+                try {
+                    s.getOutputStream().write(("line " + n + "\n").getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    String answer = in.readLine();
+                    if (answer == null) {
+                        line = "broken: the connection was closed";
+                    } else {
+                        String server = answer.split(" ", 2)[0];
+                        first = first == null ? server : first;
+                        line = "answered by " + server + (server.equals(first) ? "" : " (NOT " + first + ")");
+                    }
+                } catch (IOException e) {
+                    line = "broken: " + e.getMessage();
+                }
+                synchronized (this) {
+                    out.println("[c1] session 10.99.0.50:" + s.getLocalPort() + " -> 10.99.0.100:7, line " + n + " "
+                            + line);
+                    out.flush();
+                }
+                if (line.startsWith("broken")) {
+                    return;
+                }
+                Thread.sleep(1000);
+            }
+        } catch (IOException | InterruptedException e) {
+            // stopping
+        }
     }
 
     private static boolean inVm() {
