@@ -165,15 +165,7 @@ final class HaLab implements AutoCloseable {
 
     /** GET on the admin endpoint of the lvsd in {@code host}. */
     String admin(String host, String path) throws Exception {
-        return NetNamespace.call(net.name(host), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", 9180), 2000);
-                s.setSoTimeout(5000);
-                s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-                String r = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                return r.substring(r.indexOf("\r\n\r\n") + 4);
-            }
-        });
+        return VrrpLab.adminIn(net.name(host), path);
     }
 
     String outputs() {

@@ -150,7 +150,12 @@ final class VrrpLab implements AutoCloseable {
 
     /** An HTTP GET on the admin endpoint of the lvsd in {@code host}. */
     String admin(String host, String path) throws Exception {
-        return NetNamespace.call(ns.name(host), () -> {
+        return adminIn(ns.name(host), path);
+    }
+
+    /** The body of an HTTP GET on the admin endpoint (127.0.0.1:9180) inside the namespace {@code netns}. */
+    static String adminIn(String netns, String path) throws Exception {
+        return NetNamespace.call(netns, () -> {
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress("127.0.0.1", 9180), 2000);
                 s.setSoTimeout(5000);

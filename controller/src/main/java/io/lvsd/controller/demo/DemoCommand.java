@@ -195,20 +195,8 @@ public final class DemoCommand implements Callable<Integer> {
             exec(true, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1",
                     "net.ipv4.conf.all.arp_announce=2", "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
             ip("-n", ns, "addr", "add", "10.99.0.100/32", "dev", "lo");
-            java.net.ServerSocket ss = NetNamespace.call(ns, () -> {
-                java.net.ServerSocket x = new java.net.ServerSocket();
-                x.setReuseAddress(true);
-                x.bind(new InetSocketAddress("0.0.0.0", 80));
-                return x;
-            });
-            servers.add(ss);
-            java.net.ServerSocket echo = NetNamespace.call(ns, () -> {
-                java.net.ServerSocket x = new java.net.ServerSocket();
-                x.setReuseAddress(true);
-                x.bind(new InetSocketAddress("0.0.0.0", 7));
-                return x;
-            });
-            servers.add(echo);
+            java.net.ServerSocket ss = listen(ns, 80);
+            java.net.ServerSocket echo = listen(ns, 7);
             daemon("lvsd-demo-" + r + "-echo", () -> {
                 while (!stopping) {
                     try {
@@ -261,6 +249,18 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
         });
+    }
+
+    /** A listening socket on {@code port} inside the namespace {@code ns}, closed at teardown. */
+    private java.net.ServerSocket listen(String ns, int port) throws Exception {
+        java.net.ServerSocket ss = NetNamespace.call(ns, () -> {
+            java.net.ServerSocket x = new java.net.ServerSocket();
+            x.setReuseAddress(true);
+            x.bind(new InetSocketAddress("0.0.0.0", port));
+            return x;
+        });
+        servers.add(ss);
+        return ss;
     }
 
     /** A real server's side of a long-lived connection: answers every line with its name. */
