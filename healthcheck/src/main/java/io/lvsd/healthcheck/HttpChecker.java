@@ -1,0 +1,172 @@
+package io.lvsd.healthcheck;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.ByteArrayOutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import javax.net.ssl.SSLException;
+
+/**
+ * {@code http} / {@code https}: one request ({@code Connection: close}); up when the status is expected and the
+ * body, read up to {@code max-bytes}, matches {@code body-regex} and {@code digest} where given. HTTPS sends SNI
+ * ({@code sni}, else a {@code host} that is a name) and does not verify the certificate: a health check asks
+ * whether the server answers, and real servers commonly carry certificates for the public name only.
+ */
+public final class HttpChecker implements Checker {
+    private final SslContext tls;
+
+    public HttpChecker() {
+        try {
+            tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("TLS client context: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void probe(ProbeContext ctx) {
+        CheckSpec.Http spec = (CheckSpec.Http) ctx.config().spec();
+        InetSocketAddress target = ctx.target();
+        String host = spec.host() != null ? spec.host() : hostHeader(target);
+        Response response = new Response(spec, ctx);
+        ctx.transport().connect(ctx, false, new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (spec.tls()) {
+                    String sni = spec.sni() != null ? spec.sni() : spec.host() != null && !isLiteral(spec.host())
+                            ? spec.host().replaceFirst(":\\d+$", "") : null;
+                    SslHandler ssl = sni == null ? tls.newHandler(ch.alloc())
+                            : tls.newHandler(ch.alloc(), sni, target.getPort());
+                    ch.pipeline().addLast(ssl);
+                }
+                ch.pipeline().addLast(new HttpClientCodec(), response);
+            }
+        }, ch -> {
+            DefaultFullHttpRequest req = new DefaultFullHttpRequest(spec.version().equals("1.0") ? HttpVersion.HTTP_1_0
+                    : HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
+            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "lvsd-healthcheck")
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                    .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+            ch.writeAndFlush(req).addListener(f -> {
+                if (!f.isSuccess()) {
+                    ctx.down("request: " + ProbeTransport.message(f.cause()));
+                }
+            });
+        });
+    }
+
+    private static String hostHeader(InetSocketAddress t) {
+        String a = t.getAddress().getHostAddress();
+        return (a.contains(":") ? "[" + a + "]" : a) + ":" + t.getPort();
+    }
+
+    private static boolean isLiteral(String host) {
+        return host.startsWith("[") || host.replaceFirst(":\\d+$", "").matches("[0-9.]+");
+    }
+
+    /** Reads one response and judges it. */
+    private static final class Response extends SimpleChannelInboundHandler<HttpObject> {
+        private final CheckSpec.Http spec;
+        private final ProbeContext ctx;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private int status = -1;
+        private boolean truncated;
+
+        Response(CheckSpec.Http spec, ProbeContext ctx) {
+            this.spec = spec;
+            this.ctx = ctx;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext c, HttpObject msg) {
+            if (msg.decoderResult().isFailure()) {
+                ctx.down("bad HTTP response: " + ProbeTransport.message(msg.decoderResult().cause()));
+                return;
+            }
+            if (msg instanceof HttpResponse r) {
+                status = r.status().code();
+                if (!spec.accepts(status)) {
+                    ctx.down("HTTP " + status + " (expected " + spec.status() + ")");
+                    return;
+                }
+                if (spec.bodyRegex() == null && spec.digest() == null) {
+                    ctx.up("HTTP " + status);
+                    return;
+                }
+            }
+            if (msg instanceof HttpContent content) {
+                ByteBuf b = content.content();
+                int room = spec.maxBytes() - body.size();
+                int take = Math.min(room, b.readableBytes());
+                byte[] chunk = new byte[take];
+                b.readBytes(chunk);
+                body.write(chunk, 0, take);
+                truncated |= b.isReadable();
+                if (msg instanceof LastHttpContent || truncated) {
+                    judge();
+                }
+            }
+        }
+
+        private void judge() {
+            byte[] bytes = body.toByteArray();
+            String cut = truncated ? " (first " + bytes.length + " bytes, max-bytes)" : "";
+            if (spec.bodyRegex() != null && !spec.bodyRegex().matcher(new String(bytes, StandardCharsets.UTF_8)).find()) {
+                ctx.down("HTTP " + status + ": body" + cut + " does not match body-regex \"" + spec.bodyRegex() + "\"");
+                return;
+            }
+            if (spec.digest() != null) {
+                if (truncated) {
+                    ctx.down("HTTP " + status + ": body longer than max-bytes (" + spec.maxBytes() + "): digest not checked");
+                    return;
+                }
+                String got = digest(spec.digest().jdkName(), bytes);
+                if (!got.equals(spec.digest().hex())) {
+                    ctx.down("HTTP " + status + ": body " + spec.digest().algorithm() + " " + got + " (expected "
+                            + spec.digest().hex() + ")");
+                    return;
+                }
+            }
+            ctx.up("HTTP " + status + ", body matches");
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext c) {
+            ctx.down(status < 0 ? "connection closed before a response" : "connection closed before the body ended");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            ctx.down((spec.tls() ? "TLS/HTTP: " : "HTTP: ") + ProbeTransport.message(cause));
+        }
+    }
+
+    static String digest(String jdkName, byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance(jdkName).digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(jdkName + " is part of every JDK", e);
+        }
+    }
+}

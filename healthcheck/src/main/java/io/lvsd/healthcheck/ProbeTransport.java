@@ -1,0 +1,145 @@
+package io.lvsd.healthcheck;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.RawUnixChannelOption;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ThreadFactory;
+
+/**
+ * The event loops probes run on and the channels they open: epoll where the native transport loads (it can bind
+ * a socket to an interface), NIO otherwise. Source address, source port and interface of a check are applied
+ * here, before the socket connects, so that no checker has to.
+ */
+public final class ProbeTransport implements AutoCloseable {
+    /** SOL_SOCKET and SO_BINDTODEVICE, from the kernel's uapi asm-generic/socket.h. */
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_BINDTODEVICE = 25;
+    private static final int IFNAMSIZ = 16;
+
+    private final EventLoopGroup group;
+    private final boolean epoll;
+
+    /** A transport with {@code threads} event loops named {@code lvsd-check-N}. */
+    public static ProbeTransport create(int threads) {
+        ThreadFactory tf = new io.netty.util.concurrent.DefaultThreadFactory("lvsd-check", true);
+        return Epoll.isAvailable() ? new ProbeTransport(new EpollEventLoopGroup(threads, tf), true)
+                : new ProbeTransport(new NioEventLoopGroup(threads, tf), false);
+    }
+
+    private ProbeTransport(EventLoopGroup group, boolean epoll) {
+        this.group = group;
+        this.epoll = epoll;
+    }
+
+    /** Why probes cannot bind to an interface here, or null when they can. */
+    public static String interfaceBindingUnavailable() {
+        return Epoll.isAvailable() ? null : "the epoll transport did not load: " + Epoll.unavailabilityCause();
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    public EventLoop next() {
+        return group.next();
+    }
+
+    /**
+     * A stream ({@code datagram} false) or datagram channel on {@code ctx}'s loop, with the check's source
+     * address / port and interface applied and {@code handler} in its pipeline, connected to {@code ctx.target()}.
+     * A failure to set it up or connect ends the probe as down with the reason; the channel closes with the probe.
+     */
+    public void connect(ProbeContext ctx, boolean datagram, io.netty.channel.ChannelHandler handler,
+                        java.util.function.Consumer<Channel> connected) {
+        CheckConfig c = ctx.config();
+        Bootstrap b = new Bootstrap().group(ctx.loop()).handler(handler);
+        if (datagram) {
+            b.channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
+        } else {
+            b.channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                            (int) Math.min(Integer.MAX_VALUE, c.timeout().toMillis()));
+        }
+        ChannelFuture reg = b.register();
+        Channel ch = reg.channel();
+        ctx.onDone(ch::close);
+        reg.addListener(r -> {
+            if (!r.isSuccess()) {
+                ctx.down("socket: " + message(r.cause()));
+                return;
+            }
+            if (c.bindInterface() != null) {
+                if (!epoll) {
+                    ctx.down("interface " + c.bindInterface() + ": " + interfaceBindingUnavailable());
+                    return;
+                }
+                try {
+                    ch.config().setOption(new RawUnixChannelOption("SO_BINDTODEVICE", SOL_SOCKET, SO_BINDTODEVICE,
+                            IFNAMSIZ), ifname(c.bindInterface()));
+                } catch (RuntimeException e) {
+                    ctx.down("interface " + c.bindInterface() + ": " + message(e));
+                    return;
+                }
+            }
+            ChannelFuture cf;
+            if (c.sourceAddress() != null || c.sourcePort() != null) {
+                InetSocketAddress local = c.sourceAddress() == null ? new InetSocketAddress(c.sourcePort())
+                        : new InetSocketAddress(c.sourceAddress(), c.sourcePort() == null ? 0 : c.sourcePort());
+                cf = ch.connect(ctx.target(), local);
+            } else {
+                cf = ch.connect(ctx.target());
+            }
+            cf.addListener(f -> {
+                if (f.isSuccess()) {
+                    connected.accept(ch);
+                } else {
+                    ctx.down(message(f.cause()));
+                }
+            });
+        });
+    }
+
+    private static ByteBuffer ifname(String name) {
+        byte[] b = name.getBytes(StandardCharsets.US_ASCII);
+        if (b.length >= IFNAMSIZ) {
+            throw new IllegalArgumentException("interface name longer than " + (IFNAMSIZ - 1) + " characters");
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(IFNAMSIZ);
+        buf.put(b);
+        buf.position(0);
+        return buf;
+    }
+
+    /** A cause for logs without the exception's class chatter. */
+    static String message(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        String m = c.getMessage();
+        if (m == null || m.isBlank()) {
+            return c.getClass().getSimpleName();
+        }
+        // Netty's native errors read "connect(..) failed: Connection refused"; keep the reason.
+        int i = m.indexOf("failed: ");
+        return i >= 0 ? m.substring(i + 8) : m;
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,432 @@
+package io.lvsd.healthcheck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
+import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every network checker against real servers this test starts on loopback: the result and the detail an operator
+ * reads in the log must both be right.
+ */
+class CheckersIT {
+    static final InetAddress LO = InetAddress.getLoopbackAddress();
+    static ProbeTransport transport;
+    static HttpServer http;
+    static final List<AutoCloseable> closers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws IOException {
+        transport = ProbeTransport.create(1);
+        http = HttpServer.create(new InetSocketAddress(LO, 0), 16);
+        http.createContext("/ok", x -> reply(x, 200, "all good\n"));
+        http.createContext("/missing", x -> reply(x, 404, "no\n"));
+        http.createContext("/big", x -> reply(x, 200, "x".repeat(10_000)));
+        http.createContext("/host", x -> reply(x, 200, "host=" + x.getRequestHeaders().getFirst("Host")));
+        http.start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        http.stop(0);
+        for (AutoCloseable c : closers) {
+            c.close();
+        }
+        transport.close();
+    }
+
+    static void reply(com.sun.net.httpserver.HttpExchange x, int code, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        x.sendResponseHeaders(code, b.length);
+        x.getResponseBody().write(b);
+        x.close();
+    }
+
+    static CheckConfig config(CheckSpec spec, Duration timeout) {
+        return new CheckConfig(Duration.ofSeconds(1), timeout, 1, Duration.ofSeconds(1), 1, false, false, null, null,
+                null, null, null, spec);
+    }
+
+    /** One probe, as the monitor runs it (timeout included). */
+    static CheckResult probe(Checker checker, InetSocketAddress target, CheckConfig config) throws Exception {
+        CompletableFuture<CheckResult> f = new CompletableFuture<>();
+        var loop = transport.next();
+        loop.execute(() -> {
+            ProbeContext ctx = new ProbeContext(target, config, loop, transport, System::nanoTime, f::complete);
+            loop.schedule(() -> ctx.complete(checker.timedOut(ctx)), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            checker.probe(ctx);
+        });
+        return f.get(30, TimeUnit.SECONDS);
+    }
+
+    static CheckSpec.Http http(String path, List<String> status, String regex, String digest, int maxBytes) {
+        return new CheckSpec.Http(false, "GET", path, null, null, status.stream().map(CheckSpec.StatusRange::parse).toList(),
+                regex == null ? null : Pattern.compile(regex), digest == null ? null : CheckSpec.Digest.parse(digest),
+                maxBytes, "1.1");
+    }
+
+    static CheckResult httpProbe(CheckSpec.Http spec) throws Exception {
+        return probe(new HttpChecker(), new InetSocketAddress(LO, http.getAddress().getPort()),
+                config(spec, Duration.ofSeconds(3)));
+    }
+
+    // ---- tcp
+
+    @Test
+    void tcpIsUpWhenAcceptedAndDownWhenRefused() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                    config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
+            assertThat(r.up()).isTrue();
+            assertThat(r.detail()).isEqualTo("connected");
+        }
+        int closed = freePort();
+        CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, closed), config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
+        assertThat(r.up()).isFalse();
+        assertThat(r.detail()).containsIgnoringCase("refused");
+    }
+
+    @Test
+    void tcpToASilentServerTimesOut() throws Exception {
+        // A listener whose accept queue is full drops further SYNs: the connect neither succeeds nor fails.
+        try (ServerSocket ss = new ServerSocket(0, 1, LO)) {
+            List<Socket> filler = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    Socket s = new Socket();
+                    try {
+                        s.connect(ss.getLocalSocketAddress(), 200);
+                        filler.add(s);
+                    } catch (IOException full) {
+                        s.close();
+                        break;
+                    }
+                }
+                CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                        config(new CheckSpec.Tcp(), Duration.ofMillis(500)));
+                assertThat(r.up()).isFalse();
+                assertThat(r.detail()).matches("timed out after 500 ms|connection timed out.*");
+            } finally {
+                for (Socket s : filler) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void tcpFromAConfiguredSourcePort() throws Exception {
+        int src = freePort();
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CompletableFuture<Integer> peerPort = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = ss.accept()) {
+                    return s.getPort();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
+                    false, false, null, null, LO, src, null, new CheckSpec.Tcp());
+            assertThat(probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c).up()).isTrue();
+            assertThat(peerPort.get(5, TimeUnit.SECONDS)).isEqualTo(src);
+        }
+    }
+
+    @Test
+    void tcpBoundToAnInterfaceThatDoesNotExistIsDownWithTheReason() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
+                    false, false, null, null, null, null, "nosuchif0", new CheckSpec.Tcp());
+            CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c);
+            assertThat(r.up()).isFalse();
+            assertThat(r.detail()).startsWith("interface nosuchif0: ");
+            CheckConfig lo = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
+                    false, false, null, null, null, null, "lo", new CheckSpec.Tcp());
+            CheckResult onLo = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), lo);
+            if (ProbeTransport.interfaceBindingUnavailable() == null && isRoot()) {
+                assertThat(onLo.up()).as(onLo.detail()).isTrue();
+            }
+        }
+    }
+
+    // ---- http
+
+    @Test
+    void httpStatusRules() throws Exception {
+        assertThat(httpProbe(http("/ok", List.of("200-299"), null, null, 1 << 20))).extracting(CheckResult::up,
+                CheckResult::detail).containsExactly(true, "HTTP 200");
+        CheckResult missing = httpProbe(http("/missing", List.of("200-299"), null, null, 1 << 20));
+        assertThat(missing.up()).isFalse();
+        assertThat(missing.detail()).isEqualTo("HTTP 404 (expected [200-299])");
+        assertThat(httpProbe(http("/missing", List.of("200", "404"), null, null, 1 << 20)).up()).isTrue();
+    }
+
+    @Test
+    void httpBodyRegexAndDigest() throws Exception {
+        assertThat(httpProbe(http("/ok", List.of("200"), "all\\s+good", null, 1 << 20)).detail())
+                .isEqualTo("HTTP 200, body matches");
+        CheckResult no = httpProbe(http("/ok", List.of("200"), "^broken", null, 1 << 20));
+        assertThat(no.up()).isFalse();
+        assertThat(no.detail()).isEqualTo("HTTP 200: body does not match body-regex \"^broken\"");
+        String md5 = HttpChecker.digest("MD5", "all good\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(httpProbe(http("/ok", List.of("200"), null, "md5:" + md5, 1 << 20)).up()).isTrue();
+        String sha = HttpChecker.digest("SHA-256", "all good\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(httpProbe(http("/ok", List.of("200"), null, "sha256:" + sha, 1 << 20)).up()).isTrue();
+        CheckResult wrong = httpProbe(http("/ok", List.of("200"), null, "md5:" + "0".repeat(32), 1 << 20));
+        assertThat(wrong.up()).isFalse();
+        assertThat(wrong.detail()).isEqualTo("HTTP 200: body md5 " + md5 + " (expected " + "0".repeat(32) + ")");
+    }
+
+    @Test
+    void httpReadsNoMoreThanMaxBytes() throws Exception {
+        assertThat(httpProbe(http("/big", List.of("200"), "^x{100}", null, 100)).detail())
+                .isEqualTo("HTTP 200, body matches");
+        CheckResult r = httpProbe(http("/big", List.of("200"), "y", null, 100));
+        assertThat(r.detail()).isEqualTo("HTTP 200: body (first 100 bytes, max-bytes) does not match body-regex \"y\"");
+        CheckResult d = httpProbe(http("/big", List.of("200"), null, "md5:" + "0".repeat(32), 100));
+        assertThat(d.detail()).isEqualTo("HTTP 200: body longer than max-bytes (100): digest not checked");
+    }
+
+    @Test
+    void httpSendsTheVirtualHost() throws Exception {
+        CheckSpec.Http spec = new CheckSpec.Http(false, "GET", "/host", "www.example.test", null,
+                List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("host=www\\.example\\.test$"), null, 1000, "1.0");
+        assertThat(httpProbe(spec).up()).isTrue();
+        assertThat(httpProbe(http("/host", List.of("200"), "host=127\\.0\\.0\\.1:\\d+$", null, 1000)).up()).isTrue();
+    }
+
+    @Test
+    void httpToAServerThatNeverAnswersTimesOutAndToAClosedPortIsRefused() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ss.accept(); // and say nothing
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            CheckResult r = probe(new HttpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                    config(http("/", List.of("200"), null, null, 1000), Duration.ofMillis(400)));
+            assertThat(r).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "timed out after 400 ms");
+            held.get(5, TimeUnit.SECONDS).close();
+        }
+        CheckResult refused = probe(new HttpChecker(), new InetSocketAddress(LO, freePort()),
+                config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(2)));
+        assertThat(refused.up()).isFalse();
+        assertThat(refused.detail()).containsIgnoringCase("refused");
+    }
+
+    @Test
+    void httpsWithSniAndASelfSignedCertificate(@TempDir Path dir) throws Exception {
+        Path ks = dir.resolve("ks.p12");
+        Process kt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "secret", "-alias", "s",
+                "-keyalg", "EC", "-dname", "CN=www.example.test", "-validity", "2").redirectErrorStream(true).start();
+        String ktOut = new String(kt.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(kt.waitFor()).as(ktOut).isZero();
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(ks)) {
+            store.load(in, "secret".toCharArray());
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "secret".toCharArray());
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), null, null);
+        AtomicReference<String> sni = new AtomicReference<>("none");
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(LO, 0), 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(ssl) {
+            @Override
+            public void configure(com.sun.net.httpserver.HttpsParameters p) {
+                SSLParameters params = ssl.getDefaultSSLParameters();
+                params.setSNIMatchers(List.of(new javax.net.ssl.SNIMatcher(0) {
+                    @Override
+                    public boolean matches(javax.net.ssl.SNIServerName name) {
+                        sni.set(new SNIHostName(name.getEncoded()).getAsciiName());
+                        return true;
+                    }
+                }));
+                p.setSSLParameters(params);
+            }
+        });
+        https.createContext("/", x -> reply(x, 200, "secure\n"));
+        https.start();
+        try {
+            CheckSpec.Http spec = new CheckSpec.Http(true, "GET", "/", null, "www.example.test",
+                    List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("secure"), null, 1000, "1.1");
+            CheckResult r = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+                    config(spec, Duration.ofSeconds(5)));
+            assertThat(r.up()).as(r.detail()).isTrue();
+            assertThat(sni.get()).isEqualTo("www.example.test");
+            // Plain HTTP to the TLS port is not a healthy web server.
+            CheckResult plain = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+                    config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(2)));
+            assertThat(plain.up()).isFalse();
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    // ---- udp
+
+    @Test
+    void udpEchoMatchesTheExpectedReplyInEveryForm() throws Exception {
+        try (DatagramSocket echo = new DatagramSocket(0, LO)) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[1500];
+                while (!echo.isClosed()) {
+                    try {
+                        DatagramPacket p = new DatagramPacket(buf, buf.length);
+                        echo.receive(p);
+                        byte[] in = java.util.Arrays.copyOf(p.getData(), p.getLength());
+                        byte[] out = ("pong " + new String(in, StandardCharsets.ISO_8859_1)).getBytes(StandardCharsets.ISO_8859_1);
+                        echo.send(new DatagramPacket(out, out.length, p.getSocketAddress()));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "udp-echo");
+            t.setDaemon(true);
+            t.start();
+            InetSocketAddress to = new InetSocketAddress(LO, echo.getLocalPort());
+            String ping = HexFormat.of().formatHex("ping".getBytes(StandardCharsets.US_ASCII));
+            for (CheckSpec.Expect e : List.of(new CheckSpec.Expect(CheckSpec.Expect.Kind.EXACT, "pong ping"),
+                    new CheckSpec.Expect(CheckSpec.Expect.Kind.REGEX, "^pong p.ng$"),
+                    new CheckSpec.Expect(CheckSpec.Expect.Kind.HEX, "706f6e6??0"))) {
+                CheckResult r = probe(new UdpChecker(), to, config(new CheckSpec.Udp(ping, e), Duration.ofSeconds(2)));
+                assertThat(r.up()).as(e + ": " + r.detail()).isTrue();
+            }
+            CheckResult wrong = probe(new UdpChecker(), to, config(new CheckSpec.Udp(ping,
+                    new CheckSpec.Expect(CheckSpec.Expect.Kind.EXACT, "pang")), Duration.ofSeconds(2)));
+            assertThat(wrong).extracting(CheckResult::up, CheckResult::detail)
+                    .containsExactly(false, "reply does not match expect \"pang\": \"pong ping\"");
+        }
+    }
+
+    @Test
+    void udpWithoutAnExpectedReplyIsDownOnPortUnreachableAndUpOnSilence() throws Exception {
+        CheckSpec.Udp spec = new CheckSpec.Udp("00", null);
+        CheckResult closed = probe(new UdpChecker(), new InetSocketAddress(LO, freeUdpPort()), config(spec, Duration.ofSeconds(2)));
+        assertThat(closed).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "ICMP port unreachable");
+        try (DatagramSocket silent = new DatagramSocket(0, LO)) {
+            CheckResult r = probe(new UdpChecker(), new InetSocketAddress(LO, silent.getLocalPort()),
+                    config(spec, Duration.ofMillis(300)));
+            assertThat(r).extracting(CheckResult::up, CheckResult::detail)
+                    .containsExactly(true, "no ICMP port unreachable within 300 ms");
+            CheckResult expecting = probe(new UdpChecker(), new InetSocketAddress(LO, silent.getLocalPort()),
+                    config(new CheckSpec.Udp("00", new CheckSpec.Expect(CheckSpec.Expect.Kind.EXACT, "x")),
+                            Duration.ofMillis(300)));
+            assertThat(expecting).extracting(CheckResult::up, CheckResult::detail)
+                    .containsExactly(false, "no reply within 300 ms");
+        }
+    }
+
+    // ---- dns
+
+    @Test
+    void dnsAgainstAResponderThisTestRuns() throws Exception {
+        NioEventLoopGroup g = new NioEventLoopGroup(1);
+        closers.add(() -> g.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync());
+        Channel server = new Bootstrap().group(g).channel(NioDatagramChannel.class).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
+                        new SimpleChannelInboundHandler<DatagramDnsQuery>() {
+                            @Override
+                            protected void channelRead0(ChannelHandlerContext c, DatagramDnsQuery q) {
+                                DnsQuestion question = q.recordAt(DnsSection.QUESTION);
+                                DatagramDnsResponse r = new DatagramDnsResponse(q.recipient(), q.sender(), q.id());
+                                r.addRecord(DnsSection.QUESTION, question);
+                                if (question.name().equals("www.example.test.") && question.type() == DnsRecordType.A) {
+                                    r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(), DnsRecordType.A,
+                                            60, Unpooled.wrappedBuffer(new byte[] {(byte) 192, 0, 2, 7})));
+                                } else {
+                                    r.setCode(DnsResponseCode.NXDOMAIN);
+                                }
+                                c.writeAndFlush(r);
+                            }
+                        });
+            }
+        }).bind(LO, 0).sync().channel();
+        InetSocketAddress to = new InetSocketAddress(LO, ((InetSocketAddress) server.localAddress()).getPort());
+        CheckResult ok = probe(new DnsChecker(), to, config(new CheckSpec.Dns("www.example.test", "A", "192.0.2.7"),
+                Duration.ofSeconds(2)));
+        assertThat(ok).extracting(CheckResult::up, CheckResult::detail).containsExactly(true, "NOERROR, answer 192.0.2.7");
+        CheckResult other = probe(new DnsChecker(), to, config(new CheckSpec.Dns("www.example.test", "A", "192.0.2.8"),
+                Duration.ofSeconds(2)));
+        assertThat(other).extracting(CheckResult::up, CheckResult::detail)
+                .containsExactly(false, "NOERROR but no answer contains \"192.0.2.8\": 192.0.2.7");
+        CheckResult nx = probe(new DnsChecker(), to, config(new CheckSpec.Dns("nope.example.test", "A", null),
+                Duration.ofSeconds(2)));
+        assertThat(nx).extracting(CheckResult::up, CheckResult::detail)
+                .containsExactly(false, "DNS NXDOMAIN for nope.example.test A");
+        CheckResult gone = probe(new DnsChecker(), new InetSocketAddress(LO, freeUdpPort()),
+                config(new CheckSpec.Dns("www.example.test", "A", null), Duration.ofSeconds(2)));
+        assertThat(gone).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "ICMP port unreachable");
+        server.close().sync();
+    }
+
+    // ---- helpers
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, LO)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, LO)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}
