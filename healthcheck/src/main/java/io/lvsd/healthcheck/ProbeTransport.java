@@ -39,6 +39,11 @@ public final class ProbeTransport implements AutoCloseable {
                 : new ProbeTransport(new NioEventLoopGroup(threads, tf), false);
     }
 
+    /** Probes on {@code group}'s loops with NIO channels (tests: an EmbeddedChannel's loop with frozen time). */
+    public static ProbeTransport on(EventLoopGroup group) {
+        return new ProbeTransport(group, false);
+    }
+
     private ProbeTransport(EventLoopGroup group, boolean epoll) {
         this.group = group;
         this.epoll = epoll;
