@@ -23,8 +23,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Output is discarded, like keepalived's; the exit code is the result.
  */
 public final class ScriptRunner implements AutoCloseable {
-    /** How a run ended: {@code exitCode} -1 when it timed out or could not start ({@code error}). */
-    public record Result(int exitCode, boolean timedOut, Duration took, String error) {
+    /** At most this much of a script's output is kept, when it is kept at all. */
+    public static final int OUTPUT_LIMIT = 4096;
+
+    /**
+     * How a run ended: {@code exitCode} -1 when it timed out or could not start ({@code error}); {@code output}
+     * is the start of what it wrote (stdout and stderr, at most {@link #OUTPUT_LIMIT} bytes) when asked for,
+     * otherwise null.
+     */
+    public record Result(int exitCode, boolean timedOut, Duration took, String error, String output) {
+        public Result(int exitCode, boolean timedOut, Duration took, String error) {
+            this(exitCode, timedOut, took, error, null);
+        }
+
         public boolean ok() {
             return exitCode == 0;
         }
@@ -76,10 +87,19 @@ public final class ScriptRunner implements AutoCloseable {
 
     /** Runs {@code command} with {@code extraArgs} appended; completes when it ends or is killed. */
     public CompletableFuture<Result> run(Command command, List<String> extraArgs, Duration timeout) {
-        return CompletableFuture.supplyAsync(() -> runNow(command, extraArgs, timeout), pool);
+        return CompletableFuture.supplyAsync(() -> runNow(command, extraArgs, timeout, false), pool);
     }
 
-    private Result runNow(Command command, List<String> extraArgs, Duration timeout) {
+    /**
+     * As {@link #run}, keeping the start of the script's output in {@link Result#output()} (check scripts: the
+     * log says what the script said). The output goes to an unlinked-after-use file, not a pipe, so a script
+     * whose background child keeps the output open cannot stall the run.
+     */
+    public CompletableFuture<Result> runCapturing(Command command, List<String> extraArgs, Duration timeout) {
+        return CompletableFuture.supplyAsync(() -> runNow(command, extraArgs, timeout, true), pool);
+    }
+
+    private Result runNow(Command command, List<String> extraArgs, Duration timeout, boolean capture) {
         long start = System.nanoTime();
         if (setupError != null) {
             return new Result(-1, false, Duration.ZERO, setupError);
@@ -87,12 +107,19 @@ public final class ScriptRunner implements AutoCloseable {
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(command.argv());
         argv.addAll(extraArgs);
+        Path out = null;
         Process p;
         try {
-            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (capture) {
+                out = Files.createTempFile("lvsd-script-", ".out");
+                pb.redirectErrorStream(true).redirectOutput(out.toFile());
+            } else {
+                pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            }
+            p = pb.start();
         } catch (IOException e) {
+            deleteQuietly(out);
             return new Result(-1, false, Duration.ofNanos(System.nanoTime() - start),
                     "cannot start " + command + ": " + e.getMessage());
         }
@@ -102,14 +129,41 @@ public final class ScriptRunner implements AutoCloseable {
                 // setsid/setpriv report their own failures as 1 with a message we discard; a
                 // missing program is exit 127 from nothing: say so.
                 return new Result(code, false, Duration.ofNanos(System.nanoTime() - start),
-                        code == 127 || code == 126 ? "cannot run " + command + " (exit " + code + ")" : null);
+                        code == 127 || code == 126 ? "cannot run " + command + " (exit " + code + ")" : null, head(out));
             }
             killGroup(p);
-            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), null);
+            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), null, head(out));
         } catch (InterruptedException e) {
             killGroup(p);
             Thread.currentThread().interrupt();
-            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), "interrupted");
+            return new Result(-1, true, Duration.ofNanos(System.nanoTime() - start), "interrupted", head(out));
+        } finally {
+            deleteQuietly(out);
+        }
+    }
+
+    /** The first {@link #OUTPUT_LIMIT} bytes of {@code file} as text, "[...]" marking a cut; null without a file. */
+    private static String head(Path file) {
+        if (file == null) {
+            return null;
+        }
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] b = in.readNBytes(OUTPUT_LIMIT + 1);
+            int n = Math.min(b.length, OUTPUT_LIMIT);
+            String text = new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8).strip();
+            return b.length > OUTPUT_LIMIT ? text + " [...]" : text;
+        } catch (IOException e) {
+            return "(output unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a temp file left behind
+            }
         }
     }
 

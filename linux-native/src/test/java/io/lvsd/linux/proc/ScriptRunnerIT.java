@@ -49,6 +49,20 @@ class ScriptRunnerIT {
     }
 
     @Test
+    void capturedOutputIsKeptTruncatedAndAForkedChildHoldingItOpenDoesNotStallTheRun() throws Exception {
+        Result r = runner.runCapturing(new Command(List.of("/bin/sh", "-c",
+                "echo out; echo err >&2; head -c 10000 /dev/zero | tr '\\0' x; sleep 30 & exit 1")), List.of(),
+                Duration.ofSeconds(20)).get();
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.took()).as("the background sleep keeps the output open; the run must not wait for it")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(r.output()).startsWith("out\nerr\nxxx").endsWith("x [...]");
+        assertThat(r.output().length()).isEqualTo(ScriptRunner.OUTPUT_LIMIT + " [...]".length());
+        assertThat(runner.run(new Command(List.of("/bin/echo", "hi")), List.of(), Duration.ofSeconds(20)).get().output())
+                .as("not captured unless asked").isNull();
+    }
+
+    @Test
     void aMissingProgramIsReportedNotThrown() throws Exception {
         Result r = runner.run(new Command(List.of("/nonexistent/script")), List.of(), Duration.ofSeconds(20)).get();
         assertThat(r.ok()).isFalse();
