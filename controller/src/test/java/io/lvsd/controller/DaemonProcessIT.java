@@ -132,21 +132,50 @@ class DaemonProcessIT {
         org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/proc/net/ip_vs")),
                 "this kernel has IPVS; the lab VM covers that case");
         int port = Ports.freeLoopbackPort();
+        int closed = Ports.freeLoopbackPort();
         Path conf = dir.resolve("lvsd.conf");
-        Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n"
-                + "virtual-servers = [ { name = web, address = \"10.0.0.1:80\", real-servers = [ { address = \"10.0.1.1:80\" } ] } ]\n");
-        try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(port, "/healthz").equals("ok\n"));
-            assertThat(get(port, "/status")).contains("\"available\" : false",
-                    "\"error\" : \"IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)\"");
-            assertThat(metric(port, "lvsd_ipvs_up")).isZero();
-            lvsd.signal("HUP");
-            await().atMost(Duration.ofSeconds(20)).until(() ->
-                    metric(port, "lvsd_config_reloads_total{result=\"success\"}") == 1.0);
-            assertThat(lvsd.output().split("IPVS is not available in this kernel", -1)).hasSize(2);
-            lvsd.signal("TERM");
-            assertThat(lvsd.waitFor(30)).isZero();
-            assertThat(lvsd.output()).doesNotContain("\tat ", "Exception");
+        // Real servers on loopback, checked even without IPVS: one listens, one refuses.
+        try (java.net.ServerSocket listening = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n"
+                    + "virtual-servers = [ { name = web, address = \"10.0.0.1:80\", check { interval = 1s, timeout = 1s },\n"
+                    + "  real-servers = [ { address = \"127.0.0.1:" + listening.getLocalPort() + "\" },"
+                    + " { address = \"127.0.0.1:" + closed + "\" } ] } ]\n");
+            Thread accept = new Thread(() -> {
+                while (!listening.isClosed()) {
+                    try {
+                        listening.accept().close();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            accept.setDaemon(true);
+            accept.start();
+            try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
+                await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(port, "/healthz").equals("ok\n"));
+                assertThat(get(port, "/status")).contains("\"available\" : false",
+                        "\"error\" : \"IPVS is not available in this kernel: load the ip_vs module (modprobe ip_vs)\"");
+                assertThat(metric(port, "lvsd_ipvs_up")).isZero();
+                String up = "lvsd_real_server_up{real_server=\"127.0.0.1:" + listening.getLocalPort() + "\",service=\"web\"}";
+                String down = "lvsd_real_server_up{real_server=\"127.0.0.1:" + closed + "\",service=\"web\"}";
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
+                    assertThat(metric(port, down)).isZero();
+                    assertThat(metric(port, up)).isEqualTo(1.0);
+                });
+                assertThat(lvsd.output()).contains("health: web 127.0.0.1:" + closed + " (tcp) DOWN: Connection refused; removing it");
+                assertThat(get(port, "/status")).contains("\"real_server\" : \"127.0.0.1:" + closed + "\"",
+                        "\"state\" : \"DOWN\"", "\"last_result\" : \"connected\"");
+                // A reload keeps each unchanged check's state: no second DOWN line.
+                lvsd.signal("HUP");
+                await().atMost(Duration.ofSeconds(20)).until(() ->
+                        metric(port, "lvsd_config_reloads_total{result=\"success\"}") == 1.0);
+                assertThat(metric(port, down)).isZero();
+                assertThat(lvsd.output().split("DOWN: Connection refused", -1)).hasSize(2);
+                assertThat(lvsd.output().split("IPVS is not available in this kernel", -1)).hasSize(2);
+                lvsd.signal("TERM");
+                assertThat(lvsd.waitFor(30)).isZero();
+                assertThat(lvsd.output()).doesNotContain("\tat ", "Exception");
+            }
         }
     }
 }

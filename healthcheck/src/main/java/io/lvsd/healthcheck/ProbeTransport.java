@@ -138,9 +138,9 @@ public final class ProbeTransport implements AutoCloseable {
         if (m == null || m.isBlank()) {
             return c.getClass().getSimpleName();
         }
-        // Netty's native errors read "connect(..) failed: Connection refused"; keep the reason.
-        int i = m.indexOf("failed: ");
-        return i >= 0 ? m.substring(i + 8) : m;
+        // Netty's native errors read "connect(..) failed: Connection refused" or "finishConnect(..) failed with
+        // error(-111): Connection refused"; keep the reason.
+        return m.replaceFirst("^\\w+\\(\\.\\.\\) failed[^:]*: ", "");
     }
 
     @Override

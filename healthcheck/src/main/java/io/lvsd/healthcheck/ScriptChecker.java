@@ -13,16 +13,17 @@ public final class ScriptChecker implements Checker {
     /** How much of a failing script's output the detail carries. */
     static final int DETAIL_OUTPUT = 200;
 
-    private final ScriptRunner runner;
+    private final java.util.function.Supplier<ScriptRunner> runner;
 
-    public ScriptChecker(ScriptRunner runner) {
+    /** @param runner the runner in force at each probe (a reload may replace it with another scripts.user) */
+    public ScriptChecker(java.util.function.Supplier<ScriptRunner> runner) {
         this.runner = runner;
     }
 
     @Override
     public void probe(ProbeContext ctx) {
         CheckSpec.Script spec = (CheckSpec.Script) ctx.config().spec();
-        runner.runCapturing(spec.command(), List.of(), ctx.config().timeout()).whenComplete((r, e) ->
+        runner.get().runCapturing(spec.command(), List.of(), ctx.config().timeout()).whenComplete((r, e) ->
                 ctx.loop().execute(() -> {
                     if (e != null) {
                         ctx.down("script " + spec.command() + ": " + e.getMessage());

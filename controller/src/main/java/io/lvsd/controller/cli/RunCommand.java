@@ -10,7 +10,10 @@ import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
+import io.lvsd.controller.health.HealthComponent;
 import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.healthcheck.ProbeTransport;
+import io.lvsd.linux.Sysctl;
 import io.lvsd.controller.sync.SyncComponent;
 import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.NetlinkIpvsClient;
@@ -82,17 +85,22 @@ public final class RunCommand implements Callable<Integer> {
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5));
+        HealthComponent health = new HealthComponent(ipvs, registry, clock, System::nanoTime,
+                ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))),
+                new Sysctl());
         VrrpComponent vrrp = new VrrpComponent(registry);
         SyncComponent sync = new SyncComponent(ipvs, registry, clock, System::nanoTime, SyncComponent.multicast());
         vrrp.addListener(sync);
         vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), sync.status()),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), health.status(),
+                        sync.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
-            // Sync before VRRP: the backup daemon listens before the first transition. VRRP last: it stops first,
-            // so a SIGTERM hands the addresses over before anything else.
-            Daemon daemon = new Daemon(file, List.of(ipvs, admin, sync, vrrp), configMetrics, notify, clock);
+            // Health before IPVS: the first table already leaves out real servers that start down (alpha). Sync
+            // before VRRP: the backup daemon listens before the first transition. VRRP last: it stops first, so a
+            // SIGTERM hands the addresses over before anything else.
+            Daemon daemon = new Daemon(file, List.of(health, ipvs, admin, sync, vrrp), configMetrics, notify, clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {
@@ -100,10 +108,6 @@ public final class RunCommand implements Callable<Integer> {
             } catch (Exception e) {
                 log.error("startup failed: {}", e.getMessage());
                 return Main.EXIT_FAILURE;
-            }
-            if (!config.virtualServers().isEmpty()) {
-                log.warn("this build does not run health checks yet: real servers are programmed with their "
-                        + "configured weights");
             }
             daemon.awaitStopRequest();
             daemon.stop();

@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The IPVS table a configuration asks for, and the names operators gave its services. Weights
- * are the configured ones; health checks (when they run) adjust them before reconciling.
+ * The IPVS table a configuration asks for, and the names operators gave its services. Each real server's weight
+ * comes from {@link Health}: the configured one, one a check reported, 0 (quiesced), or none (left out).
  */
 public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String> names) {
     public DesiredTable {
@@ -23,15 +23,32 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         names = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(names));
     }
 
+    /** What the health checks make of a real server. */
+    public interface Health {
+        /** Every real server at its configured weight. */
+        Health CONFIGURED = (v, r) -> r.weight();
+
+        /** The weight to program for {@code r} of {@code v}, or null to leave it out of the table. */
+        Integer weight(VirtualServerConfig v, RealServerConfig r);
+    }
+
+    /** The table with configured weights. */
     public static DesiredTable from(LvsdConfig config) {
+        return from(config, Health.CONFIGURED);
+    }
+
+    public static DesiredTable from(LvsdConfig config, Health health) {
         List<DesiredService> out = new ArrayList<>();
         Map<ServiceKey, String> names = new LinkedHashMap<>();
         for (VirtualServerConfig v : config.virtualServers()) {
             VirtualService svc = service(v);
             List<Destination> dests = new ArrayList<>();
             for (RealServerConfig r : v.realServers()) {
-                dests.add(new Destination(r.address(), r.forwarding(), r.weight(), r.upperThreshold(), r.lowerThreshold(),
-                        r.tunnel()));
+                Integer weight = health.weight(v, r);
+                if (weight != null) {
+                    dests.add(new Destination(r.address(), r.forwarding(), weight, r.upperThreshold(),
+                            r.lowerThreshold(), r.tunnel()));
+                }
             }
             out.add(new DesiredService(svc, dests));
             names.put(svc.key(), v.name());
@@ -39,10 +56,15 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         return new DesiredTable(out, names);
     }
 
+    /** The kernel's key of a configured virtual server. */
+    public static ServiceKey keyOf(VirtualServerConfig v) {
+        return v.fwmark() != null ? new ServiceKey.Fwmark(v.family(), v.fwmark())
+                : new ServiceKey.Addr(v.protocol(), v.address());
+    }
+
     /** The kernel's view of a configured virtual server. */
     static VirtualService service(VirtualServerConfig v) {
-        ServiceKey key = v.fwmark() != null ? new ServiceKey.Fwmark(v.family(), v.fwmark())
-                : new ServiceKey.Addr(v.protocol(), v.address());
+        ServiceKey key = keyOf(v);
         int flags = 0;
         for (SchedulerFlag f : v.schedulerFlags()) {
             flags |= f.bit();

@@ -68,6 +68,9 @@ public final class IpvsComponent implements Component {
 
     private IpvsClient client;
     private volatile DesiredTable desired = new DesiredTable(List.of(), Map.of());
+    private volatile DesiredTable.Health health = DesiredTable.Health.CONFIGURED;
+    private LvsdConfig config;
+    private final java.util.concurrent.atomic.AtomicBoolean healthPending = new java.util.concurrent.atomic.AtomicBoolean();
     private IpvsTimeouts timeouts = IpvsTimeouts.unchanged();
     private final Set<ServiceKey> owned = new LinkedHashSet<>();
     private ScheduledFuture<?> driftTask;
@@ -169,6 +172,32 @@ public final class IpvsComponent implements Component {
         return f;
     }
 
+    /** Where real servers' weights come from (health checks); before the first start. */
+    public void health(DesiredTable.Health h) {
+        this.health = java.util.Objects.requireNonNull(h, "health");
+    }
+
+    /**
+     * The health of some real servers changed: recompute the table and reconcile, once for however many changes
+     * arrive before the driver gets to it.
+     */
+    public void healthChanged() {
+        if (!healthPending.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            driver.execute(() -> safely(() -> {
+                healthPending.set(false);
+                if (config != null) {
+                    desired = DesiredTable.from(config, health);
+                    reconcile("health check");
+                }
+            }));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            healthPending.set(false);
+        }
+    }
+
     /** Also runs {@code task} (through {@link #execute}) at every drift check, to put its part of the kernel right. */
     public void addDriftTask(ClientTask task) {
         driftTasks.add(task);
@@ -203,7 +232,8 @@ public final class IpvsComponent implements Component {
     // ---- on the driver thread
 
     private void apply(LvsdConfig config, Set<ServiceKey> previouslyWanted, String why) {
-        desired = DesiredTable.from(config);
+        this.config = config;
+        desired = DesiredTable.from(config, health);
         timeouts = config.ipvs().timeouts();
         owned.addAll(previouslyWanted);
         owned.addAll(desired.names().keySet());
@@ -211,6 +241,9 @@ public final class IpvsComponent implements Component {
     }
 
     private long driftCheck() {
+        if (config != null) {
+            desired = DesiredTable.from(config, health);
+        }
         long applied = reconcile("drift check");
         for (ClientTask t : driftTasks) {
             execute(t);

@@ -1,0 +1,296 @@
+package io.lvsd.controller.health;
+
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.RealServerConfig;
+import io.lvsd.controller.config.VirtualServerConfig;
+import io.lvsd.controller.daemon.Component;
+import io.lvsd.controller.ipvs.DesiredTable;
+import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.healthcheck.CheckResult;
+import io.lvsd.healthcheck.CheckType;
+import io.lvsd.healthcheck.Checker;
+import io.lvsd.healthcheck.HealthMonitor;
+import io.lvsd.healthcheck.HealthTracker;
+import io.lvsd.healthcheck.ProbeTransport;
+import io.lvsd.healthcheck.ScriptChecker;
+import io.lvsd.ipvs.Protocol;
+import io.lvsd.ipvs.ServiceKey;
+import io.lvsd.linux.Sysctl;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.proc.ScriptRunner;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Health checks on this director: one {@link HealthMonitor} watch per real server of every virtual server (the
+ * monitor shares probes of the same target and method), and the {@link DesiredTable.Health} the IPVS component
+ * programs from: up at the configured (or reported) weight; down removed ({@code on-failure = remove}) or at
+ * weight 0 ({@code quiesce}). A transition logs its reason, counts, runs the real server's notify script and asks
+ * the IPVS component to reconcile. A reload keeps the watch, and so the state, of every real server whose check
+ * did not change.
+ */
+public final class HealthComponent implements Component, DesiredTable.Health {
+    private static final Logger log = LoggerFactory.getLogger(HealthComponent.class);
+
+    /** A real server of a virtual server. */
+    record Key(ServiceKey service, InetSocketAddress realServer) {
+    }
+
+    /** One watched real server. */
+    final class Entry implements HealthMonitor.Listener {
+        final Key key;
+        final String service;
+        final String realServer;
+        volatile VirtualServerConfig vs;
+        volatile RealServerConfig rs;
+        HealthMonitor.Watch watch;
+        volatile String since;
+        final String how;
+
+        Entry(Key key, VirtualServerConfig vs, RealServerConfig rs) {
+            this.key = key;
+            this.service = vs.name();
+            this.realServer = IpAddresses.format(rs.address());
+            this.vs = vs;
+            this.rs = rs;
+            this.how = rs.check().toString();
+            this.since = clock.instant().toString();
+        }
+
+        @Override
+        public void changed(HealthMonitor.Watch w, HealthTracker.Transition t, CheckResult result) {
+            since = clock.instant().toString();
+            String check = rs.check().type().name().toLowerCase(java.util.Locale.ROOT);
+            if (t.from() == t.to()) {
+                log.info("health: {} {} ({}) weight {}: {}", service, realServer, check,
+                        t.weight() == null ? "back to the configured " + rs.weight() : t.weight(), t.reason());
+            } else if (t.to() == HealthTracker.State.DOWN) {
+                log.warn("health: {} {} ({}) DOWN: {}; {}", service, realServer, check, t.reason(),
+                        vs.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? "removing it" : "quiescing it (weight 0)");
+            } else {
+                log.info("health: {} {} ({}) UP: {}", service, realServer, check, t.reason());
+            }
+            if (t.from() != t.to()) {
+                Counter.builder("lvsd.real.server.transitions").tag("service", service).tag("real_server", realServer)
+                        .tag("to", t.to().name().toLowerCase(java.util.Locale.ROOT))
+                        .description("Health state changes of real servers").register(registry).increment();
+                io.lvsd.linux.proc.Command notify = t.to() == HealthTracker.State.UP ? rs.notifyUp() : rs.notifyDown();
+                if (notify != null && scripts != null) {
+                    scripts.run(notify, List.of(), scriptTimeout).thenAccept(r -> {
+                        if (!r.ok()) {
+                            log.warn("health: notify script {} for {} {}: {}", notify, service, realServer, r.describe());
+                        }
+                    });
+                }
+            }
+            ipvs.healthChanged();
+        }
+
+        boolean up() {
+            return watch.state() == HealthTracker.State.UP;
+        }
+    }
+
+    private final IpvsComponent ipvs;
+    private final MeterRegistry registry;
+    private final Clock clock;
+    private final LongSupplier nanos;
+    private final Sysctl sysctl;
+    private final ProbeTransport transport;
+    private HealthMonitor monitor;
+    private volatile ScriptRunner scripts;
+    private String scriptsUser;
+    private java.time.Duration scriptTimeout = java.time.Duration.ofSeconds(10);
+    private volatile Map<Key, Entry> entries = Map.of();
+    private final List<Meter> meters = new ArrayList<>();
+
+    private final Map<CheckType, Checker> checkers;
+
+    public HealthComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
+                           ProbeTransport transport, Sysctl sysctl) {
+        this(ipvs, registry, clock, nanos, transport, sysctl, null);
+    }
+
+    /** With {@code checkers} instead of the real ones (tests); null for the real ones. */
+    HealthComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
+                    ProbeTransport transport, Sysctl sysctl, Map<CheckType, Checker> checkers) {
+        this.checkers = checkers;
+        this.ipvs = ipvs;
+        this.registry = registry;
+        this.clock = clock;
+        this.nanos = nanos;
+        this.transport = transport;
+        this.sysctl = sysctl;
+        ipvs.health(this);
+    }
+
+    @Override
+    public String name() {
+        return "health";
+    }
+
+    @Override
+    public void start(LvsdConfig config) {
+        scripts(config);
+        Map<CheckType, Checker> all = checkers;
+        if (all == null) {
+            all = new HashMap<>(HealthMonitor.networkCheckers());
+            all.put(CheckType.SCRIPT, new ScriptChecker(() -> scripts));
+        }
+        monitor = new HealthMonitor(transport, all, registry, nanos,
+                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        apply(config);
+    }
+
+    @Override
+    public void reload(LvsdConfig previous, LvsdConfig next) {
+        scripts(next);
+        apply(next);
+    }
+
+    @Override
+    public void stop() {
+        if (monitor != null) {
+            monitor.close();
+        }
+        transport.close();
+        if (scripts != null) {
+            scripts.close();
+        }
+    }
+
+    private void scripts(LvsdConfig config) {
+        scriptTimeout = config.scripts().timeout();
+        if (scripts == null || !config.scripts().user().equals(scriptsUser)) {
+            ScriptRunner old = scripts;
+            scripts = new ScriptRunner(config.scripts().user(), config.scripts().maxConcurrent(), "lvsd-check-script");
+            scriptsUser = config.scripts().user();
+            if (old != null) {
+                old.close();
+            }
+        }
+    }
+
+    /** Watches every real server of {@code config}, keeping the watches whose check is unchanged. */
+    private void apply(LvsdConfig config) {
+        Map<Key, Entry> old = entries;
+        Map<Key, Entry> next = new LinkedHashMap<>();
+        List<Entry> opened = new ArrayList<>();
+        for (VirtualServerConfig v : config.virtualServers()) {
+            ServiceKey sk = DesiredTable.keyOf(v);
+            for (RealServerConfig r : v.realServers()) {
+                Key k = new Key(sk, r.address());
+                Entry e = old.get(k);
+                if (e != null && e.how.equals(r.check().toString())) {
+                    e.vs = v;
+                    e.rs = r;
+                    next.put(k, e);
+                    continue;
+                }
+                Entry fresh = new Entry(k, v, r);
+                fresh.watch = monitor.watch(r.address(), r.check(), fresh);
+                opened.add(fresh);
+                next.put(k, fresh);
+            }
+        }
+        entries = java.util.Collections.unmodifiableMap(next);
+        for (Map.Entry<Key, Entry> e : old.entrySet()) {
+            if (next.get(e.getKey()) != e.getValue()) {
+                e.getValue().watch.close();
+            }
+        }
+        meters(next.values());
+        udpSysctls(config);
+        if (!opened.isEmpty()) {
+            log.info("health: checking {} real server(s) with {} probe(s)", next.size(), monitor.probeCount());
+        }
+    }
+
+    private void meters(java.util.Collection<Entry> all) {
+        for (Meter m : meters) {
+            registry.remove(m);
+        }
+        meters.clear();
+        for (Entry e : all) {
+            meters.add(Gauge.builder("lvsd.real.server.up", e, x -> x.up() ? 1 : 0).tag("service", e.service)
+                    .tag("real_server", e.realServer).description("1 while the real server's check passes")
+                    .register(registry));
+        }
+    }
+
+    /**
+     * A UDP client keeps its source port, so its IPVS entry lives as long as it keeps sending: without
+     * expire_nodest_conn the kernel goes on sending it to a removed server until the client falls silent for the
+     * UDP timeout, and without expire_quiescent_template persistence keeps it on a quiesced one.
+     */
+    private void udpSysctls(LvsdConfig config) {
+        boolean udp = false;
+        boolean udpPersistent = false;
+        for (VirtualServerConfig v : config.virtualServers()) {
+            if (v.fwmark() != null || v.protocol() == Protocol.UDP) {
+                udp = true;
+                udpPersistent |= v.persistence().enabled();
+            }
+        }
+        if (!udp) {
+            return;
+        }
+        List<String> wanted = new ArrayList<>(List.of("net.ipv4.vs.expire_nodest_conn"));
+        if (udpPersistent) {
+            wanted.add("net.ipv4.vs.expire_quiescent_template");
+        }
+        ipvs.execute(client -> {
+            for (String name : wanted) {
+                try {
+                    if (sysctl.readInt(name) != 1) {
+                        sysctl.write(name, "1");
+                        log.info("health: set {} = 1 (UDP or fwmark virtual servers: flows to a failed real server "
+                                + "must move, not wait for the UDP timeout)", name);
+                    }
+                } catch (IOException e) {
+                    log.warn("health: {}", e.getMessage());
+                }
+            }
+        });
+    }
+
+    // ---- DesiredTable.Health (the IPVS driver thread)
+
+    @Override
+    public Integer weight(VirtualServerConfig v, RealServerConfig r) {
+        Entry e = entries.get(new Key(DesiredTable.keyOf(v), r.address()));
+        if (e == null || e.watch == null) {
+            return r.weight();
+        }
+        if (e.up()) {
+            Integer reported = e.watch.weight();
+            return reported != null ? reported : r.weight();
+        }
+        return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
+    }
+
+    /** The /status view of every watched real server. */
+    public List<HealthStatus> status() {
+        List<HealthStatus> out = new ArrayList<>();
+        for (Entry e : entries.values()) {
+            CheckResult last = e.watch.last();
+            out.add(new HealthStatus(e.service, e.realServer, e.rs.check().type().name().toLowerCase(java.util.Locale.ROOT),
+                    e.watch.state().name(), weight(e.vs, e.rs), e.since, last == null ? null : last.detail(),
+                    last == null ? null : last.latencyNanos() / 1e6, e.watch.sharedBy()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,192 @@
+package io.lvsd.controller.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.TestConfigs;
+import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.healthcheck.CheckType;
+import io.lvsd.healthcheck.Checker;
+import io.lvsd.healthcheck.ProbeContext;
+import io.lvsd.healthcheck.ProbeTransport;
+import io.lvsd.ipvs.InMemoryIpvsClient;
+import io.lvsd.ipvs.IpvsClient;
+import io.lvsd.ipvs.IpvsadmFormat;
+import io.lvsd.linux.Sysctl;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * From check results to the kernel table (the in-memory one): remove and quiesce, reported weights, alpha,
+ * reloads that keep state, the UDP sysctls. Probes are a fake checker on an embedded loop with frozen time.
+ */
+class HealthComponentTest {
+    @TempDir
+    Path dir;
+
+    final InMemoryIpvsClient kernel = new InMemoryIpvsClient();
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final List<ProbeContext> probes = new ArrayList<>();
+    EmbeddedChannel loop;
+    IpvsComponent ipvs;
+    HealthComponent health;
+    Path proc;
+
+    static final String CONFIG = """
+            defaults.check { type = tcp, interval = 5s, timeout = 1s, retries = 1, rise = 1 }
+            virtual-servers = [
+              { name = web, address = "10.0.0.1:80", scheduler = rr, on-failure = remove,
+                real-servers = [ { address = "10.1.0.1:80", weight = 3 }, { address = "10.1.0.2:80" } ] }
+              { name = api, address = "10.0.0.1:8080", scheduler = rr, on-failure = quiesce,
+                real-servers = [ { address = "10.1.0.1:80", weight = 3 } ] }
+              %s
+            ]
+            """;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        loop = new EmbeddedChannel();
+        loop.freezeTime();
+        ipvs = new IpvsComponent(() -> shared(), registry, Clock.systemUTC(), Duration.ofHours(1));
+        proc = Files.createDirectories(dir.resolve("proc/net/ipv4/vs"));
+        Files.writeString(proc.resolve("expire_nodest_conn"), "0\n");
+        Files.writeString(proc.resolve("expire_quiescent_template"), "0\n");
+        Checker fake = probes::add;
+        health = new HealthComponent(ipvs, registry, Clock.systemUTC(), () -> 0, ProbeTransport.on(loop.eventLoop()),
+                new Sysctl(dir.resolve("proc")), Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake));
+    }
+
+    @AfterEach
+    void tearDown() {
+        ipvs.stop();
+    }
+
+    IpvsClient shared() {
+        return (IpvsClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {IpvsClient.class}, (p, m, a) -> m.getName().equals("close") ? null : m.invoke(kernel, a));
+    }
+
+    LvsdConfig config(String extra) {
+        return TestConfigs.valid(dir, CONFIG.formatted(extra));
+    }
+
+    void run() {
+        loop.runPendingTasks();
+        loop.runScheduledPendingTasks();
+    }
+
+    void advance(Duration d) {
+        loop.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        run();
+    }
+
+    /** The kernel table once the IPVS driver has caught up. */
+    String table() throws Exception {
+        ipvs.execute(c -> { }).get(10, TimeUnit.SECONDS);
+        return IpvsadmFormat.save(kernel.dump());
+    }
+
+    ProbeContext probe(int port) {
+        return probes.stream().filter(p -> !p.finished() && p.target().getPort() == port
+                && p.target().getAddress().getHostAddress().equals("10.1.0.1")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aFailedServerIsRemovedFromRemoveServicesAndQuiescedInQuiesceServicesAndComesBack() throws Exception {
+        LvsdConfig c = config("");
+        health.start(c);
+        ipvs.start(c);
+        run();
+        assertThat(probes).as("one probe for 10.1.0.1:80, shared by web and api; one for 10.1.0.2:80").hasSize(2);
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
+        probe(80).down("connection refused");
+        assertThat(table()).doesNotContain("-a -t 10.0.0.1:80 -r 10.1.0.1:80")
+                .contains("-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 1", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 0");
+        assertThat(health.status()).filteredOn(s -> s.realServer().equals("10.1.0.1:80"))
+                .extracting(HealthStatus::service, HealthStatus::state, HealthStatus::weight, HealthStatus::lastResult,
+                        HealthStatus::sharedBy)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("web", "DOWN", null, "connection refused", 2),
+                        org.assertj.core.groups.Tuple.tuple("api", "DOWN", 0, "connection refused", 2));
+        assertThat(registry.get("lvsd.real.server.up").tag("service", "web").tag("real_server", "10.1.0.1:80").gauge()
+                .value()).isZero();
+        advance(Duration.ofSeconds(5));
+        probe(80).up("connected");
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
+        assertThat(registry.get("lvsd.real.server.transitions").tag("service", "web").tag("to", "down").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aReloadKeepsTheStateOfUnchangedChecksAndStartsChangedOnesAfresh() throws Exception {
+        LvsdConfig c = config("");
+        health.start(c);
+        ipvs.start(c);
+        run();
+        probe(80).down("connection refused");
+        assertThat(table()).doesNotContain("-r 10.1.0.1:80 -m -w 3");
+        // Same checks, one weight changed: the failed server stays out.
+        LvsdConfig next = TestConfigs.valid(dir, CONFIG.formatted("").replace("weight = 3 } ]\n  }", "weight = 5 } ]\n  }"));
+        health.reload(c, next);
+        ipvs.reload(c, next);
+        assertThat(table()).doesNotContain("-a -t 10.0.0.1:80 -r 10.1.0.1:80").contains("-r 10.1.0.1:80 -m -w 0");
+        // A changed check on web is a new probe that starts up (no alpha): web programs it again.
+        LvsdConfig changed = TestConfigs.valid(dir, CONFIG.formatted("").replaceFirst("on-failure = remove,",
+                "on-failure = remove, check.interval = 7s,"));
+        health.reload(next, changed);
+        ipvs.reload(next, changed);
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 0");
+    }
+
+    @Test
+    void alphaServersStartOutOfTheTableUntilTheirFirstSuccess() throws Exception {
+        LvsdConfig c = TestConfigs.valid(dir, CONFIG.formatted("").replace("retries = 1,", "retries = 1, alpha = true,"));
+        health.start(c);
+        ipvs.start(c);
+        assertThat(table()).doesNotContain("-a -t 10.0.0.1:80 -r").contains("-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 0");
+        run();
+        probe(80).up("connected");
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3").doesNotContain("10.1.0.2:80");
+    }
+
+    @Test
+    void aDynamicScriptWeightReplacesTheConfiguredWeight() throws Exception {
+        LvsdConfig c = config("""
+                { name = db, address = "10.0.0.2:5432", scheduler = wrr,
+                  check { type = script, script { command = "/usr/local/bin/db-weight", dynamic = true } },
+                  real-servers = [ { address = "10.1.0.1:5432", weight = 10 } ] }""");
+        health.start(c);
+        ipvs.start(c);
+        run();
+        probe(5432).upWithWeight(42, "exit 44: weight 42");
+        assertThat(table()).contains("-a -t 10.0.0.2:5432 -r 10.1.0.1:5432 -m -w 42");
+    }
+
+    @Test
+    void udpServicesTurnOnTheSysctlsThatMoveUdpFlowsOffFailedServers() throws Exception {
+        LvsdConfig tcpOnly = config("");
+        health.start(tcpOnly);
+        ipvs.start(tcpOnly);
+        table();
+        assertThat(Files.readString(proc.resolve("expire_nodest_conn"))).isEqualTo("0\n");
+        LvsdConfig udp = config("""
+                { name = dns, address = "10.0.0.3:53", protocol = udp, scheduler = rr, persistence.timeout = 60s,
+                  check.type = none, real-servers = [ { address = "10.1.0.9:53" } ] }""");
+        health.reload(tcpOnly, udp);
+        ipvs.reload(tcpOnly, udp);
+        table();
+        assertThat(Files.readString(proc.resolve("expire_nodest_conn"))).isEqualTo("1\n");
+        assertThat(Files.readString(proc.resolve("expire_quiescent_template"))).isEqualTo("1\n");
+    }
+}
