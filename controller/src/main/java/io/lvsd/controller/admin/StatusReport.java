@@ -15,10 +15,10 @@ import java.util.List;
 /** The {@code /status} document. */
 public record StatusReport(String director, String version, long pid, String startedAt, long uptimeSeconds,
                            List<String> lastReloadErrors, ConfigSummary config, List<InstanceStatus> vrrp,
-                           IpvsStatus ipvs, List<io.lvsd.controller.health.HealthStatus> health, SyncStatus sync) {
+                           IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health, SyncStatus sync) {
 
     public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, List<InstanceStatus> vrrp,
-                                  IpvsStatus ipvs, List<io.lvsd.controller.health.HealthStatus> health,
+                                  IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health,
                                   SyncStatus sync) {
         return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
                 startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),

@@ -93,7 +93,7 @@ public final class RunCommand implements Callable<Integer> {
         vrrp.addListener(sync);
         vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), health.status(),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), health.report(),
                         sync.status()),
                 () -> configMetrics.internalError("admin"));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {

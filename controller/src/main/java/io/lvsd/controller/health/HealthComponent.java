@@ -96,6 +96,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                     });
                 }
             }
+            evaluateQuorum(vs, "after " + realServer + " went " + t.to());
             ipvs.healthChanged();
         }
 
@@ -115,6 +116,9 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private String scriptsUser;
     private java.time.Duration scriptTimeout = java.time.Duration.ofSeconds(10);
     private volatile Map<Key, Entry> entries = Map.of();
+    /** Virtual servers whose quorum is lost now; guarded by {@code this}. */
+    private final java.util.Set<ServiceKey> quorumLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile Map<ServiceKey, VirtualServerConfig> services = Map.of();
     private final List<Meter> meters = new ArrayList<>();
 
     private final Map<CheckType, Checker> checkers;
@@ -207,6 +211,15 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             }
         }
         entries = java.util.Collections.unmodifiableMap(next);
+        Map<ServiceKey, VirtualServerConfig> vss = new LinkedHashMap<>();
+        for (VirtualServerConfig v : config.virtualServers()) {
+            vss.put(DesiredTable.keyOf(v), v);
+        }
+        services = java.util.Collections.unmodifiableMap(vss);
+        quorumLost.retainAll(vss.keySet());
+        for (VirtualServerConfig v : config.virtualServers()) {
+            evaluateQuorum(v, "configuration");
+        }
         for (Map.Entry<Key, Entry> e : old.entrySet()) {
             if (next.get(e.getKey()) != e.getValue()) {
                 e.getValue().watch.close();
@@ -228,6 +241,64 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             meters.add(Gauge.builder("lvsd.real.server.up", e, x -> x.up() ? 1 : 0).tag("service", e.service)
                     .tag("real_server", e.realServer).description("1 while the real server's check passes")
                     .register(registry));
+        }
+        for (Map.Entry<ServiceKey, VirtualServerConfig> v : services.entrySet()) {
+            ServiceKey k = v.getKey();
+            meters.add(Gauge.builder("lvsd.virtual.server.quorum", quorumLost, q -> q.contains(k) ? 0 : 1)
+                    .tag("service", v.getValue().name())
+                    .description("1 while the live weight of the virtual server's real servers meets its quorum")
+                    .register(registry));
+            meters.add(Gauge.builder("lvsd.virtual.server.live.weight", this, h -> h.liveWeight(v.getValue()))
+                    .tag("service", v.getValue().name()).description("Sum of the weights of the real servers that are up")
+                    .register(registry));
+        }
+    }
+
+    /** The sum of the weights of {@code v}'s real servers that are up. */
+    long liveWeight(VirtualServerConfig v) {
+        ServiceKey k = DesiredTable.keyOf(v);
+        long live = 0;
+        for (RealServerConfig r : v.realServers()) {
+            Entry e = entries.get(new Key(k, r.address()));
+            if (e == null || e.watch == null || e.up()) {
+                Integer reported = e == null || e.watch == null ? null : e.watch.weight();
+                live += reported != null ? reported : r.weight();
+            }
+        }
+        return live;
+    }
+
+    /**
+     * Quorum with hysteresis: lost when the live weight falls below {@code weight - hysteresis}, regained when it
+     * reaches {@code weight + hysteresis}; each change is logged and runs quorum.down / quorum.up. While it is
+     * lost the sorry server, if any, takes the real servers' place.
+     */
+    private synchronized void evaluateQuorum(VirtualServerConfig v, String why) {
+        ServiceKey k = DesiredTable.keyOf(v);
+        VirtualServerConfig.Quorum q = v.quorum();
+        long live = liveWeight(v);
+        boolean lost = quorumLost.contains(k);
+        String sorry = v.sorryServer() == null ? "" : "; sorry server " + IpAddresses.format(v.sorryServer());
+        if (!lost && live < (long) q.weight() - q.hysteresis()) {
+            quorumLost.add(k);
+            log.warn("health: {} lost its quorum: live weight {} < {}{} ({}){}", v.name(), live, q.weight(),
+                    q.hysteresis() == 0 ? "" : " - " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " in place");
+            runQuorumScript(v, q.down(), "down");
+        } else if (lost && live >= (long) q.weight() + q.hysteresis()) {
+            quorumLost.remove(k);
+            log.info("health: {} regained its quorum: live weight {} >= {}{} ({}){}", v.name(), live, q.weight(),
+                    q.hysteresis() == 0 ? "" : " + " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " withdrawn");
+            runQuorumScript(v, q.up(), "up");
+        }
+    }
+
+    private void runQuorumScript(VirtualServerConfig v, io.lvsd.linux.proc.Command cmd, String which) {
+        if (cmd != null && scripts != null) {
+            scripts.run(cmd, List.of(), scriptTimeout).thenAccept(r -> {
+                if (!r.ok()) {
+                    log.warn("health: quorum.{} script {} for {}: {}", which, cmd, v.name(), r.describe());
+                }
+            });
         }
     }
 
@@ -270,7 +341,15 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     // ---- DesiredTable.Health (the IPVS driver thread)
 
     @Override
+    public java.net.InetSocketAddress sorryServer(VirtualServerConfig v) {
+        return v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v)) ? v.sorryServer() : null;
+    }
+
+    @Override
     public Integer weight(VirtualServerConfig v, RealServerConfig r) {
+        if (v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v))) {
+            return null; // the sorry server stands in for all of them
+        }
         Entry e = entries.get(new Key(DesiredTable.keyOf(v), r.address()));
         if (e == null || e.watch == null) {
             return r.weight();
@@ -280,6 +359,17 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             return reported != null ? reported : r.weight();
         }
         return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
+    }
+
+    /** The /status view: every watched real server and every virtual server's quorum. */
+    public HealthStatus.Report report() {
+        List<HealthStatus.Quorum> qs = new ArrayList<>();
+        for (VirtualServerConfig v : services.values()) {
+            boolean lost = quorumLost.contains(DesiredTable.keyOf(v));
+            qs.add(new HealthStatus.Quorum(v.name(), liveWeight(v), v.quorum().weight(), v.quorum().hysteresis(),
+                    lost ? "lost" : "held", lost && v.sorryServer() != null ? IpAddresses.format(v.sorryServer()) : null));
+        }
+        return new HealthStatus.Report(status(), qs);
     }
 
     /** The /status view of every watched real server. */

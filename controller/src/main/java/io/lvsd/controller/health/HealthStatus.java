@@ -1,5 +1,7 @@
 package io.lvsd.controller.health;
 
+import java.util.List;
+
 /**
  * One real server in the {@code health} section of {@code /status}.
  *
@@ -10,4 +12,20 @@ package io.lvsd.controller.health;
  */
 public record HealthStatus(String service, String realServer, String check, String state, Integer weight, String since,
                            String lastResult, Double lastProbeMillis, int sharedBy) {
+
+    /** The {@code health} section of {@code /status}. */
+    public record Report(List<HealthStatus> realServers, List<Quorum> services) {
+        public Report {
+            realServers = List.copyOf(realServers);
+            services = List.copyOf(services);
+        }
+    }
+
+    /**
+     * A virtual server's quorum.
+     *
+     * @param sorryServer the sorry server in place now, or null
+     */
+    public record Quorum(String service, long liveWeight, int quorum, int hysteresis, String state, String sorryServer) {
+    }
 }

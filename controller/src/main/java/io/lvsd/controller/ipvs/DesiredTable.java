@@ -8,6 +8,7 @@ import io.lvsd.ipvs.Reconciler.DesiredService;
 import io.lvsd.ipvs.SchedulerFlag;
 import io.lvsd.ipvs.ServiceKey;
 import io.lvsd.ipvs.VirtualService;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,6 +31,11 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
 
         /** The weight to program for {@code r} of {@code v}, or null to leave it out of the table. */
         Integer weight(VirtualServerConfig v, RealServerConfig r);
+
+        /** The sorry server to put in {@code v} now (its quorum is lost), or null. */
+        default InetSocketAddress sorryServer(VirtualServerConfig v) {
+            return null;
+        }
     }
 
     /** The table with configured weights. */
@@ -49,6 +55,10 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
                     dests.add(new Destination(r.address(), r.forwarding(), weight, r.upperThreshold(),
                             r.lowerThreshold(), r.tunnel()));
                 }
+            }
+            InetSocketAddress sorry = health.sorryServer(v);
+            if (sorry != null && dests.stream().noneMatch(d -> d.address().equals(sorry))) {
+                dests.add(new Destination(sorry, v.forwarding(), 1, 0, 0, v.tunnel()));
             }
             out.add(new DesiredService(svc, dests));
             names.put(svc.key(), v.name());

@@ -173,6 +173,63 @@ class HealthComponentTest {
         assertThat(table()).contains("-a -t 10.0.0.2:5432 -r 10.1.0.1:5432 -m -w 42");
     }
 
+    ProbeContext probeOf(String address, int port) {
+        return probes.stream().filter(p -> !p.finished() && p.target().getPort() == port
+                && p.target().getAddress().getHostAddress().equals(address)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void whenAllRealServersAreDownTheSorryServerTakesTheirPlaceAndLeavesWhenOneIsBack() throws Exception {
+        LvsdConfig c = TestConfigs.valid(dir, """
+                defaults.check { type = tcp, interval = 5s, timeout = 1s, retries = 1, rise = 1 }
+                virtual-servers = [ { name = web, address = "10.0.0.1:80", scheduler = rr, sorry-server = "10.2.0.1:80",
+                  real-servers = [ { address = "10.1.0.1:80" }, { address = "10.1.0.2:80" } ] } ]
+                """);
+        health.start(c);
+        ipvs.start(c);
+        run();
+        assertThat(table()).doesNotContain("10.2.0.1");
+        probeOf("10.1.0.1", 80).down("connection refused");
+        assertThat(table()).contains("-r 10.1.0.2:80").doesNotContain("10.2.0.1");
+        probeOf("10.1.0.2", 80).down("connection refused");
+        assertThat(table()).isEqualTo("-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.2.0.1:80 -m -w 1\n");
+        assertThat(health.report().services()).singleElement()
+                .isEqualTo(new HealthStatus.Quorum("web", 0, 1, 0, "lost", "10.2.0.1:80"));
+        assertThat(registry.get("lvsd.virtual.server.quorum").tag("service", "web").gauge().value()).isZero();
+        advance(Duration.ofSeconds(5));
+        probeOf("10.1.0.2", 80).up("connected");
+        assertThat(table()).isEqualTo("-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 1\n");
+        assertThat(health.report().services().get(0).state()).isEqualTo("held");
+    }
+
+    @Test
+    void quorumHasHysteresis() throws Exception {
+        LvsdConfig c = TestConfigs.valid(dir, """
+                defaults.check { type = tcp, interval = 5s, timeout = 1s, retries = 1, rise = 1 }
+                virtual-servers = [ { name = web, address = "10.0.0.1:80", scheduler = wrr, sorry-server = "10.2.0.1:80",
+                  quorum { weight = 4, hysteresis = 1 },
+                  real-servers = [ { address = "10.1.0.1:80", weight = 2 }, { address = "10.1.0.2:80", weight = 2 },
+                                   { address = "10.1.0.3:80", weight = 1 } ] } ]
+                """);
+        health.start(c);
+        ipvs.start(c);
+        run();
+        probeOf("10.1.0.2", 80).up("connected"); // and stays up (later probes are not answered before the timeout)
+        probeOf("10.1.0.3", 80).down("refused"); // live 4: >= 4 - 1, held
+        assertThat(health.report().services().get(0).state()).isEqualTo("held");
+        probeOf("10.1.0.1", 80).down("refused"); // live 2 < 3: lost
+        assertThat(health.report().services().get(0)).extracting(HealthStatus.Quorum::liveWeight, HealthStatus.Quorum::state)
+                .containsExactly(2L, "lost");
+        assertThat(table()).contains("-r 10.2.0.1:80").doesNotContain("-r 10.1.0.2:80");
+        advance(Duration.ofSeconds(5));
+        probeOf("10.1.0.2", 80).up("connected");
+        probeOf("10.1.0.1", 80).up("connected"); // live 4 < 4 + 1: still lost
+        assertThat(health.report().services().get(0).state()).isEqualTo("lost");
+        probeOf("10.1.0.3", 80).up("connected"); // live 5: regained
+        assertThat(health.report().services().get(0).state()).isEqualTo("held");
+        assertThat(table()).doesNotContain("10.2.0.1").contains("-r 10.1.0.1:80 -m -w 2", "-r 10.1.0.3:80 -m -w 1");
+    }
+
     @Test
     void udpServicesTurnOnTheSysctlsThatMoveUdpFlowsOffFailedServers() throws Exception {
         LvsdConfig tcpOnly = config("");
