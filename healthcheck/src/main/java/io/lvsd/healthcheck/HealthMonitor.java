@@ -76,9 +76,10 @@ public final class HealthMonitor implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("health monitor closed");
         }
+        int port = config.connectPort() != null ? config.connectPort()
+                : config.spec() instanceof CheckSpec.Agent a && a.port() != null ? a.port() : realServer.getPort();
         InetSocketAddress target = new InetSocketAddress(
-                config.connectAddress() != null ? config.connectAddress() : realServer.getAddress(),
-                config.connectPort() != null ? config.connectPort() : realServer.getPort());
+                config.connectAddress() != null ? config.connectAddress() : realServer.getAddress(), port);
         Checker checker = config.type() == CheckType.NONE ? null : checkers.get(config.type());
         if (config.type() != CheckType.NONE && checker == null) {
             throw new IllegalArgumentException("no checker for check type " + config.type());
@@ -136,6 +137,11 @@ public final class HealthMonitor implements AutoCloseable {
             return probe.last;
         }
 
+        /** A load agent's smoothed sample, or null. */
+        public Double sample() {
+            return probe.sample;
+        }
+
         /** How many watches share this probe. */
         public int sharedBy() {
             return probe.watches.size();
@@ -159,6 +165,7 @@ public final class HealthMonitor implements AutoCloseable {
         final Timer latency;
         volatile HealthTracker.State state;
         volatile Integer weight;
+        volatile Double sample;
         volatile CheckResult last;
         private boolean stopped;
         private ScheduledFuture<?> next;
@@ -262,6 +269,7 @@ public final class HealthMonitor implements AutoCloseable {
             last = r;
             state = tracker.state();
             weight = tracker.weight();
+            sample = tracker.sample();
             if (t != null) {
                 for (Watch w : watches) {
                     try {

@@ -36,6 +36,7 @@ public final class HealthTracker {
     private int successes;
     private int failures;
     private Integer weight;
+    private Double sample;
     private CheckResult last;
 
     public HealthTracker(CheckConfig config) {
@@ -50,6 +51,14 @@ public final class HealthTracker {
     /** The reported weight in force, or null for the configured one. */
     public Integer weight() {
         return weight;
+    }
+
+    /**
+     * The agent's samples smoothed exponentially ({@code smoothing} is the newest sample's share), or null
+     * without an agent report since the target was last up.
+     */
+    public Double sample() {
+        return sample;
     }
 
     /** The latest result, or null before the first. */
@@ -91,7 +100,12 @@ public final class HealthTracker {
             failures = 0;
             successes++;
             Integer before = weight;
+            Double sampleBefore = sample;
             weight = r.weight();
+            if (r.sample() != null) {
+                double a = config.spec() instanceof CheckSpec.Agent ag ? ag.smoothing() : 1.0;
+                sample = sample == null || state == State.DOWN ? r.sample() : a * r.sample() + (1 - a) * sample;
+            }
             if (state == State.DOWN && (successes >= config.rise() || (config.alpha() && !confirmed))) {
                 confirmed = true;
                 state = State.UP;
@@ -99,7 +113,7 @@ public final class HealthTracker {
                         : r.detail() + " (" + successes + " successes in a row)");
             }
             confirmed = true;
-            if (state == State.UP && !Objects.equals(before, weight)) {
+            if (state == State.UP && (!Objects.equals(before, weight) || !Objects.equals(sampleBefore, sample))) {
                 return new Transition(State.UP, State.UP, weight, r.detail());
             }
             return null;
@@ -110,6 +124,7 @@ public final class HealthTracker {
             confirmed = true;
             state = State.DOWN;
             weight = null;
+            sample = null;
             return new Transition(State.UP, State.DOWN, null, failures == 1 ? r.detail()
                     : r.detail() + " (" + failures + " failures in a row)");
         }

@@ -47,9 +47,31 @@ public final class HttpChecker implements Checker {
     @Override
     public void probe(ProbeContext ctx) {
         CheckSpec.Http spec = (CheckSpec.Http) ctx.config().spec();
+        boolean needBody = spec.bodyRegex() != null || spec.digest() != null;
+        fetch(ctx, spec, needBody, (status, body, truncated) -> {
+            if (!spec.accepts(status)) {
+                ctx.down("HTTP " + status + " (expected " + spec.status() + ")");
+            } else if (!needBody) {
+                ctx.up("HTTP " + status);
+            } else {
+                judge(ctx, spec, status, body, truncated);
+            }
+        });
+    }
+
+    /** What a fetch found: the status, and the body (up to max-bytes) when it was asked for. */
+    interface Fetched {
+        void accept(int status, byte[] body, boolean truncated);
+    }
+
+    /**
+     * One request as {@code spec} says; {@code done} gets the status and, with {@code needBody}, the body read up
+     * to {@code max-bytes}. Failures end the probe as down.
+     */
+    void fetch(ProbeContext ctx, CheckSpec.Http spec, boolean needBody, Fetched done) {
         InetSocketAddress target = ctx.target();
         String host = spec.host() != null ? spec.host() : hostHeader(target);
-        Response response = new Response(spec, ctx);
+        Response response = new Response(spec, ctx, needBody, done);
         ctx.transport().connect(ctx, false, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -76,6 +98,27 @@ public final class HttpChecker implements Checker {
         });
     }
 
+    private static void judge(ProbeContext ctx, CheckSpec.Http spec, int status, byte[] bytes, boolean truncated) {
+        String cut = truncated ? " (first " + bytes.length + " bytes, max-bytes)" : "";
+        if (spec.bodyRegex() != null && !spec.bodyRegex().matcher(new String(bytes, StandardCharsets.UTF_8)).find()) {
+            ctx.down("HTTP " + status + ": body" + cut + " does not match body-regex \"" + spec.bodyRegex() + "\"");
+            return;
+        }
+        if (spec.digest() != null) {
+            if (truncated) {
+                ctx.down("HTTP " + status + ": body longer than max-bytes (" + spec.maxBytes() + "): digest not checked");
+                return;
+            }
+            String got = digest(spec.digest().jdkName(), bytes);
+            if (!got.equals(spec.digest().hex())) {
+                ctx.down("HTTP " + status + ": body " + spec.digest().algorithm() + " " + got + " (expected "
+                        + spec.digest().hex() + ")");
+                return;
+            }
+        }
+        ctx.up("HTTP " + status + ", body matches");
+    }
+
     private static String hostHeader(InetSocketAddress t) {
         String a = t.getAddress().getHostAddress();
         return (a.contains(":") ? "[" + a + "]" : a) + ":" + t.getPort();
@@ -85,70 +128,50 @@ public final class HttpChecker implements Checker {
         return host.startsWith("[") || host.replaceFirst(":\\d+$", "").matches("[0-9.]+");
     }
 
-    /** Reads one response and judges it. */
+    /** Reads one response: the status, then the body when it is wanted. */
     private static final class Response extends SimpleChannelInboundHandler<HttpObject> {
         private final CheckSpec.Http spec;
         private final ProbeContext ctx;
+        private final boolean needBody;
+        private final Fetched done;
         private final ByteArrayOutputStream body = new ByteArrayOutputStream();
         private int status = -1;
         private boolean truncated;
 
-        Response(CheckSpec.Http spec, ProbeContext ctx) {
+        Response(CheckSpec.Http spec, ProbeContext ctx, boolean needBody, Fetched done) {
             this.spec = spec;
             this.ctx = ctx;
+            this.needBody = needBody;
+            this.done = done;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext c, HttpObject msg) {
+            if (ctx.finished()) {
+                return;
+            }
             if (msg.decoderResult().isFailure()) {
                 ctx.down("bad HTTP response: " + ProbeTransport.message(msg.decoderResult().cause()));
                 return;
             }
             if (msg instanceof HttpResponse r) {
                 status = r.status().code();
-                if (!spec.accepts(status)) {
-                    ctx.down("HTTP " + status + " (expected " + spec.status() + ")");
-                    return;
-                }
-                if (spec.bodyRegex() == null && spec.digest() == null) {
-                    ctx.up("HTTP " + status);
+                if (!needBody || !spec.accepts(status)) {
+                    done.accept(status, new byte[0], false);
                     return;
                 }
             }
             if (msg instanceof HttpContent content) {
                 ByteBuf b = content.content();
-                int room = spec.maxBytes() - body.size();
-                int take = Math.min(room, b.readableBytes());
+                int take = Math.min(spec.maxBytes() - body.size(), b.readableBytes());
                 byte[] chunk = new byte[take];
                 b.readBytes(chunk);
                 body.write(chunk, 0, take);
                 truncated |= b.isReadable();
                 if (msg instanceof LastHttpContent || truncated) {
-                    judge();
+                    done.accept(status, body.toByteArray(), truncated);
                 }
             }
-        }
-
-        private void judge() {
-            byte[] bytes = body.toByteArray();
-            String cut = truncated ? " (first " + bytes.length + " bytes, max-bytes)" : "";
-            if (spec.bodyRegex() != null && !spec.bodyRegex().matcher(new String(bytes, StandardCharsets.UTF_8)).find()) {
-                ctx.down("HTTP " + status + ": body" + cut + " does not match body-regex \"" + spec.bodyRegex() + "\"");
-                return;
-            }
-            if (spec.digest() != null) {
-                if (truncated) {
-                    ctx.down("HTTP " + status + ": body longer than max-bytes (" + spec.maxBytes() + "): digest not checked");
-                    return;
-                }
-                String got = digest(spec.digest().jdkName(), bytes);
-                if (!got.equals(spec.digest().hex())) {
-                    ctx.down("HTTP " + status + ": body " + spec.digest().algorithm() + " " + got + " (expected "
-                            + spec.digest().hex() + ")");
-                    return;
-                }
-            }
-            ctx.up("HTTP " + status + ", body matches");
         }
 
         @Override

@@ -412,6 +412,52 @@ class CheckersIT {
         server.close().sync();
     }
 
+    // ---- agent
+
+    @Test
+    void agentsOverTcpHttpAndACommand() throws Exception {
+        try (ServerSocket line = new ServerSocket(0, 50, LO)) {
+            Thread t = new Thread(() -> {
+                while (!line.isClosed()) {
+                    try (Socket c = line.accept()) {
+                        c.getOutputStream().write("0.25\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            CheckSpec.Agent tcpAgent = new CheckSpec.Agent(null, line.getLocalPort(), null, CheckSpec.Agent.Reports.LOAD,
+                    1.0, 0, null, 1);
+            CheckResult r = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, line.getLocalPort()),
+                    config(tcpAgent, Duration.ofSeconds(2)));
+            assertThat(r).extracting(CheckResult::up, CheckResult::sample, CheckResult::detail)
+                    .containsExactly(true, 0.25, "agent load 0.25");
+        }
+        http.createContext("/load", x -> reply(x, 200, "idle=80\n"));
+        CheckSpec.Agent httpAgent = new CheckSpec.Agent(null, http.getAddress().getPort(), "/load",
+                CheckSpec.Agent.Reports.IDLE, 1.0, 0, null, 1);
+        CheckResult h = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
+                config(httpAgent, Duration.ofSeconds(2)));
+        assertThat(h).extracting(CheckResult::up, CheckResult::sample).containsExactly(true, 80.0);
+        CheckResult missing = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
+                config(new CheckSpec.Agent(null, http.getAddress().getPort(), "/missing", CheckSpec.Agent.Reports.IDLE,
+                        1.0, 0, null, 1), Duration.ofSeconds(2)));
+        assertThat(missing).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "agent HTTP 404");
+        try (io.lvsd.linux.proc.ScriptRunner runner = new io.lvsd.linux.proc.ScriptRunner(
+                System.getProperty("user.name"), 1, "agent-test")) {
+            CheckSpec.Agent cmd = new CheckSpec.Agent(io.lvsd.linux.proc.Command.parse("/bin/echo weight 12"), null, null,
+                    CheckSpec.Agent.Reports.WEIGHT, 1.0, 0, null, 1);
+            CheckResult c = probe(new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(cmd, Duration.ofSeconds(5)));
+            assertThat(c).extracting(CheckResult::up, CheckResult::sample).containsExactly(true, 12.0);
+            CheckSpec.Agent silent = new CheckSpec.Agent(io.lvsd.linux.proc.Command.parse("/bin/echo busy"), null, null,
+                    CheckSpec.Agent.Reports.WEIGHT, 1.0, 0, null, 1);
+            CheckResult none = probe(new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(silent, Duration.ofSeconds(5)));
+            assertThat(none).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "agent said \"busy\": no number");
+        }
+    }
+
     // ---- helpers
 
     static int freePort() throws IOException {

@@ -59,6 +59,8 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         HealthMonitor.Watch watch;
         volatile String since;
         final String how;
+        /** The weight last logged for this real server (weights reported while up), or -1. */
+        private int loggedWeight = -1;
 
         Entry(Key key, VirtualServerConfig vs, RealServerConfig rs) {
             this.key = key;
@@ -75,8 +77,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             since = clock.instant().toString();
             String check = rs.check().type().name().toLowerCase(java.util.Locale.ROOT);
             if (t.from() == t.to()) {
-                log.info("health: {} {} ({}) weight {}: {}", service, realServer, check,
-                        t.weight() == null ? "back to the configured " + rs.weight() : t.weight(), t.reason());
+                int now = upWeight(this, rs);
+                if (now == loggedWeight) {
+                    return; // an agent's sample moved, the weight did not
+                }
+                loggedWeight = now;
+                log.info("health: {} {} ({}) weight {}: {}", service, realServer, check, now, t.reason());
             } else if (t.to() == HealthTracker.State.DOWN) {
                 log.warn("health: {} {} ({}) DOWN: {}; {}", service, realServer, check, t.reason(),
                         vs.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? "removing it" : "quiescing it (weight 0)");
@@ -153,6 +159,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         if (all == null) {
             all = new HashMap<>(HealthMonitor.networkCheckers());
             all.put(CheckType.SCRIPT, new ScriptChecker(() -> scripts));
+            all.put(CheckType.AGENT, new io.lvsd.healthcheck.AgentChecker(() -> scripts));
         }
         monitor = new HealthMonitor(transport, all, registry, nanos,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
@@ -260,9 +267,10 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         long live = 0;
         for (RealServerConfig r : v.realServers()) {
             Entry e = entries.get(new Key(k, r.address()));
-            if (e == null || e.watch == null || e.up()) {
-                Integer reported = e == null || e.watch == null ? null : e.watch.weight();
-                live += reported != null ? reported : r.weight();
+            if (e == null || e.watch == null) {
+                live += r.weight();
+            } else if (e.up()) {
+                live += upWeight(e, r);
             }
         }
         return live;
@@ -355,10 +363,19 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             return r.weight();
         }
         if (e.up()) {
-            Integer reported = e.watch.weight();
-            return reported != null ? reported : r.weight();
+            return upWeight(e, r);
         }
         return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
+    }
+
+    /** The weight of an up real server: an agent's (smoothed, mapped), a dynamic script's, or the configured one. */
+    private static int upWeight(Entry e, RealServerConfig r) {
+        Double sample = e.watch.sample();
+        if (sample != null && r.check().spec() instanceof io.lvsd.healthcheck.CheckSpec.Agent a) {
+            return io.lvsd.healthcheck.AgentChecker.weight(a, sample, r.weight());
+        }
+        Integer reported = e.watch.weight();
+        return reported != null ? reported : r.weight();
     }
 
     /** The /status view: every watched real server and every virtual server's quorum. */

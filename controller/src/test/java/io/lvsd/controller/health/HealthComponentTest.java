@@ -65,7 +65,7 @@ class HealthComponentTest {
         Files.writeString(proc.resolve("expire_quiescent_template"), "0\n");
         Checker fake = probes::add;
         health = new HealthComponent(ipvs, registry, Clock.systemUTC(), () -> 0, ProbeTransport.on(loop.eventLoop()),
-                new Sysctl(dir.resolve("proc")), Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake));
+                new Sysctl(dir.resolve("proc")), Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake, CheckType.AGENT, fake));
     }
 
     @AfterEach
@@ -228,6 +228,22 @@ class HealthComponentTest {
         probeOf("10.1.0.3", 80).up("connected"); // live 5: regained
         assertThat(health.report().services().get(0).state()).isEqualTo("held");
         assertThat(table()).doesNotContain("10.2.0.1").contains("-r 10.1.0.1:80 -m -w 2", "-r 10.1.0.3:80 -m -w 1");
+    }
+
+    @Test
+    void aLoadAgentSetsTheWeightFromItsSmoothedSamples() throws Exception {
+        LvsdConfig c = config("""
+                { name = app, address = "10.0.0.4:80", scheduler = wlc,
+                  check { type = agent, agent { port = 7777, reports = load, load-full = 2.0, smoothing = 0.5 } },
+                  real-servers = [ { address = "10.1.0.1:80", weight = 20 } ] }""");
+        health.start(c);
+        ipvs.start(c);
+        run();
+        probe(7777).complete(io.lvsd.healthcheck.CheckResult.sample(1.0, "agent load 1.0", 1));
+        assertThat(table()).contains("-a -t 10.0.0.4:80 -r 10.1.0.1:80 -m -w 10");
+        advance(Duration.ofSeconds(5));
+        probe(7777).complete(io.lvsd.healthcheck.CheckResult.sample(0.0, "agent load 0.0", 1));
+        assertThat(table()).as("smoothed load 0.5 of 2.0").contains("-a -t 10.0.0.4:80 -r 10.1.0.1:80 -m -w 15");
     }
 
     @Test
