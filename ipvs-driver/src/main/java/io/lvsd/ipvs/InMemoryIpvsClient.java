@@ -36,6 +36,7 @@ public final class InMemoryIpvsClient implements IpvsClient {
     private final Map<ServiceKey, Svc> table = new LinkedHashMap<>();
     private final Map<SyncDaemon.Role, SyncDaemon> daemons = new EnumMap<>(SyncDaemon.Role.class);
     private IpvsTimeouts timeouts = new IpvsTimeouts(Duration.ofSeconds(900), Duration.ofSeconds(120), Duration.ofSeconds(300));
+    private final Map<InetSocketAddress, Long> active = new java.util.HashMap<>();
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
 
@@ -46,6 +47,11 @@ public final class InMemoryIpvsClient implements IpvsClient {
         Svc(VirtualService service) {
             this.service = service;
         }
+    }
+
+    /** Makes every destination at {@code address} report {@code n} active connections (there is no traffic here). */
+    public synchronized void setActiveConnections(InetSocketAddress address, long n) {
+        active.put(address, n);
     }
 
     /** Operations applied or refused since creation: what a reconcile cost. */
@@ -69,7 +75,8 @@ public final class InMemoryIpvsClient implements IpvsClient {
         List<ServiceState> out = new ArrayList<>();
         for (Svc s : table.values()) {
             List<ServiceState.DestinationState> ds = s.dests.values().stream()
-                    .map(d -> new ServiceState.DestinationState(d, 0, 0, 0, Stats.ZERO)).toList();
+                    .map(d -> new ServiceState.DestinationState(d, active.getOrDefault(d.address(), 0L), 0, 0, Stats.ZERO))
+                    .toList();
             out.add(new ServiceState(s.service, Stats.ZERO, ds));
         }
         return out;

@@ -33,13 +33,15 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin endpoint (HTTP/1.1 on Netty): {@code GET /metrics} (Prometheus text),
- * {@code GET /status} (JSON) and {@code GET /healthz}. It runs on its own event loop, never the
+ * {@code GET /status} (JSON), {@code GET /healthz}, and the runtime API ({@code POST /real-servers/...}, loopback
+ * clients only). It runs on its own event loop, never the
  * VRRP one. A reload that changes {@code admin.listen} binds the new address before closing the
  * old one, so a failed bind leaves the old endpoint serving.
  */
@@ -49,9 +51,19 @@ public final class AdminServer implements Component {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** The runtime API behind {@code POST /real-servers/ACTION?service=S&real-server=IP:PORT[&weight=N]}. */
+    public interface Controls {
+        /**
+         * Does {@code action} and says what was done; IllegalArgumentException (a parameter is wrong) and
+         * NoSuchElementException (no such service or real server) carry the message for the operator.
+         */
+        String control(String action, String service, String realServer, String weight);
+    }
+
     private final PrometheusMeterRegistry registry;
     private final Supplier<Object> status;
     private final Runnable onError;
+    private final Controls controls;
     private EventLoopGroup group;
     private Channel channel;
     private InetSocketAddress bound;
@@ -61,9 +73,15 @@ public final class AdminServer implements Component {
      * @param onError counts a request that failed inside the server
      */
     public AdminServer(PrometheusMeterRegistry registry, Supplier<Object> status, Runnable onError) {
+        this(registry, status, onError, null);
+    }
+
+    /** @param controls the runtime API, or null for none */
+    public AdminServer(PrometheusMeterRegistry registry, Supplier<Object> status, Runnable onError, Controls controls) {
         this.registry = registry;
         this.status = status;
         this.onError = onError;
+        this.controls = controls;
     }
 
     @Override
@@ -123,9 +141,12 @@ public final class AdminServer implements Component {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             FullHttpResponse resp;
-            String path = new QueryStringDecoder(req.uri()).path();
+            QueryStringDecoder query = new QueryStringDecoder(req.uri());
+            String path = query.path();
             try {
-                if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+                if (path.startsWith("/real-servers/") && controls != null) {
+                    resp = control(ctx, req, path.substring("/real-servers/".length()), query);
+                } else if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
                     resp = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
                     resp.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
                 } else {
@@ -152,6 +173,31 @@ public final class AdminServer implements Component {
             var f = ctx.writeAndFlush(resp);
             if (!keepAlive) {
                 f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        /** The runtime API: POST only, from loopback only, whatever admin.listen is. */
+        private FullHttpResponse control(ChannelHandlerContext ctx, FullHttpRequest req, String action,
+                                         QueryStringDecoder query) {
+            if (!req.method().equals(HttpMethod.POST)) {
+                FullHttpResponse r = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed (expected POST)\n");
+                r.headers().set(HttpHeaderNames.ALLOW, "POST");
+                return r;
+            }
+            if (!(ctx.channel().remoteAddress() instanceof InetSocketAddress peer) || !peer.getAddress().isLoopbackAddress()) {
+                return text(HttpResponseStatus.FORBIDDEN, "the runtime API answers loopback clients only\n");
+            }
+            java.util.function.Function<String, String> param = name -> {
+                List<String> v = query.parameters().get(name);
+                return v == null || v.isEmpty() ? null : v.get(0);
+            };
+            try {
+                return text(HttpResponseStatus.OK, controls.control(action, param.apply("service"),
+                        param.apply("real-server"), param.apply("weight")) + "\n");
+            } catch (IllegalArgumentException e) {
+                return text(HttpResponseStatus.BAD_REQUEST, e.getMessage() + "\n");
+            } catch (java.util.NoSuchElementException e) {
+                return text(HttpResponseStatus.NOT_FOUND, e.getMessage() + "\n");
             }
         }
 

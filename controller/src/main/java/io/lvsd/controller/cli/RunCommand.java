@@ -95,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
         AdminServer admin = new AdminServer(registry,
                 () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), health.report(),
                         sync.status()),
-                () -> configMetrics.internalError("admin"));
+                () -> configMetrics.internalError("admin"), health::control);
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
             // Health before IPVS: the first table already leaves out real servers that start down (alpha). Sync
             // before VRRP: the backup daemon listens before the first transition. VRRP last: it stops first, so a

@@ -126,6 +126,25 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private final java.util.Set<ServiceKey> quorumLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Map<ServiceKey, VirtualServerConfig> services = Map.of();
     private final List<Meter> meters = new ArrayList<>();
+    /** Operators' runtime overrides (admin API), until cleared or the next reload. */
+    private final Map<Key, RuntimeOverride> overrides = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Real servers the configuration no longer names, at weight 0 until idle or drain-timeout. */
+    private final Map<Key, Draining> draining = new java.util.concurrent.ConcurrentHashMap<>();
+    private io.netty.util.concurrent.ScheduledFuture<?> drainTicker;
+
+    /**
+     * A runtime override: {@code weight} null means drain (weight 0, then out of the table once idle or after
+     * drain-timeout: {@code drained}).
+     */
+    record RuntimeOverride(Integer weight, String since, long deadlineNanos, boolean drained) {
+        RuntimeOverride done() {
+            return new RuntimeOverride(weight, since, deadlineNanos, true);
+        }
+    }
+
+    /** A real server the configuration dropped, draining. */
+    record Draining(String service, RealServerConfig rs, long deadlineNanos) {
+    }
 
     private final Map<CheckType, Checker> checkers;
 
@@ -164,6 +183,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         monitor = new HealthMonitor(transport, all, registry, nanos,
                 () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
         apply(config);
+        drainTicker = transport.next().scheduleWithFixedDelay(this::drainTick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     @Override
@@ -174,6 +194,9 @@ public final class HealthComponent implements Component, DesiredTable.Health {
 
     @Override
     public void stop() {
+        if (drainTicker != null) {
+            drainTicker.cancel(false);
+        }
         if (monitor != null) {
             monitor.close();
         }
@@ -217,11 +240,26 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                 next.put(k, fresh);
             }
         }
-        entries = java.util.Collections.unmodifiableMap(next);
         Map<ServiceKey, VirtualServerConfig> vss = new LinkedHashMap<>();
         for (VirtualServerConfig v : config.virtualServers()) {
             vss.put(DesiredTable.keyOf(v), v);
         }
+        // Real servers the new configuration drops from a virtual server it keeps drain first.
+        long now = nanos.getAsLong();
+        for (Map.Entry<Key, Entry> e : old.entrySet()) {
+            VirtualServerConfig v = vss.get(e.getKey().service());
+            if (!next.containsKey(e.getKey()) && v != null) {
+                draining.put(e.getKey(), new Draining(v.name(), e.getValue().rs, now + v.drainTimeout().toNanos()));
+                log.info("health: {} {} left the configuration: draining at weight 0 until it has no active "
+                        + "connections, at most {} s", v.name(), e.getValue().realServer, v.drainTimeout().toSeconds());
+            }
+        }
+        draining.keySet().removeIf(k -> next.containsKey(k) || !vss.containsKey(k.service()));
+        if (!overrides.isEmpty()) {
+            log.info("health: the reload clears {} runtime override(s)", overrides.size());
+            overrides.clear();
+        }
+        entries = java.util.Collections.unmodifiableMap(next);
         services = java.util.Collections.unmodifiableMap(vss);
         quorumLost.retainAll(vss.keySet());
         for (VirtualServerConfig v : config.virtualServers()) {
@@ -354,18 +392,139 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     @Override
+    public List<io.lvsd.ipvs.Destination> draining(VirtualServerConfig v) {
+        ServiceKey k = DesiredTable.keyOf(v);
+        List<io.lvsd.ipvs.Destination> out = new ArrayList<>();
+        draining.forEach((key, d) -> {
+            if (key.service().equals(k)) {
+                out.add(new io.lvsd.ipvs.Destination(d.rs().address(), d.rs().forwarding(), 0, d.rs().upperThreshold(),
+                        d.rs().lowerThreshold(), d.rs().tunnel()));
+            }
+        });
+        return out;
+    }
+
+    @Override
     public Integer weight(VirtualServerConfig v, RealServerConfig r) {
         if (v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v))) {
             return null; // the sorry server stands in for all of them
         }
-        Entry e = entries.get(new Key(DesiredTable.keyOf(v), r.address()));
-        if (e == null || e.watch == null) {
-            return r.weight();
+        Key k = new Key(DesiredTable.keyOf(v), r.address());
+        RuntimeOverride o = overrides.get(k);
+        if (o != null && o.weight() == null) {
+            return o.drained() ? null : 0;
         }
-        if (e.up()) {
-            return upWeight(e, r);
+        Entry e = entries.get(k);
+        boolean up = e == null || e.watch == null || e.up();
+        if (!up) {
+            return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
         }
-        return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
+        if (o != null) {
+            return o.weight();
+        }
+        return e == null || e.watch == null ? r.weight() : upWeight(e, r);
+    }
+
+    // ---- drains and the runtime API
+
+    /** Ends drains whose real server has no active connection left, or whose drain-timeout has passed. */
+    void drainTick() {
+        long now = nanos.getAsLong();
+        boolean changed = false;
+        for (Map.Entry<Key, Draining> d : draining.entrySet()) {
+            String done = drainDone(d.getKey(), d.getValue().deadlineNanos(), now);
+            if (done != null) {
+                draining.remove(d.getKey(), d.getValue());
+                log.info("health: {} {} drained ({}): deleting it", d.getValue().service(),
+                        IpAddresses.format(d.getKey().realServer()), done);
+                changed = true;
+            }
+        }
+        for (Map.Entry<Key, RuntimeOverride> o : overrides.entrySet()) {
+            RuntimeOverride ov = o.getValue();
+            if (ov.weight() == null && !ov.drained()) {
+                String done = drainDone(o.getKey(), ov.deadlineNanos(), now);
+                if (done != null && overrides.replace(o.getKey(), ov, ov.done())) {
+                    log.info("health: {} {} drained ({}): out of the table until enabled or the next reload",
+                            serviceName(o.getKey().service()), IpAddresses.format(o.getKey().realServer()), done);
+                    changed = true;
+                }
+            }
+        }
+        if (changed) {
+            ipvs.healthChanged();
+        }
+    }
+
+    private String drainDone(Key k, long deadline, long now) {
+        long active = ipvs.activeConnections(k.service(), k.realServer());
+        if (active <= 0) {
+            return active == 0 ? "no active connections" : "not in the kernel table";
+        }
+        return now - deadline >= 0 ? "drain-timeout passed with " + active + " active connection(s)" : null;
+    }
+
+    private String serviceName(ServiceKey k) {
+        VirtualServerConfig v = services.get(k);
+        return v == null ? k.describe() : v.name();
+    }
+
+    /**
+     * The admin API: {@code drain}, {@code enable} or {@code weight} for one real server of one virtual server.
+     * Returns what was done; throws IllegalArgumentException naming the parameter that is wrong.
+     */
+    public String control(String action, String service, String realServer, String weight) {
+        if (service == null || service.isBlank()) {
+            throw new IllegalArgumentException("service: missing (expected the virtual server's name)");
+        }
+        if (realServer == null || realServer.isBlank()) {
+            throw new IllegalArgumentException("real-server: missing (expected ip:port as configured)");
+        }
+        Entry found = null;
+        for (Entry e : entries.values()) {
+            if (e.service.equals(service) && e.realServer.equals(realServer)) {
+                found = e;
+            }
+        }
+        if (found == null) {
+            boolean known = entries.values().stream().anyMatch(e -> e.service.equals(service));
+            throw new java.util.NoSuchElementException(known
+                    ? "real-server: " + realServer + " is not a real server of " + service
+                    : "service: no virtual server named " + service);
+        }
+        String since = clock.instant().toString();
+        String what;
+        switch (action) {
+            case "drain" -> {
+                long deadline = nanos.getAsLong() + found.vs.drainTimeout().toNanos();
+                overrides.put(found.key, new RuntimeOverride(null, since, deadline, false));
+                what = "draining " + service + " " + realServer + ": weight 0, out of the table once it has no active "
+                        + "connections (at most " + found.vs.drainTimeout().toSeconds() + " s)";
+            }
+            case "enable" -> {
+                RuntimeOverride was = overrides.remove(found.key);
+                what = was == null ? service + " " + realServer + " had no override" : "enabled " + service + " "
+                        + realServer + ": back to its checks and configured weight";
+            }
+            case "weight" -> {
+                int w;
+                try {
+                    w = Integer.parseInt(weight == null ? "" : weight.trim());
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("weight: \"" + weight + "\" (expected 0-65535)");
+                }
+                if (w < 0 || w > RealServerConfig.MAX_WEIGHT) {
+                    throw new IllegalArgumentException("weight: " + w + " (expected 0-65535)");
+                }
+                overrides.put(found.key, new RuntimeOverride(w, since, 0, false));
+                what = "weight of " + service + " " + realServer + " set to " + w + " (while its check passes; until "
+                        + "enabled or the next reload)";
+            }
+            default -> throw new IllegalArgumentException("action: \"" + action + "\" (expected drain, enable or weight)");
+        }
+        log.info("health: admin API: {}", what);
+        ipvs.healthChanged();
+        return what;
     }
 
     /** The weight of an up real server: an agent's (smoothed, mapped), a dynamic script's, or the configured one. */
@@ -394,10 +553,16 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         List<HealthStatus> out = new ArrayList<>();
         for (Entry e : entries.values()) {
             CheckResult last = e.watch.last();
+            RuntimeOverride o = overrides.get(e.key);
+            String override = o == null ? null : o.weight() != null ? "weight " + o.weight() + " since " + o.since()
+                    : (o.drained() ? "drained" : "draining") + " since " + o.since();
             out.add(new HealthStatus(e.service, e.realServer, e.rs.check().type().name().toLowerCase(java.util.Locale.ROOT),
                     e.watch.state().name(), weight(e.vs, e.rs), e.since, last == null ? null : last.detail(),
-                    last == null ? null : last.latencyNanos() / 1e6, e.watch.sharedBy()));
+                    last == null ? null : last.latencyNanos() / 1e6, e.watch.sharedBy(), override));
         }
+        draining.forEach((k, d) -> out.add(new HealthStatus(d.service(), IpAddresses.format(k.realServer()),
+                d.rs().check().type().name().toLowerCase(java.util.Locale.ROOT), "REMOVED", 0, null, null, null, 0,
+                "draining: no longer in the configuration")));
         return out;
     }
 }

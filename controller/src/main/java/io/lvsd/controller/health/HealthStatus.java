@@ -9,9 +9,10 @@ import java.util.List;
  * @param since      when the state last changed (or the watch began)
  * @param lastResult what the latest probe found, null before the first
  * @param sharedBy   how many virtual servers share this probe
+ * @param override   an operator's runtime override (admin API), or null
  */
 public record HealthStatus(String service, String realServer, String check, String state, Integer weight, String since,
-                           String lastResult, Double lastProbeMillis, int sharedBy) {
+                           String lastResult, Double lastProbeMillis, int sharedBy, String override) {
 
     /** The {@code health} section of {@code /status}. */
     public record Report(List<HealthStatus> realServers, List<Quorum> services) {

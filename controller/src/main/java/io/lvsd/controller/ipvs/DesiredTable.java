@@ -32,6 +32,11 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         /** The weight to program for {@code r} of {@code v}, or null to leave it out of the table. */
         Integer weight(VirtualServerConfig v, RealServerConfig r);
 
+        /** Destinations {@code v} keeps although the configuration no longer names them (draining), or none. */
+        default List<Destination> draining(VirtualServerConfig v) {
+            return List.of();
+        }
+
         /** The sorry server to put in {@code v} now (its quorum is lost), or null. */
         default InetSocketAddress sorryServer(VirtualServerConfig v) {
             return null;
@@ -54,6 +59,11 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
                 if (weight != null) {
                     dests.add(new Destination(r.address(), r.forwarding(), weight, r.upperThreshold(),
                             r.lowerThreshold(), r.tunnel()));
+                }
+            }
+            for (Destination d : health.draining(v)) {
+                if (dests.stream().noneMatch(x -> x.address().equals(d.address()))) {
+                    dests.add(d);
                 }
             }
             InetSocketAddress sorry = health.sorryServer(v);

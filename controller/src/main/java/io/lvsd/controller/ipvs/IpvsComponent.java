@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -206,6 +207,23 @@ public final class IpvsComponent implements Component {
     /** Runs a drift check now and waits; for tests and the admin endpoint. */
     public long driftCheckNow() throws Exception {
         return call(this::driftCheck);
+    }
+
+    /**
+     * Active connections of {@code realServer} in {@code service} in the last snapshot (refreshed every few
+     * seconds and after each reconcile), or -1 when the kernel does not have it.
+     */
+    public long activeConnections(ServiceKey service, InetSocketAddress realServer) {
+        for (ServiceState s : snapshot.get()) {
+            if (s.service().key().equals(service)) {
+                for (ServiceState.DestinationState d : s.destinations()) {
+                    if (d.destination().address().equals(realServer)) {
+                        return d.activeConnections();
+                    }
+                }
+            }
+        }
+        return -1;
     }
 
     /** The /status view, from the last snapshot. */

@@ -76,6 +76,40 @@ class AdminServerTest {
     }
 
     @Test
+    void theRuntimeApiTakesPostsAndAnswersWithWhatItDidOrWhatIsWrong() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port);
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet, (a, s, r, w) -> {
+            calls.add(a + " " + s + " " + r + " " + w);
+            return switch (a) {
+                case "drain" -> "draining " + s + " " + r;
+                case "weight" -> throw new IllegalArgumentException("weight: \"" + w + "\" (expected 0-65535)");
+                default -> throw new java.util.NoSuchElementException("service: no virtual server named " + s);
+            };
+        });
+        server.start(c);
+        HttpResponse<String> ok = post(port, "/real-servers/drain?service=web&real-server=10.1.0.1:80");
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo("draining web 10.1.0.1:80\n");
+        HttpResponse<String> bad = post(port, "/real-servers/weight?service=web&real-server=10.1.0.1:80&weight=x");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).isEqualTo("weight: \"x\" (expected 0-65535)\n");
+        HttpResponse<String> missing = post(port, "/real-servers/enable?service=nope&real-server=10.1.0.1:80");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(get(port, "/real-servers/drain?service=web&real-server=10.1.0.1:80").statusCode()).as("GET")
+                .isEqualTo(405);
+        assertThat(calls).containsExactly("drain web 10.1.0.1:80 null", "weight web 10.1.0.1:80 x",
+                "enable nope 10.1.0.1:80 null");
+        assertThat(errors).hasValue(0);
+    }
+
+    private HttpResponse<String> post(int port, String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
     void statusIsJsonInSnakeCase() throws Exception {
         int port = Ports.freeLoopbackPort();
         LvsdConfig c = config(port);

@@ -43,6 +43,7 @@ class HealthComponentTest {
     IpvsComponent ipvs;
     HealthComponent health;
     Path proc;
+    long now;
 
     static final String CONFIG = """
             defaults.check { type = tcp, interval = 5s, timeout = 1s, retries = 1, rise = 1 }
@@ -64,7 +65,7 @@ class HealthComponentTest {
         Files.writeString(proc.resolve("expire_nodest_conn"), "0\n");
         Files.writeString(proc.resolve("expire_quiescent_template"), "0\n");
         Checker fake = probes::add;
-        health = new HealthComponent(ipvs, registry, Clock.systemUTC(), () -> 0, ProbeTransport.on(loop.eventLoop()),
+        health = new HealthComponent(ipvs, registry, Clock.systemUTC(), () -> now, ProbeTransport.on(loop.eventLoop()),
                 new Sysctl(dir.resolve("proc")), Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake, CheckType.AGENT, fake));
     }
 
@@ -244,6 +245,86 @@ class HealthComponentTest {
         advance(Duration.ofSeconds(5));
         probe(7777).complete(io.lvsd.healthcheck.CheckResult.sample(0.0, "agent load 0.0", 1));
         assertThat(table()).as("smoothed load 0.5 of 2.0").contains("-a -t 10.0.0.4:80 -r 10.1.0.1:80 -m -w 15");
+    }
+
+    static java.net.InetSocketAddress rs(String hostPort) {
+        int c = hostPort.lastIndexOf(':');
+        return new java.net.InetSocketAddress(io.lvsd.linux.net.IpAddresses.parse(hostPort.substring(0, c)),
+                Integer.parseInt(hostPort.substring(c + 1)));
+    }
+
+    @Test
+    void aRealServerDroppedFromTheConfigurationDrainsAtWeightZeroUntilIdleOrDrainTimeout() throws Exception {
+        LvsdConfig c = TestConfigs.valid(dir, CONFIG.formatted("").replace("on-failure = remove,",
+                "on-failure = remove, drain-timeout = 60s,"));
+        health.start(c);
+        ipvs.start(c);
+        run();
+        kernel.setActiveConnections(rs("10.1.0.2:80"), 3);
+        kernel.setActiveConnections(rs("10.1.0.1:80"), 1);
+        LvsdConfig dropped = TestConfigs.valid(dir, CONFIG.formatted("").replace("on-failure = remove,",
+                "on-failure = remove, drain-timeout = 60s,").replace(", { address = \"10.1.0.2:80\" }", ""));
+        health.reload(c, dropped);
+        ipvs.reload(c, dropped);
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 0");
+        assertThat(health.status()).anyMatch(s -> s.realServer().equals("10.1.0.2:80") && s.state().equals("REMOVED"));
+        health.drainTick();
+        assertThat(table()).as("3 active connections: still draining").contains("-r 10.1.0.2:80 -m -w 0");
+        kernel.setActiveConnections(rs("10.1.0.2:80"), 0);
+        ipvs.driftCheckNow(); // a fresh snapshot of the kernel's counters
+        health.drainTick();
+        assertThat(table()).doesNotContain("10.1.0.2:80");
+
+        // The same with connections that never end: drain-timeout decides.
+        health.reload(dropped, c);
+        ipvs.reload(dropped, c);
+        kernel.setActiveConnections(rs("10.1.0.2:80"), 5);
+        ipvs.driftCheckNow();
+        health.reload(c, dropped);
+        ipvs.reload(c, dropped);
+        now += Duration.ofSeconds(59).toNanos();
+        health.drainTick();
+        assertThat(table()).contains("-r 10.1.0.2:80 -m -w 0");
+        now += Duration.ofSeconds(1).toNanos();
+        health.drainTick();
+        assertThat(table()).doesNotContain("10.1.0.2:80");
+    }
+
+    @Test
+    void theRuntimeApiDrainsEnablesAndWeightsUntilTheNextReload() throws Exception {
+        LvsdConfig c = config("");
+        health.start(c);
+        ipvs.start(c);
+        run();
+        kernel.setActiveConnections(rs("10.1.0.1:80"), 2);
+        ipvs.driftCheckNow();
+        assertThat(health.control("drain", "web", "10.1.0.1:80", null)).startsWith("draining web 10.1.0.1:80: weight 0");
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 0", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
+        health.drainTick();
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 0");
+        kernel.setActiveConnections(rs("10.1.0.1:80"), 0);
+        ipvs.driftCheckNow();
+        health.drainTick();
+        assertThat(table()).doesNotContain("-a -t 10.0.0.1:80 -r 10.1.0.1:80");
+        assertThat(health.status()).filteredOn(s -> s.service().equals("web") && s.realServer().equals("10.1.0.1:80"))
+                .singleElement().satisfies(s -> assertThat(s.override()).startsWith("drained since "));
+        assertThat(health.control("enable", "web", "10.1.0.1:80", null)).startsWith("enabled web 10.1.0.1:80");
+        assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3");
+        assertThat(health.control("weight", "api", "10.1.0.1:80", "9")).startsWith("weight of api 10.1.0.1:80 set to 9");
+        assertThat(table()).contains("-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 9");
+        // Errors name the parameter.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.control("weight", "api", "10.1.0.1:80", "lots"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("weight: \"lots\" (expected 0-65535)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.control("drain", "nope", "10.1.0.1:80", null))
+                .isInstanceOf(java.util.NoSuchElementException.class).hasMessage("service: no virtual server named nope");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.control("drain", "web", "10.9.9.9:80", null))
+                .hasMessage("real-server: 10.9.9.9:80 is not a real server of web");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.control("pause", "web", "10.1.0.1:80", null))
+                .hasMessage("action: \"pause\" (expected drain, enable or weight)");
+        // A reload clears overrides.
+        health.reload(c, c);
+        ipvs.reload(c, c);
+        assertThat(table()).contains("-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
     }
 
     @Test
