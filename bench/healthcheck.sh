@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Health-check cost benchmark: lvsd checking many real servers, CPU and memory; then lvsd against
+# keepalived's checker on the same configuration, side by side in the kernel lab VM (keepalived
+# needs IPVS). Prints figures; asserts nothing about time.
+#
+#   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 1000 and 200 in the VM)
+#
+# Real servers are 127.a.b.c addresses of a namespace's loopback, served by io.lvsd.bench.CheckTargets:
+# TCP ports accept and close, HTTP ports answer 200. On this machine: 10,000 TCP-checked (100 addresses
+# x 100 ports) and 2,000 HTTP-checked (100 x 20) real servers, every check each second (interval 1s,
+# timeout 1s, warmup on; lvsd with the systemd unit's -Xmx256m). After a 30 s warm-up, lvsd's CPU time (utime + stime of its JVM, all threads)
+# over SECONDS, its largest RSS, and the probe results it counted in that time. In the VM, under qemu's
+# software emulation (slow, so a smaller farm: VM_TCP + VM_HTTP real servers), lvsd and then
+# keepalived --check run the same farm for SECONDS each and the CPU ratio is reported.
+set -euo pipefail
+DUR=${1:-120}
+VM_TCP=${2:-1000}
+VM_HTTP=${3:-200}
+WARM=30
+top=$(cd "$(dirname "$0")/.." && pwd)
+lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
+[ "$(id -u)" = 0 ] || { echo "healthcheck.sh: run as root (network namespaces)" >&2; exit 1; }
+[ -x "$lvsd" ] && [ -f "$top/bench/target/bench-0.1.0-SNAPSHOT.jar" ] || (cd "$top" && mvn -q -DskipTests package)
+command -v keepalived >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived >/dev/null; }
+command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+cp="$top/bench/target/bench-0.1.0-SNAPSHOT.jar:$top/bench/target/lib/*"
+out="$top/bench/out"; mkdir -p "$out"
+
+# ---- run inside the VM: "$0" --guest
+if [ "${1:-}" = "--guest" ]; then
+  DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=20
+fi
+
+# gen_lvsd FILE TCP_SERVERS HTTP_SERVERS: virtual servers 10.0.0.1:PORT, 100 real servers each
+gen_lvsd() {
+  local f=$1 ntcp=$2 nhttp=$3 port addr
+  {
+    echo 'director.name = bench'
+    echo 'admin.listen = "127.0.0.1:9180"'
+    echo 'defaults.check { interval = 1s, timeout = 1s, warmup = true }'
+    echo 'virtual-servers = ['
+    for ((port = 20000; port < 20000 + ntcp / 100; port++)); do
+      printf '{ name = t%d, address = "10.0.0.1:%d", scheduler = rr, check.type = tcp, real-servers = [' $port $port
+      for ((addr = 1; addr <= 100; addr++)); do printf '\n  { address = "127.1.%d.%d:%d" }' $((addr / 250)) $((addr % 250 + 1)) $port; done
+      echo ' ] }'
+    done
+    for ((port = 30000; port < 30000 + nhttp / 100; port++)); do
+      printf '{ name = h%d, address = "10.0.0.1:%d", scheduler = rr, check { type = http, http.path = "/" }, real-servers = [' $port $port
+      for ((addr = 1; addr <= 100; addr++)); do printf '\n  { address = "127.2.%d.%d:%d" }' $((addr / 250)) $((addr % 250 + 1)) $port; done
+      echo ' ] }'
+    done
+    echo ']'
+  } > "$f"
+}
+
+# gen_keepalived FILE TCP_SERVERS HTTP_SERVERS: the same farm for keepalived's checker
+gen_keepalived() {
+  local f=$1 ntcp=$2 nhttp=$3 port addr
+  {
+    echo 'global_defs { router_id bench }'
+    for ((port = 20000; port < 20000 + ntcp / 100; port++)); do
+      echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
+      for ((addr = 1; addr <= 100; addr++)); do
+        echo "  real_server 127.1.$((addr / 250)).$((addr % 250 + 1)) $port { weight 1; TCP_CHECK { connect_timeout 1 } }"
+      done
+      echo '}'
+    done
+    for ((port = 30000; port < 30000 + nhttp / 100; port++)); do
+      echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
+      for ((addr = 1; addr <= 100; addr++)); do
+        echo "  real_server 127.2.$((addr / 250)).$((addr % 250 + 1)) $port { weight 1; HTTP_GET { url { path / status_code 200 } connect_timeout 1 } }"
+      done
+      echo '}'
+    done
+  } > "$f"
+}
+
+ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user only, 15 = system only
+  local t=0 p
+  for p in "${@:2}"; do
+    [ -r /proc/$p/stat ] && t=$((t + $(awk -v f="$1" '{print f == 0 ? $14 + $15 : $f}' /proc/$p/stat)))
+  done
+  echo $t
+}
+rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
+metric() { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
+
+# measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
+measure() {
+  local name=$1; shift
+  local hz; hz=$(getconf CLK_TCK)
+  local t0 t1 u0 u1 peak=0 r i
+  t0=$(ticks 0 "$@"); u0=$(ticks 14 "$@")
+  for ((i = 0; i < DUR; i++)); do
+    sleep 1
+    r=$(rss_kib "$@"); [ "$r" -gt "$peak" ] && peak=$r
+  done
+  t1=$(ticks 0 "$@"); u1=$(ticks 14 "$@")
+  CPU_S=$(awk -v a=$t0 -v b=$t1 -v hz=$hz 'BEGIN {printf "%.1f", (b - a) / hz}')
+  USER_S=$(awk -v a=$u0 -v b=$u1 -v hz=$hz 'BEGIN {printf "%.1f", (b - a) / hz}')
+  PEAK_MIB=$((peak / 1024))
+  printf '%-10s CPU %6s s in %d s = %5.2f core(s) = %6.1f CPU s/min (user %s s, kernel %s s); peak RSS %d MiB\n' \
+    "$name" "$CPU_S" "$DUR" "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c / d}')" \
+    "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c * 60 / d}')" "$USER_S" \
+    "$(awk -v c=$CPU_S -v u=$USER_S 'BEGIN {printf "%.1f", c - u}')" "$PEAK_MIB"
+}
+
+netns_up() {
+  ip netns del hcb 2>/dev/null || true
+  ip netns add hcb
+  ip -n hcb link set lo up
+}
+
+# run_farm NTCP NHTTP WHO: start targets and WHO (lvsd | keepalived) in namespace hcb, measure, stop
+run_farm() {
+  local ntcp=$1 nhttp=$2 who=$3 pids
+  ulimit -n 65536 2>/dev/null || true
+  netns_up
+  ip netns exec hcb java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.lvsd.bench.CheckTargets 20000 $((ntcp / 100)) 30000 $((nhttp / 100)) \
+    > "$out/targets.log" 2>&1 &
+  local tp=$!
+  sleep 5
+  if [ "$who" = lvsd ]; then
+    gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
+    ip netns exec hcb env LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-lvsd.log" 2>&1 &
+    local lp=$!
+    sleep "$WARM"
+    local r0; r0=$(metric lvsd_check_results_total)
+    measure "lvsd" $lp
+    local r1; r1=$(metric lvsd_check_results_total)
+    local down; down=$(metric 'lvsd_check_results_total{result="down"')
+    echo "           $(( (r1 - r0) / DUR )) probe results/s ($((ntcp + nhttp)) real servers, 1 s interval); down results since start: $down"
+    kill $lp; wait $lp 2>/dev/null || true
+  else
+    gen_keepalived "$out/hc-keepalived.conf" "$ntcp" "$nhttp"
+    ip netns exec hcb keepalived -n -l -C -f "$out/hc-keepalived.conf" -p "$out/ka.pid" -c "$out/ka-check.pid" > "$out/hc-keepalived.log" 2>&1 &
+    local kp=$!
+    sleep "$WARM"
+    pids=$(pgrep -d ' ' -f "keepalived -n -l -C -f $out/hc-keepalived.conf" || true)
+    # shellcheck disable=SC2086
+    measure "keepalived" $pids
+    kill $kp; wait $kp 2>/dev/null || true
+  fi
+  kill $tp; wait $tp 2>/dev/null || true
+  ip netns del hcb
+}
+
+if [ "${1:-}" = "--guest" ]; then
+  echo "== in the lab VM (qemu TCG): $VM_TCP TCP + $VM_HTTP HTTP real servers, ${DUR} s each, after ${WARM} s warm-up"
+  run_farm "$VM_TCP" "$VM_HTTP" lvsd | tee "$out/vm-lvsd.txt"
+  run_farm "$VM_TCP" "$VM_HTTP" keepalived | tee "$out/vm-keepalived.txt"
+  l=$(awk '/^lvsd/ {print $3}' "$out/vm-lvsd.txt"); k=$(awk '/^keepalived/ {print $3}' "$out/vm-keepalived.txt")
+  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU ratio lvsd / keepalived: %.2f\n", l / k}'
+  exit 0
+fi
+
+trap 'ip netns del hcb 2>/dev/null || true' EXIT
+echo "== this machine: 10000 TCP + 2000 HTTP real servers, ${DUR} s after ${WARM} s warm-up ($(nproc) CPUs)"
+run_farm 10000 2000 lvsd | tee "$out/host.txt"
+
+[ "${SKIP_VM:-0}" = 1 ] && exit 0
+cat > "$out/hc-guest.sh" <<GUEST
+bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
+GUEST
+share=""
+case "$top" in /tmp/*) share="$top";; esac
+LVSD_LAB_SHARE="$share" LVSD_LAB_TIMEOUT=$((4 * DUR + 600)) "$top/lab/vm.sh" "$out/hc-guest.sh" "$out" || { cat "$out/guest.log"; exit 1; }
+cat "$out/guest.log"
