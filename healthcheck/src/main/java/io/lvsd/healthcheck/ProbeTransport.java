@@ -74,9 +74,9 @@ public final class ProbeTransport implements AutoCloseable {
         if (datagram) {
             b.channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
         } else {
+            // No connect timer of Netty's own: the monitor's timeout ends the probe and closes the channel.
             b.channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                            (int) Math.min(Integer.MAX_VALUE, c.timeout().toMillis()));
+                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, 0);
         }
         ChannelFuture reg = b.register();
         Channel ch = reg.channel();
