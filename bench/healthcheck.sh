@@ -83,7 +83,7 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
   echo $t
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
-metric() { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
+metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
 # measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
 measure() {
@@ -124,6 +124,11 @@ run_farm() {
     gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
     ip netns exec hcb env LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-lvsd.log" 2>&1 &
     local lp=$!
+    local i
+    for ((i = 0; i < 300; i++)); do # the JVM starts slowly under emulation
+      ip netns exec hcb curl -sf http://127.0.0.1:9180/healthz >/dev/null 2>&1 && break
+      sleep 1
+    done
     sleep "$WARM"
     local r0; r0=$(metric lvsd_check_results_total)
     measure "lvsd" $lp

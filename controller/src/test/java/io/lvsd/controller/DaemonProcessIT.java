@@ -136,10 +136,15 @@ class DaemonProcessIT {
         Path conf = dir.resolve("lvsd.conf");
         // Real servers on loopback, checked even without IPVS: one listens, one refuses.
         try (java.net.ServerSocket listening = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path notify = dir.resolve("notify.sh");
+            Path notified = dir.resolve("notified");
+            Files.writeString(notify, "#!/bin/sh\necho \"$@\" >> " + notified + "\n");
+            notify.toFile().setExecutable(true);
             Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n"
+                    + "scripts.user = " + System.getProperty("user.name") + "\n"
                     + "virtual-servers = [ { name = web, address = \"10.0.0.1:80\", check { interval = 1s, timeout = 1s },\n"
                     + "  real-servers = [ { address = \"127.0.0.1:" + listening.getLocalPort() + "\" },"
-                    + " { address = \"127.0.0.1:" + closed + "\" } ] } ]\n");
+                    + " { address = \"127.0.0.1:" + closed + "\", notify.down = \"" + notify + " down " + closed + "\" } ] } ]\n");
             Thread accept = new Thread(() -> {
                 while (!listening.isClosed()) {
                     try {
@@ -163,6 +168,8 @@ class DaemonProcessIT {
                     assertThat(metric(port, up)).isEqualTo(1.0);
                 });
                 assertThat(lvsd.output()).contains("health: web 127.0.0.1:" + closed + " (tcp) DOWN: Connection refused; removing it");
+                await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(notified));
+                assertThat(Files.readString(notified)).as("the real server's notify.down ran once").isEqualTo("down " + closed + "\n");
                 assertThat(get(port, "/status")).contains("\"real_server\" : \"127.0.0.1:" + closed + "\"",
                         "\"state\" : \"DOWN\"", "\"last_result\" : \"connected\"");
                 // A reload keeps each unchanged check's state: no second DOWN line.
