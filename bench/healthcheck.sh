@@ -3,7 +3,7 @@
 # keepalived's checker on the same configuration, side by side in the kernel lab VM (keepalived
 # needs IPVS). Prints figures; asserts nothing about time.
 #
-#   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 1000 and 200 in the VM)
+#   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 200 and 100 in the VM)
 #
 # Real servers are 127.a.b.c addresses of a namespace's loopback, served by io.lvsd.bench.CheckTargets:
 # TCP ports accept and close, HTTP ports answer 200. On this machine: 10,000 TCP-checked (100 addresses
@@ -14,8 +14,8 @@
 # keepalived --check run the same farm for SECONDS each and the CPU ratio is reported.
 set -euo pipefail
 DUR=${1:-120}
-VM_TCP=${2:-1000}
-VM_HTTP=${3:-200}
+VM_TCP=${2:-200}
+VM_HTTP=${3:-100}
 WARM=30
 top=$(cd "$(dirname "$0")/.." && pwd)
 lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
@@ -28,7 +28,7 @@ out="$top/bench/out"; mkdir -p "$out"
 
 # ---- run inside the VM: "$0" --guest
 if [ "${1:-}" = "--guest" ]; then
-  DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=20
+  DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=60 # C2 compiles slowly under emulation
 fi
 
 # gen_lvsd FILE TCP_SERVERS HTTP_SERVERS: virtual servers 10.0.0.1:PORT, 100 real servers each
@@ -61,14 +61,16 @@ gen_keepalived() {
     for ((port = 20000; port < 20000 + ntcp / 100; port++)); do
       echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
       for ((addr = 1; addr <= 100; addr++)); do
-        echo "  real_server 127.1.$((addr / 250)).$((addr % 250 + 1)) $port { weight 1; TCP_CHECK { connect_timeout 1 } }"
+        printf '  real_server 127.1.%d.%d %d {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n' \
+          $((addr / 250)) $((addr % 250 + 1)) $port
       done
       echo '}'
     done
     for ((port = 30000; port < 30000 + nhttp / 100; port++)); do
       echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
       for ((addr = 1; addr <= 100; addr++)); do
-        echo "  real_server 127.2.$((addr / 250)).$((addr % 250 + 1)) $port { weight 1; HTTP_GET { url { path / status_code 200 } connect_timeout 1 } }"
+        printf '  real_server 127.2.%d.%d %d {\n    weight 1\n    HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n      connect_timeout 1\n    }\n  }\n' \
+          $((addr / 250)) $((addr % 250 + 1)) $port
       done
       echo '}'
     done
@@ -83,6 +85,7 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
   echo $t
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
+seen() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # probes the targets saw
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
 # measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
@@ -103,6 +106,13 @@ measure() {
     "$name" "$CPU_S" "$DUR" "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c / d}')" \
     "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c * 60 / d}')" "$USER_S" \
     "$(awk -v c=$CPU_S -v u=$USER_S 'BEGIN {printf "%.1f", c - u}')" "$PEAK_MIB"
+}
+
+# report PROBES: the probe rate the targets saw, and CPU per 1000 probes (from the last measure)
+report() {
+  local n=$1
+  PER_K=$(awk -v c=$CPU_S -v n=$n 'BEGIN {printf "%.3f", n > 0 ? c * 1000 / n : 0}')
+  echo "           the targets saw $((n / DUR)) probes/s; CPU per 1000 probes: $PER_K s"
 }
 
 netns_up() {
@@ -130,11 +140,12 @@ run_farm() {
       sleep 1
     done
     sleep "$WARM"
-    local r0; r0=$(metric lvsd_check_results_total)
+    local r0 s0; r0=$(metric lvsd_check_results_total); s0=$(seen)
     measure "lvsd" $lp
-    local r1; r1=$(metric lvsd_check_results_total)
+    local r1 s1; r1=$(metric lvsd_check_results_total); s1=$(seen)
     local down; down=$(metric 'lvsd_check_results_total{result="down"')
-    echo "           $(( (r1 - r0) / DUR )) probe results/s ($((ntcp + nhttp)) real servers, 1 s interval); down results since start: $down"
+    report $((s1 - s0))
+    echo "           lvsd counted $(( (r1 - r0) / DUR )) probe results/s; down results since start: $down"
     kill $lp; wait $lp 2>/dev/null || true
   else
     gen_keepalived "$out/hc-keepalived.conf" "$ntcp" "$nhttp"
@@ -142,8 +153,11 @@ run_farm() {
     local kp=$!
     sleep "$WARM"
     pids=$(pgrep -d ' ' -f "keepalived -n -l -C -f $out/hc-keepalived.conf" || true)
+    local s0; s0=$(seen)
     # shellcheck disable=SC2086
     measure "keepalived" $pids
+    local s1; s1=$(seen)
+    report $((s1 - s0))
     kill $kp; wait $kp 2>/dev/null || true
   fi
   kill $tp; wait $tp 2>/dev/null || true
@@ -154,8 +168,9 @@ if [ "${1:-}" = "--guest" ]; then
   echo "== in the lab VM (qemu TCG): $VM_TCP TCP + $VM_HTTP HTTP real servers, ${DUR} s each, after ${WARM} s warm-up"
   run_farm "$VM_TCP" "$VM_HTTP" lvsd | tee "$out/vm-lvsd.txt"
   run_farm "$VM_TCP" "$VM_HTTP" keepalived | tee "$out/vm-keepalived.txt"
-  l=$(awk '/^lvsd/ {print $3}' "$out/vm-lvsd.txt"); k=$(awk '/^keepalived/ {print $3}' "$out/vm-keepalived.txt")
-  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU ratio lvsd / keepalived: %.2f\n", l / k}'
+  l=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-lvsd.txt")
+  k=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-keepalived.txt")
+  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU per probe, lvsd / keepalived: %.2f\n", k > 0 ? l / k : 0}'
   exit 0
 fi
 

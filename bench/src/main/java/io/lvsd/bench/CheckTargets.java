@@ -41,6 +41,7 @@ public final class CheckTargets {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        CONNECTIONS.increment();
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(4096),
                                 new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
@@ -61,14 +62,21 @@ public final class CheckTargets {
         }
         System.out.println("check targets: " + tcpPorts + " TCP ports from " + tcpFirst + ", " + httpPorts
                 + " HTTP ports from " + httpFirst);
-        Thread.currentThread().join();
+        // The probes every checker under test made, as these servers saw them: one line a second.
+        while (true) {
+            Thread.sleep(1000);
+            System.out.println("connections " + CONNECTIONS.sum());
+        }
     }
+
+    static final java.util.concurrent.atomic.LongAdder CONNECTIONS = new java.util.concurrent.atomic.LongAdder();
 
     /** Accepts and closes: one instance for every connection. */
     @io.netty.channel.ChannelHandler.Sharable
     static final class CloseAtOnce extends ChannelInboundHandlerAdapter {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
+            CONNECTIONS.increment();
             ctx.close();
         }
     }
