@@ -111,7 +111,7 @@ measure() {
 # report PROBES: the probe rate the targets saw, and CPU per 1000 probes (from the last measure)
 report() {
   local n=$1
-  PER_K=$(awk -v c=$CPU_S -v n=$n 'BEGIN {printf "%.3f", n > 0 ? c * 1000 / n : 0}')
+  PER_K=$(awk -v c=$CPU_S -v n=$n 'BEGIN {printf "%.3f", (n > 0 ? c * 1000 / n : 0)}')
   echo "           the targets saw $((n / DUR)) probes/s; CPU per 1000 probes: $PER_K s"
 }
 
@@ -170,7 +170,7 @@ if [ "${1:-}" = "--guest" ]; then
   run_farm "$VM_TCP" "$VM_HTTP" keepalived | tee "$out/vm-keepalived.txt"
   l=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-lvsd.txt")
   k=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-keepalived.txt")
-  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU per probe, lvsd / keepalived: %.2f\n", k > 0 ? l / k : 0}'
+  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU per probe, lvsd / keepalived: %.2f\n", (k > 0 ? l / k : 0)}'
   exit 0
 fi
 
