@@ -21,7 +21,12 @@ class HaSyncVmTest {
     static final String SYNC = "interface = eth0, sync-id = 7, follow = VI_1";
     /** Generous for single-threaded emulation (one lvsd takes 20-35 s to start there), then Master_Down_Interval. */
     static final Duration CONVERGE = Duration.ofSeconds(240);
-    static final String FAST = "300ms";
+    /**
+     * Fail-back rounds advertise every 500 ms (Master_Down_Interval 1.6 s): short, so that a returning director
+     * preempts soon after it starts, yet long enough that the emulated guest, busy with a JVM starting, does not
+     * starve the master's advert timer past it (300 ms did, now and then: a false takeover).
+     */
+    static final String FAST = "500ms";
 
     @Test
     void establishedDrAndNatConnectionsSurviveTheMastersDeath() throws Exception {
@@ -92,7 +97,7 @@ class HaSyncVmTest {
     void failBackWaitsForTheSyncStreamAndLosesNoConnection() throws Exception {
         KernelLab.requireIpvs();
         try (HaLab lab = new HaLab("lvsd-ha")) {
-            // Adverts every 300 ms (Master_Down_Interval 1.1 s): a returning director preempts soon after it starts.
+            // Adverts every 500 ms: a returning director preempts soon after it starts.
             lab.start("d2", 100, SYNC, FAST); // d1 is down: d2 serves alone
             lab.awaitMaster("d2", "d1", CONVERGE);
             FailBack gated = failBack(lab, SYNC + ", preempt-wait = 30s");
@@ -118,8 +123,8 @@ class HaSyncVmTest {
      */
     private static FailBack failBack(HaLab lab, String d1Sync) throws Exception {
         List<HaLab.Conn> conns = lab.open(7, 20);
-        // Each connection exchanges a line about every 50 ms, as a busy client would, so the master's kernel
-        // sends each of them again every 50 of its packets (net.ipv4.vs.sync_threshold = 3 50).
+        // Each connection exchanges a line about every 100 ms, as a busy client would, so the master's kernel
+        // sends each of them again every 50 of its packets (net.ipv4.vs.sync_threshold = 3 50): every few seconds.
         AtomicBoolean run = new AtomicBoolean(true);
         List<HaLab.Conn> lost = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger rounds = new AtomicInteger();
@@ -133,7 +138,7 @@ class HaSyncVmTest {
                     }
                 }
                 rounds.incrementAndGet();
-                long left = Duration.ofMillis(50).toNanos() - (System.nanoTime() - t);
+                long left = Duration.ofMillis(100).toNanos() - (System.nanoTime() - t);
                 if (left > 0) {
                     java.util.concurrent.locks.LockSupport.parkNanos(left);
                 }

@@ -34,14 +34,24 @@ import javax.net.ssl.SSLException;
  * whether the server answers, and real servers commonly carry certificates for the public name only.
  */
 public final class HttpChecker implements Checker {
-    private final SslContext tls;
+    /** Built at the first HTTPS probe: building it costs a second or more of CPU, and most farms need none. */
+    private volatile SslContext tls;
 
-    public HttpChecker() {
-        try {
-            tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("TLS client context: " + e.getMessage(), e);
+    private SslContext tls() {
+        SslContext t = tls;
+        if (t == null) {
+            synchronized (this) {
+                if (tls == null) {
+                    try {
+                        tls = SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+                    } catch (SSLException e) {
+                        throw new IllegalStateException("TLS client context: " + e.getMessage(), e);
+                    }
+                }
+                t = tls;
+            }
         }
+        return t;
     }
 
     @Override
@@ -78,8 +88,8 @@ public final class HttpChecker implements Checker {
                 if (spec.tls()) {
                     String sni = spec.sni() != null ? spec.sni() : spec.host() != null && !isLiteral(spec.host())
                             ? spec.host().replaceFirst(":\\d+$", "") : null;
-                    SslHandler ssl = sni == null ? tls.newHandler(ch.alloc())
-                            : tls.newHandler(ch.alloc(), sni, target.getPort());
+                    SslHandler ssl = sni == null ? tls().newHandler(ch.alloc())
+                            : tls().newHandler(ch.alloc(), sni, target.getPort());
                     ch.pipeline().addLast(ssl);
                 }
                 ch.pipeline().addLast(new HttpClientCodec(), response);

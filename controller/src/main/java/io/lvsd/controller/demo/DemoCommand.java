@@ -85,6 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
             try (InputStream in = DemoCommand.class.getResourceAsStream("demo.conf")) {
                 Files.copy(in, conf);
             }
+            startServers(); // before the directors: their health checks find the real servers up
             startDirector(home, conf, "d1", 150);
             startDirector(home, conf, "d2", 100);
             for (int i = 0; i < 2; i++) {
@@ -108,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
                 err.println("lvsd demo: no director took the VIP 10.99.0.100 (see the [d1] and [d2] logs above)");
                 return Main.EXIT_FAILURE;
             }
-            startTraffic();
+            startClients();
             out.println("=== lvsd demo is running ===");
             out.println("Namespaces: " + PREFIX + "{lan,d1,d2,r1,r2,c1} on the private bridge 10.99.0.0/24.");
             out.println("Look inside:");
@@ -185,11 +186,10 @@ public final class DemoCommand implements Callable<Integer> {
     private volatile boolean stopping;
 
     /**
-     * The real servers r1 and r2 hold the VIP on lo (LVS-DR) and answer HTTP with their name,
-     * served from this process inside their namespaces; the client c1 asks once a second. The
-     * directors' VRRP puts the VIP on the master.
+     * The real servers r1 and r2 hold the VIP on lo (LVS-DR) and answer HTTP with their name and echo lines on
+     * port 7, served from this process inside their namespaces. The directors' VRRP puts the VIP on the master.
      */
-    private void startTraffic() throws Exception {
+    private void startServers() throws Exception {
         for (String r : java.util.List.of("r1", "r2")) {
             String ns = PREFIX + r;
             exec(true, "ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1",
@@ -226,6 +226,10 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             });
         }
+    }
+
+    /** The client c1: one request a second, and one long-lived session connection. */
+    private void startClients() {
         daemon("lvsd-demo-session", this::session);
         daemon("lvsd-demo-client", () -> {
             int n = 0;
