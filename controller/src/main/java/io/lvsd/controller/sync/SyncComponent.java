@@ -76,12 +76,13 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private volatile String lastChange = "none";
     private volatile String error;
     private volatile String gateState = "idle";
-    private long gateLoggedFor = Long.MIN_VALUE;
+    /** The fail-back wait in progress, by its start as the state machine gives it. */
+    private long gateWait = Long.MIN_VALUE;
     /**
-     * The wait (its start) for which the gate has opened: it stays open for the rest of that wait, as the state
+     * Whether the gate has opened for {@link #gateWait}: it stays open for the rest of that wait, as the state
      * machine asks again at every advert until Master_Down_Interval has passed and it takes over.
      */
-    private long gateOpenedFor = Long.MIN_VALUE;
+    private boolean gateOpen;
     /** The connections the master's stream brought during the current fail-back wait; guarded by itself. */
     private final Set<ConnKey> learned = new java.util.HashSet<>();
     private volatile boolean tracking;
@@ -296,17 +297,17 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         if (!s.enabled() || !instance.equals(s.follow()) || s.preemptWait().isZero()) {
             return true;
         }
-        if (waitingSince == gateOpenedFor) {
-            return true;
-        }
-        long waited = now - waitingSince;
         String who = master.getHostAddress();
-        if (gateLoggedFor != waitingSince) {
-            gateLoggedFor = waitingSince;
+        if (waitingSince != gateWait) {
+            gateWait = waitingSince;
+            gateOpen = false;
             startTracking();
             log.info("sync: {} holds back from preempting {} until its sync stream has caught up (at most {} ms)",
                     instance, who, s.preemptWait().toMillis());
+        } else if (gateOpen) {
+            return true;
         }
+        long waited = now - waitingSince;
         // A sync sender is the master's address on the sync interface; on another interface than VRRP's it is
         // another address of the same peer, so any sender will do there.
         boolean sameLink = s.interfaceName().equals(followedInterface);
@@ -320,22 +321,22 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         if (heard && quiet >= SETTLE_NANOS) {
             return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
                     + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms",
-                    false, instance, who, waitingSince);
+                    false, instance, who);
         }
         if (waited >= s.preemptWait().toNanos()) {
             return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
                     ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
-                    : "without sync traffic from " + who), true, instance, who, waitingSince);
+                    : "without sync traffic from " + who), true, instance, who);
         }
         gateState = "waiting for the sync stream from " + who + " (" + TimeUnit.NANOSECONDS.toMillis(waited)
                 + " ms so far, " + count + " connection(s) learned)";
         return false;
     }
 
-    private boolean pass(String state, boolean warn, String instance, String who, long waitingSince) {
+    private boolean pass(String state, boolean warn, String instance, String who) {
         gateState = state;
         tracking = false;
-        gateOpenedFor = waitingSince;
+        gateOpen = true;
         if (warn) {
             log.warn("sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
         } else {
