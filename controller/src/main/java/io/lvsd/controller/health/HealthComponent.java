@@ -56,6 +56,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         final String realServer;
         volatile VirtualServerConfig vs;
         volatile RealServerConfig rs;
+        /** Set before the entry is published; entries are only read through {@link #entries}. */
         HealthMonitor.Watch watch;
         volatile String since;
         final String how;
@@ -77,7 +78,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             since = clock.instant().toString();
             String check = rs.check().type().name().toLowerCase(java.util.Locale.ROOT);
             if (t.from() == t.to()) {
-                int now = upWeight(this, rs);
+                int now = HealthComponent.upWeight(w, rs); // w: a first result may come before monitor.watch has returned
                 if (now == loggedWeight) {
                     return; // an agent's sample moved, the weight did not
                 }
@@ -108,6 +109,10 @@ public final class HealthComponent implements Component, DesiredTable.Health {
 
         boolean up() {
             return watch.state() == HealthTracker.State.UP;
+        }
+
+        int upWeight() {
+            return HealthComponent.upWeight(watch, rs);
         }
     }
 
@@ -305,10 +310,10 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         long live = 0;
         for (RealServerConfig r : v.realServers()) {
             Entry e = entries.get(new Key(k, r.address()));
-            if (e == null || e.watch == null) {
+            if (e == null) {
                 live += r.weight();
             } else if (e.up()) {
-                live += upWeight(e, r);
+                live += e.upWeight();
             }
         }
         return live;
@@ -406,7 +411,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
 
     @Override
     public Integer weight(VirtualServerConfig v, RealServerConfig r) {
-        if (v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v))) {
+        if (sorryServer(v) != null) {
             return null; // the sorry server stands in for all of them
         }
         Key k = new Key(DesiredTable.keyOf(v), r.address());
@@ -415,14 +420,13 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             return o.drained() ? null : 0;
         }
         Entry e = entries.get(k);
-        boolean up = e == null || e.watch == null || e.up();
-        if (!up) {
+        if (e != null && !e.up()) {
             return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
         }
         if (o != null) {
             return o.weight();
         }
-        return e == null || e.watch == null ? r.weight() : upWeight(e, r);
+        return e == null ? r.weight() : e.upWeight();
     }
 
     // ---- drains and the runtime API
@@ -484,6 +488,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         for (Entry e : entries.values()) {
             if (e.service.equals(service) && e.realServer.equals(realServer)) {
                 found = e;
+                break;
             }
         }
         if (found == null) {
@@ -528,12 +533,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     /** The weight of an up real server: an agent's (smoothed, mapped), a dynamic script's, or the configured one. */
-    private static int upWeight(Entry e, RealServerConfig r) {
-        Double sample = e.watch.sample();
+    private static int upWeight(HealthMonitor.Watch w, RealServerConfig r) {
+        Double sample = w.sample();
         if (sample != null && r.check().spec() instanceof io.lvsd.healthcheck.CheckSpec.Agent a) {
             return io.lvsd.healthcheck.AgentChecker.weight(a, sample, r.weight());
         }
-        Integer reported = e.watch.weight();
+        Integer reported = w.weight();
         return reported != null ? reported : r.weight();
     }
 

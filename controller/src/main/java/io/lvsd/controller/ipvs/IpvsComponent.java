@@ -190,7 +190,7 @@ public final class IpvsComponent implements Component {
             driver.execute(() -> safely(() -> {
                 healthPending.set(false);
                 if (config != null) {
-                    desired = DesiredTable.from(config, health);
+                    refreshDesired();
                     reconcile("health check");
                 }
             }));
@@ -251,16 +251,21 @@ public final class IpvsComponent implements Component {
 
     private void apply(LvsdConfig config, Set<ServiceKey> previouslyWanted, String why) {
         this.config = config;
-        desired = DesiredTable.from(config, health);
+        refreshDesired();
         timeouts = config.ipvs().timeouts();
         owned.addAll(previouslyWanted);
         owned.addAll(desired.names().keySet());
         reconcile(why);
     }
 
+    /** The table the configuration in force asks for, with the health checks' view of each real server. */
+    private void refreshDesired() {
+        desired = DesiredTable.from(config, health);
+    }
+
     private long driftCheck() {
         if (config != null) {
-            desired = DesiredTable.from(config, health);
+            refreshDesired();
         }
         long applied = reconcile("drift check");
         for (ClientTask t : driftTasks) {
