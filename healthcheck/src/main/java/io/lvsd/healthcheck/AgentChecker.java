@@ -35,16 +35,13 @@ public final class AgentChecker implements Checker {
     public void probe(ProbeContext ctx) {
         CheckSpec.Agent spec = (CheckSpec.Agent) ctx.config().spec();
         if (spec.command() != null) {
-            runner.get().runCapturing(spec.command(), List.of(), ctx.config().timeout()).whenComplete((r, e) ->
-                    ctx.loop().execute(() -> {
-                        if (e != null) {
-                            ctx.down("agent " + spec.command() + ": " + e.getMessage());
-                        } else if (!r.ok()) {
-                            ctx.down("agent " + spec.command() + ": " + r.describe());
-                        } else {
-                            report(ctx, spec, r.output());
-                        }
-                    }));
+            ScriptChecker.run(ctx, runner.get(), spec.command(), "agent", r -> {
+                if (r.ok()) {
+                    report(ctx, spec, r.output());
+                } else {
+                    ctx.down("agent " + spec.command() + ": " + r.describe());
+                }
+            });
         } else if (spec.path() != null) {
             CheckSpec.Http get = new CheckSpec.Http(false, "GET", spec.path(), null, null,
                     List.of(new CheckSpec.StatusRange(200, 299)), null, null, 4096, "1.1");

@@ -48,9 +48,8 @@ public final class DnsChecker implements Checker {
 
                             @Override
                             public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                                String m = ProbeTransport.message(cause);
-                                ctx.down(m.contains("refused") || cause instanceof java.net.PortUnreachableException
-                                        ? "ICMP port unreachable" : "DNS: " + m);
+                                ctx.down(ProbeTransport.portUnreachable(cause) ? "ICMP port unreachable"
+                                        : "DNS: " + ProbeTransport.message(cause));
                             }
                         });
             }

@@ -80,7 +80,7 @@ public final class HttpChecker implements Checker {
      */
     void fetch(ProbeContext ctx, CheckSpec.Http spec, boolean needBody, Fetched done) {
         InetSocketAddress target = ctx.target();
-        String host = spec.host() != null ? spec.host() : hostHeader(target);
+        String host = spec.host() != null ? spec.host() : io.lvsd.linux.net.IpAddresses.format(target);
         Response response = new Response(spec, ctx, needBody, done);
         ctx.transport().connect(ctx, false, new ChannelInitializer<Channel>() {
             @Override
@@ -127,11 +127,6 @@ public final class HttpChecker implements Checker {
             }
         }
         ctx.up("HTTP " + status + ", body matches");
-    }
-
-    private static String hostHeader(InetSocketAddress t) {
-        String a = t.getAddress().getHostAddress();
-        return (a.contains(":") ? "[" + a + "]" : a) + ":" + t.getPort();
     }
 
     private static boolean isLiteral(String host) {

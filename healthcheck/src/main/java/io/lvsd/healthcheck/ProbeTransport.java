@@ -128,6 +128,16 @@ public final class ProbeTransport implements AutoCloseable {
         return buf;
     }
 
+    /**
+     * Whether {@code t} is the kernel reporting an ICMP port-unreachable on a connected datagram socket
+     * (ECONNREFUSED: NIO raises PortUnreachableException, Netty's epoll transport a native error naming it).
+     */
+    static boolean portUnreachable(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        return t instanceof java.net.PortUnreachableException || m.contains("Connection refused")
+                || m.contains("ECONNREFUSED");
+    }
+
     /** A cause for logs without the exception's class chatter. */
     static String message(Throwable t) {
         Throwable c = t;

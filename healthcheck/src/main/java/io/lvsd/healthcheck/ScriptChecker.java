@@ -23,12 +23,21 @@ public final class ScriptChecker implements Checker {
     @Override
     public void probe(ProbeContext ctx) {
         CheckSpec.Script spec = (CheckSpec.Script) ctx.config().spec();
-        runner.get().runCapturing(spec.command(), List.of(), ctx.config().timeout()).whenComplete((r, e) ->
+        run(ctx, runner.get(), spec.command(), "script", r -> ctx.complete(judge(spec, r, ctx.elapsedNanos())));
+    }
+
+    /**
+     * Runs {@code command} for a probe off its event loop, keeping the start of its output, and hands the result
+     * back on the loop; a command that could not be run at all ends the probe as down, named as {@code what}.
+     */
+    static void run(ProbeContext ctx, ScriptRunner runner, io.lvsd.linux.proc.Command command, String what,
+                    java.util.function.Consumer<ScriptRunner.Result> then) {
+        runner.runCapturing(command, List.of(), ctx.config().timeout()).whenComplete((r, e) ->
                 ctx.loop().execute(() -> {
                     if (e != null) {
-                        ctx.down("script " + spec.command() + ": " + e.getMessage());
+                        ctx.down(what + " " + command + ": " + e.getMessage());
                     } else {
-                        ctx.complete(judge(spec, r, ctx.elapsedNanos()));
+                        then.accept(r);
                     }
                 }));
     }

@@ -6,7 +6,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
-import java.net.PortUnreachableException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -36,11 +35,12 @@ public final class UdpChecker implements Checker {
 
             @Override
             public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-                ctx.down(refused(cause) ? "ICMP port unreachable" : ProbeTransport.message(cause));
+                ctx.down(ProbeTransport.portUnreachable(cause) ? "ICMP port unreachable" : ProbeTransport.message(cause));
             }
         }, ch -> ch.writeAndFlush(Unpooled.wrappedBuffer(spec.payload())).addListener(f -> {
             if (!f.isSuccess()) {
-                ctx.down(refused(f.cause()) ? "ICMP port unreachable" : "send: " + ProbeTransport.message(f.cause()));
+                ctx.down(ProbeTransport.portUnreachable(f.cause()) ? "ICMP port unreachable"
+                        : "send: " + ProbeTransport.message(f.cause()));
             }
         }));
     }
@@ -51,11 +51,6 @@ public final class UdpChecker implements Checker {
         long ms = ctx.config().timeout().toMillis();
         return spec.expect() == null ? CheckResult.up("no ICMP port unreachable within " + ms + " ms", ctx.elapsedNanos())
                 : CheckResult.down("no reply within " + ms + " ms", ctx.elapsedNanos());
-    }
-
-    private static boolean refused(Throwable t) {
-        String m = String.valueOf(t.getMessage());
-        return t instanceof PortUnreachableException || m.contains("Connection refused") || m.contains("ECONNREFUSED");
     }
 
     /** Whether {@code reply} matches: the exact text, a regex found in it, or hex (? = any nibble) it starts with. */
