@@ -119,10 +119,6 @@ public final class HealthMonitor implements AutoCloseable {
             return probe.key.target;
         }
 
-        public CheckConfig config() {
-            return probe.config;
-        }
-
         public HealthTracker.State state() {
             return probe.state;
         }

@@ -54,10 +54,6 @@ public final class ProbeTransport implements AutoCloseable {
         return Epoll.isAvailable() ? null : "the epoll transport did not load: " + Epoll.unavailabilityCause();
     }
 
-    public EventLoopGroup group() {
-        return group;
-    }
-
     public EventLoop next() {
         return group.next();
     }
