@@ -99,17 +99,28 @@ class HealthComponentTest {
         return IpvsadmFormat.save(kernel.dump());
     }
 
+    /** The probe in flight for 10.1.0.1 on {@code port}. */
     ProbeContext probe(int port) {
-        return probes.stream().filter(p -> !p.finished() && p.target().getPort() == port
-                && p.target().getAddress().getHostAddress().equals("10.1.0.1")).findFirst().orElseThrow();
+        return probeOf("10.1.0.1", port);
+    }
+
+    /** Both components start with {@code c}, in the daemon's order, and the first probes go out. */
+    void start(LvsdConfig c) throws Exception {
+        health.start(c);
+        ipvs.start(c);
+        run();
+    }
+
+    /** Both components take {@code next}, in the daemon's order. */
+    void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
+        health.reload(previous, next);
+        ipvs.reload(previous, next);
     }
 
     @Test
     void aFailedServerIsRemovedFromRemoveServicesAndQuiescedInQuiesceServicesAndComesBack() throws Exception {
         LvsdConfig c = config("");
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         assertThat(probes).as("one probe for 10.1.0.1:80, shared by web and api; one for 10.1.0.2:80").hasSize(2);
         assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
         probe(80).down("connection refused");
@@ -132,21 +143,17 @@ class HealthComponentTest {
     @Test
     void aReloadKeepsTheStateOfUnchangedChecksAndStartsChangedOnesAfresh() throws Exception {
         LvsdConfig c = config("");
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         probe(80).down("connection refused");
         assertThat(table()).doesNotContain("-r 10.1.0.1:80 -m -w 3");
         // Same checks, one weight changed: the failed server stays out.
         LvsdConfig next = TestConfigs.valid(dir, CONFIG.formatted("").replace("weight = 3 } ]\n  }", "weight = 5 } ]\n  }"));
-        health.reload(c, next);
-        ipvs.reload(c, next);
+        reload(c, next);
         assertThat(table()).doesNotContain("-a -t 10.0.0.1:80 -r 10.1.0.1:80").contains("-r 10.1.0.1:80 -m -w 0");
         // A changed check on web is a new probe that starts up (no alpha): web programs it again.
         LvsdConfig changed = TestConfigs.valid(dir, CONFIG.formatted("").replaceFirst("on-failure = remove,",
                 "on-failure = remove, check.interval = 7s,"));
-        health.reload(next, changed);
-        ipvs.reload(next, changed);
+        reload(next, changed);
         assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 0");
     }
 
@@ -167,9 +174,7 @@ class HealthComponentTest {
                 { name = db, address = "10.0.0.2:5432", scheduler = wrr,
                   check { type = script, script { command = "/usr/local/bin/db-weight", dynamic = true } },
                   real-servers = [ { address = "10.1.0.1:5432", weight = 10 } ] }""");
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         probe(5432).upWithWeight(42, "exit 44: weight 42");
         assertThat(table()).contains("-a -t 10.0.0.2:5432 -r 10.1.0.1:5432 -m -w 42");
     }
@@ -186,9 +191,7 @@ class HealthComponentTest {
                 virtual-servers = [ { name = web, address = "10.0.0.1:80", scheduler = rr, sorry-server = "10.2.0.1:80",
                   real-servers = [ { address = "10.1.0.1:80" }, { address = "10.1.0.2:80" } ] } ]
                 """);
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         assertThat(table()).doesNotContain("10.2.0.1");
         probeOf("10.1.0.1", 80).down("connection refused");
         assertThat(table()).contains("-r 10.1.0.2:80").doesNotContain("10.2.0.1");
@@ -212,9 +215,7 @@ class HealthComponentTest {
                   real-servers = [ { address = "10.1.0.1:80", weight = 2 }, { address = "10.1.0.2:80", weight = 2 },
                                    { address = "10.1.0.3:80", weight = 1 } ] } ]
                 """);
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         probeOf("10.1.0.2", 80).up("connected"); // and stays up (later probes are not answered before the timeout)
         probeOf("10.1.0.3", 80).down("refused"); // live 4: >= 4 - 1, held
         assertThat(health.report().services().get(0).state()).isEqualTo("held");
@@ -237,9 +238,7 @@ class HealthComponentTest {
                 { name = app, address = "10.0.0.4:80", scheduler = wlc,
                   check { type = agent, agent { port = 7777, reports = load, load-full = 2.0, smoothing = 0.5 } },
                   real-servers = [ { address = "10.1.0.1:80", weight = 20 } ] }""");
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         probe(7777).complete(io.lvsd.healthcheck.CheckResult.sample(1.0, "agent load 1.0", 1));
         assertThat(table()).contains("-a -t 10.0.0.4:80 -r 10.1.0.1:80 -m -w 10");
         advance(Duration.ofSeconds(5));
@@ -257,15 +256,12 @@ class HealthComponentTest {
     void aRealServerDroppedFromTheConfigurationDrainsAtWeightZeroUntilIdleOrDrainTimeout() throws Exception {
         LvsdConfig c = TestConfigs.valid(dir, CONFIG.formatted("").replace("on-failure = remove,",
                 "on-failure = remove, drain-timeout = 60s,"));
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         kernel.setActiveConnections(rs("10.1.0.2:80"), 3);
         kernel.setActiveConnections(rs("10.1.0.1:80"), 1);
         LvsdConfig dropped = TestConfigs.valid(dir, CONFIG.formatted("").replace("on-failure = remove,",
                 "on-failure = remove, drain-timeout = 60s,").replace(", { address = \"10.1.0.2:80\" }", ""));
-        health.reload(c, dropped);
-        ipvs.reload(c, dropped);
+        reload(c, dropped);
         assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 0");
         assertThat(health.status()).anyMatch(s -> s.realServer().equals("10.1.0.2:80") && s.state().equals("REMOVED"));
         health.drainTick();
@@ -276,12 +272,10 @@ class HealthComponentTest {
         assertThat(table()).doesNotContain("10.1.0.2:80");
 
         // The same with connections that never end: drain-timeout decides.
-        health.reload(dropped, c);
-        ipvs.reload(dropped, c);
+        reload(dropped, c);
         kernel.setActiveConnections(rs("10.1.0.2:80"), 5);
         ipvs.driftCheckNow();
-        health.reload(c, dropped);
-        ipvs.reload(c, dropped);
+        reload(c, dropped);
         now += Duration.ofSeconds(59).toNanos();
         health.drainTick();
         assertThat(table()).contains("-r 10.1.0.2:80 -m -w 0");
@@ -293,9 +287,7 @@ class HealthComponentTest {
     @Test
     void theRuntimeApiDrainsEnablesAndWeightsUntilTheNextReload() throws Exception {
         LvsdConfig c = config("");
-        health.start(c);
-        ipvs.start(c);
-        run();
+        start(c);
         kernel.setActiveConnections(rs("10.1.0.1:80"), 2);
         ipvs.driftCheckNow();
         assertThat(health.control("drain", "web", "10.1.0.1:80", null)).startsWith("draining web 10.1.0.1:80: weight 0");
@@ -322,8 +314,7 @@ class HealthComponentTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> health.control("pause", "web", "10.1.0.1:80", null))
                 .hasMessage("action: \"pause\" (expected drain, enable or weight)");
         // A reload clears overrides.
-        health.reload(c, c);
-        ipvs.reload(c, c);
+        reload(c, c);
         assertThat(table()).contains("-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 3");
     }
 
@@ -337,8 +328,7 @@ class HealthComponentTest {
         LvsdConfig udp = config("""
                 { name = dns, address = "10.0.0.3:53", protocol = udp, scheduler = rr, persistence.timeout = 60s,
                   check.type = none, real-servers = [ { address = "10.1.0.9:53" } ] }""");
-        health.reload(tcpOnly, udp);
-        ipvs.reload(tcpOnly, udp);
+        reload(tcpOnly, udp);
         table();
         assertThat(Files.readString(proc.resolve("expire_nodest_conn"))).isEqualTo("1\n");
         assertThat(Files.readString(proc.resolve("expire_quiescent_template"))).isEqualTo("1\n");
