@@ -31,50 +31,54 @@ if [ "${1:-}" = "--guest" ]; then
   DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=60 # C2 compiles slowly under emulation
 fi
 
+# each_service NTCP NHTTP FN: calls FN KIND PORT NET for every virtual server 10.0.0.1:PORT of the farm:
+# KIND tcp from port 20000 with real servers 127.1.0.x:PORT, KIND http from port 30000 with 127.2.0.x:PORT
+each_service() {
+  local port
+  for ((port = 20000; port < 20000 + $1 / 100; port++)); do "$3" tcp $port 1; done
+  for ((port = 30000; port < 30000 + $2 / 100; port++)); do "$3" http $port 2; done
+}
+
+# real_servers NET PORT FORMAT: printf FORMAT ADDRESS PORT for the 100 real servers 127.NET.0.2-101
+real_servers() {
+  local addr
+  for ((addr = 1; addr <= 100; addr++)); do printf "$3" "127.$1.$((addr / 250)).$((addr % 250 + 1))" "$2"; done
+}
+
+lvsd_service() { # KIND PORT NET
+  local check='check.type = tcp'
+  [ "$1" = http ] && check='check { type = http, http.path = "/" }'
+  printf '{ name = %s%d, address = "10.0.0.1:%d", scheduler = rr, %s, real-servers = [' "${1:0:1}" "$2" "$2" "$check"
+  real_servers "$3" "$2" '\n  { address = "%s:%d" }'
+  echo ' ] }'
+}
+
+keepalived_service() { # KIND PORT NET
+  local check='    TCP_CHECK {\n      connect_timeout 1\n    }\n'
+  [ "$1" = http ] && check='    HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n      connect_timeout 1\n    }\n'
+  echo "virtual_server 10.0.0.1 $2 {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
+  real_servers "$3" "$2" "  real_server %s %d {\n    weight 1\n$check  }\n"
+  echo '}'
+}
+
 # gen_lvsd FILE TCP_SERVERS HTTP_SERVERS: virtual servers 10.0.0.1:PORT, 100 real servers each
 gen_lvsd() {
-  local f=$1 ntcp=$2 nhttp=$3 port addr
   {
     echo 'director.name = bench'
     echo 'admin.listen = "127.0.0.1:9180"'
     echo 'defaults.check { interval = 1s, timeout = 1s, warmup = true }'
     echo 'virtual-servers = ['
-    for ((port = 20000; port < 20000 + ntcp / 100; port++)); do
-      printf '{ name = t%d, address = "10.0.0.1:%d", scheduler = rr, check.type = tcp, real-servers = [' $port $port
-      for ((addr = 1; addr <= 100; addr++)); do printf '\n  { address = "127.1.%d.%d:%d" }' $((addr / 250)) $((addr % 250 + 1)) $port; done
-      echo ' ] }'
-    done
-    for ((port = 30000; port < 30000 + nhttp / 100; port++)); do
-      printf '{ name = h%d, address = "10.0.0.1:%d", scheduler = rr, check { type = http, http.path = "/" }, real-servers = [' $port $port
-      for ((addr = 1; addr <= 100; addr++)); do printf '\n  { address = "127.2.%d.%d:%d" }' $((addr / 250)) $((addr % 250 + 1)) $port; done
-      echo ' ] }'
-    done
+    each_service "$2" "$3" lvsd_service
     echo ']'
-  } > "$f"
+  } > "$1"
 }
 
 # gen_keepalived FILE TCP_SERVERS HTTP_SERVERS: the same farm for keepalived's checker
 gen_keepalived() {
-  local f=$1 ntcp=$2 nhttp=$3 port addr
   {
     echo 'global_defs { router_id bench }'
-    for ((port = 20000; port < 20000 + ntcp / 100; port++)); do
-      echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
-      for ((addr = 1; addr <= 100; addr++)); do
-        printf '  real_server 127.1.%d.%d %d {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n' \
-          $((addr / 250)) $((addr % 250 + 1)) $port
-      done
-      echo '}'
-    done
-    for ((port = 30000; port < 30000 + nhttp / 100; port++)); do
-      echo "virtual_server 10.0.0.1 $port {"; echo '  delay_loop 1'; echo '  lb_algo rr'; echo '  lb_kind NAT'; echo '  protocol TCP'
-      for ((addr = 1; addr <= 100; addr++)); do
-        printf '  real_server 127.2.%d.%d %d {\n    weight 1\n    HTTP_GET {\n      url {\n        path /\n        status_code 200\n      }\n      connect_timeout 1\n    }\n  }\n' \
-          $((addr / 250)) $((addr % 250 + 1)) $port
-      done
-      echo '}'
-    done
-  } > "$f"
+    each_service "$2" "$3" keepalived_service
+  } > "$1"
 }
 
 ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user only, 15 = system only
