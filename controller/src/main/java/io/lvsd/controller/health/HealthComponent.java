@@ -397,13 +397,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     @Override
-    public List<io.lvsd.ipvs.Destination> draining(VirtualServerConfig v) {
+    public List<RealServerConfig> draining(VirtualServerConfig v) {
         ServiceKey k = DesiredTable.keyOf(v);
-        List<io.lvsd.ipvs.Destination> out = new ArrayList<>();
+        List<RealServerConfig> out = new ArrayList<>();
         draining.forEach((key, d) -> {
             if (key.service().equals(k)) {
-                out.add(new io.lvsd.ipvs.Destination(d.rs().address(), d.rs().forwarding(), 0, d.rs().upperThreshold(),
-                        d.rs().lowerThreshold(), d.rs().tunnel()));
+                out.add(d.rs());
             }
         });
         return out;

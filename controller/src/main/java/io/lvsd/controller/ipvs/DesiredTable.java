@@ -32,8 +32,8 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         /** The weight to program for {@code r} of {@code v}, or null to leave it out of the table. */
         Integer weight(VirtualServerConfig v, RealServerConfig r);
 
-        /** Destinations {@code v} keeps although the configuration no longer names them (draining), or none. */
-        default List<Destination> draining(VirtualServerConfig v) {
+        /** Real servers {@code v} keeps at weight 0 although the configuration no longer names them (draining). */
+        default List<RealServerConfig> draining(VirtualServerConfig v) {
             return List.of();
         }
 
@@ -57,13 +57,12 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
             for (RealServerConfig r : v.realServers()) {
                 Integer weight = health.weight(v, r);
                 if (weight != null) {
-                    dests.add(new Destination(r.address(), r.forwarding(), weight, r.upperThreshold(),
-                            r.lowerThreshold(), r.tunnel()));
+                    dests.add(destination(r, weight));
                 }
             }
-            for (Destination d : health.draining(v)) {
-                if (dests.stream().noneMatch(x -> x.address().equals(d.address()))) {
-                    dests.add(d);
+            for (RealServerConfig r : health.draining(v)) {
+                if (dests.stream().noneMatch(x -> x.address().equals(r.address()))) {
+                    dests.add(destination(r, 0));
                 }
             }
             InetSocketAddress sorry = health.sorryServer(v);
@@ -74,6 +73,10 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
             names.put(svc.key(), v.name());
         }
         return new DesiredTable(out, names);
+    }
+
+    private static Destination destination(RealServerConfig r, int weight) {
+        return new Destination(r.address(), r.forwarding(), weight, r.upperThreshold(), r.lowerThreshold(), r.tunnel());
     }
 
     /** The kernel's key of a configured virtual server. */
