@@ -13,6 +13,8 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
+import io.netty.channel.socket.InternetProtocolFamily;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -67,16 +69,35 @@ public final class ProbeTransport implements AutoCloseable {
                         java.util.function.Consumer<Channel> connected) {
         CheckConfig c = ctx.config();
         Bootstrap b = new Bootstrap().group(ctx.loop()).handler(handler);
+        // An IPv4 target gets an IPv4 socket: Netty's epoll sockets are otherwise dual-stack IPv6 ones, whose
+        // connect goes through the IPv6 code to reach the IPv4 one, on every probe.
+        InternetProtocolFamily family = ctx.target().getAddress() instanceof Inet4Address
+                ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
         if (datagram) {
-            b.channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class);
+            if (epoll) {
+                b.channelFactory(() -> new EpollDatagramChannel(family));
+            } else {
+                b.channel(NioDatagramChannel.class);
+            }
         } else {
+            if (epoll) {
+                b.channelFactory(() -> new EpollSocketChannel(family));
+            } else {
+                b.channel(NioSocketChannel.class);
+            }
             // No connect timer of Netty's own: the monitor's timeout ends the probe and closes the channel.
-            b.channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                    .option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, 0);
+            // Closed with a reset (SO_LINGER 0), as HAProxy closes its checks: a probe needs no orderly shutdown,
+            // and a FIN close would leave a TIME_WAIT socket on the director per probe (10,000 probes a second
+            // would keep up to 600,000, a minute's worth) and cost a second exchange of packets.
+            b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
+                    .option(io.netty.channel.ChannelOption.SO_LINGER, 0);
         }
         ChannelFuture reg = b.register();
         Channel ch = reg.channel();
-        ctx.onDone(ch::close);
+        // Closed by a task of its own: a probe often ends inside the connect listener, and a channel closed there
+        // still has its connect promise pending, which Netty fails with a new ClosedChannelException (stack
+        // trace and all) on every probe.
+        ctx.onDone(() -> ch.eventLoop().execute(ch::close));
         reg.addListener(r -> {
             if (!r.isSuccess()) {
                 ctx.down("socket: " + message(r.cause()));

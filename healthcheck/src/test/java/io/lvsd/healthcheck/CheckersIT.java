@@ -134,6 +134,23 @@ class CheckersIT {
     }
 
     @Test
+    void tcpClosesWithAResetSoThatNoProbeLeavesATimeWaitSocket() throws Exception {
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = ss.accept()) {
+                    s.setSoTimeout(5000);
+                    return "read " + s.getInputStream().read(); // -1 after a FIN; an exception after a reset
+                } catch (IOException e) {
+                    return e.getMessage();
+                }
+            });
+            assertThat(probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                    config(new CheckSpec.Tcp(), Duration.ofSeconds(3))).up()).isTrue();
+            assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("Connection reset");
+        }
+    }
+
+    @Test
     void tcpToASilentServerTimesOut() throws Exception {
         // A listener whose accept queue is full drops further SYNs: the connect neither succeeds nor fails.
         try (ServerSocket ss = new ServerSocket(0, 1, LO)) {
