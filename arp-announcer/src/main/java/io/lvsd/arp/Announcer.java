@@ -28,8 +28,11 @@ import org.slf4j.LoggerFactory;
  * {@code refresh} while master. {@link #reannounce} sends one burst at once (split-brain
  * healing, RFC 9568 §6.4.3).
  *
- * <p>All work runs on the given executor; callers may call from any thread. A failed send is
- * logged and counted, never thrown: the next burst tries again.
+ * <p>The first frame for each address leaves on the caller's thread before {@link #announce}
+ * returns: a takeover should not wait for another thread to wake up (on an idle machine that
+ * costs up to a millisecond or more). Everything else runs on the given executor; callers may
+ * call from any thread. A failed send is logged and counted, never thrown: the next burst tries
+ * again.
  */
 public final class Announcer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Announcer.class);
@@ -87,11 +90,14 @@ public final class Announcer implements AutoCloseable {
     /** {@code key} (the VRRP instance) became master of {@code targets}: start announcing. */
     public void announce(String key, List<Target> targets, AnnounceConfig config) {
         List<Target> t = List.copyOf(targets);
+        if (config.repeat() > 0) {
+            burst(key, t, 1); // the sink and the counters are thread-safe; the rest of the state is the executor's
+        }
         executor.execute(() -> {
             cancel(key);
             List<ScheduledFuture<?>> timers = new ArrayList<>();
             active.put(key, new Active(t, config, timers));
-            burst(key, t, config.repeat());
+            burst(key, t, config.repeat() - 1);
             if (config.delay().toNanos() > 0) {
                 timers.add(executor.schedule(() -> burst(key, t, config.repeat()), config.delay().toNanos(),
                         TimeUnit.NANOSECONDS));

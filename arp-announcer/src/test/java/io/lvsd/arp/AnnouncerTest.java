@@ -50,6 +50,14 @@ class AnnouncerTest {
     }
 
     @Test
+    void theFirstFrameForEachAddressLeavesBeforeAnnounceReturnsAndTheRestOnTheExecutor() {
+        announcer.announce("VI_1", targets(), new AnnounceConfig(Duration.ZERO, 3, Duration.ZERO, 1));
+        assertThat(sent).containsExactly("eth0#2 arp @0", "eth0#2 na @0");
+        clock.runDue();
+        assertThat(sent).hasSize(6);
+    }
+
+    @Test
     void refreshRepeatsWhileMasterAndWithdrawStopsEverything() {
         announcer.announce("VI_1", targets().subList(0, 1), new AnnounceConfig(Duration.ofSeconds(5), 1,
                 Duration.ofSeconds(2), 1));
