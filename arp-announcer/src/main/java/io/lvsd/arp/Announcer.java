@@ -57,6 +57,7 @@ public final class Announcer implements AutoCloseable {
     private final FrameSink sink;
     private final MeterRegistry registry;
     private final Map<String, Active> active = new HashMap<>();
+    private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record Active(List<Target> targets, AnnounceConfig config, List<ScheduledFuture<?>> timers) {
     }
@@ -162,7 +163,30 @@ public final class Announcer implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers {@code key}'s counters now (e.g. when its VRRP instance is configured), so that its first
+     * takeover does not pay for their registration between the address going up and the first frame.
+     */
+    public void prepare(String key) {
+        for (String kind : new String[] {"garp", "na"}) {
+            counter("lvsd_announcements_sent", key, kind);
+            counter("lvsd_announcement_errors", key, kind);
+        }
+    }
+
+    /** The counter, looked up in a map of this announcer's own: the registry's lookup builds an id each time. */
     private Counter counter(String name, String key, String kind) {
+        String id = name + '/' + key + '/' + kind;
+        Counter c = counters.get(id);
+        if (c == null) {
+            c = register(name, key, kind);
+            Counter raced = counters.putIfAbsent(id, c);
+            c = raced == null ? c : raced;
+        }
+        return c;
+    }
+
+    private Counter register(String name, String key, String kind) {
         return Counter.builder(name).tag("instance", key).tag("kind", kind)
                 .description(name.endsWith("errors") ? "Gratuitous ARPs / neighbour advertisements that failed to send"
                         : "Gratuitous ARPs (garp) and unsolicited neighbour advertisements (na) sent")

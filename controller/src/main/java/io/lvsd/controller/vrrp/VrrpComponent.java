@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -74,6 +75,7 @@ public final class VrrpComponent implements Component {
     private void open(LvsdConfig config) throws Exception {
         announceLoop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-announce", true));
         announcer = Announcer.open(announceLoop, registry);
+        config.vrrp().instances().keySet().forEach(announcer::prepare);
         scripts = new ScriptRunner(config.scripts().user(), config.scripts().maxConcurrent(), "lvsd-script");
         if (scripts.setupError() != null && usesScripts(config.vrrp())) {
             log.error("{}: track and notify scripts will fail until this is fixed", scripts.setupError());
@@ -99,9 +101,13 @@ public final class VrrpComponent implements Component {
         return new VrrpHooks() {
             @Override
             public void announce(String instance, List<Announce> targets) {
-                announcer.announce(instance, targets.stream()
-                        .map(t -> new Announcer.Target(t.ifname(), t.ifindex(), t.mac(), t.address())).toList(),
-                        announce.getOrDefault(instance, DEFAULT_ANNOUNCE));
+                // A plain loop: a lambda's call site is linked the first time it runs, and this runs first on a
+                // takeover, between the VIPs going up and the first announcement.
+                List<Announcer.Target> t = new ArrayList<>(targets.size());
+                for (Announce a : targets) {
+                    t.add(new Announcer.Target(a.ifname(), a.ifindex(), a.mac(), a.address()));
+                }
+                announcer.announce(instance, t, announce.getOrDefault(instance, DEFAULT_ANNOUNCE));
             }
 
             @Override
@@ -138,6 +144,7 @@ public final class VrrpComponent implements Component {
         boolean had = vrrp != null;
         boolean wants = !next.vrrp().instances().isEmpty();
         if (had && wants) {
+            next.vrrp().instances().keySet().forEach(announcer::prepare);
             vrrp.reload(next.vrrp());
         } else if (!had && wants) {
             open(next);

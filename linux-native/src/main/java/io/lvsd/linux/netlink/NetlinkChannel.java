@@ -30,8 +30,12 @@ public final class NetlinkChannel implements AutoCloseable {
         }
     }
 
-    /** Sends {@code request} with an ack request; returns its replies; throws on an error. */
-    public List<NlMessage> call(NlBuilder request, String what) throws NativeException {
+    /**
+     * Sends {@code request} with an ack request; returns its replies; throws on an error. {@code what} names the
+     * request in an error; it is turned into text ({@code toString}) only then, so that a request on a hot or
+     * rarely run path (a VRRP takeover) does not format its description every time.
+     */
+    public List<NlMessage> call(NlBuilder request, Object what) throws NativeException {
         int s = ++seq;
         transport.send(request.build(s, transport.portId()));
         List<NlMessage> replies = new ArrayList<>();
@@ -42,7 +46,7 @@ public final class NetlinkChannel implements AutoCloseable {
                 }
                 if (m.type() == Netlink.NLMSG_ERROR) {
                     if (m.error() != 0) {
-                        throw new NetlinkException(what, -m.error(), m.extAckMessage());
+                        throw new NetlinkException(String.valueOf(what), -m.error(), m.extAckMessage());
                     }
                     return replies;
                 }
@@ -144,7 +148,7 @@ public final class NetlinkChannel implements AutoCloseable {
         return List.of(out);
     }
 
-    private List<NlMessage> receive(String what) throws NativeException {
+    private List<NlMessage> receive(Object what) throws NativeException {
         int n = transport.receive(rx);
         if (n < 0) {
             throw new NativeException("recvmsg(netlink " + what + ")", io.lvsd.linux.LinuxNative.EAGAIN, "ETIMEDOUT",
