@@ -4,6 +4,7 @@
 # needs IPVS). Prints figures; asserts nothing about time.
 #
 #   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 200 and 100 in the VM)
+#   SKIP_HOST=1 / SKIP_VM=1: one side only; PER=N: N real servers per virtual server (default 100)
 #
 # Real servers are 127.a.b.c addresses of a namespace's loopback, served by io.lvsd.bench.CheckTargets:
 # TCP ports accept and close, HTTP ports answer 200. On this machine: 10,000 TCP-checked (100 addresses
@@ -16,6 +17,7 @@ set -euo pipefail
 DUR=${1:-120}
 VM_TCP=${2:-200}
 VM_HTTP=${3:-100}
+PER=${PER:-100} # real servers per virtual server (VM_TCP and VM_HTTP are multiples of it)
 WARM=30
 top=$(cd "$(dirname "$0")/.." && pwd)
 lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
@@ -35,14 +37,14 @@ fi
 # KIND tcp from port 20000 with real servers 127.1.0.x:PORT, KIND http from port 30000 with 127.2.0.x:PORT
 each_service() {
   local port
-  for ((port = 20000; port < 20000 + $1 / 100; port++)); do "$3" tcp $port 1; done
-  for ((port = 30000; port < 30000 + $2 / 100; port++)); do "$3" http $port 2; done
+  for ((port = 20000; port < 20000 + $1 / PER; port++)); do "$3" tcp $port 1; done
+  for ((port = 30000; port < 30000 + $2 / PER; port++)); do "$3" http $port 2; done
 }
 
-# real_servers NET PORT FORMAT: printf FORMAT ADDRESS PORT for the 100 real servers 127.NET.0.2-101
+# real_servers NET PORT FORMAT: printf FORMAT ADDRESS PORT for the PER real servers 127.NET.0.2-(PER + 1)
 real_servers() {
   local addr
-  for ((addr = 1; addr <= 100; addr++)); do printf "$3" "127.$1.$((addr / 250)).$((addr % 250 + 1))" "$2"; done
+  for ((addr = 1; addr <= PER; addr++)); do printf "$3" "127.$1.$((addr / 250)).$((addr % 250 + 1))" "$2"; done
 }
 
 lvsd_service() { # KIND PORT NET
@@ -130,7 +132,7 @@ run_farm() {
   local ntcp=$1 nhttp=$2 who=$3 pids
   ulimit -n 65536 2>/dev/null || true
   netns_up
-  ip netns exec hcb java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.lvsd.bench.CheckTargets 20000 $((ntcp / 100)) 30000 $((nhttp / 100)) \
+  ip netns exec hcb java -XX:+UseSerialGC -Xmx256m -cp "$cp" io.lvsd.bench.CheckTargets 20000 $((ntcp / PER)) 30000 $((nhttp / PER)) \
     > "$out/targets.log" 2>&1 &
   local tp=$!
   sleep 5
@@ -180,11 +182,11 @@ fi
 
 trap 'ip netns del hcb 2>/dev/null || true' EXIT
 echo "== this machine: 10000 TCP + 2000 HTTP real servers, ${DUR} s after ${WARM} s warm-up ($(nproc) CPUs)"
-run_farm 10000 2000 lvsd | tee "$out/host.txt"
+[ "${SKIP_HOST:-0}" = 1 ] || run_farm 10000 2000 lvsd | tee "$out/host.txt"
 
 [ "${SKIP_VM:-0}" = 1 ] && exit 0
 cat > "$out/hc-guest.sh" <<GUEST
-bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
+PER=$PER bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
 GUEST
 share=""
 case "$top" in /tmp/*) share="$top";; esac

@@ -169,7 +169,9 @@ public final class VrrpRuntime {
                 trackScripts.values().forEach(ScriptState::cancel);
                 channels.values().forEach(Channel::close);
                 channels.clear();
-                vips.close(); // the VIPs are gone: stopInstance removed them
+                if (vips != null) { // null when start failed to open it
+                    vips.close(); // the VIPs are gone: stopInstance removed them
+                }
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
