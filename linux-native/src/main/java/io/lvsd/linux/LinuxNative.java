@@ -113,7 +113,7 @@ public final class LinuxNative {
     }
 
     /** {@code sendto(2)}; returns the number of bytes sent. */
-    public long sendTo(int fd, byte[] data, byte[] sockaddr, String what) throws NativeException {
+    public long sendTo(int fd, byte[] data, byte[] sockaddr, Object what) throws NativeException {
         while (true) {
             long n = libc.sendto(fd, data, data.length, 0, sockaddr, sockaddr.length);
             if (n >= 0) {
@@ -222,7 +222,7 @@ public final class LinuxNative {
     }
 
     /** {@code sendmsg(2)} of {@code data} to {@code name} with ancillary data (may be empty). */
-    public long sendMessage(int fd, byte[] data, byte[] name, byte[] control, String what) throws NativeException {
+    public long sendMessage(int fd, byte[] data, byte[] name, byte[] control, Object what) throws NativeException {
         Pointer d = Memory.allocateDirect(runtime, Math.max(1, data.length));
         d.put(0, data, 0, data.length);
         Pointer nm = Memory.allocateDirect(runtime, Math.max(1, name.length));

@@ -165,17 +165,72 @@ public final class RawIpSocket implements AutoCloseable {
 
     /** Sends {@code payload} from {@code source} to {@code destination} with TTL / hop limit 255. */
     public void send(byte[] payload, InetAddress source, InetAddress destination) throws NativeException {
+        send(prepare(payload, source, destination));
+    }
+
+    /**
+     * {@code payload} from {@code source} to {@code destination}, built into what the kernel is handed (the IPv4
+     * header, the socket address, IPv6's ancillary data) once, to be sent as often as wanted with
+     * {@link #send(Prepared)} on this socket.
+     */
+    public Prepared prepare(byte[] payload, InetAddress source, InetAddress destination) {
         if (family == IpFamily.IPV4) {
-            byte[] p = ipv4Header(payload, source, destination, protocol, tos);
-            linux.sendTo(fd, p, LinuxNative.sockaddrIn(destination.getAddress()),
-                    what + " to " + IpAddresses.text(destination));
+            return new Prepared(this, ipv4Header(payload, source, destination, protocol, tos),
+                    LinuxNative.sockaddrIn(destination.getAddress()), null, new Destination(what, destination));
+        }
+        ByteBuffer cmsg = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
+        cmsg.putLong(16 + 20).putInt(LinuxNative.IPPROTO_IPV6).putInt(LinuxNative.IPV6_PKTINFO)
+                .put(source.getAddress()).putInt(ifindex);
+        int scope = destination.isLinkLocalAddress() || destination.isMulticastAddress() ? ifindex : 0;
+        return new Prepared(this, payload, LinuxNative.sockaddrIn6(destination.getAddress(), scope), cmsg.array(),
+                new Destination(what, destination));
+    }
+
+    /** Sends a packet {@link #prepare prepared} on this socket. */
+    public void send(Prepared p) throws NativeException {
+        if (p.socket != this) {
+            throw new IllegalArgumentException("a packet prepared on another socket");
+        }
+        if (p.control == null) {
+            linux.sendTo(fd, p.data, p.name, p.what);
         } else {
-            ByteBuffer cmsg = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
-            cmsg.putLong(16 + 20).putInt(LinuxNative.IPPROTO_IPV6).putInt(LinuxNative.IPV6_PKTINFO)
-                    .put(source.getAddress()).putInt(ifindex);
-            int scope = destination.isLinkLocalAddress() || destination.isMulticastAddress() ? ifindex : 0;
-            linux.sendMessage(fd, payload, LinuxNative.sockaddrIn6(destination.getAddress(), scope), cmsg.array(),
-                    what + " to " + IpAddresses.text(destination));
+            linux.sendMessage(fd, p.data, p.name, p.control, p.what);
+        }
+    }
+
+    /** A packet ready for {@link #send(Prepared)}; treat as opaque. */
+    public static final class Prepared {
+        private final RawIpSocket socket;
+        private final byte[] data;
+        private final byte[] name;
+        private final byte[] control;
+        private final Object what;
+
+        private Prepared(RawIpSocket socket, byte[] data, byte[] name, byte[] control, Object what) {
+            this.socket = socket;
+            this.data = data;
+            this.name = name;
+            this.control = control;
+            this.what = what;
+        }
+    }
+
+    /**
+     * Names a send in an error, formatted only then: a master sends an advert every interval, and a takeover's
+     * first advert runs interpreted, where formatting the address cost more than the send.
+     */
+    private static final class Destination {
+        private final String what;
+        private final InetAddress destination;
+
+        Destination(String what, InetAddress destination) {
+            this.what = what;
+            this.destination = destination;
+        }
+
+        @Override
+        public String toString() {
+            return what + " to " + IpAddresses.text(destination);
         }
     }
 
