@@ -59,16 +59,14 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code lvsd-vrrp}: a Netty {@link DefaultEventLoop} that does nothing else. It owns every
  *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
- *   not block in practice: a few hundred bytes per interval). It also adds and removes the VIPs
- *   itself, over an rtnetlink socket of its own (the kernel carries out an address change within
- *   the {@code sendmsg} and acknowledges it at once), and sends the first announcement frame of a
- *   takeover: as in keepalived's single thread, a new master's addresses go up without waiting
- *   for another thread to wake, which cost 1-3 ms per hop on an idle machine.</li>
+ *   not block in practice: a few hundred bytes per interval).</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
  *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
  *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
- *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may take longer: dumping links
- *   and addresses over rtnetlink and reading tracked files.</li>
+ *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may block: adding and
+ *   removing addresses over rtnetlink (the kernel takes its rtnl lock inside the {@code sendmsg}),
+ *   reading tracked files, and a takeover's first announcement frame, sent right after the
+ *   addresses so that it waits for no third thread.</li>
  *   <li>The rtnetlink monitor's reader thread (link and address changes), handing events to
  *   the loop; scripts run on {@link ScriptRunner}'s bounded pool and post results back.</li>
  * </ul>
@@ -93,8 +91,7 @@ public final class VrrpRuntime {
     private final Counter loopErrors;
 
     // Everything below belongs to the loop thread.
-    private Rtnetlink rtnl; // io thread only: dumps
-    private Rtnetlink vips; // the loop's: adding and removing VIPs
+    private Rtnetlink rtnl; // io thread only
     private RtnetlinkMonitor monitor;
     private final Map<String, Link> linksByName = new HashMap<>();
     private final Map<Integer, List<Address>> addresses = new HashMap<>();
@@ -127,12 +124,6 @@ public final class VrrpRuntime {
     public void start(VrrpConfig c) throws Exception {
         io.submit(() -> {
             rtnl = Rtnetlink.open();
-            try {
-                vips = Rtnetlink.open(); // published to the loop by the get() below and its submit
-            } catch (NativeException | RuntimeException e) {
-                rtnl.close();
-                throw e;
-            }
             return null;
         }).get();
         monitor = RtnetlinkMonitor.start(e -> onLoop(() -> onNetlinkEvent(e)), this::failure, "lvsd-vrrp-netlink");
@@ -169,11 +160,9 @@ public final class VrrpRuntime {
                 trackScripts.values().forEach(ScriptState::cancel);
                 channels.values().forEach(Channel::close);
                 channels.clear();
-                if (vips != null) { // null when start failed to open it
-                    vips.close(); // the VIPs are gone: stopInstance removed them
-                }
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS); // VIP removals done
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
@@ -283,7 +272,7 @@ public final class VrrpRuntime {
         /** The addresses an advert lists, computed once: a takeover's first advert runs interpreted. */
         final List<InetAddress> advertAddresses;
         /**
-         * Adverts ready to send, by destination, for {@link #preparedFor}'s socket, priority and source: a master
+         * Adverts ready to send, by destination, for one socket, priority and source: a master
          * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
          * needed, when the source address becomes known.
          */
@@ -599,7 +588,7 @@ public final class VrrpRuntime {
         }
     }
 
-    /** Adds the instance's VIPs, here on the loop, then announces them. */
+    /** Adds the instance's VIPs on the io loop, then announces them (the first frames leave from there too). */
     private void takeAddresses(Inst i) {
         String name = i.cfg.name();
         List<VrrpHooks.Announce> targets = new ArrayList<>();
@@ -612,10 +601,12 @@ public final class VrrpRuntime {
                 targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
             }
         }
-        for (AddrOp op : adds) {
-            addAddress(name, op, false);
-        }
-        hooks.announce(name, targets);
+        io.execute(() -> {
+            for (AddrOp op : adds) {
+                addAddress(name, op, false);
+            }
+            hooks.announce(name, targets);
+        });
     }
 
     /** Leaving MASTER; or starting up ({@code from} INIT), when a crashed predecessor may have left them. */
@@ -632,7 +623,9 @@ public final class VrrpRuntime {
                 dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
             }
         }
-        dels.forEach(op -> deleteAddress(name, op));
+        if (!dels.isEmpty()) {
+            io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
+        }
     }
 
     /** The interface a VIP goes on: its own, else the instance's. */
@@ -654,15 +647,17 @@ public final class VrrpRuntime {
     private record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
     }
 
-    /** On the loop. {@code restore}: someone deleted it while we were master. */
+    /** On the io thread. {@code restore}: someone deleted it while we were master. */
     private void addAddress(String instance, AddrOp op, boolean restore) {
         try {
-            vips.addAddress(op.ifindex(), op.prefix(), op.label());
+            rtnl.addAddress(op.ifindex(), op.prefix(), op.label());
             if (restore) {
-                Inst i = instances.get(instance);
-                if (i != null) {
-                    i.restored.increment();
-                }
+                onLoop(() -> {
+                    Inst i = instances.get(instance);
+                    if (i != null) {
+                        i.restored.increment();
+                    }
+                });
                 log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
             }
         } catch (NetlinkException e) {
@@ -676,7 +671,7 @@ public final class VrrpRuntime {
 
     private void deleteAddress(String instance, AddrOp op) {
         try {
-            vips.deleteAddress(op.ifindex(), op.prefix());
+            rtnl.deleteAddress(op.ifindex(), op.prefix());
         } catch (NetlinkException e) {
             if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
                 log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
@@ -1022,7 +1017,7 @@ public final class VrrpRuntime {
                 if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
                     String name = i.cfg.name();
                     AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
-                    addAddress(name, op, true);
+                    io.execute(() -> addAddress(name, op, true));
                 }
             }
         }
