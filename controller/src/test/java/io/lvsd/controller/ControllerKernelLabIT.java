@@ -16,6 +16,8 @@ class ControllerKernelLabIT {
         Lab.requireCommand("ipvsadm", "ipvsadm");
         int passed = KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
                 Map.of("lvsd.dist", LvsdProcess.launcher().getParent().getParent().toAbsolutePath().toString()));
-        assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(18);
+        if (KernelLab.allVmTests()) {
+            assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(18);
+        }
     }
 }

@@ -101,19 +101,22 @@ class HaSyncVmTest {
             lab.start("d2", 100, SYNC, FAST); // d1 is down: d2 serves alone
             lab.awaitMaster("d2", "d1", CONVERGE);
             FailBack gated = failBack(lab, SYNC + ", preempt-wait = 30s");
-            assertThat(gated.d1Output()).contains("VI_1 may preempt 10.99.0.12: sync traffic from 10.99.0.12 heard");
-            assertThat(gated.lost()).as("connections lost at fail-back with sync-aware preemption\n" + gated.d1Output())
+            assertThat(gated.d1Output()).as(gated.outputs()).contains("VI_1 may preempt 10.99.0.12: sync traffic from 10.99.0.12 heard");
+            assertThat(gated.lost()).as("connections lost at fail-back with sync-aware preemption\n" + gated.outputs())
                     .isZero();
             FailBack plain = failBack(lab, SYNC + ", preempt-wait = 0s");
-            assertThat(plain.d1Output()).doesNotContain("may preempt");
+            assertThat(plain.d1Output()).as(plain.outputs()).doesNotContain("may preempt");
             System.out.printf("fail-back: %d of 20 connections lost with sync-aware preemption (d1 master %.1f s after "
                     + "its start), %d of 20 with plain preemption (%.1f s)%n", gated.lost(), gated.seconds(), plain.lost(),
                     plain.seconds());
         }
     }
 
-    /** What one fail-back did: connections lost, d1's log, seconds from d1's start to its holding the VIPs. */
-    record FailBack(int lost, String d1Output, double seconds) {
+    /**
+     * What one fail-back did: connections lost, d1's log, both directors' logs, seconds from d1's start to its
+     * holding the VIPs.
+     */
+    record FailBack(int lost, String d1Output, String outputs, double seconds) {
     }
 
     /**
@@ -146,6 +149,7 @@ class HaSyncVmTest {
         }, "pump");
         pump.start();
         String out;
+        String both;
         double seconds;
         try {
             lab.reboot("d1");
@@ -156,6 +160,7 @@ class HaSyncVmTest {
             int at = rounds.get();
             await().atMost(Duration.ofSeconds(60)).until(() -> rounds.get() >= at + 20);
             out = lab.output("d1");
+            both = lab.outputs();
         } finally {
             run.set(false);
             pump.join();
@@ -165,7 +170,7 @@ class HaSyncVmTest {
         }
         lab.kill("d1");
         lab.awaitMaster("d2", "d1", Duration.ofSeconds(30));
-        return new FailBack(lost.size(), out, seconds);
+        return new FailBack(lost.size(), out, both, seconds);
     }
 
     static List<String> keys(List<HaLab.Conn> conns, int vport) {

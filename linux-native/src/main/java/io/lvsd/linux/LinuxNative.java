@@ -44,6 +44,9 @@ public final class LinuxNative {
     public static final int ENOBUFS = 105;
     public static final int EADDRNOTAVAIL = 99;
     public static final int SO_BINDTODEVICE = 25;
+    /** {@code MSG_PEEK} and {@code MSG_DONTWAIT} in linux/socket.h. */
+    public static final int MSG_PEEK = 0x2;
+    public static final int MSG_DONTWAIT = 0x40;
 
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
@@ -141,6 +144,28 @@ public final class LinuxNative {
             }
             if (errno != EINTR) {
                 throw error("recvfrom(" + what + ")", errno);
+            }
+        }
+    }
+
+    /**
+     * Whether a datagram waits in the socket's receive queue: a {@code recvfrom(2)} with {@code MSG_PEEK |
+     * MSG_DONTWAIT} that takes nothing and never blocks. Safe while another thread receives on the socket.
+     */
+    public boolean hasQueued(int fd, String what) throws NativeException {
+        byte[] one = new byte[1];
+        byte[] from = new byte[128];
+        int[] fromLen = {from.length};
+        while (true) {
+            if (libc.recvfrom(fd, one, 1, MSG_PEEK | MSG_DONTWAIT, from, fromLen) >= 0) {
+                return true;
+            }
+            int errno = runtime.getLastError();
+            if (errno == EAGAIN) {
+                return false;
+            }
+            if (errno != EINTR) {
+                throw error("recvfrom(" + what + ", MSG_PEEK)", errno);
             }
         }
     }

@@ -105,7 +105,7 @@ public final class KernelLab {
         String script = "cd " + projectRoot() + "\n"
                 + "exec java -XX:TieredStopAtLevel=1" + props(properties) + " -cp '" + cp + "' org.junit.platform.console.ConsoleLauncher execute"
                 + " --disable-banner --details=tree --scan-classpath " + testClasses.toAbsolutePath()
-                + " --include-classname '.*VmTest' --reports-dir " + reports + "\n";
+                + " --include-classname '" + vmTestPattern() + "' --reports-dir " + reports + "\n";
         Result r = run(script, outDir, shares);
         System.out.println(r.guestLog());
         Path xml = reports.resolve("TEST-junit-jupiter.xml");
@@ -130,6 +130,26 @@ public final class KernelLab {
         assertThat(failed).as("VM tests that did not pass").isEmpty();
         assertThat(r.exitCode()).as("console launcher exit code").isZero();
         return tests;
+    }
+
+    /**
+     * The VM test classes to run: all ({@code .*VmTest}) unless the system property {@code lvsd.vm.tests} names a
+     * pattern, to re-run one scenario in a fresh VM (e.g. {@code -Dlvsd.vm.tests=.*HaSyncVmTest}).
+     */
+    public static String vmTestPattern() {
+        String p = System.getProperty("lvsd.vm.tests", "").trim();
+        if (p.isEmpty()) {
+            return ".*VmTest";
+        }
+        if (!p.matches("[A-Za-z0-9_.*|()$]+")) {
+            throw new IllegalArgumentException("-Dlvsd.vm.tests=" + p + ": a class-name pattern of letters, digits, . * | ( ) only");
+        }
+        return p;
+    }
+
+    /** True when {@link #vmTestPattern} runs every VM test class. */
+    public static boolean allVmTests() {
+        return vmTestPattern().equals(".*VmTest");
     }
 
     private static String props(java.util.Map<String, String> properties) {

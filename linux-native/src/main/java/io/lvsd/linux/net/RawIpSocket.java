@@ -122,6 +122,24 @@ public final class RawIpSocket implements AutoCloseable {
     }
 
     /**
+     * Whether a packet waits unread in the socket's queue (without taking it, and without blocking); false once
+     * closed. Any thread may ask, also while another is in {@link #receive}.
+     */
+    public boolean hasQueued() throws NativeException {
+        if (closed) {
+            return false;
+        }
+        try {
+            return linux.hasQueued(fd, what);
+        } catch (NativeException e) {
+            if (closed) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Parses an IPv4 packet as a raw socket hands it up (header included); null when it is not
      * even a whole header.
      */

@@ -300,6 +300,8 @@ public final class VrrpRuntime {
         final Counter received;
         final Counter restored;
         final Counter listMismatch;
+        final Counter heldForUnread;
+        final UnreadAdvertGuard unread = new UnreadAdvertGuard();
         final Map<DropReason, Counter> drops = new TreeMap<>();
         final Map<String, Boolean> trackedLinks = new HashMap<>();
         ScheduledFuture<?> timer;
@@ -327,6 +329,8 @@ public final class VrrpRuntime {
                     "Virtual addresses someone removed while this director was master, put back");
             listMismatch = counter("lvsd.vrrp.address.list.mismatch",
                     "Advertisements whose address list differs from ours (accepted, logged)");
+            heldForUnread = counter("lvsd.vrrp.master.down.held",
+                    "Master_Down_Interval expiries held back because VRRP packets still waited unread (a busy host)");
             meters.add(Gauge.builder("lvsd.vrrp.state", sm, m -> m.state().ordinal()).tag("instance", n)
                     .description("Instance state: 0 INIT, 1 BACKUP, 2 MASTER, 3 FAULT").register(registry));
             meters.add(Gauge.builder("lvsd.vrrp.priority", sm, VrrpStateMachine::priority).tag("instance", n)
@@ -494,6 +498,7 @@ public final class VrrpRuntime {
 
     /** Carries out one instance's actions and re-arms its timer. */
     private void handle(Inst i, List<Action> actions) {
+        i.unread.reset();
         for (Action a : actions) {
             if (a instanceof SendAdvert s) {
                 sendAdvert(i, s.priority());
@@ -553,6 +558,9 @@ public final class VrrpRuntime {
             return;
         }
         long now = System.nanoTime();
+        if (i.sm.state() == State.BACKUP && i.sm.nextDeadline() - now <= 0 && heldForUnread(i, now)) {
+            return;
+        }
         SyncGroup g = group(i);
         if (g != null && i.sm.state() == State.BACKUP) {
             long until = g.blockedUntil(i.cfg.name(), now);
@@ -563,6 +571,37 @@ public final class VrrpRuntime {
             }
         }
         dispatch(i, i.sm.poll(now));
+    }
+
+    /**
+     * At a backup's Master_Down expiry: true when packets still wait unread on its channel (see
+     * {@link UnreadAdvertGuard}), and the loop looks again shortly instead of taking over.
+     */
+    private boolean heldForUnread(Inst i, long now) {
+        Channel ch = channels.get(i.channelKey());
+        boolean first = !i.unread.waiting();
+        long limit = i.sm.masterDownIntervalNanos();
+        switch (i.unread.atExpiry(now, ch != null && ch.behind(), limit)) {
+            case WAIT -> {
+                if (first) {
+                    i.heldForUnread.increment();
+                    log.warn("{}: Master_Down_Interval ran out with VRRP packets still unread on {} (a busy host or "
+                            + "a slow reader); waiting up to {} ms for them before taking over", i.cfg.name(), ch.key,
+                            limit / 1_000_000);
+                }
+                i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), UnreadAdvertGuard.RECHECK_NANOS,
+                        TimeUnit.NANOSECONDS);
+                return true;
+            }
+            case GIVE_UP -> {
+                log.warn("{}: VRRP packets on {} still unread {} ms after Master_Down_Interval ran out; taking over",
+                        i.cfg.name(), ch.key, limit / 1_000_000);
+                return false;
+            }
+            default -> {
+                return false;
+            }
+        }
     }
 
     private void transition(Inst i, Transition t) {
@@ -807,6 +846,10 @@ public final class VrrpRuntime {
         final IpFamily family;
         final int ifindex;
         volatile RawIpSocket socket;
+        /** Packets the reader has taken from the socket (reader thread writes). */
+        volatile long pulled;
+        /** Of those, the packets the loop has handled (loop only). */
+        long handled;
         String error;
         long sendErrors;
         Thread reader;
@@ -824,6 +867,7 @@ public final class VrrpRuntime {
                 if (join) {
                     socket.joinGroup(family == IpFamily.IPV4 ? GROUP4 : GROUP6);
                 }
+                socket.hasQueued(); // links the native call now, not at the first Master_Down expiry
             } catch (NativeException e) {
                 error = "cannot open the VRRP socket on " + ifname + ": " + e.getMessage();
                 log.error(error);
@@ -846,7 +890,11 @@ public final class VrrpRuntime {
                     RawIpSocket.Packet p = s.receive();
                     if (p != null) {
                         long now = System.nanoTime();
-                        onLoop(() -> onPacket(this, p, now));
+                        pulled = pulled + 1; // the only writer
+                        onLoop(() -> {
+                            handled++;
+                            onPacket(this, p, now);
+                        });
                     }
                 } catch (NativeException | RuntimeException e) {
                     if (socket != s) {
@@ -860,6 +908,23 @@ public final class VrrpRuntime {
                         java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // do not spin on a broken socket
                     }
                 }
+            }
+        }
+
+        /**
+         * On the loop: whether packets wait that the loop has not handled, in the socket's queue or in the reader's
+         * hands. (A packet the reader has just taken and not yet counted slips through: a window of a few
+         * instructions.)
+         */
+        boolean behind() {
+            if (pulled != handled) {
+                return true;
+            }
+            RawIpSocket s = socket;
+            try {
+                return s != null && s.hasQueued();
+            } catch (NativeException e) {
+                return false; // the reader reports a broken socket
             }
         }
 

@@ -1,0 +1,51 @@
+package io.lvsd.linux.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lvsd.linux.NetNamespace;
+import io.lvsd.testkit.Lab;
+import io.lvsd.testkit.Netns;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** A raw VRRP-protocol socket between two namespaces the test builds: sending, receiving, and peeking. */
+class RawIpSocketIT {
+    private static final int VRRP = 112;
+
+    @Test
+    void hasQueuedSeesAWaitingPacketWithoutTakingIt() throws Exception {
+        Lab.requireRoot("builds network namespaces");
+        try (Netns ns = new Netns("lvsd-raw")) {
+            ns.bridge("lan");
+            ns.link("a", "eth0", "lan", "10.97.0.1/24");
+            ns.link("b", "eth0", "lan", "10.97.0.2/24");
+            InetAddress group = InetAddress.getByName("224.0.0.18");
+            RawIpSocket rx = NetNamespace.call(ns.name("b"), () -> {
+                RawIpSocket s = RawIpSocket.open(IpFamily.IPV4, VRRP, "eth0",
+                        NetworkInterface.getByName("eth0").getIndex(), 0xc0, 250);
+                s.joinGroup(group);
+                return s;
+            });
+            RawIpSocket tx = NetNamespace.call(ns.name("a"), () -> RawIpSocket.open(IpFamily.IPV4, VRRP, "eth0",
+                    NetworkInterface.getByName("eth0").getIndex(), 0xc0, 250));
+            try (rx; tx) {
+                assertThat(rx.hasQueued()).as("nothing sent yet").isFalse();
+                byte[] payload = {0x31, 51, 100, 1, 0, 100, 0, 0, 10, 97, 0, 100};
+                tx.send(payload, InetAddress.getByName("10.97.0.1"), group);
+                await().atMost(Duration.ofSeconds(10)).until(rx::hasQueued);
+                assertThat(rx.hasQueued()).as("a peek leaves the packet queued").isTrue();
+                RawIpSocket.Packet p = rx.receive();
+                assertThat(p).isNotNull();
+                assertThat(p.payload()).containsExactly(payload);
+                assertThat(p.source()).isEqualTo(InetAddress.getByName("10.97.0.1"));
+                assertThat(p.ttl()).isEqualTo(255);
+                assertThat(rx.hasQueued()).as("the one packet was received").isFalse();
+                rx.close();
+                assertThat(rx.hasQueued()).as("closed").isFalse();
+            }
+        }
+    }
+}
