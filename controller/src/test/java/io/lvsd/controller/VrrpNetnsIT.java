@@ -261,6 +261,9 @@ class VrrpNetnsIT {
         await().atMost(CONVERGE).until(() -> lab.holds("d1", VrrpLab.VIP)
                 && lab.metric("d1", "lvsd_vrrp_addresses_restored_total{instance=\"VI_1\"}") == 1.0);
         assertThat(Sh.ok("ip", "-n", lab.ns.name("d1"), "-o", "addr", "show", "dev", "eth0")).contains("eth0:vrrp51");
+        // The takeover's addition and the restoring one, each timed: how long the VRRP loop waited for the kernel.
+        assertThat(lab.metric("d1", "lvsd_vrrp_address_change_seconds_count")).isGreaterThanOrEqualTo(2.0);
+        assertThat(lab.metric("d1", "lvsd_vrrp_address_change_seconds_sum")).isPositive();
     }
 
     @Test

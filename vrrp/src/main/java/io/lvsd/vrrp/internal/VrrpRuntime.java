@@ -32,6 +32,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -59,14 +60,16 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code lvsd-vrrp}: a Netty {@link DefaultEventLoop} that does nothing else. It owns every
  *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
- *   not block in practice: a few hundred bytes per interval).</li>
+ *   not block in practice: a few hundred bytes per interval). It also adds and removes the VIPs
+ *   itself, over an rtnetlink socket of its own (the kernel carries out an address change within
+ *   the {@code sendmsg} and acknowledges it at once), and sends the first announcement frame of a
+ *   takeover: as in keepalived's single thread, a new master's addresses go up without waiting
+ *   for another thread to wake, which cost 1-3 ms per hop on an idle machine.</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
  *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
  *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
- *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may block: adding and
- *   removing addresses over rtnetlink (the kernel takes its rtnl lock inside the {@code sendmsg}),
- *   reading tracked files, and a takeover's first announcement frame, sent right after the
- *   addresses so that it waits for no third thread.</li>
+ *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may take longer: dumping links
+ *   and addresses over rtnetlink and reading tracked files.</li>
  *   <li>The rtnetlink monitor's reader thread (link and address changes), handing events to
  *   the loop; scripts run on {@link ScriptRunner}'s bounded pool and post results back.</li>
  * </ul>
@@ -89,9 +92,11 @@ public final class VrrpRuntime {
     private final DefaultEventLoop loop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp", true));
     private final DefaultEventLoop io = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp-io", true));
     private final Counter loopErrors;
+    private final Timer addressChanges;
 
     // Everything below belongs to the loop thread.
-    private Rtnetlink rtnl; // io thread only
+    private Rtnetlink rtnl; // io thread only: dumps
+    private Rtnetlink vips; // the loop's: adding and removing VIPs
     private RtnetlinkMonitor monitor;
     private final Map<String, Link> linksByName = new HashMap<>();
     private final Map<Integer, List<Address>> addresses = new HashMap<>();
@@ -116,6 +121,9 @@ public final class VrrpRuntime {
         this.loopErrors = Counter.builder("lvsd.vrrp.loop.errors")
                 .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
                 .register(registry);
+        this.addressChanges = Timer.builder("lvsd.vrrp.address.change")
+                .description("VIP additions and removals, each one as long as the VRRP loop waited for the kernel")
+                .register(registry);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -124,6 +132,12 @@ public final class VrrpRuntime {
     public void start(VrrpConfig c) throws Exception {
         io.submit(() -> {
             rtnl = Rtnetlink.open();
+            try {
+                vips = Rtnetlink.open(); // published to the loop by the get() below and its submit
+            } catch (NativeException | RuntimeException e) {
+                rtnl.close();
+                throw e;
+            }
             return null;
         }).get();
         monitor = RtnetlinkMonitor.start(e -> onLoop(() -> onNetlinkEvent(e)), this::failure, "lvsd-vrrp-netlink");
@@ -160,9 +174,11 @@ public final class VrrpRuntime {
                 trackScripts.values().forEach(ScriptState::cancel);
                 channels.values().forEach(Channel::close);
                 channels.clear();
+                if (vips != null) { // null when start failed to open it
+                    vips.close(); // the VIPs are gone: stopInstance removed them
+                }
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS); // VIP removals done
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
@@ -272,7 +288,7 @@ public final class VrrpRuntime {
         /** The addresses an advert lists, computed once: a takeover's first advert runs interpreted. */
         final List<InetAddress> advertAddresses;
         /**
-         * Adverts ready to send, by destination, for one socket, priority and source: a master
+         * Adverts ready to send, by destination, for {@link #preparedFor}'s socket, priority and source: a master
          * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
          * needed, when the source address becomes known.
          */
@@ -627,7 +643,7 @@ public final class VrrpRuntime {
         }
     }
 
-    /** Adds the instance's VIPs on the io loop, then announces them (the first frames leave from there too). */
+    /** Adds the instance's VIPs, here on the loop, then announces them. */
     private void takeAddresses(Inst i) {
         String name = i.cfg.name();
         List<VrrpHooks.Announce> targets = new ArrayList<>();
@@ -640,12 +656,30 @@ public final class VrrpRuntime {
                 targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
             }
         }
-        io.execute(() -> {
-            for (AddrOp op : adds) {
-                addAddress(name, op, false);
-            }
-            hooks.announce(name, targets);
-        });
+        long[] waited = new long[adds.size()];
+        for (int k = 0; k < adds.size(); k++) {
+            waited[k] = addAddress(name, adds.get(k), false);
+        }
+        hooks.announce(name, targets);
+        for (int k = 0; k < adds.size(); k++) { // after the announcement: the takeover comes first
+            noteAddressChange(name, "adding", adds.get(k), waited[k]);
+        }
+    }
+
+    /**
+     * An address change waits for the kernel's rtnl lock inside its {@code sendmsg}, and with it the VRRP loop:
+     * the one wait the loop allows itself, because handing the change to another thread costs every takeover a
+     * thread wake-up (1.5-3 ms measured). Every change is timed; a long one is logged, as the other instances'
+     * adverts waited that long too.
+     */
+    static final long SLOW_ADDRESS_CHANGE_NANOS = 50_000_000L;
+
+    private void noteAddressChange(String instance, String what, AddrOp op, long nanos) {
+        addressChanges.record(nanos, TimeUnit.NANOSECONDS);
+        if (nanos >= SLOW_ADDRESS_CHANGE_NANOS) {
+            log.warn("{}: {} {} on {} took {} ms (the kernel's rtnl lock was busy); the VRRP loop waited as long",
+                    instance, what, op.prefix(), op.ifname(), nanos / 1_000_000);
+        }
     }
 
     /** Leaving MASTER; or starting up ({@code from} INIT), when a crashed predecessor may have left them. */
@@ -662,9 +696,7 @@ public final class VrrpRuntime {
                 dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
             }
         }
-        if (!dels.isEmpty()) {
-            io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
-        }
+        dels.forEach(op -> deleteAddress(name, op));
     }
 
     /** The interface a VIP goes on: its own, else the instance's. */
@@ -686,17 +718,20 @@ public final class VrrpRuntime {
     private record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
     }
 
-    /** On the io thread. {@code restore}: someone deleted it while we were master. */
-    private void addAddress(String instance, AddrOp op, boolean restore) {
+    /**
+     * On the loop. {@code restore}: someone deleted it while we were master.
+     *
+     * @return how long the request took, for {@link #noteAddressChange}
+     */
+    private long addAddress(String instance, AddrOp op, boolean restore) {
+        long t0 = System.nanoTime();
         try {
-            rtnl.addAddress(op.ifindex(), op.prefix(), op.label());
+            vips.addAddress(op.ifindex(), op.prefix(), op.label());
             if (restore) {
-                onLoop(() -> {
-                    Inst i = instances.get(instance);
-                    if (i != null) {
-                        i.restored.increment();
-                    }
-                });
+                Inst i = instances.get(instance);
+                if (i != null) {
+                    i.restored.increment();
+                }
                 log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
             }
         } catch (NetlinkException e) {
@@ -706,11 +741,13 @@ public final class VrrpRuntime {
         } catch (NativeException | RuntimeException e) {
             log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
         }
+        return System.nanoTime() - t0;
     }
 
     private void deleteAddress(String instance, AddrOp op) {
+        long t0 = System.nanoTime();
         try {
-            rtnl.deleteAddress(op.ifindex(), op.prefix());
+            vips.deleteAddress(op.ifindex(), op.prefix());
         } catch (NetlinkException e) {
             if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
                 log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
@@ -718,6 +755,7 @@ public final class VrrpRuntime {
         } catch (NativeException | RuntimeException e) {
             log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
         }
+        noteAddressChange(instance, "removing", op, System.nanoTime() - t0);
     }
 
     private boolean present(int ifindex, InetAddress a) {
@@ -1082,7 +1120,7 @@ public final class VrrpRuntime {
                 if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
                     String name = i.cfg.name();
                     AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
-                    io.execute(() -> addAddress(name, op, true));
+                    noteAddressChange(name, "restoring", op, addAddress(name, op, true));
                 }
             }
         }
