@@ -149,15 +149,13 @@ public final class LinuxNative {
     }
 
     /**
-     * Whether a datagram waits in the socket's receive queue: a {@code recvfrom(2)} with {@code MSG_PEEK |
+     * Whether a datagram waits in the socket's receive queue: a zero-length {@code recv(2)} with {@code MSG_PEEK |
      * MSG_DONTWAIT} that takes nothing and never blocks. Safe while another thread receives on the socket.
      */
     public boolean hasQueued(int fd, String what) throws NativeException {
-        byte[] one = new byte[1];
-        byte[] from = new byte[128];
-        int[] fromLen = {from.length};
         while (true) {
-            if (libc.recvfrom(fd, one, 1, MSG_PEEK | MSG_DONTWAIT, from, fromLen) >= 0) {
+            // A zero-length peek into no buffer: nothing to marshal, and it still says whether a datagram waits.
+            if (libc.recv(fd, null, 0, MSG_PEEK | MSG_DONTWAIT) >= 0) {
                 return true;
             }
             int errno = runtime.getLastError();
@@ -165,7 +163,7 @@ public final class LinuxNative {
                 return false;
             }
             if (errno != EINTR) {
-                throw error("recvfrom(" + what + ", MSG_PEEK)", errno);
+                throw error("recv(" + what + ", MSG_PEEK)", errno);
             }
         }
     }

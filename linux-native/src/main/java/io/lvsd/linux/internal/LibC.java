@@ -19,6 +19,8 @@ public interface LibC {
 
     @ssize_t long recvfrom(int fd, @Out byte[] buf, @size_t long len, int flags, @Out byte[] addr, @In @Out int[] addrLen);
 
+    @ssize_t long recv(int fd, Pointer buf, @size_t long len, int flags);
+
     int setsockopt(int fd, int level, int name, @In byte[] value, int len);
 
     @ssize_t long recvmsg(int fd, Pointer msg, int flags);

@@ -515,6 +515,13 @@ public final class VrrpRuntime {
     /** Carries out one instance's actions and re-arms its timer. */
     private void handle(Inst i, List<Action> actions) {
         i.unread.reset();
+        // A new master's VIPs and their first announcement come before its first advert (as keepalived's do): the
+        // neighbours' traffic depends on them, while the backups only learn from the advert who the master is.
+        for (Action a : actions) {
+            if (a instanceof Transition t && t.to() == State.MASTER) {
+                takeAddresses(i);
+            }
+        }
         for (Action a : actions) {
             if (a instanceof SendAdvert s) {
                 sendAdvert(i, s.priority());
@@ -627,10 +634,8 @@ public final class VrrpRuntime {
         if (t.to() != State.FAULT) {
             i.faultReason = null;
         }
-        // The addresses before the log line and the metrics: a takeover should not wait for the logger.
-        if (t.to() == State.MASTER) {
-            takeAddresses(i);
-        } else if (t.from() == State.MASTER || t.from() == State.INIT) {
+        // A new master's addresses were added before its first advert, in handle().
+        if (t.to() != State.MASTER && (t.from() == State.MASTER || t.from() == State.INIT)) {
             releaseAddresses(i, t.from());
         }
         log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
