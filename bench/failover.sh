@@ -197,6 +197,12 @@ lvsd_conf d1 100 3 100ms; lvsd_conf d2 150 3 100ms
 pids+=("$(start lvsd d1)"); pids+=("$(start lvsd d2)")
 wait_until 60 converged || { echo "soak: no convergence" >&2; exit 1; }
 sleep 3
+m() { ip netns exec $P-$1 curl -s 127.0.0.1:9180/metrics | awk -v s="$2" 'index($0, s)==1 {print $2}'; }
+T1='lvsd_vrrp_transitions_total{from="BACKUP",instance="VI_1",to="MASTER"}'
+T2='lvsd_vrrp_transitions_total{from="MASTER",instance="VI_1",to="BACKUP"}'
+# The two start together, so d1 may go MASTER before d2's first advert: that is startup, not
+# the soak; count from here.
+tr1_0=$(m d1 "$T1"); tr2_0=$(m d2 "$T2")
 for h in d1 d2; do
   for k in 1 2; do
     ip netns exec $P-$h timeout "$SOAK" bash -c 'while :; do curl -s -o /dev/null 127.0.0.1:9180/metrics; curl -s -o /dev/null 127.0.0.1:9180/status; done' &
@@ -205,10 +211,9 @@ for h in d1 d2; do
 done
 for c in $(seq "$(nproc)"); do timeout "$SOAK" sh -c 'while :; do :; done' & pids+=("$!"); done
 sleep "$SOAK"
-m() { ip netns exec $P-$1 curl -s 127.0.0.1:9180/metrics | awk -v s="$2" 'index($0, s)==1 {print $2}'; }
-tr1=$(m d1 'lvsd_vrrp_transitions_total{from="BACKUP",instance="VI_1",to="MASTER"}')
-tr2=$(m d2 'lvsd_vrrp_transitions_total{from="MASTER",instance="VI_1",to="BACKUP"}')
+tr1=$(awk -v a="$(m d1 "$T1")" -v b="${tr1_0:-0}" 'BEGIN {print a - b}')
+tr2=$(awk -v a="$(m d2 "$T2")" -v b="${tr2_0:-0}" 'BEGIN {print a - b}')
 gc=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_pause_seconds_count/ {s += $2} END {print s}')
 heap=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_memory_allocated_bytes_total/ {printf "%.0f", $2 / 1048576}')
-echo "soak result: backup d1 BACKUP->MASTER ${tr1:-0}, master d2 MASTER->BACKUP ${tr2:-0} (false failovers = their sum)"
+echo "soak result: during the soak, backup d1 BACKUP->MASTER ${tr1:-0}, master d2 MASTER->BACKUP ${tr2:-0} (false failovers = their sum; before it, at startup: ${tr1_0:-0} and ${tr2_0:-0})"
 echo "  backup d1 over the run: ${gc:-?} GC pauses, ${heap:-?} MiB allocated, $(m d1 'lvsd_vrrp_adverts_received_total{instance="VI_1"}' | cut -d. -f1) adverts received"
