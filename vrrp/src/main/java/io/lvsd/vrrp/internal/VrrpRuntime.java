@@ -64,7 +64,9 @@ import org.slf4j.LoggerFactory;
  *   itself, over an rtnetlink socket of its own (the kernel carries out an address change within
  *   the {@code sendmsg} and acknowledges it at once), and sends the first announcement frame of a
  *   takeover: as in keepalived's single thread, a new master's addresses go up without waiting
- *   for another thread to wake, which cost 1-3 ms per hop on an idle machine.</li>
+ *   for another thread to wake (measured: 1.5-3 ms later through another thread, see README).
+ *   The one wait this allows is the kernel's rtnl lock inside that {@code sendmsg}: every change
+ *   is timed ({@code lvsd_vrrp_address_change_seconds}) and a long one logged.</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
  *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
  *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
@@ -288,7 +290,7 @@ public final class VrrpRuntime {
         /** The addresses an advert lists, computed once: a takeover's first advert runs interpreted. */
         final List<InetAddress> advertAddresses;
         /**
-         * Adverts ready to send, by destination, for {@link #preparedFor}'s socket, priority and source: a master
+         * Adverts ready to send, by destination, for one socket, priority and source: a master
          * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
          * needed, when the source address becomes known.
          */
