@@ -4,6 +4,8 @@
 #
 #   sudo bench/failover.sh [TRIALS] [SOAK_SECONDS]      (defaults: 20 trials, 600 s soak)
 #   CONFIGS="v3-100ms" sudo bench/failover.sh 20 0      (some configurations only, no soak)
+#   COLD=1 ...                                         (d1 starts after d2 is master: the measured
+#                                                       takeover is the first of d1's process)
 #
 # Topology (namespaces fob-*): a bridge, directors d1 (10.96.0.11, backup, priority 100) and
 # d2 (10.96.0.12, master, priority 150), client c1 (10.96.0.50). VIP 10.96.0.100/24.
@@ -122,6 +124,11 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
   local impl=$1
   local victim; victim=$(start $impl d2) # ip netns exec and the launcher exec: this is the daemon's pid
   pids+=("$victim")
+  if [ "${COLD:-0}" = 1 ]; then # d1 joins a running master, so the measured takeover is its first
+    wait_until 60 holds d2 || { echo "  $impl: d2 did not become master alone" >&2; return; }
+    pids+=("$(start $impl d1)")
+    sleep 4 # d1's daemon up and hearing d2's adverts as a backup
+  fi
   if ! wait_until 60 converged; then echo "  $impl: did not converge" >&2; return; fi
   sleep 1 # a few adverts in the steady state
   local kill_pids="$victim"
@@ -157,6 +164,7 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
 
 echo "lvsd failover benchmark, $(date -u +%F), $(nproc) CPUs, kernel $(uname -r), keepalived $(keepalived -v 2>&1 | head -1 | awk '{print $2}')"
 echo "kill phase-locked to the master's advert: ${PHASE_LOCK:-1}"
+echo "cold takeover (d1 joins a running master): ${COLD:-0}"
 echo "lvsd JVM: launcher flags -XX:+UseSerialGC -Xss512k (C2 on for run), LVSD_JAVA_OPTS='$LVSD_JAVA_OPTS'"
 for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   ver=${cfg%%-*}; ver=${ver#v}; int=${cfg#*-}
@@ -168,7 +176,7 @@ for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   for n in $(seq "$TRIALS"); do
     for impl in lvsd keepalived; do
       stop_all
-      pids+=("$(start $impl d1)")
+      [ "${COLD:-0}" = 1 ] || pids+=("$(start $impl d1)")
       trial $impl
     done
   done
