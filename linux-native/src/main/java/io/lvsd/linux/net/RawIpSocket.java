@@ -1,5 +1,6 @@
 package io.lvsd.linux.net;
 
+import io.lvsd.linux.LazyText;
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
 import java.net.InetAddress;
@@ -194,14 +195,14 @@ public final class RawIpSocket implements AutoCloseable {
     public Prepared prepare(byte[] payload, InetAddress source, InetAddress destination) {
         if (family == IpFamily.IPV4) {
             return new Prepared(this, ipv4Header(payload, source, destination, protocol, tos),
-                    LinuxNative.sockaddrIn(destination.getAddress()), null, new Destination(what, destination));
+                    LinuxNative.sockaddrIn(destination.getAddress()), null, new LazyText(what, " to ", destination));
         }
         ByteBuffer cmsg = ByteBuffer.allocate(40).order(ByteOrder.nativeOrder());
         cmsg.putLong(16 + 20).putInt(LinuxNative.IPPROTO_IPV6).putInt(LinuxNative.IPV6_PKTINFO)
                 .put(source.getAddress()).putInt(ifindex);
         int scope = destination.isLinkLocalAddress() || destination.isMulticastAddress() ? ifindex : 0;
         return new Prepared(this, payload, LinuxNative.sockaddrIn6(destination.getAddress(), scope), cmsg.array(),
-                new Destination(what, destination));
+                new LazyText(what, " to ", destination));
     }
 
     /** Sends a packet {@link #prepare prepared} on this socket. */
@@ -230,25 +231,6 @@ public final class RawIpSocket implements AutoCloseable {
             this.name = name;
             this.control = control;
             this.what = what;
-        }
-    }
-
-    /**
-     * Names a send in an error, formatted only then: a master sends an advert every interval, and a takeover's
-     * first advert runs interpreted, where formatting the address cost more than the send.
-     */
-    private static final class Destination {
-        private final String what;
-        private final InetAddress destination;
-
-        Destination(String what, InetAddress destination) {
-            this.what = what;
-            this.destination = destination;
-        }
-
-        @Override
-        public String toString() {
-            return what + " to " + IpAddresses.text(destination);
         }
     }
 

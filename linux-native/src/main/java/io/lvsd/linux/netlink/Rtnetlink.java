@@ -1,5 +1,6 @@
 package io.lvsd.linux.netlink;
 
+import io.lvsd.linux.LazyText;
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
 import io.lvsd.linux.net.IpFamily;
@@ -111,7 +112,7 @@ public final class Rtnetlink implements AutoCloseable {
         if (v4 && label != null) {
             r.string(IFA_LABEL, label);
         }
-        channel.call(r, new AddressOp("RTM_NEWADDR ", prefix, ifindex));
+        channel.call(r, new LazyText("RTM_NEWADDR ", prefix, " on interface ", ifindex));
     }
 
     /** Removes {@code prefix} from interface {@code ifindex}; EADDRNOTAVAIL if it is not there. */
@@ -119,25 +120,7 @@ public final class Rtnetlink implements AutoCloseable {
         NlBuilder r = NlBuilder.request(RTM_DELADDR, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK)
                 .raw(ifaddrmsg(prefix.family(), prefix.prefixLength(), 0, 0, ifindex))
                 .address(IFA_LOCAL, prefix.address()).address(IFA_ADDRESS, prefix.address());
-        channel.call(r, new AddressOp("RTM_DELADDR ", prefix, ifindex));
-    }
-
-    /** Names an address request in an error; formatted only then. */
-    private static final class AddressOp {
-        private final String verb;
-        private final IpPrefix prefix;
-        private final int ifindex;
-
-        AddressOp(String verb, IpPrefix prefix, int ifindex) {
-            this.verb = verb;
-            this.prefix = prefix;
-            this.ifindex = ifindex;
-        }
-
-        @Override
-        public String toString() {
-            return verb + prefix + " on interface " + ifindex;
-        }
+        channel.call(r, new LazyText("RTM_DELADDR ", prefix, " on interface ", ifindex));
     }
 
     static byte[] ifinfomsg(int index) {
