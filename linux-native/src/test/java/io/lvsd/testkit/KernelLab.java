@@ -132,6 +132,8 @@ public final class KernelLab {
         return tests;
     }
 
+    private static final String ALL_VM_TESTS = ".*VmTest";
+
     /**
      * The VM test classes to run: all ({@code .*VmTest}) unless the system property {@code lvsd.vm.tests} names a
      * pattern, to re-run one scenario in a fresh VM (e.g. {@code -Dlvsd.vm.tests=.*HaSyncVmTest}).
@@ -139,7 +141,7 @@ public final class KernelLab {
     public static String vmTestPattern() {
         String p = System.getProperty("lvsd.vm.tests", "").trim();
         if (p.isEmpty()) {
-            return ".*VmTest";
+            return ALL_VM_TESTS;
         }
         if (!p.matches("[A-Za-z0-9_.*|()$]+")) {
             throw new IllegalArgumentException("-Dlvsd.vm.tests=" + p + ": a class-name pattern of letters, digits, . * | ( ) only");
@@ -149,7 +151,7 @@ public final class KernelLab {
 
     /** True when {@link #vmTestPattern} runs every VM test class. */
     public static boolean allVmTests() {
-        return vmTestPattern().equals(".*VmTest");
+        return vmTestPattern().equals(ALL_VM_TESTS);
     }
 
     private static String props(java.util.Map<String, String> properties) {
