@@ -60,18 +60,15 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code lvsd-vrrp}: a Netty {@link DefaultEventLoop} that does nothing else. It owns every
  *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
- *   not block in practice: a few hundred bytes per interval). It also adds and removes the VIPs
- *   itself, over an rtnetlink socket of its own (the kernel carries out an address change within
- *   the {@code sendmsg} and acknowledges it at once), and sends the first announcement frame of a
- *   takeover: as in keepalived's single thread, a new master's addresses go up without waiting
- *   for another thread to wake (measured: 1.5-3 ms later through another thread, see README).
- *   The one wait this allows is the kernel's rtnl lock inside that {@code sendmsg}: every change
- *   is timed ({@code lvsd_vrrp_address_change_seconds}) and a long one logged.</li>
+ *   not block in practice: a few hundred bytes per interval).</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
  *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
  *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
- *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may take longer: dumping links
- *   and addresses over rtnetlink and reading tracked files.</li>
+ *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may block: adding and
+ *   removing addresses over rtnetlink (the kernel takes its rtnl lock inside the {@code sendmsg};
+ *   each change is timed as {@code lvsd_vrrp_address_change_seconds} and a long one logged),
+ *   reading tracked files, and a takeover's first announcement frame, sent right after the
+ *   addresses so that it waits for no third thread.</li>
  *   <li>The rtnetlink monitor's reader thread (link and address changes), handing events to
  *   the loop; scripts run on {@link ScriptRunner}'s bounded pool and post results back.</li>
  * </ul>
@@ -97,8 +94,7 @@ public final class VrrpRuntime {
     private final Timer addressChanges;
 
     // Everything below belongs to the loop thread.
-    private Rtnetlink rtnl; // io thread only: dumps
-    private Rtnetlink vips; // the loop's: adding and removing VIPs
+    private Rtnetlink rtnl; // io thread only
     private RtnetlinkMonitor monitor;
     private final Map<String, Link> linksByName = new HashMap<>();
     private final Map<Integer, List<Address>> addresses = new HashMap<>();
@@ -124,7 +120,7 @@ public final class VrrpRuntime {
                 .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
                 .register(registry);
         this.addressChanges = Timer.builder("lvsd.vrrp.address.change")
-                .description("VIP additions and removals, each one as long as the VRRP loop waited for the kernel")
+                .description("VIP additions and removals on the VRRP io thread, each as long as it waited for the kernel")
                 .register(registry);
     }
 
@@ -134,12 +130,6 @@ public final class VrrpRuntime {
     public void start(VrrpConfig c) throws Exception {
         io.submit(() -> {
             rtnl = Rtnetlink.open();
-            try {
-                vips = Rtnetlink.open(); // published to the loop by the get() below and its submit
-            } catch (NativeException | RuntimeException e) {
-                rtnl.close();
-                throw e;
-            }
             return null;
         }).get();
         monitor = RtnetlinkMonitor.start(e -> onLoop(() -> onNetlinkEvent(e)), this::failure, "lvsd-vrrp-netlink");
@@ -176,11 +166,9 @@ public final class VrrpRuntime {
                 trackScripts.values().forEach(ScriptState::cancel);
                 channels.values().forEach(Channel::close);
                 channels.clear();
-                if (vips != null) { // null when start failed to open it
-                    vips.close(); // the VIPs are gone: stopInstance removed them
-                }
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS); // VIP removals done
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
@@ -517,8 +505,9 @@ public final class VrrpRuntime {
     /** Carries out one instance's actions and re-arms its timer. */
     private void handle(Inst i, List<Action> actions) {
         i.unread.reset();
-        // A new master's VIPs and their first announcement come before its first advert (as keepalived's do): the
-        // neighbours' traffic depends on them, while the backups only learn from the advert who the master is.
+        // A new master's VIPs (and their first announcement) go to the io thread before its first advert, as
+        // keepalived orders them: the neighbours' traffic depends on them, while the backups only learn from the
+        // advert who the master is.
         for (Action a : actions) {
             if (a instanceof Transition t && t.to() == State.MASTER) {
                 takeAddresses(i);
@@ -636,7 +625,7 @@ public final class VrrpRuntime {
         if (t.to() != State.FAULT) {
             i.faultReason = null;
         }
-        // A new master's addresses were added before its first advert, in handle().
+        // A new master's addresses were handed over before its first advert, in handle().
         if (t.to() != State.MASTER && (t.from() == State.MASTER || t.from() == State.INIT)) {
             releaseAddresses(i, t.from());
         }
@@ -650,7 +639,7 @@ public final class VrrpRuntime {
         }
     }
 
-    /** Adds the instance's VIPs, here on the loop, then announces them. */
+    /** Adds the instance's VIPs on the io loop, then announces them (the first frames leave from there too). */
     private void takeAddresses(Inst i) {
         String name = i.cfg.name();
         List<VrrpHooks.Announce> targets = new ArrayList<>();
@@ -663,29 +652,31 @@ public final class VrrpRuntime {
                 targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
             }
         }
-        long[] waited = new long[adds.size()];
-        for (int k = 0; k < adds.size(); k++) {
-            waited[k] = addAddress(name, adds.get(k), false);
-        }
-        hooks.announce(name, targets);
-        for (int k = 0; k < adds.size(); k++) { // after the announcement: the takeover comes first
-            noteAddressChange(name, "adding", adds.get(k), waited[k]);
-        }
+        io.execute(() -> {
+            long[] waited = new long[adds.size()];
+            for (int k = 0; k < adds.size(); k++) {
+                waited[k] = addAddress(name, adds.get(k), false);
+            }
+            hooks.announce(name, targets);
+            for (int k = 0; k < adds.size(); k++) { // after the announcement: the takeover comes first
+                noteAddressChange(name, "adding", adds.get(k), waited[k]);
+            }
+        });
     }
 
     /**
-     * An address change waits for the kernel's rtnl lock inside its {@code sendmsg}, and with it the VRRP loop:
-     * the one wait the loop allows itself, because handing the change to another thread costs every takeover a
-     * thread wake-up (1.5-3 ms measured). Every change is timed; a long one is logged, as the other instances'
-     * adverts waited that long too.
+     * An address change waits for the kernel's rtnl lock inside its {@code sendmsg}, which is why it runs on the
+     * io thread and never on the VRRP loop. Every change is timed; a long one is logged, as a takeover's VIPs (and
+     * the io thread's other work) waited that long.
      */
     static final long SLOW_ADDRESS_CHANGE_NANOS = 50_000_000L;
 
+    /** On the io thread. */
     private void noteAddressChange(String instance, String what, AddrOp op, long nanos) {
         addressChanges.record(nanos, TimeUnit.NANOSECONDS);
         if (nanos >= SLOW_ADDRESS_CHANGE_NANOS) {
-            log.warn("{}: {} {} on {} took {} ms (the kernel's rtnl lock was busy); the VRRP loop waited as long",
-                    instance, what, op.prefix(), op.ifname(), nanos / 1_000_000);
+            log.warn("{}: {} {} on {} took {} ms (the kernel's rtnl lock was busy)", instance, what, op.prefix(),
+                    op.ifname(), nanos / 1_000_000);
         }
     }
 
@@ -703,7 +694,9 @@ public final class VrrpRuntime {
                 dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
             }
         }
-        dels.forEach(op -> deleteAddress(name, op));
+        if (!dels.isEmpty()) {
+            io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
+        }
     }
 
     /** The interface a VIP goes on: its own, else the instance's. */
@@ -726,19 +719,21 @@ public final class VrrpRuntime {
     }
 
     /**
-     * On the loop. {@code restore}: someone deleted it while we were master.
+     * On the io thread. {@code restore}: someone deleted it while we were master.
      *
      * @return how long the request took, for {@link #noteAddressChange}
      */
     private long addAddress(String instance, AddrOp op, boolean restore) {
         long t0 = System.nanoTime();
         try {
-            vips.addAddress(op.ifindex(), op.prefix(), op.label());
+            rtnl.addAddress(op.ifindex(), op.prefix(), op.label());
             if (restore) {
-                Inst i = instances.get(instance);
-                if (i != null) {
-                    i.restored.increment();
-                }
+                onLoop(() -> {
+                    Inst i = instances.get(instance);
+                    if (i != null) {
+                        i.restored.increment();
+                    }
+                });
                 log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
             }
         } catch (NetlinkException e) {
@@ -754,7 +749,7 @@ public final class VrrpRuntime {
     private void deleteAddress(String instance, AddrOp op) {
         long t0 = System.nanoTime();
         try {
-            vips.deleteAddress(op.ifindex(), op.prefix());
+            rtnl.deleteAddress(op.ifindex(), op.prefix());
         } catch (NetlinkException e) {
             if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
                 log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
@@ -1127,7 +1122,7 @@ public final class VrrpRuntime {
                 if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
                     String name = i.cfg.name();
                     AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
-                    noteAddressChange(name, "restoring", op, addAddress(name, op, true));
+                    io.execute(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
                 }
             }
         }
