@@ -92,6 +92,9 @@ class VrrpNetnsIT {
         assertThat(status).contains("\"state\" : \"MASTER\"").contains("\"master_address\" : \"10.97.0.12\"");
         assertThat(lab.admin("d1", "/status")).contains("\"master_address\" : \"10.97.0.12\"");
         assertThat(lab.metric("d1", "lvsd_vrrp_adverts_received_total{instance=\"VI_1\"}")).isPositive();
+        // The kernel stamped d2's adverts: how long each waited for d1's reader thread is measured (never zero).
+        assertThat(lab.metric("d1", "lvsd_vrrp_receive_wait_seconds_count")).isPositive();
+        assertThat(lab.metric("d1", "lvsd_vrrp_receive_wait_seconds_sum")).isPositive();
         // VRRP-only: runs on this kernel whatever its IPVS, and says nothing is wrong.
         assertThat(lab.admin("d1", "/healthz")).isNotBlank();
         assertThat(d1.output() + d2.output()).doesNotContain("ERROR");

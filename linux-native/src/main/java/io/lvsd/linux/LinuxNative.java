@@ -44,6 +44,12 @@ public final class LinuxNative {
     public static final int ENOBUFS = 105;
     public static final int EADDRNOTAVAIL = 99;
     public static final int SO_BINDTODEVICE = 25;
+    /**
+     * {@code SO_TIMESTAMPNS_OLD} in asm-generic/socket.h, which {@code SO_TIMESTAMPNS} is where {@code time_t} is 64
+     * bits; the {@code SCM_TIMESTAMPNS} control message has the same number and carries a {@code struct timespec}
+     * of {@code CLOCK_REALTIME}.
+     */
+    public static final int SO_TIMESTAMPNS = 35;
     /** {@code MSG_PEEK} and {@code MSG_DONTWAIT} in linux/socket.h. */
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_DONTWAIT = 0x40;

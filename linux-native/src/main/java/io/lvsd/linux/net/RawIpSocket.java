@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -20,13 +21,29 @@ import java.util.Arrays;
  * {@code IPV6_PKTINFO} / {@code IPV6_HOPLIMIT} ancillary data, and the source is set per
  * packet with {@code IPV6_PKTINFO}.
  *
+ * <p>Every received packet carries the time the kernel received it ({@code SO_TIMESTAMPNS}), on
+ * {@link System#nanoTime()}'s clock, so a protocol timer can start from the packet's arrival and
+ * not from whenever a busy or paused reader thread got to it.
+ *
  * <p>Receiving blocks for at most the timeout given to {@link #open}, so a reader thread can
  * notice {@link #close}. One thread may receive while another sends.
  */
 public final class RawIpSocket implements AutoCloseable {
-    /** A received packet: addresses, TTL / hop limit and the IP payload. */
-    public record Packet(InetAddress source, InetAddress destination, int ttl, byte[] payload) {
+    /**
+     * A received packet: addresses, TTL / hop limit, the IP payload, and when it arrived: {@code receivedAt} on
+     * {@link System#nanoTime()}'s clock, {@code waitedNanos} before the caller took it (zero when the kernel's
+     * timestamp was missing or not believable).
+     */
+    public record Packet(InetAddress source, InetAddress destination, int ttl, byte[] payload, long receivedAt,
+                         long waitedNanos) {
     }
+
+    /**
+     * The longest wait between the kernel's receive timestamp and {@link #receive} that is believed. The kernel
+     * stamps with the wall clock, which can be stepped: a longer (or negative) difference is taken to be a step,
+     * and the packet counts as received when it was read.
+     */
+    static final long MAX_BELIEVED_WAIT_NANOS = 1_000_000_000L;
 
     private final LinuxNative linux = LinuxNative.get();
     private final IpFamily family;
@@ -78,6 +95,7 @@ public final class RawIpSocket implements AutoCloseable {
                 linux.setIntOption(fd, l, LinuxNative.IPV6_RECVPKTINFO, 1, s.what + ", IPV6_RECVPKTINFO");
                 linux.setIntOption(fd, l, LinuxNative.IPV6_RECVHOPLIMIT, 1, s.what + ", IPV6_RECVHOPLIMIT");
             }
+            linux.setIntOption(fd, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, 1, s.what + ", SO_TIMESTAMPNS");
             if (receiveTimeoutMillis > 0) {
                 linux.setReceiveTimeout(fd, receiveTimeoutMillis, s.what);
             }
@@ -118,8 +136,58 @@ public final class RawIpSocket implements AutoCloseable {
         if (r == null) {
             return null;
         }
+        long now = System.nanoTime();
+        long waited = waited(Instant.now(), kernelTimestamp(rxControl, r.controlLength()));
         int n = Math.min(r.length(), rx.length);
-        return family == IpFamily.IPV4 ? parseIpv4(rx, n) : ipv6(r, n);
+        return family == IpFamily.IPV4 ? parseIpv4(rx, n, now - waited, waited) : ipv6(r, n, now - waited, waited);
+    }
+
+    /**
+     * The {@code SCM_TIMESTAMPNS} time in the first {@code length} bytes of ancillary data, as nanoseconds of the
+     * wall clock since the epoch; -1 when there is none.
+     */
+    static long kernelTimestamp(byte[] control, int length) {
+        int at = control(control, length, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, 16);
+        if (at < 0) {
+            return -1;
+        }
+        ByteBuffer c = ByteBuffer.wrap(control).order(ByteOrder.nativeOrder());
+        return c.getLong(at) * 1_000_000_000L + c.getLong(at + 8);
+    }
+
+    /**
+     * Where the data of the first control message ({@code struct cmsghdr}) of {@code level} and {@code type}
+     * with at least {@code minData} bytes starts in the first {@code length} bytes of {@code control}; -1 when
+     * there is none.
+     */
+    static int control(byte[] control, int length, int level, int type, int minData) {
+        ByteBuffer c = ByteBuffer.wrap(control, 0, length).order(ByteOrder.nativeOrder());
+        while (c.remaining() >= 16) {
+            int start = c.position();
+            long len = c.getLong();
+            int l = c.getInt();
+            int t = c.getInt();
+            if (len < 16 || start + len > length) {
+                return -1;
+            }
+            if (l == level && t == type && len >= 16 + minData) {
+                return start + 16;
+            }
+            c.position(start + (int) ((len + 7) & ~7L));
+        }
+        return -1;
+    }
+
+    /**
+     * How long a packet stamped {@code stampNanos} by the kernel (-1: not stamped) waited until {@code now}; zero
+     * when the difference is not believable (see {@link #MAX_BELIEVED_WAIT_NANOS}).
+     */
+    static long waited(Instant now, long stampNanos) {
+        if (stampNanos < 0) {
+            return 0;
+        }
+        long w = now.getEpochSecond() * 1_000_000_000L + now.getNano() - stampNanos;
+        return w < 0 || w > MAX_BELIEVED_WAIT_NANOS ? 0 : w;
     }
 
     /**
@@ -144,7 +212,7 @@ public final class RawIpSocket implements AutoCloseable {
      * Parses an IPv4 packet as a raw socket hands it up (header included); null when it is not
      * even a whole header.
      */
-    static Packet parseIpv4(byte[] b, int n) {
+    static Packet parseIpv4(byte[] b, int n, long receivedAt, long waitedNanos) {
         if (n < 20 || (b[0] >> 4 & 0x0f) != 4) {
             return null;
         }
@@ -153,33 +221,20 @@ public final class RawIpSocket implements AutoCloseable {
         if (ihl < 20 || total < ihl) {
             return null;
         }
-        return new Packet(addr(b, 12, 4), addr(b, 16, 4), b[8] & 0xff, Arrays.copyOfRange(b, ihl, total));
+        return new Packet(addr(b, 12, 4), addr(b, 16, 4), b[8] & 0xff, Arrays.copyOfRange(b, ihl, total), receivedAt,
+                waitedNanos);
     }
 
-    private Packet ipv6(LinuxNative.Received r, int n) {
+    private Packet ipv6(LinuxNative.Received r, int n, long receivedAt, long waitedNanos) {
         InetAddress src = r.nameLength() >= 24 ? addr(rxName, 8, 16) : null;
-        InetAddress dst = null;
-        int hops = -1;
-        ByteBuffer c = ByteBuffer.wrap(rxControl, 0, r.controlLength()).order(ByteOrder.nativeOrder());
-        while (c.remaining() >= 16) {
-            int start = c.position();
-            long len = c.getLong();
-            int level = c.getInt();
-            int type = c.getInt();
-            if (len < 16 || start + len > r.controlLength()) {
-                break;
-            }
-            if (level == LinuxNative.IPPROTO_IPV6 && type == LinuxNative.IPV6_PKTINFO && len >= 16 + 20) {
-                dst = addr(rxControl, start + 16, 16);
-            } else if (level == LinuxNative.IPPROTO_IPV6 && type == LinuxNative.IPV6_HOPLIMIT && len >= 16 + 4) {
-                hops = c.getInt(start + 16);
-            }
-            c.position(start + (int) ((len + 7) & ~7L));
-        }
+        int pktinfo = control(rxControl, r.controlLength(), LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_PKTINFO, 20);
+        int hopLimit = control(rxControl, r.controlLength(), LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, 4);
+        InetAddress dst = pktinfo < 0 ? null : addr(rxControl, pktinfo, 16);
+        int hops = hopLimit < 0 ? -1 : ByteBuffer.wrap(rxControl).order(ByteOrder.nativeOrder()).getInt(hopLimit);
         if (src == null || dst == null) {
             return null;
         }
-        return new Packet(src, dst, hops, Arrays.copyOf(rx, n));
+        return new Packet(src, dst, hops, Arrays.copyOf(rx, n), receivedAt, waitedNanos);
     }
 
     /** Sends {@code payload} from {@code source} to {@code destination} with TTL / hop limit 255. */

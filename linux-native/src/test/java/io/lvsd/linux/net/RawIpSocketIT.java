@@ -34,11 +34,16 @@ class RawIpSocketIT {
             try (rx; tx) {
                 assertThat(rx.hasQueued()).as("nothing sent yet").isFalse();
                 byte[] payload = {0x31, 51, 100, 1, 0, 100, 0, 0, 10, 97, 0, 100};
+                long sent = System.nanoTime();
                 tx.send(payload, InetAddress.getByName("10.97.0.1"), group);
                 await().atMost(Duration.ofSeconds(10)).until(rx::hasQueued);
                 assertThat(rx.hasQueued()).as("a peek leaves the packet queued").isTrue();
+                long read = System.nanoTime();
                 RawIpSocket.Packet p = rx.receive();
                 assertThat(p).isNotNull();
+                assertThat(p.receivedAt()).as("the kernel's receive time, not the read's")
+                        .isBetween(sent - 1_000_000, read);
+                assertThat(p.waitedNanos()).isPositive();
                 assertThat(p.payload()).containsExactly(payload);
                 assertThat(p.source()).isEqualTo(InetAddress.getByName("10.97.0.1"));
                 assertThat(p.ttl()).isEqualTo(255);

@@ -62,8 +62,10 @@ import org.slf4j.LoggerFactory;
  *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
  *   not block in practice: a few hundred bytes per interval).</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
- *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close), stamps the packet with
- *   {@code System.nanoTime()} and hands it to the loop with {@code execute}.</li>
+ *   reader blocks in {@code recvmsg} (250 ms timeout, to notice a close) and hands the packet to
+ *   the loop with {@code execute}. The packet carries the kernel's receive timestamp, and an
+ *   advert restarts the Master_Down timer from it (see {@link #arrival}), so a reader or loop
+ *   that got to it late does not delay a takeover.</li>
  *   <li>{@code lvsd-vrrp-io}: another single-thread loop for what may block: adding and
  *   removing addresses over rtnetlink (the kernel takes its rtnl lock inside the {@code sendmsg};
  *   each change is timed as {@code lvsd_vrrp_address_change_seconds} and a long one logged),
@@ -92,6 +94,7 @@ public final class VrrpRuntime {
     private final DefaultEventLoop io = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp-io", true));
     private final Counter loopErrors;
     private final Timer addressChanges;
+    private final Timer receiveWaits;
 
     // Everything below belongs to the loop thread.
     private Rtnetlink rtnl; // io thread only
@@ -121,6 +124,10 @@ public final class VrrpRuntime {
                 .register(registry);
         this.addressChanges = Timer.builder("lvsd.vrrp.address.change")
                 .description("VIP additions and removals on the VRRP io thread, each as long as it waited for the kernel")
+                .register(registry);
+        this.receiveWaits = Timer.builder("lvsd.vrrp.receive.wait")
+                .description("How long received VRRP packets waited between the kernel's receive timestamp and "
+                        + "lvsd's reader thread taking them")
                 .register(registry);
     }
 
@@ -799,7 +806,7 @@ public final class VrrpRuntime {
         return VrrpCodec.encode(p, i.source, dst, c.v3ChecksumPseudoHeader());
     }
 
-    private void onPacket(Channel ch, RawIpSocket.Packet pkt, long now) {
+    private void onPacket(Channel ch, RawIpSocket.Packet pkt) {
         byte[] m = pkt.payload();
         int vrid = m.length >= 2 ? m[1] & 0xff : 0;
         Inst i = null;
@@ -860,7 +867,19 @@ public final class VrrpRuntime {
         }
         i.received.increment();
         int intervalCs = c.version() == 2 ? p.interval() * 100 : p.interval();
-        dispatch(i, i.sm.advertReceived(now, pkt.source(), p.priority(), intervalCs));
+        dispatch(i, i.sm.advertReceived(arrival(pkt, i.sm.masterDownIntervalNanos()), pkt.source(), p.priority(),
+                intervalCs));
+    }
+
+    /**
+     * When an advert counts as received (RFC 5798 §6.4.2 restarts the Master_Down timer then): when the kernel
+     * received it, so that the time it waited for the reader and the loop is not added to a takeover. The kernel's
+     * stamp is wall-clock time, which a step could move; so no more than an eighth of Master_Down_Interval (under
+     * half an advert interval) is credited. A stepped clock can bring a takeover forward by no more than that,
+     * which still leaves it more than two advert intervals after the advert.
+     */
+    static long arrival(RawIpSocket.Packet p, long masterDownIntervalNanos) {
+        return p.receivedAt() + Math.max(0, p.waitedNanos() - masterDownIntervalNanos / 8);
     }
 
     private void drop(Channel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {
@@ -929,11 +948,11 @@ public final class VrrpRuntime {
                 try {
                     RawIpSocket.Packet p = s.receive();
                     if (p != null) {
-                        long now = System.nanoTime();
+                        receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
                         pulled = pulled + 1; // the only writer
                         onLoop(() -> {
                             handled++;
-                            onPacket(this, p, now);
+                            onPacket(this, p);
                         });
                     }
                 } catch (NativeException | RuntimeException e) {

@@ -1,0 +1,68 @@
+package io.lvsd.linux.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.LinuxNative;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Ancillary data and receive timestamps, without a socket. */
+class RawIpSocketTest {
+    private static final long S = 1_000_000_000L;
+
+    /** One {@code struct cmsghdr} with {@code data}, padded to 8 bytes as the kernel lays them out. */
+    private static void cmsg(ByteBuffer b, int level, int type, byte[] data) {
+        int start = b.position();
+        b.putLong(16 + data.length).putInt(level).putInt(type).put(data);
+        b.position(start + ((16 + data.length + 7) & ~7));
+    }
+
+    private static byte[] timespec(long sec, long nsec) {
+        return ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putLong(sec).putLong(nsec).array();
+    }
+
+    @Test
+    void findsTheTimestampAfterOtherControlMessages() {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        cmsg(b, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_PKTINFO, new byte[20]);
+        cmsg(b, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, new byte[] {(byte) 255, 0, 0, 0});
+        cmsg(b, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, timespec(1_800_000_000L, 123_456_789));
+        int length = b.position();
+        assertThat(RawIpSocket.kernelTimestamp(b.array(), length)).isEqualTo(1_800_000_000L * S + 123_456_789);
+        assertThat(RawIpSocket.control(b.array(), length, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, 4))
+                .isEqualTo(40 + 16);
+        assertThat(RawIpSocket.control(b.array(), length, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_PKTINFO, 20))
+                .isEqualTo(16);
+    }
+
+    @Test
+    void noTimestampWhenAbsentTruncatedOrMalformed() {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        cmsg(b, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, new byte[4]);
+        assertThat(RawIpSocket.kernelTimestamp(b.array(), b.position())).as("absent").isEqualTo(-1);
+        int before = b.position();
+        cmsg(b, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, timespec(1, 2));
+        assertThat(RawIpSocket.kernelTimestamp(b.array(), before + 24)).as("cut off by MSG_CTRUNC").isEqualTo(-1);
+        ByteBuffer bad = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
+        bad.putLong(8).putInt(LinuxNative.SOL_SOCKET).putInt(LinuxNative.SO_TIMESTAMPNS);
+        assertThat(RawIpSocket.kernelTimestamp(bad.array(), 64)).as("length shorter than the header").isEqualTo(-1);
+        ByteBuffer shortData = ByteBuffer.allocate(64).order(ByteOrder.nativeOrder());
+        cmsg(shortData, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, new byte[8]);
+        assertThat(RawIpSocket.kernelTimestamp(shortData.array(), shortData.position())).as("not a timespec")
+                .isEqualTo(-1);
+    }
+
+    @Test
+    void waitIsTheWallClockDifferenceUnlessTheClockWasStepped() {
+        long stamp = 1_800_000_000L * S;
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L, 2_500_000), stamp)).isEqualTo(2_500_000);
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L), stamp)).isZero();
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_799_999_999L), stamp)).as("stepped back").isZero();
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_002L), stamp)).as("stepped forward").isZero();
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_001L), stamp)).as("the longest believed")
+                .isEqualTo(RawIpSocket.MAX_BELIEVED_WAIT_NANOS);
+        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L, 5), -1)).as("no stamp").isZero();
+    }
+}
