@@ -101,6 +101,12 @@ public final class Rtnetlink implements AutoCloseable {
      * IPv6 with {@code IFA_F_NODAD} so that it is usable at once. EEXIST if it is there already.
      */
     public void addAddress(int ifindex, IpPrefix prefix, String label) throws NativeException {
+        channel.call(addAddressRequest(ifindex, prefix, label), new LazyText("RTM_NEWADDR ", prefix, " on interface ",
+                ifindex));
+    }
+
+    /** The request {@link #addAddress} sends (which a caller may build ahead, to have its code loaded). */
+    public static NlBuilder addAddressRequest(int ifindex, IpPrefix prefix, String label) {
         boolean v4 = prefix.family() == IpFamily.IPV4;
         int flags = v4 ? 0 : IFA_F_NODAD;
         int scope = prefix.address().isLinkLocalAddress() ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
@@ -112,7 +118,7 @@ public final class Rtnetlink implements AutoCloseable {
         if (v4 && label != null) {
             r.string(IFA_LABEL, label);
         }
-        channel.call(r, new LazyText("RTM_NEWADDR ", prefix, " on interface ", ifindex));
+        return r;
     }
 
     /** Removes {@code prefix} from interface {@code ifindex}; EADDRNOTAVAIL if it is not there. */

@@ -1,0 +1,55 @@
+package io.lvsd.linux.netlink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.net.IpPrefix;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The address requests a takeover sends, built without a socket. */
+class RtnetlinkTest {
+    private static NlMessage only(NlBuilder request) {
+        byte[] b = request.build(7, 0);
+        List<NlMessage> all = NlMessage.parseAll(b, b.length);
+        assertThat(all).hasSize(1);
+        return all.get(0);
+    }
+
+    private static NlAttrs attrs(NlMessage m) {
+        ByteBuffer p = m.payload().duplicate();
+        p.position(p.position() + 8); // struct ifaddrmsg
+        return NlAttrs.parse(p.slice());
+    }
+
+    @Test
+    void anIpv4AddressCarriesItsLabelAndAsksForAnAck() {
+        NlMessage m = only(Rtnetlink.addAddressRequest(4, IpPrefix.parse("10.96.0.100/24"), "eth0:vrrp51"));
+        assertThat(m.type()).isEqualTo(Rtnetlink.RTM_NEWADDR);
+        assertThat(m.flags()).isEqualTo(Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_CREATE
+                | Netlink.NLM_F_EXCL);
+        assertThat(m.seq()).isEqualTo(7);
+        ByteBuffer ifa = m.payload().duplicate();
+        assertThat(ifa.get(ifa.position())).as("family").isEqualTo((byte) 2);
+        assertThat(ifa.get(ifa.position() + 1)).as("prefix length").isEqualTo((byte) 24);
+        assertThat(ifa.order(java.nio.ByteOrder.nativeOrder()).getInt(ifa.position() + 4)).as("ifindex").isEqualTo(4);
+        NlAttrs a = attrs(m);
+        assertThat(a.be32(Rtnetlink.IFA_LOCAL, 0)).isEqualTo(0x0a600064L);
+        assertThat(a.be32(Rtnetlink.IFA_ADDRESS, 0)).isEqualTo(0x0a600064L);
+        assertThat(a.u32(Rtnetlink.IFA_FLAGS, -1)).isZero();
+        ByteBuffer label = a.get(Rtnetlink.IFA_LABEL);
+        byte[] text = new byte[label.remaining()];
+        label.duplicate().get(text);
+        assertThat(new String(text, StandardCharsets.US_ASCII)).isEqualTo("eth0:vrrp51\0");
+    }
+
+    @Test
+    void anIpv6AddressSkipsDuplicateAddressDetectionAndHasNoLabel() {
+        NlMessage m = only(Rtnetlink.addAddressRequest(4, IpPrefix.parse("fd00:96::100/64"), "eth0:vrrp51"));
+        NlAttrs a = attrs(m);
+        assertThat(a.u32(Rtnetlink.IFA_FLAGS, -1)).isEqualTo(Rtnetlink.IFA_F_NODAD);
+        assertThat(a.has(Rtnetlink.IFA_LABEL)).isFalse();
+        assertThat(a.has(Rtnetlink.IFA_LOCAL)).isTrue();
+    }
+}
