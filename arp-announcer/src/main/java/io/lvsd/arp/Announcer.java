@@ -139,18 +139,11 @@ public final class Announcer implements AutoCloseable {
     private void burst(String key, List<Target> targets, int repeat) {
         for (int i = 0; i < repeat; i++) {
             for (Target t : targets) {
-                byte[] frame;
-                String kind;
-                if (t.mac() == null || t.mac().length != 6) {
+                byte[] frame = frame(t);
+                if (frame == null) {
                     continue; // not an Ethernet interface (e.g. a tunnel): nothing to announce
                 }
-                if (t.address() instanceof Inet4Address v4) {
-                    frame = Frames.gratuitousArp(t.mac(), v4);
-                    kind = "garp";
-                } else {
-                    frame = Frames.unsolicitedNeighbourAdvert(t.mac(), (Inet6Address) t.address());
-                    kind = "na";
-                }
+                String kind = kind(t);
                 try {
                     sink.send(frame, t.ifindex(), t.ifname());
                     counter("lvsd_announcements_sent", key, kind).increment();
@@ -159,6 +152,31 @@ public final class Announcer implements AutoCloseable {
                     log.warn("{}: announcing {} on {} failed: {}", key, IpAddresses.text(t.address()), t.ifname(),
                             e.getMessage());
                 }
+            }
+        }
+    }
+
+    /** The frame announcing {@code t}: a gratuitous ARP or an unsolicited NA; null without an Ethernet MAC. */
+    private static byte[] frame(Target t) {
+        if (t.mac() == null || t.mac().length != 6) {
+            return null;
+        }
+        return t.address() instanceof Inet4Address v4 ? Frames.gratuitousArp(t.mac(), v4)
+                : Frames.unsolicitedNeighbourAdvert(t.mac(), (Inet6Address) t.address());
+    }
+
+    private static String kind(Target t) {
+        return t.address() instanceof Inet4Address ? "garp" : "na";
+    }
+
+    /**
+     * Builds the frames {@link #announce} would send first for {@code key}'s {@code targets} and sends nothing: a
+     * backup rehearsing its takeover, so that this code is loaded and linked before the takeover needs it.
+     */
+    public void rehearse(String key, List<Target> targets) {
+        for (Target t : List.copyOf(targets)) {
+            if (frame(t) != null) {
+                counter("lvsd_announcements_sent", key, kind(t));
             }
         }
     }

@@ -50,6 +50,16 @@ class AnnouncerTest {
     }
 
     @Test
+    void aRehearsalSendsAndSchedulesNothing() {
+        announcer.rehearse("VI_1", targets());
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(sent).isEmpty();
+        assertThat(registry.counter("lvsd_announcements_sent", "instance", "VI_1", "kind", "garp").count()).isZero();
+        announcer.announce("VI_1", targets(), new AnnounceConfig(Duration.ZERO, 1, Duration.ZERO, 1));
+        assertThat(sent).containsExactly("eth0#2 arp @10000", "eth0#2 na @10000");
+    }
+
+    @Test
     void theFirstFrameForEachAddressLeavesBeforeAnnounceReturnsAndTheRestOnTheExecutor() {
         announcer.announce("VI_1", targets(), new AnnounceConfig(Duration.ZERO, 3, Duration.ZERO, 1));
         assertThat(sent).containsExactly("eth0#2 arp @0", "eth0#2 na @0");

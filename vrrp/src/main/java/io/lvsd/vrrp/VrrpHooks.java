@@ -16,6 +16,13 @@ public interface VrrpHooks {
     /** {@code instance} became master and its addresses are in place: announce them. */
     void announce(String instance, List<Announce> targets);
 
+    /**
+     * A backup rehearses its takeover: build what {@link #announce} would send for {@code targets}, and send and
+     * change nothing, so that the code is loaded before a takeover runs it.
+     */
+    default void rehearseAnnounce(String instance, List<Announce> targets) {
+    }
+
     /** A master heard a lower-priority master (split brain): announce again at once. */
     void reannounce(String instance);
 

@@ -101,13 +101,25 @@ public final class VrrpComponent implements Component {
         return new VrrpHooks() {
             @Override
             public void announce(String instance, List<Announce> targets) {
-                // A plain loop: a lambda's call site is linked the first time it runs, and this runs first on a
-                // takeover, between the VIPs going up and the first announcement.
+                announcer.announce(instance, announcerTargets(targets), announce.getOrDefault(instance,
+                        DEFAULT_ANNOUNCE));
+            }
+
+            @Override
+            public void rehearseAnnounce(String instance, List<Announce> targets) {
+                announcer.rehearse(instance, announcerTargets(targets));
+            }
+
+            /**
+             * A plain loop: a lambda's call site is linked the first time it runs, and this runs first on a takeover,
+             * between the VIPs going up and the first announcement.
+             */
+            private List<Announcer.Target> announcerTargets(List<Announce> targets) {
                 List<Announcer.Target> t = new ArrayList<>(targets.size());
                 for (Announce a : targets) {
                     t.add(new Announcer.Target(a.ifname(), a.ifindex(), a.mac(), a.address()));
                 }
-                announcer.announce(instance, t, announce.getOrDefault(instance, DEFAULT_ANNOUNCE));
+                return t;
             }
 
             @Override

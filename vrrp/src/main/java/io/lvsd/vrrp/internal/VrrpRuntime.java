@@ -698,11 +698,12 @@ public final class VrrpRuntime {
             }
         }
 
-        /** On the io thread: builds the requests {@link #run} would send, and sends nothing. */
+        /** On the io thread: builds the requests and the frames {@link #run} would send, and sends nothing. */
         void rehearse() {
             for (AddrOp op : adds) {
                 Rtnetlink.addAddressRequest(op.ifindex(), op.prefix(), op.label()).build(0, 0);
             }
+            hooks.rehearseAnnounce(name, targets);
         }
     }
 
