@@ -30,6 +30,9 @@ SOAK=${2:-600}
 top=$(cd "$(dirname "$0")/.." && pwd)
 lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
 [ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (network namespaces)" >&2; exit 1; }
+# One run at a time: a second would delete the first's namespaces (fob-*) under it.
+exec 9>/run/lvsd-bench-failover.lock
+flock -n 9 || { echo "failover.sh: another run is in progress (/run/lvsd-bench-failover.lock)" >&2; exit 1; }
 [ -x "$lvsd" ] || (cd "$top" && mvn -q -DskipTests package)
 command -v keepalived >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q keepalived >/dev/null
 command -v tcpdump >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q tcpdump >/dev/null
