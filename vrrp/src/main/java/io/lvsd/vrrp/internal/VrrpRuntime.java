@@ -604,31 +604,25 @@ public final class VrrpRuntime {
         Channel ch = channels.get(i.channelKey());
         boolean first = !i.unread.waiting();
         long limit = i.sm.masterDownIntervalNanos();
-        return held(i, ch, i.unread.atExpiry(now, ch != null && ch.behind(), limit), first, limit);
-    }
-
-    private boolean held(Inst i, Channel ch, UnreadAdvertGuard.Verdict verdict, boolean first, long limit) {
-        switch (verdict) {
-            case WAIT -> {
-                if (first) {
-                    i.heldForUnread.increment();
-                    log.warn("{}: Master_Down_Interval ran out with VRRP packets still unread on {} (a busy host or "
-                            + "a slow reader); waiting up to {} ms for them before taking over", i.cfg.name(), ch.key,
-                            limit / 1_000_000);
-                }
-                i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), UnreadAdvertGuard.RECHECK_NANOS,
-                        TimeUnit.NANOSECONDS);
-                return true;
+        // Compared with ==, not switched on: an enum switch loads a synthetic class at its first run, which here is
+        // the first takeover.
+        UnreadAdvertGuard.Verdict verdict = i.unread.atExpiry(now, ch != null && ch.behind(), limit);
+        if (verdict == UnreadAdvertGuard.Verdict.WAIT) {
+            if (first) {
+                i.heldForUnread.increment();
+                log.warn("{}: Master_Down_Interval ran out with VRRP packets still unread on {} (a busy host or "
+                        + "a slow reader); waiting up to {} ms for them before taking over", i.cfg.name(), ch.key,
+                        limit / 1_000_000);
             }
-            case GIVE_UP -> {
-                log.warn("{}: VRRP packets on {} still unread {} ms after Master_Down_Interval ran out; taking over",
-                        i.cfg.name(), ch.key, limit / 1_000_000);
-                return false;
-            }
-            default -> {
-                return false;
-            }
+            i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), UnreadAdvertGuard.RECHECK_NANOS,
+                    TimeUnit.NANOSECONDS);
+            return true;
         }
+        if (verdict == UnreadAdvertGuard.Verdict.GIVE_UP) {
+            log.warn("{}: VRRP packets on {} still unread {} ms after Master_Down_Interval ran out; taking over",
+                    i.cfg.name(), ch.key, limit / 1_000_000);
+        }
+        return false;
     }
 
     private void transition(Inst i, Transition t) {
@@ -720,10 +714,7 @@ public final class VrrpRuntime {
         i.rehearsed = true;
         Takeover t = takeover(i);
         Channel ch = channels.get(i.channelKey());
-        if (ch != null) {
-            ch.behind();
-        }
-        held(i, ch, new UnreadAdvertGuard().atExpiry(0, false, 1), false, 1); // EXPIRE, which changes nothing
+        new UnreadAdvertGuard().atExpiry(0, ch != null && ch.behind(), 1); // a scratch guard: i.unread is untouched
         io.execute(t::rehearse);
     }
 
