@@ -136,10 +136,51 @@ public final class RawIpSocket implements AutoCloseable {
         if (r == null) {
             return null;
         }
-        long now = System.nanoTime();
-        long waited = waited(Instant.now(), kernelTimestamp(rxControl, r.controlLength()));
+        long[] at = arrival(clocks, kernelTimestamp(rxControl, r.controlLength()));
         int n = Math.min(r.length(), rx.length);
-        return family == IpFamily.IPV4 ? parseIpv4(rx, n, now - waited, waited) : ipv6(r, n, now - waited, waited);
+        return family == IpFamily.IPV4 ? parseIpv4(rx, n, at[0], at[1]) : ipv6(r, n, at[0], at[1]);
+    }
+
+    /**
+     * The two clocks a receive reads: the wall clock, which the kernel's {@code SO_TIMESTAMPNS} stamp is on, and
+     * {@link System#nanoTime()}'s, which the stamp is converted to.
+     *
+     * <p>{@link #receive} reads the wall clock first. A thread preempted between the two reads then counts the
+     * pause as later arrival, never as time the packet waited: the packet's {@code receivedAt} can come out late,
+     * never early. Early is the unsafe direction, since VRRP restarts its Master_Down timer from it (an early
+     * arrival is an early takeover).
+     */
+    interface Clocks {
+        /** Nanoseconds since the epoch, as the kernel's receive stamp counts them. */
+        long wallNanos();
+
+        /** {@link System#nanoTime()}. */
+        long monoNanos();
+
+        Clocks SYSTEM = new Clocks() {
+            @Override
+            public long wallNanos() {
+                Instant now = Instant.now();
+                return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            }
+
+            @Override
+            public long monoNanos() {
+                return System.nanoTime();
+            }
+        };
+    }
+
+    /** Where a test replaces the clocks; the daemon keeps {@link Clocks#SYSTEM}. */
+    Clocks clocks = Clocks.SYSTEM;
+
+    /**
+     * {@code {receivedAt, waitedNanos}} of a packet stamped {@code stamp} (-1: not stamped), read now from {@code c}:
+     * the wall clock first (see {@link Clocks}).
+     */
+    static long[] arrival(Clocks c, long stamp) {
+        long waited = waited(c.wallNanos(), stamp);
+        return new long[] {c.monoNanos() - waited, waited};
     }
 
     /**
@@ -182,11 +223,11 @@ public final class RawIpSocket implements AutoCloseable {
      * How long a packet stamped {@code stampNanos} by the kernel (-1: not stamped) waited until {@code now}; zero
      * when the difference is not believable (see {@link #MAX_BELIEVED_WAIT_NANOS}).
      */
-    static long waited(Instant now, long stampNanos) {
+    static long waited(long wallNowNanos, long stampNanos) {
         if (stampNanos < 0) {
             return 0;
         }
-        long w = now.getEpochSecond() * 1_000_000_000L + now.getNano() - stampNanos;
+        long w = wallNowNanos - stampNanos;
         return w < 0 || w > MAX_BELIEVED_WAIT_NANOS ? 0 : w;
     }
 

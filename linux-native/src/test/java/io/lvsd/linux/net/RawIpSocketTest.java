@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lvsd.linux.LinuxNative;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 /** Ancillary data and receive timestamps, without a socket. */
@@ -57,12 +56,62 @@ class RawIpSocketTest {
     @Test
     void waitIsTheWallClockDifferenceUnlessTheClockWasStepped() {
         long stamp = 1_800_000_000L * S;
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L, 2_500_000), stamp)).isEqualTo(2_500_000);
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L), stamp)).isZero();
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_799_999_999L), stamp)).as("stepped back").isZero();
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_002L), stamp)).as("stepped forward").isZero();
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_001L), stamp)).as("the longest believed")
+        assertThat(RawIpSocket.waited(stamp + 2_500_000, stamp)).isEqualTo(2_500_000);
+        assertThat(RawIpSocket.waited(stamp, stamp)).isZero();
+        assertThat(RawIpSocket.waited(stamp - S, stamp)).as("stepped back").isZero();
+        assertThat(RawIpSocket.waited(stamp + 2 * S, stamp)).as("stepped forward").isZero();
+        assertThat(RawIpSocket.waited(stamp + S, stamp)).as("the longest believed")
                 .isEqualTo(RawIpSocket.MAX_BELIEVED_WAIT_NANOS);
-        assertThat(RawIpSocket.waited(Instant.ofEpochSecond(1_800_000_000L, 5), -1)).as("no stamp").isZero();
+        assertThat(RawIpSocket.waited(stamp + 5, -1)).as("no stamp").isZero();
+    }
+
+    /**
+     * Both clocks advance together; a read of the wall clock may be followed by a pause (the thread preempted)
+     * before the next read.
+     */
+    private static final class SteppingClocks implements RawIpSocket.Clocks {
+        private long mono;
+        private final long wallMinusMono;
+        private long pauseAfterWallRead;
+        private final StringBuilder reads = new StringBuilder();
+
+        SteppingClocks(long mono, long wall) {
+            this.mono = mono;
+            this.wallMinusMono = wall - mono;
+        }
+
+        @Override
+        public long wallNanos() {
+            reads.append('w');
+            long w = mono + wallMinusMono;
+            mono += pauseAfterWallRead;
+            return w;
+        }
+
+        @Override
+        public long monoNanos() {
+            reads.append('m');
+            return mono;
+        }
+    }
+
+    @Test
+    void aReaderPausedBetweenTheClockReadsNeverMakesAPacketArriveEarly() {
+        long arrivedMono = 5_000 * S;
+        long arrivedWall = 1_800_000_000L * S;
+        SteppingClocks c = new SteppingClocks(arrivedMono + 3_000_000, arrivedWall + 3_000_000); // read 3 ms later
+        c.pauseAfterWallRead = 2_000_000; // and preempted for 2 ms between the reads
+        long[] at = RawIpSocket.arrival(c, arrivedWall);
+        assertThat(c.reads).as("the wall clock is read first").hasToString("wm");
+        assertThat(at[1]).as("waited: stamp to the wall-clock read").isEqualTo(3_000_000);
+        assertThat(at[0]).as("the pause counts as later arrival, never earlier").isGreaterThanOrEqualTo(arrivedMono)
+                .isEqualTo(arrivedMono + 2_000_000);
+    }
+
+    @Test
+    void anUnstampedPacketArrivesWhenItIsRead() {
+        SteppingClocks c = new SteppingClocks(7 * S, 1_800_000_000L * S);
+        long[] at = RawIpSocket.arrival(c, -1);
+        assertThat(at).containsExactly(7 * S, 0);
     }
 }
