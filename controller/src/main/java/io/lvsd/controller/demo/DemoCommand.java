@@ -1,6 +1,7 @@
 package io.lvsd.controller.demo;
 
 import io.lvsd.controller.Main;
+import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.NetNamespace;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -62,13 +63,7 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("lvsd demo: run it through the launcher (./lvsd demo or bin/lvsd demo), which sets lvsd.home");
             return Main.EXIT_FAILURE;
         }
-        if (!Files.exists(Path.of("/proc/net/ip_vs"))) {
-            if (exec(false, "modinfo", "ip_vs").contains("filename:")) {
-                out.println("loading the kernel's ip_vs module (modprobe ip_vs) ...");
-                exec(false, "modprobe", "ip_vs");
-            }
-        }
-        if (!Files.exists(Path.of("/proc/net/ip_vs"))) {
+        if (!hostHasIpvs()) {
             return inLabVm(home, err);
         }
         CountDownLatch done = new CountDownLatch(1);
@@ -86,27 +81,25 @@ public final class DemoCommand implements Callable<Integer> {
                 Files.copy(in, conf);
             }
             startServers(); // before the directors: their health checks find the real servers up
+            // d1 first, and d2 only once d1 holds the VIP: the story (d1 is master, then hands over to d2) must not
+            // depend on which JVM happens to start faster. Started together, a d2 that wins the start race becomes
+            // master, and d1 preempts it later, moving the client's session in the middle of the demo.
             startDirector(home, conf, "d1", 150);
-            startDirector(home, conf, "d2", 100);
-            for (int i = 0; i < 2; i++) {
-                String d = "d" + (i + 1);
-                int wait = inVm() ? 300 : 60;
-                String status = waitForStatus(PREFIX + d, directors.get(i), wait);
-                if (status == null) {
-                    err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status"
-                            + (directors.get(i).isAlive() ? " within " + wait + " s" : ": it exited (see its log above)"));
-                    return Main.EXIT_FAILURE;
-                }
-                if (d.equals("d1")) {
-                    out.println();
-                    out.println("=== /status of director d1 (from inside " + PREFIX + "d1) ===");
-                    out.println(status);
-                }
+            String status = directorUp(err, 0);
+            if (status == null) {
+                return Main.EXIT_FAILURE;
             }
-            out.println("waiting for the VRRP election (d1 has the higher priority, 150) ...");
+            out.println();
+            out.println("=== /status of director d1 (from inside " + PREFIX + "d1) ===");
+            out.println(status);
+            out.println("waiting for d1 to win VRRP and take the VIP 10.99.0.100 ...");
             out.flush();
             if (!waitForVip("d1", inVm() ? 120 : 30)) {
-                err.println("lvsd demo: no director took the VIP 10.99.0.100 (see the [d1] and [d2] logs above)");
+                err.println("lvsd demo: d1 did not take the VIP 10.99.0.100 (see the [d1] log above)");
+                return Main.EXIT_FAILURE;
+            }
+            startDirector(home, conf, "d2", 100);
+            if (directorUp(err, 1) == null) {
                 return Main.EXIT_FAILURE;
             }
             startClients();
@@ -354,7 +347,7 @@ public final class DemoCommand implements Callable<Integer> {
             top = top.getParent();
         }
         if (top == null || !Files.isExecutable(top.resolve("lab/vm.sh"))) {
-            err.println("lvsd demo: this kernel has no IPVS (modprobe ip_vs) and there is no lab VM next to this "
+            err.println("lvsd demo: this kernel has no IPVS (its generic-netlink family IPVS does not resolve) and there is no lab VM next to this "
                     + "installation (lab/vm.sh of a source checkout)");
             return Main.EXIT_FAILURE;
         }
@@ -451,6 +444,31 @@ public final class DemoCommand implements Callable<Integer> {
             }
         } catch (IOException e) {
             // the director exited
+        }
+    }
+
+    /** Waits for director {@code i} (d1 = 0) to serve /status; null, with the reason printed, if it does not. */
+    private String directorUp(PrintWriter err, int i) throws InterruptedException {
+        String d = "d" + (i + 1);
+        int wait = inVm() ? 300 : 60;
+        String status = waitForStatus(PREFIX + d, directors.get(i), wait);
+        if (status == null) {
+            err.println("lvsd demo: the director in " + PREFIX + d + " did not serve /status"
+                    + (directors.get(i).isAlive() ? " within " + wait + " s" : ": it exited (see its log above)"));
+        }
+        return status;
+    }
+
+    /**
+     * Whether this kernel has IPVS, asked of the kernel itself: the IPVS generic-netlink family resolves. Since
+     * Linux 5.16 that request also loads the ip_vs module when it is available (the module declares its family
+     * as an alias), so no module tool is needed.
+     */
+    static boolean hostHasIpvs() {
+        try (NetlinkIpvsClient c = NetlinkIpvsClient.open()) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
