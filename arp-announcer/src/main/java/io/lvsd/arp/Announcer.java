@@ -94,21 +94,40 @@ public final class Announcer implements AutoCloseable {
         if (config.repeat() > 0) {
             burst(key, t, 1); // the sink and the counters are thread-safe; the rest of the state is the executor's
         }
+        executor.execute(() -> start(key, t, t, config.repeat() - 1, config));
+    }
+
+    /**
+     * {@code key} is still master and its addresses changed (a reload): from now on it holds {@code all}, and
+     * only {@code added} are announced now (a burst, and another after the delay); the refresh covers {@code all}.
+     * Nothing happens unless {@code key} is announcing.
+     */
+    public void update(String key, List<Target> all, List<Target> added) {
+        List<Target> t = List.copyOf(all);
+        List<Target> fresh = List.copyOf(added);
         executor.execute(() -> {
-            cancel(key);
-            List<ScheduledFuture<?>> timers = new ArrayList<>();
-            active.put(key, new Active(t, config, timers));
-            burst(key, t, config.repeat() - 1);
-            if (config.delay().toNanos() > 0) {
-                timers.add(executor.schedule(() -> burst(key, t, config.repeat()), config.delay().toNanos(),
-                        TimeUnit.NANOSECONDS));
-            }
-            long refresh = config.refresh().toNanos();
-            if (refresh > 0) {
-                timers.add(executor.scheduleAtFixedRate(() -> burst(key, t, config.refreshRepeat()), refresh, refresh,
-                        TimeUnit.NANOSECONDS));
+            Active a = active.get(key);
+            if (a != null) {
+                start(key, t, fresh, a.config().repeat(), a.config());
             }
         });
+    }
+
+    /** On the executor: {@code key} now announces {@code all}; {@code fresh} get {@code now} frames at once. */
+    private void start(String key, List<Target> all, List<Target> fresh, int now, AnnounceConfig config) {
+        cancel(key);
+        List<ScheduledFuture<?>> timers = new ArrayList<>();
+        active.put(key, new Active(all, config, timers));
+        burst(key, fresh, now);
+        if (config.delay().toNanos() > 0 && !fresh.isEmpty()) {
+            timers.add(executor.schedule(() -> burst(key, fresh, config.repeat()), config.delay().toNanos(),
+                    TimeUnit.NANOSECONDS));
+        }
+        long refresh = config.refresh().toNanos();
+        if (refresh > 0) {
+            timers.add(executor.scheduleAtFixedRate(() -> burst(key, all, config.refreshRepeat()), refresh, refresh,
+                    TimeUnit.NANOSECONDS));
+        }
     }
 
     /** One burst now for {@code key}, if it is announcing. */

@@ -80,6 +80,31 @@ class AnnouncerTest {
     }
 
     @Test
+    void anAddressAddedWhileMasterIsAnnouncedAloneAndRefreshedWithTheRest() {
+        List<Announcer.Target> all = targets();
+        announcer.update("VI_1", all, all.subList(1, 2));
+        clock.runDue();
+        assertThat(sent).as("not announcing: an update does nothing").isEmpty();
+        announcer.announce("VI_1", all.subList(0, 1), new AnnounceConfig(Duration.ofSeconds(5), 1,
+                Duration.ofSeconds(20), 1));
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(sent).containsExactly("eth0#2 arp @0", "eth0#2 arp @5000");
+        sent.clear();
+        announcer.update("VI_1", all, all.subList(1, 2));
+        clock.runDue();
+        assertThat(sent).as("only the new address, at once").containsExactly("eth0#2 na @6000");
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(sent).as("and after the delay").containsExactly("eth0#2 na @6000", "eth0#2 na @11000");
+        sent.clear();
+        clock.advance(Duration.ofSeconds(20));
+        assertThat(sent).as("the refresh covers every address held").containsExactly("eth0#2 arp @26000",
+                "eth0#2 na @26000");
+        announcer.reannounce("VI_1");
+        clock.runDue();
+        assertThat(sent).hasSize(4);
+    }
+
+    @Test
     void reannounceSendsOneBurstOnlyWhileAnnouncing() {
         announcer.reannounce("VI_1");
         clock.runDue();

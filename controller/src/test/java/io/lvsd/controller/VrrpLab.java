@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 final class VrrpLab implements AutoCloseable {
     static final String VIP = "10.97.0.100";
     static final String VIP6 = "2001:db8:97::100";
+    /** A second address, added and removed by reloads. */
+    static final String VIP2 = "10.97.0.101";
 
     final Netns ns;
     final Path dir;
@@ -196,7 +198,7 @@ final class VrrpLab implements AutoCloseable {
         for (String h : List.of("d1", "d2")) {
             Sh.run(null, "ip", "-n", ns.name(h), "link", "set", "eth0", "up");
             Sh.run(null, "ip", "-n", ns.name("br"), "link", "set", h + "-eth0", "master", "br0");
-            for (String a : List.of(VIP + "/24", "10.97.1.100/24", VIP6 + "/64")) {
+            for (String a : List.of(VIP + "/24", "10.97.1.100/24", VIP6 + "/64", VIP2 + "/24", VIP2 + "/25")) {
                 Sh.run(null, "ip", "-n", ns.name(h), "addr", "del", a, "dev", "eth0");
             }
         }

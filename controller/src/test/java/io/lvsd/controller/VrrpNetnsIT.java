@@ -256,6 +256,111 @@ class VrrpNetnsIT {
         assertThat(lab.metric("d1", toMaster)).isEqualTo(1.0);
     }
 
+    /**
+     * One running pair carries the whole matrix of VRRP edits (issue 14 §1), rolled out as an operator would: the
+     * backup first, then the master, with the two directors' configurations different in between. No edit may
+     * move the VIP or cause a transition; a sampler watches the VIP every 20 ms through all of it.
+     */
+    @Test
+    void everyVrrpEditIsAppliedInPlaceOnARunningPairWithoutATransition() throws Exception {
+        String script = "vrrp.track-scripts.chk { command = [\"/bin/true\"], interval = 300ms, weight = -10 }\n";
+        record Edit(String what, String d1, String d2) {
+        }
+        java.util.function.BiFunction<Integer, String, String> vi = (prio, rest) -> "vrrp.instances.VI_1 { interface"
+                + " = eth0, virtual-router-id = 51, priority = " + prio + ", " + rest + " }\n";
+        String base = "advert-interval = 300ms, virtual-addresses = [\"" + VrrpLab.VIP + "/24\"]";
+        String two = "advert-interval = 300ms, virtual-addresses = [\"" + VrrpLab.VIP + "/24\", \"" + VrrpLab.VIP2
+                + "/24\"]";
+        String twoNarrow = two.replace(VrrpLab.VIP2 + "/24", VrrpLab.VIP2 + "/25");
+        List<Edit> edits = List.of(
+                new Edit("priority", vi.apply(160, base), vi.apply(110, base)),
+                new Edit("a VIP added", vi.apply(160, two), vi.apply(110, two)),
+                new Edit("a prefix length changed", vi.apply(160, twoNarrow), vi.apply(110, twoNarrow)),
+                new Edit("the advert interval", vi.apply(160, twoNarrow.replace("300ms", "200ms")),
+                        vi.apply(110, twoNarrow.replace("300ms", "200ms"))),
+                new Edit("a track script added", script + vi.apply(160, twoNarrow.replace("300ms", "200ms")
+                        + ", track.scripts = [chk]"), script + vi.apply(110, twoNarrow.replace("300ms", "200ms")
+                        + ", track.scripts = [chk]")),
+                new Edit("preempt-delay and notify", script + vi.apply(160, twoNarrow.replace("300ms", "200ms")
+                        + ", track.scripts = [chk], preempt-delay = 5s, notify.master = \"/bin/true\""),
+                        script + vi.apply(110, twoNarrow.replace("300ms", "200ms")
+                        + ", track.scripts = [chk], preempt-delay = 5s, notify.master = \"/bin/true\"")),
+                new Edit("a VIP removed", vi.apply(160, base.replace("300ms", "200ms")),
+                        vi.apply(110, base.replace("300ms", "200ms"))));
+        LvsdProcess d1 = lab.lvsd("d1", vi.apply(150, base));
+        awaitMaster("d1", VrrpLab.VIP);
+        LvsdProcess d2 = lab.lvsd("d2", vi.apply(100, base));
+        await().atMost(CONVERGE).until(() -> "BACKUP".equals(lab.state("d2", "VI_1")));
+        String reloads = "lvsd_config_reloads_total{result=\"success\"}";
+        List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread sampler = new Thread(() -> {
+            for (int n = 0; sampling.get() && n < 10_000; n++) { // bounded: 10,000 samples at most
+                try {
+                    List<String> h = lab.holders(VrrpLab.VIP);
+                    if (!h.equals(List.of("d1"))) {
+                        violations.add("sample " + n + ": holders of " + VrrpLab.VIP + " " + h);
+                    }
+                    Thread.sleep(20);
+                } catch (Exception e) {
+                    violations.add(e.toString());
+                    return;
+                }
+            }
+        });
+        sampler.start();
+        try {
+            int expected = 0;
+            for (Edit e : edits) {
+                lab.writeLvsdConf("d2", e.d2());
+                d2.signal("HUP");
+                int n2 = ++expected;
+                await().atMost(CONVERGE).until(() -> lab.metric("d2", reloads) == n2);
+                assertStable("d1", VrrpLab.VIP, 3); // the two differ now
+                lab.writeLvsdConf("d1", e.d1());
+                d1.signal("HUP");
+                await().atMost(CONVERGE).until(() -> lab.metric("d1", reloads) == n2);
+                assertStable("d1", VrrpLab.VIP, 3);
+                assertThat(lab.state("d1", "VI_1")).as(e.what()).isEqualTo("MASTER");
+                assertThat(lab.state("d2", "VI_1")).as(e.what()).isEqualTo("BACKUP");
+                switch (e.what()) {
+                    case "priority" -> await().atMost(CONVERGE).until(() ->
+                            lab.metric("d1", "lvsd_vrrp_priority{instance=\"VI_1\"}") == 160.0);
+                    case "a VIP added" -> {
+                        await().atMost(CONVERGE).until(() -> lab.holds("d1", VrrpLab.VIP2));
+                        assertThat(lab.holds("d2", VrrpLab.VIP2)).isFalse();
+                        assertThat(lab.metric("d1", "lvsd_config_reload_actions_total{action=\"addresses\","
+                                + "component=\"vrrp\"}")).isEqualTo(1.0);
+                    }
+                    case "a prefix length changed" -> await().atMost(CONVERGE).until(() -> Sh.ok("ip", "-n",
+                            "lvsd-vrrpit-d1", "-o", "addr", "show", "dev", "eth0").contains(VrrpLab.VIP2 + "/25"));
+                    case "a VIP removed" -> await().atMost(CONVERGE).until(() -> !lab.holds("d1", VrrpLab.VIP2));
+                    default -> {
+                    }
+                }
+            }
+            // The interval change reached the backup through the master's adverts, the track script runs.
+            assertThat(lab.metric("d1", "lvsd_vrrp_track_script_runs_total{result=\"success\",script=\"chk\"}"))
+                    .isPositive();
+        } finally {
+            sampling.set(false);
+            sampler.join(5_000);
+        }
+        assertThat(violations).as(lab.outputs()).isEmpty();
+        for (String h : List.of("d1", "d2")) {
+            for (String t : List.of("from=\"MASTER\",instance=\"VI_1\",to=\"BACKUP\"",
+                    "from=\"MASTER\",instance=\"VI_1\",to=\"INIT\"",
+                    "from=\"BACKUP\",instance=\"VI_1\",to=\"INIT\"")) {
+                assertThat(lab.metric(h, "lvsd_vrrp_transitions_total{" + t + "}")).as(h + " " + t).isZero();
+            }
+        }
+        assertThat(lab.metric("d2", "lvsd_vrrp_transitions_total{from=\"BACKUP\",instance=\"VI_1\",to=\"MASTER\"}"))
+                .isZero();
+        assertThat(lab.metric("d1", "lvsd_vrrp_transitions_total{from=\"BACKUP\",instance=\"VI_1\",to=\"MASTER\"}"))
+                .isEqualTo(1.0);
+        assertThat(d1.output() + d2.output()).doesNotContain("ERROR").contains("reload: VI_1: priority 150 -> 160");
+    }
+
     @Test
     void aDeletedAddressIsPutBackWhileMaster() throws Exception {
         lab.lvsd("d1", instance(100, "300ms", ""));

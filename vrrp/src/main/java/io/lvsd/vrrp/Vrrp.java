@@ -27,9 +27,14 @@ public final class Vrrp {
         runtime.start(config);
     }
 
-    /** Instances whose configuration is unchanged keep running undisturbed; others restart. */
-    public void reload(VrrpConfig config) throws Exception {
-        runtime.reload(config);
+    /**
+     * Applies {@code config} to the running instances in place: they keep their state, and only an instance whose
+     * identity (interface, VRID, family, version) changed restarts; see {@link ReloadChange}. {@code scripts} and
+     * {@code notifyTimeout} are used from the next script run on. Returns what changed, in order.
+     */
+    public List<ReloadChange> reload(VrrpConfig config, ScriptRunner scripts, Duration notifyTimeout) throws Exception {
+        return runtime.reload(config, scripts, notifyTimeout).changes().stream()
+                .map(c -> new ReloadChange(c.subject(), c.action(), c.describe())).toList();
     }
 
     /** Graceful stop: priority-0 adverts, addresses removed, stop scripts run (bounded by {@code wait}). */

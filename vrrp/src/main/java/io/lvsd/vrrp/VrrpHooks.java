@@ -23,6 +23,13 @@ public interface VrrpHooks {
     default void rehearseAnnounce(String instance, List<Announce> targets) {
     }
 
+    /**
+     * {@code instance} is master and a reload changed its addresses: it now holds {@code all}, and {@code added}
+     * (already in place) are to be announced.
+     */
+    default void addressesChanged(String instance, List<Announce> all, List<Announce> added) {
+    }
+
     /** A master heard a lower-priority master (split brain): announce again at once. */
     void reannounce(String instance);
 

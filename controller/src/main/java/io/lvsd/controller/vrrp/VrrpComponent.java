@@ -7,9 +7,11 @@ import io.lvsd.controller.daemon.Component;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.lvsd.vrrp.InstanceStatus;
 import io.lvsd.vrrp.PreemptGate;
+import io.lvsd.vrrp.ReloadChange;
 import io.lvsd.vrrp.Vrrp;
 import io.lvsd.vrrp.VrrpConfig;
 import io.lvsd.vrrp.VrrpHooks;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -44,6 +46,7 @@ public final class VrrpComponent implements Component {
     private Announcer announcer;
     private ScriptRunner scripts;
     private volatile Vrrp vrrp;
+    private volatile List<ReloadChange> lastReload = List.of();
 
     public VrrpComponent(MeterRegistry registry) {
         this.registry = registry;
@@ -76,10 +79,7 @@ public final class VrrpComponent implements Component {
         announceLoop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-announce", true));
         announcer = Announcer.open(announceLoop, registry);
         config.vrrp().instances().keySet().forEach(announcer::prepare);
-        scripts = new ScriptRunner(config.scripts().user(), config.scripts().maxConcurrent(), "lvsd-script");
-        if (scripts.setupError() != null && usesScripts(config.vrrp())) {
-            log.error("{}: track and notify scripts will fail until this is fixed", scripts.setupError());
-        }
+        scripts = newScriptRunner(config);
         Vrrp v = new Vrrp(hooks(), registry, scripts, config.scripts().timeout());
         try {
             v.start(config.vrrp());
@@ -89,6 +89,14 @@ public final class VrrpComponent implements Component {
             throw new IllegalStateException("VRRP cannot start: " + e.getMessage(), e);
         }
         vrrp = v;
+    }
+
+    private static ScriptRunner newScriptRunner(LvsdConfig config) {
+        ScriptRunner r = new ScriptRunner(config.scripts().user(), config.scripts().maxConcurrent(), "lvsd-script");
+        if (r.setupError() != null && usesScripts(config.vrrp())) {
+            log.error("{}: track and notify scripts will fail until this is fixed", r.setupError());
+        }
+        return r;
     }
 
     private static boolean usesScripts(VrrpConfig c) {
@@ -120,6 +128,11 @@ public final class VrrpComponent implements Component {
                     t.add(new Announcer.Target(a.ifname(), a.ifindex(), a.mac(), a.address()));
                 }
                 return t;
+            }
+
+            @Override
+            public void addressesChanged(String instance, List<Announce> all, List<Announce> added) {
+                announcer.update(instance, announcerTargets(all), announcerTargets(added));
             }
 
             @Override
@@ -157,7 +170,20 @@ public final class VrrpComponent implements Component {
         boolean wants = !next.vrrp().instances().isEmpty();
         if (had && wants) {
             next.vrrp().instances().keySet().forEach(announcer::prepare);
-            vrrp.reload(next.vrrp());
+            ScriptRunner old = scripts;
+            if (!next.scripts().user().equals(previous.scripts().user())
+                    || next.scripts().maxConcurrent() != previous.scripts().maxConcurrent()) {
+                scripts = newScriptRunner(next);
+            }
+            List<ReloadChange> changes = vrrp.reload(next.vrrp(), scripts, next.scripts().timeout());
+            if (old != scripts) {
+                old.closeWhenIdle(); // scripts it runs finish (each within its timeout); new ones use the new runner
+            }
+            for (ReloadChange c : changes) {
+                Counter.builder("lvsd.config.reload.actions").tag("component", name()).tag("action", c.action())
+                        .description("What reloads changed, by component and action").register(registry).increment();
+            }
+            lastReload = List.copyOf(changes);
         } else if (!had && wants) {
             open(next);
         } else if (had) {
@@ -189,6 +215,11 @@ public final class VrrpComponent implements Component {
             scripts.close();
             scripts = null;
         }
+    }
+
+    /** What the last reload changed in the running instances (empty before the first, or when it changed none). */
+    public List<ReloadChange> lastReload() {
+        return lastReload;
     }
 
     /** Every instance now; empty without VRRP. */

@@ -210,6 +210,14 @@ public final class ScriptRunner implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Takes no new scripts; those already running or queued finish, each within its own timeout (a reload that
+     * changed the script settings retires the old runner this way).
+     */
+    public void closeWhenIdle() {
+        pool.shutdown();
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();

@@ -42,10 +42,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -88,8 +90,9 @@ public final class VrrpRuntime {
 
     private final VrrpHooks hooks;
     private final MeterRegistry registry;
-    private final ScriptRunner scripts;
-    private final Duration notifyTimeout;
+    /** Loop only: a reload may replace them (track scripts use the new ones from their next run). */
+    private ScriptRunner scripts;
+    private Duration notifyTimeout;
     private final DefaultEventLoop loop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp", true));
     private final DefaultEventLoop io = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp-io", true));
     private final Counter loopErrors;
@@ -149,11 +152,16 @@ public final class VrrpRuntime {
         }).get();
     }
 
-    /** Applies a new configuration: unchanged instances keep running undisturbed. */
-    public void reload(VrrpConfig c) throws Exception {
-        loop.submit(() -> {
-            apply(c);
-            return null;
+    /**
+     * Applies a new configuration in place (see {@link ReloadPlan}): instances keep their state, and only those
+     * whose identity changed restart. {@code runner} and {@code notify} replace the script settings from the next
+     * script run on. Returns what changed.
+     */
+    public ReloadPlan reload(VrrpConfig c, ScriptRunner runner, Duration notify) throws Exception {
+        return loop.submit(() -> {
+            scripts = runner;
+            notifyTimeout = notify;
+            return apply(c);
         }).get(30, TimeUnit.SECONDS);
     }
 
@@ -201,23 +209,29 @@ public final class VrrpRuntime {
         }
     }
 
-    private void apply(VrrpConfig next) {
-        VrrpConfig prev = config;
-        boolean all = !prev.syncGroups().equals(next.syncGroups()) || !prev.trackScripts().equals(next.trackScripts());
-        for (String name : new ArrayList<>(instances.keySet())) {
-            VrrpInstanceConfig n = next.instances().get(name);
-            if (all || n == null || !n.equals(instances.get(name).cfg)) {
-                stopInstance(name);
+    private ReloadPlan apply(VrrpConfig next) {
+        Map<String, State> states = new LinkedHashMap<>();
+        instances.forEach((n, i) -> states.put(n, i.sm.state()));
+        ReloadPlan plan = ReloadPlan.plan(config, next, states);
+        boolean reload = !states.isEmpty();
+        for (ReloadPlan.Change c : plan.changes()) {
+            if (reload) {
+                log.info("reload: {}", c.describe());
+            }
+            if (c instanceof ReloadPlan.Stop || c instanceof ReloadPlan.Restart) {
+                stopInstance(c.subject());
             }
         }
+        plan.advice().forEach(a -> log.warn("reload: {}", a));
         config = next;
-        if (all) {
-            trackScripts.values().forEach(ScriptState::cancel);
-            trackScripts.clear();
-            groups.clear();
-            groupOf.clear();
-            groupConfigs.clear();
-            groupState.clear();
+        long now = System.nanoTime();
+        List<Inst> changed = new ArrayList<>();
+        for (Inst i : instances.values()) {
+            VrrpInstanceConfig n = next.instances().get(i.cfg.name());
+            if (!n.equals(i.cfg)) {
+                reconfigure(i, n, now);
+                changed.add(i);
+            }
         }
         List<String> started = new ArrayList<>();
         for (VrrpInstanceConfig ic : next.instances().values()) {
@@ -226,18 +240,11 @@ public final class VrrpRuntime {
                 started.add(ic.name());
             }
         }
-        if (all) {
-            for (SyncGroupConfig g : next.syncGroups().values()) {
-                Map<String, VrrpStateMachine> members = new LinkedHashMap<>();
-                for (String m : g.instances()) {
-                    members.put(m, instances.get(m).sm);
-                    groupOf.put(m, g.name());
-                }
-                groups.put(g.name(), new SyncGroup(g.name(), members));
-                groupConfigs.put(g.name(), g);
-            }
-            startTrackScripts();
-        }
+        Set<String> scriptsChanged = trackScripts(plan);
+        Set<String> groupsChanged = new HashSet<>();
+        plan.changes().stream().filter(ReloadPlan.SyncGroups.class::isInstance)
+                .forEach(c -> groupsChanged.addAll(((ReloadPlan.SyncGroups) c).changed()));
+        syncGroups(groupsChanged, started);
         for (String name : new ArrayList<>(channels.keySet())) {
             Channel ch = channels.get(name);
             if (instances.values().stream().noneMatch(i -> i.channelKey().equals(name))) {
@@ -245,7 +252,6 @@ public final class VrrpRuntime {
                 channels.remove(name);
             }
         }
-        long now = System.nanoTime();
         for (String name : started) {
             Inst i = instances.get(name);
             ensureChannel(i);
@@ -256,6 +262,183 @@ public final class VrrpRuntime {
             } else {
                 i.sm.priorityChanged(now, i.effective().priority());
                 dispatch(i, i.sm.startup(now));
+            }
+        }
+        for (Inst i : instances.values()) {
+            if (!started.contains(i.cfg.name()) && (changed.contains(i) || i.cfg.track().scripts().stream()
+                    .anyMatch(t -> scriptsChanged.contains(t.name())))) {
+                evaluate(i); // priority, tracking, a new source: the state machine decides
+            }
+        }
+        for (String g : groupsChanged) {
+            SyncGroupConfig gc = groupConfigs.get(g);
+            if (gc != null) {
+                List<String> states2 = gc.instances().stream().map(m -> m + " " + instances.get(m).sm.state()).toList();
+                if (gc.instances().stream().map(m -> instances.get(m).sm.state()).distinct().count() > 1) {
+                    log.warn("sync group {}: its members are in different states ({}); they align at the next "
+                            + "transition of one of them", g, String.join(", ", states2));
+                }
+            }
+        }
+        return plan;
+    }
+
+    /**
+     * A running instance's configuration changed without a change of identity: it keeps its state machine, state
+     * and timers. Its adverts are rebuilt; a master changes just the VIPs that changed. The caller then lets the
+     * state machine judge the new priority ({@link #evaluate}).
+     */
+    private void reconfigure(Inst i, VrrpInstanceConfig n, long now) {
+        VrrpInstanceConfig old = i.cfg;
+        i.configure(n);
+        i.sm.reconfigure(now, settings(n));
+        if (n.version() == 2 && (!old.advertInterval().equals(n.advertInterval())
+                || !Objects.equals(old.authPassword(), n.authPassword()))) {
+            i.previous = new AdvertFilter.Previous(old.advertInterval(), old.authPassword(), now + ROLLOVER_NANOS);
+        }
+        if (i.sm.state() == State.MASTER && !old.virtualAddresses().equals(n.virtualAddresses())) {
+            changeAddresses(i, old);
+        }
+        ensureChannel(i);
+        refreshSource(i);
+        rearm(i); // a master's next advert may now be due sooner
+    }
+
+    /**
+     * How long a v2 instance whose interval or password a reload changed still accepts the previous value, so that
+     * a pair can roll the change out backups first without a takeover in between (RFC 3768 §7.1 would drop them).
+     */
+    static final long ROLLOVER_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    /**
+     * The state machine's settings for {@code c}. The primary address is unspecified until the interface's is
+     * known ({@link #refreshSource}); {@link VrrpStateMachine#reconfigure} keeps the one it has.
+     */
+    private static VrrpStateMachine.Settings settings(VrrpInstanceConfig c) {
+        InetAddress unspecified = IpAddresses.parse(c.family() == IpFamily.IPV4 ? "0.0.0.0" : "::");
+        return new VrrpStateMachine.Settings(c.version(), c.virtualRouterId(), (int) (c.advertInterval().toMillis() / 10),
+                c.preempt(), c.preemptDelay().toNanos(), unspecified);
+    }
+
+    /**
+     * A master's VIPs changed at a reload: on the io thread, new addresses first, then the removed ones, then
+     * those whose prefix length or interface changed (removed before they are added again: IPv6 knows an address
+     * by itself, not by its prefix); then the new ones are announced. The other VIPs are never touched.
+     */
+    private void changeAddresses(Inst i, VrrpInstanceConfig old) {
+        String name = i.cfg.name();
+        List<VirtualAddress> added = new ArrayList<>(i.cfg.virtualAddresses());
+        added.removeAll(old.virtualAddresses());
+        List<VirtualAddress> removed = new ArrayList<>(old.virtualAddresses());
+        removed.removeAll(i.cfg.virtualAddresses());
+        Set<InetAddress> replaced = new HashSet<>();
+        removed.forEach(v -> replaced.add(v.prefix().address()));
+        replaced.retainAll(added.stream().map(v -> v.prefix().address()).toList());
+        List<AddrOp> fresh = new ArrayList<>();
+        List<AddrOp> again = new ArrayList<>();
+        List<VrrpHooks.Announce> announce = new ArrayList<>();
+        for (VirtualAddress v : added) {
+            AddrOp op = addOp(i, v);
+            if (op != null) {
+                (replaced.contains(v.prefix().address()) ? again : fresh).add(op);
+                announce.add(announceTarget(v, op));
+            }
+        }
+        List<AddrOp> dels = new ArrayList<>();
+        for (VirtualAddress v : removed) {
+            String ifn = vipInterface(i, v); // the identity, and so the instance's interface, did not change
+            Link l = linksByName.get(ifn);
+            if (l != null) {
+                dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
+            }
+        }
+        List<VrrpHooks.Announce> all = new ArrayList<>();
+        for (VirtualAddress v : i.cfg.virtualAddresses()) {
+            AddrOp op = addOp(i, v);
+            if (op != null) {
+                all.add(announceTarget(v, op));
+            }
+        }
+        io.execute(() -> {
+            fresh.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
+            dels.forEach(op -> deleteAddress(name, op));
+            again.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
+            hooks.addressesChanged(name, all, announce);
+        });
+    }
+
+    /** The request that adds {@code v} for {@code i}, or null while its interface does not exist. */
+    private AddrOp addOp(Inst i, VirtualAddress v) {
+        String ifn = vipInterface(i, v);
+        Link l = linksByName.get(ifn);
+        return l == null ? null : new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
+    }
+
+    private VrrpHooks.Announce announceTarget(VirtualAddress v, AddrOp op) {
+        return new VrrpHooks.Announce(op.ifname(), op.ifindex(), linksByName.get(op.ifname()).mac(),
+                v.prefix().address());
+    }
+
+    /**
+     * Track scripts after a reload: an unchanged script keeps its schedule and rise/fall state; a changed one
+     * restarts; a removed one stops. Returns the scripts whose state may now differ.
+     */
+    private Set<String> trackScripts(ReloadPlan plan) {
+        Set<String> out = new HashSet<>();
+        for (ReloadPlan.Change c : plan.changes()) {
+            if (c instanceof ReloadPlan.TrackScriptRemoved || c instanceof ReloadPlan.TrackScriptChanged) {
+                ScriptState s = trackScripts.remove(c.subject());
+                if (s != null) {
+                    s.cancel();
+                }
+                out.add(c.subject());
+            }
+            if (c instanceof ReloadPlan.TrackScriptAdded || c instanceof ReloadPlan.TrackScriptChanged) {
+                startTrackScript(config.trackScripts().get(c.subject()));
+                out.add(c.subject());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Rebuilds the sync groups around the running instances: a group whose configuration and members are the same
+     * keeps its object (and what it knows of faults); a changed or new one is built anew, and learns its members'
+     * faults at once. No member restarts.
+     */
+    private void syncGroups(Set<String> changed, List<String> started) {
+        Map<String, SyncGroup> before = new HashMap<>(groups);
+        groups.clear();
+        groupOf.clear();
+        groupConfigs.clear();
+        long now = System.nanoTime();
+        List<SyncGroup> fresh = new ArrayList<>();
+        for (SyncGroupConfig g : config.syncGroups().values()) {
+            SyncGroup sg = before.get(g.name());
+            if (sg == null || changed.contains(g.name()) || g.instances().stream().anyMatch(started::contains)) {
+                Map<String, VrrpStateMachine> members = new LinkedHashMap<>();
+                g.instances().forEach(m -> members.put(m, instances.get(m).sm));
+                sg = new SyncGroup(g.name(), members);
+                groupState.remove(g.name());
+                fresh.add(sg);
+            }
+            groups.put(g.name(), sg);
+            groupConfigs.put(g.name(), g);
+            for (String m : g.instances()) {
+                groupOf.put(m, g.name());
+            }
+        }
+        groupState.keySet().retainAll(groups.keySet());
+        for (SyncGroupConfig g : config.syncGroups().values()) {
+            SyncGroup sg = groups.get(g.name());
+            if (!fresh.contains(sg)) {
+                continue;
+            }
+            for (String m : g.instances()) {
+                Inst i = instances.get(m);
+                if (!started.contains(m) && i.faultReason != null) {
+                    dispatchGroup(sg.fault(m, i.faultReason, now), now);
+                }
             }
         }
     }
@@ -280,10 +463,12 @@ public final class VrrpRuntime {
 
     /** One running instance: configuration, state machine, and what the loop knows about it. */
     final class Inst {
-        final VrrpInstanceConfig cfg;
+        VrrpInstanceConfig cfg;
         final VrrpStateMachine sm;
-        /** The addresses an advert lists, computed once: a takeover's first advert runs interpreted. */
-        final List<InetAddress> advertAddresses;
+        /** The addresses an advert lists, computed once per configuration: a takeover's first advert runs interpreted. */
+        List<InetAddress> advertAddresses;
+        /** A v2 interval or password a reload replaced, still accepted for a while (see {@link #ROLLOVER_NANOS}). */
+        AdvertFilter.Previous previous;
         /**
          * Adverts ready to send, by destination, for one socket, priority and source: a master
          * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
@@ -295,6 +480,14 @@ public final class VrrpRuntime {
         private InetAddress preparedSource;
         /** Whether its takeover's code has been run once without effect (see {@code rehearseTakeover}). */
         private boolean rehearsed;
+
+        /** A new configuration of the same virtual router: the adverts are built again from it. */
+        void configure(VrrpInstanceConfig c) {
+            cfg = c;
+            advertAddresses = c.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
+            prepared.clear();
+            preparedSocket = null;
+        }
 
         RawIpSocket.Prepared prepared(RawIpSocket socket, int priority, InetAddress dst) {
             if (socket != preparedSocket || priority != preparedPriority || !Objects.equals(source, preparedSource)) {
@@ -329,14 +522,8 @@ public final class VrrpRuntime {
         CompletableFuture<?> notifyChain = CompletableFuture.completedFuture(null);
 
         Inst(VrrpInstanceConfig cfg) {
-            this.cfg = cfg;
-            this.advertAddresses = cfg.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
-            int intervalCs = (int) (cfg.advertInterval().toMillis() / 10);
-            InetAddress unspecified = cfg.family() == IpFamily.IPV4 ? IpAddresses.parse("0.0.0.0")
-                    : IpAddresses.parse("::");
-            this.sm = new VrrpStateMachine(new VrrpStateMachine.Settings(cfg.version(), cfg.virtualRouterId(), intervalCs,
-                    cfg.preempt(), cfg.preemptDelay().toNanos(), unspecified), cfg.priority(), cfg.name(),
-                    hooks.preemptGate());
+            configure(cfg);
+            this.sm = new VrrpStateMachine(settings(cfg), cfg.priority(), cfg.name(), hooks.preemptGate());
             String n = cfg.name();
             sent = counter("lvsd.vrrp.adverts.sent", "Advertisements sent");
             received = counter("lvsd.vrrp.adverts.received", "Valid advertisements received for this instance");
@@ -884,21 +1071,24 @@ public final class VrrpRuntime {
             return;
         }
         if (c.version() == 2) {
-            int authType = c.authPassword() == null ? 0 : VrrpCodec.AUTH_SIMPLE;
-            if (p.authType() != authType) {
-                drop(ch, i, DropReason.INVALID_AUTH_TYPE, pkt, "auth type " + p.authType() + " (expected " + authType + ")");
-                return;
-            }
-            if (authType == VrrpCodec.AUTH_SIMPLE
-                    && !java.util.Arrays.equals(p.authData(), VrrpCodec.password(c.authPassword()))) {
-                drop(ch, i, DropReason.AUTH_FAILURE, pkt, "password mismatch");
-                return;
-            }
-            long ours = c.advertInterval().toSeconds();
-            if (p.interval() != ours) {
-                drop(ch, i, DropReason.ADVERTISE_INTERVAL_ERROR, pkt, "advert interval " + p.interval() + "s (expected "
-                        + ours + "s)");
-                return;
+            AdvertFilter.Rejection rejected = AdvertFilter.v2(p, c.advertInterval(), c.authPassword());
+            if (rejected != null) {
+                AdvertFilter.Previous prev = i.previous;
+                if (prev == null || pkt.receivedAt() - prev.untilNanos() > 0
+                        || AdvertFilter.v2(p, prev.advertInterval(), prev.authPassword()) != null) {
+                    drop(ch, i, rejected.reason(), pkt, rejected.detail());
+                    return;
+                }
+                if (!prev.noted()) {
+                    i.previous = prev.note();
+                    log.info("{}: accepting {}'s advert with the previous interval/password while the pair rolls "
+                            + "the change out ({}; for at most {} min after the reload)", c.name(),
+                            IpAddresses.text(pkt.source()), rejected.detail(), TimeUnit.NANOSECONDS.toMinutes(ROLLOVER_NANOS));
+                }
+            } else if (i.previous != null) {
+                i.previous = null;
+                log.info("{}: {} now advertises the new interval/password; the previous one is no longer accepted",
+                        c.name(), IpAddresses.text(pkt.source()));
             }
         }
         List<InetAddress> ours = c.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
@@ -958,6 +1148,7 @@ public final class VrrpRuntime {
         long handled;
         String error;
         long sendErrors;
+        boolean joined;
         Thread reader;
 
         Channel(String key, String ifname, IpFamily family, int ifindex) {
@@ -967,11 +1158,19 @@ public final class VrrpRuntime {
             this.ifindex = ifindex;
         }
 
+        /** Joins the VRRP group (once): an instance on this channel advertises by multicast. */
+        void join() throws NativeException {
+            if (!joined && socket != null) {
+                socket.joinGroup(family == IpFamily.IPV4 ? GROUP4 : GROUP6);
+                joined = true;
+            }
+        }
+
         void open(boolean join) {
             try {
                 socket = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, 250);
                 if (join) {
-                    socket.joinGroup(family == IpFamily.IPV4 ? GROUP4 : GROUP6);
+                    join();
                 }
                 socket.hasQueued(); // links the native call now, not at the first Master_Down expiry
             } catch (NativeException e) {
@@ -1056,6 +1255,12 @@ public final class VrrpRuntime {
             String key = i.channelKey();
             ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()));
             channels.put(i.channelKey(), ch);
+        } else if (ch != null && i.multicast() && !ch.joined) {
+            try {
+                ch.join(); // a reload moved an instance from unicast to multicast
+            } catch (NativeException e) {
+                log.error("{}: cannot join the VRRP group on {}: {}", i.cfg.name(), ch.ifname, e.getMessage());
+            }
         }
         i.ifindex = l == null ? 0 : l.index();
     }
@@ -1222,18 +1427,11 @@ public final class VrrpRuntime {
         }
     }
 
-    private void startTrackScripts() {
-        for (TrackScriptConfig t : config.trackScripts().values()) {
-            boolean used = config.instances().values().stream()
-                    .anyMatch(i -> i.track().scripts().stream().anyMatch(s -> s.name().equals(t.name())));
-            if (!used) {
-                continue;
-            }
-            ScriptState s = new ScriptState(t);
-            trackScripts.put(t.name(), s);
-            long every = t.interval().toNanos();
-            s.timer = loop.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every, TimeUnit.NANOSECONDS);
-        }
+    private void startTrackScript(TrackScriptConfig t) {
+        ScriptState s = new ScriptState(t);
+        trackScripts.put(t.name(), s);
+        long every = t.interval().toNanos();
+        s.timer = loop.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every, TimeUnit.NANOSECONDS);
     }
 
     private void runTrackScript(ScriptState s) {
@@ -1313,8 +1511,11 @@ public final class VrrpRuntime {
     // ------------------------------------------------------------------ notify scripts
 
     private void notifyScript(Inst i, Command c, List<String> args) {
-        // One instance's notifications run in order: MASTER's script finishes before BACKUP's starts.
-        i.notifyChain = i.notifyChain.thenCompose(x -> scripts.run(c, args, notifyTimeout)).whenComplete((r, ex) -> {
+        // One instance's notifications run in order: MASTER's script finishes before BACKUP's starts. The runner and
+        // timeout are read here, on the loop: a reload may replace them while this one waits its turn.
+        ScriptRunner runner = scripts;
+        Duration timeout = notifyTimeout;
+        i.notifyChain = i.notifyChain.thenCompose(x -> runner.run(c, args, timeout)).whenComplete((r, ex) -> {
             if (ex != null || !r.ok()) {
                 log.warn("{}: notify {} failed: {}", i.cfg.name(), c, ex != null ? ex.toString() : r.describe());
             }

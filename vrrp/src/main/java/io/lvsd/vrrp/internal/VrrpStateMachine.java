@@ -11,7 +11,8 @@ import java.util.Objects;
  * One virtual router's state machine (RFC 5798 §6.4, with RFC 9568's corrections), pure: the
  * caller passes the time ({@code nowNanos}) and carries out the returned actions; it owns no
  * thread and reads no clock. Intervals are kept in centiseconds as on the wire; version 2
- * routers use whole seconds (100 cs steps) and never adopt the master's interval.
+ * routers use whole seconds (100 cs steps). A backup times its master by the interval the master
+ * advertises (see {@link #advertReceived}).
  *
  * <p>Every state change goes through {@link #state} with a reason, which is what operators see
  * in the log and in {@code lvsd_vrrp_transitions_total}.
@@ -36,7 +37,10 @@ public final class VrrpStateMachine {
     public record Reannounce() implements Action {
     }
 
-    /** Settings of the router that do not change while it runs. */
+    /**
+     * Settings of the router. The version and VRID never change while it runs (another virtual router is another
+     * machine); the interval and the preemption settings may, through {@link #reconfigure}.
+     */
     public record Settings(int version, int vrid, int advertIntervalCs, boolean preempt, long preemptDelayNanos,
                            InetAddress primaryAddress) {
         public Settings {
@@ -46,7 +50,7 @@ public final class VrrpStateMachine {
 
     private static final long CS = 10_000_000L;
 
-    private final Settings settings;
+    private Settings settings;
     private final String name;
     private final PreemptGate gate;
     private State state = State.INIT;
@@ -55,6 +59,7 @@ public final class VrrpStateMachine {
     private long masterDownDeadline = Long.MAX_VALUE;
     private long adverDeadline = Long.MAX_VALUE;
     private long preemptAllowedAt = Long.MIN_VALUE;
+    private long startedAt = Long.MIN_VALUE;
     private InetAddress masterAddress;
     private InetAddress primary;
     private boolean masterLeft;
@@ -121,6 +126,7 @@ public final class VrrpStateMachine {
         if (state != State.INIT) {
             return List.of();
         }
+        startedAt = now;
         if (settings.preemptDelayNanos() > 0) {
             preemptAllowedAt = now + settings.preemptDelayNanos();
         }
@@ -173,9 +179,11 @@ public final class VrrpStateMachine {
                     masterLeft = true;
                     preempting = null;
                 } else if (!preemptsNow(now) || senderPriority >= priority || !gateOpen(sender, now)) {
-                    if (settings.version() == 3) {
-                        masterAdverIntervalCs = intervalCs; // a v3 backup adopts the master's interval
-                    }
+                    // A v3 backup adopts the master's interval (RFC 5798 §6.4.2). A v2 router drops adverts with
+                    // another interval before they get here (RFC 3768 §7.1), except the previous interval that a
+                    // reloaded lvsd still accepts while a pair rolls an interval change out: then it must time
+                    // the master by the interval the master really uses.
+                    masterAdverIntervalCs = intervalCs;
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
                     masterLeft = false;
@@ -196,9 +204,7 @@ public final class VrrpStateMachine {
                 } else if (senderPriority > priority || (senderPriority == priority
                         && compare(sender, primary) > 0)) {
                     adverDeadline = Long.MAX_VALUE;
-                    if (settings.version() == 3) {
-                        masterAdverIntervalCs = intervalCs;
-                    }
+                    masterAdverIntervalCs = intervalCs; // as a backup's above
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
                     state(State.BACKUP, "advertisement from " + sender.getHostAddress() + " with priority "
@@ -226,6 +232,37 @@ public final class VrrpStateMachine {
             adverDeadline = now + settings.advertIntervalCs() * CS;
         }
         return drain();
+    }
+
+    /**
+     * A reload changed the advert interval or the preemption settings ({@code next} has the same version and
+     * VRID): they apply from now on, with no state change. A master's next advert, due no later than one new
+     * interval from now, carries the new interval; a backup keeps timing its master by the interval that master
+     * advertises. A new preempt delay counts from this router's start, as the old one did.
+     */
+    public List<Action> reconfigure(long now, Settings next) {
+        if (next.version() != settings.version() || next.vrid() != settings.vrid()) {
+            throw new IllegalArgumentException("version/vrid: " + next.version() + "/" + next.vrid() + " (expected: "
+                    + settings.version() + "/" + settings.vrid() + "; another virtual router is a restart)");
+        }
+        int interval = next.advertIntervalCs();
+        settings = new Settings(next.version(), next.vrid(), interval, next.preempt(), next.preemptDelayNanos(),
+                settings.primaryAddress());
+        if (startedAt != Long.MIN_VALUE) {
+            preemptAllowedAt = next.preemptDelayNanos() > 0 ? startedAt + next.preemptDelayNanos() : Long.MIN_VALUE;
+        }
+        if (state == State.MASTER) {
+            masterAdverIntervalCs = interval;
+            adverDeadline = Math.min(adverDeadline, now + interval * CS);
+        } else if (state == State.BACKUP && masterAddress == null) {
+            masterAdverIntervalCs = interval; // no master heard yet: Master_Down_Interval is still ours
+        }
+        return drain();
+    }
+
+    /** The advert interval in force, in centiseconds (ours as master, the master's as backup). */
+    public int advertIntervalCs() {
+        return masterAdverIntervalCs;
     }
 
     /**

@@ -259,11 +259,97 @@ class VrrpStateMachineTest {
     }
 
     @Test
-    void versionTwoKeepsItsOwnInterval() {
+    void versionTwoTimesItsMasterByTheIntervalOfTheAdvertsItAccepted() {
+        // The runtime drops v2 adverts with another interval (RFC 3768 §7.1, AdvertFilter), except the previous
+        // interval during a rollout after a reload: then the master still advertises every 3 s, and a backup
+        // already at 1 s must not declare it dead after 3 * 1 s + skew.
         VrrpStateMachine m = new VrrpStateMachine(new VrrpStateMachine.Settings(2, 51, 100, true, 0, ME), 100);
         m.startup(0);
-        long before = m.masterDownIntervalNanos();
+        assertThat(m.masterDownIntervalNanos()).isEqualTo(3_609_375_000L);
         m.advertReceived(1000 * MS, PEER_HIGH, 150, 300);
-        assertThat(m.masterDownIntervalNanos()).isEqualTo(before);
+        assertThat(m.masterDownIntervalNanos()).isEqualTo(3 * 3_000 * MS + (256 - 100) * 3_000 * MS / 256);
+        assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.masterDownIntervalNanos());
+    }
+
+    // ---- reconfiguration in place (a reload)
+
+    static VrrpStateMachine.Settings settings(int intervalCs, boolean preempt, long preemptDelayMs) {
+        return new VrrpStateMachine.Settings(3, 51, intervalCs, preempt, preemptDelayMs * MS, ME);
+    }
+
+    @Test
+    void aMastersNewIntervalTakesEffectFromTheNextAdvertWithoutAStateChange() {
+        VrrpStateMachine m = master(150); // became master at 3 * 1000 + skew ms; next advert 1 s later
+        long now = m.nextDeadline() - 900 * MS;
+        assertThat(m.reconfigure(now, settings(30, true, 0))).isEmpty();
+        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.nextDeadline()).as("the next advert, one new interval away").isEqualTo(now + 300 * MS);
+        assertThat(m.poll(m.nextDeadline())).containsExactly(new SendAdvert(150));
+        assertThat(m.advertIntervalCs()).isEqualTo(30);
+        long next = m.nextDeadline();
+        assertThat(m.reconfigure(next - 10 * MS, settings(100, true, 0))).isEmpty();
+        assertThat(m.nextDeadline()).as("a longer interval does not postpone the advert already due").isEqualTo(next);
+    }
+
+    @Test
+    void aV3BackupKeepsTimingItsMasterByTheMastersInterval() {
+        VrrpStateMachine m = backup(100);
+        m.advertReceived(10 * MS, PEER_HIGH, 200, 100);
+        long deadline = m.nextDeadline();
+        m.reconfigure(20 * MS, settings(30, true, 0));
+        assertThat(m.nextDeadline()).isEqualTo(deadline);
+        assertThat(m.advertIntervalCs()).as("the master's").isEqualTo(100);
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+    }
+
+    @Test
+    void preemptSwitchedOffAtAReloadKeepsALowerMaster() {
+        VrrpStateMachine m = backup(150);
+        m.reconfigure(5 * MS, settings(100, false, 0));
+        m.advertReceived(10 * MS, PEER_LOW, 100, 100);
+        assertThat(m.poll(10 * MS + m.masterDownIntervalNanos() - MS)).isEmpty();
+        assertThat(m.nextDeadline()).isEqualTo(10 * MS + m.masterDownIntervalNanos());
+        m.advertReceived(900 * MS, PEER_LOW, 100, 100);
+        assertThat(m.state()).isEqualTo(State.BACKUP);
+        // Switched on again: the next advert of the lower master lets Master_Down run out (§6.4.2).
+        m.reconfigure(1000 * MS, settings(100, true, 0));
+        m.advertReceived(1900 * MS, PEER_LOW, 100, 100);
+        long expiry = m.nextDeadline();
+        assertThat(expiry).isEqualTo(900 * MS + m.masterDownIntervalNanos());
+        assertThat(transition(m.poll(expiry)).to()).isEqualTo(State.MASTER);
+    }
+
+    @Test
+    void aNewPreemptDelayCountsFromTheStart() {
+        VrrpStateMachine m = router(150, true, 0);
+        m.startup(0);
+        m.reconfigure(100 * MS, settings(100, true, 60_000));
+        m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
+        m.advertReceived(1900 * MS, PEER_LOW, 100, 100);
+        assertThat(m.nextDeadline()).as("within 60 s of the start: no preemption").isEqualTo(1900 * MS
+                + m.masterDownIntervalNanos());
+        m.reconfigure(2000 * MS, settings(100, true, 1_000));
+        m.advertReceived(2900 * MS, PEER_LOW, 100, 100);
+        assertThat(m.nextDeadline()).as("1 s after the start has passed: preempts").isEqualTo(1900 * MS
+                + m.masterDownIntervalNanos());
+    }
+
+    @Test
+    void aReconfigurationCannotChangeTheVirtualRouter() {
+        VrrpStateMachine m = backup(100);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> m.reconfigure(0,
+                        new VrrpStateMachine.Settings(3, 52, 100, true, 0, ME)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("restart");
+    }
+
+    @Test
+    void aMasterWhosePriorityDropsBelowABackupsAdvertisesItAtOnceAndTheBackupPreempts() {
+        VrrpStateMachine master = master(200);
+        List<Action> a = master.priorityChanged(5_000 * MS, 50);
+        assertThat(a).containsExactly(new SendAdvert(50));
+        assertThat(master.state()).isEqualTo(State.MASTER);
+        VrrpStateMachine backup = backup(100);
+        backup.advertReceived(5_000 * MS, PEER_LOW, 50, 100);
+        assertThat(transition(backup.poll(backup.nextDeadline())).to()).isEqualTo(State.MASTER);
     }
 }
