@@ -359,6 +359,10 @@ class VrrpNetnsIT {
         assertThat(lab.metric("d1", "lvsd_vrrp_transitions_total{from=\"BACKUP\",instance=\"VI_1\",to=\"MASTER\"}"))
                 .isEqualTo(1.0);
         assertThat(d1.output() + d2.output()).doesNotContain("ERROR").contains("reload: VI_1: priority 150 -> 160");
+        // /status says what the last reload changed.
+        assertThat(lab.admin("d1", "/status")).contains("\"last_reload\"")
+                .contains("VI_1: virtual addresses -[" + VrrpLab.VIP2 + "/25] (master: changed now)")
+                .contains("track script chk: stops");
     }
 
     @Test

@@ -36,8 +36,8 @@ public interface VrrpHooks {
     /** {@code instance} is no longer master: stop announcing. */
     void withdraw(String instance);
 
-    /** Any state change of an instance ({@code INIT}, {@code BACKUP}, {@code MASTER}, {@code FAULT}). */
-    void transition(String instance, String from, String to, String reason);
+    /** Any state change of an instance. */
+    void transition(String instance, VrrpState from, VrrpState to, String reason);
 
     /** Asked before any instance preempts a lower-priority master; open by default. */
     default PreemptGate preemptGate() {

@@ -11,18 +11,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
-/** The {@code /status} document. */
+/**
+ * The {@code /status} document. {@code lastReload}: what the last successful reload changed, per component, one
+ * line per action (components that report their changes; empty before the first reload).
+ */
 public record StatusReport(String director, String version, long pid, String startedAt, long uptimeSeconds,
-                           List<String> lastReloadErrors, ConfigSummary config, List<InstanceStatus> vrrp,
+                           List<String> lastReloadErrors, Map<String, List<String>> lastReload, ConfigSummary config,
+                           List<InstanceStatus> vrrp,
                            IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health, SyncStatus sync) {
 
-    public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, List<InstanceStatus> vrrp,
+    public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, Map<String, List<String>> lastReload,
+                                  List<InstanceStatus> vrrp,
                                   IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health,
                                   SyncStatus sync) {
         return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
                 startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),
-                daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(),
+                daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(), lastReload,
                 ConfigSummary.of(daemon.config()), vrrp, ipvs, health, sync);
     }
 }

@@ -18,6 +18,7 @@ import io.lvsd.controller.sync.SyncComponent;
 import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.SdNotify;
+import io.lvsd.vrrp.ReloadChange;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -32,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -93,7 +95,9 @@ public final class RunCommand implements Callable<Integer> {
         vrrp.addListener(sync);
         vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, vrrp.status(), ipvs.status(), health.report(),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, Map.of("vrrp", vrrp.lastReload()
+                                .stream().map(ReloadChange::describe).toList()), vrrp.status(), ipvs.status(),
+                        health.report(),
                         sync.status()),
                 () -> configMetrics.internalError("admin"), health::control);
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {

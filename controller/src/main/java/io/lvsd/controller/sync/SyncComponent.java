@@ -1,5 +1,6 @@
 package io.lvsd.controller.sync;
 
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.Component;
 import io.lvsd.controller.ipvs.IpvsComponent;
@@ -71,7 +72,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     /** The followed instance's interface, to know whether sync senders share the VRRP addresses. */
     private volatile String followedInterface;
     private volatile boolean followedIsMaster;
-    private volatile String followedState = "INIT";
+    private volatile VrrpState followedState = VrrpState.INIT;
     private volatile Set<SyncDaemon.Role> running = EnumSet.noneOf(SyncDaemon.Role.class);
     private volatile String lastChange = "none";
     private volatile String error;
@@ -218,16 +219,16 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     // ---- following VRRP (called on the VRRP loop: only posts work)
 
     @Override
-    public void transition(String instance, String from, String to, String reason) {
+    public void transition(String instance, VrrpState from, VrrpState to, String reason) {
         SyncDaemonConfig s = config;
         if (!s.enabled() || !instance.equals(s.follow())) {
             return;
         }
         followedState = to;
-        if (!to.equals("BACKUP")) {
+        if (to != VrrpState.BACKUP) {
             tracking = false;
         }
-        boolean master = to.equals("MASTER");
+        boolean master = to == VrrpState.MASTER;
         if (master != followedIsMaster) {
             followedIsMaster = master;
             apply(instance + " " + from + " -> " + to + " (" + reason + ")");
@@ -395,7 +396,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         List<String> roles = running.stream().map(SyncDaemon.Role::key).toList();
         return new SyncStatus(s.enabled(), s.interfaceName(), s.syncId(), s.follow(),
-                s.follow() == null ? null : followedState, roles, lastChange, error, watchError,
+                s.follow() == null ? null : followedState.name(), roles, lastChange, error, watchError,
                 s.follow() == null ? null : gateState, senders);
     }
 }

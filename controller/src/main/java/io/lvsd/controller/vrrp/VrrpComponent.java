@@ -1,5 +1,6 @@
 package io.lvsd.controller.vrrp;
 
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.arp.AnnounceConfig;
 import io.lvsd.arp.Announcer;
 import io.lvsd.controller.config.LvsdConfig;
@@ -35,7 +36,7 @@ public final class VrrpComponent implements Component {
 
     /** Told of every state change of every instance. */
     public interface Listener {
-        void transition(String instance, String from, String to, String reason);
+        void transition(String instance, VrrpState from, VrrpState to, String reason);
     }
 
     private final MeterRegistry registry;
@@ -151,7 +152,7 @@ public final class VrrpComponent implements Component {
             }
 
             @Override
-            public void transition(String instance, String from, String to, String reason) {
+            public void transition(String instance, VrrpState from, VrrpState to, String reason) {
                 for (Listener l : listeners) {
                     try {
                         l.transition(instance, from, to, reason);

@@ -3,6 +3,7 @@ package io.lvsd.controller.sync;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.controller.config.TestConfigs;
 import io.lvsd.controller.ipvs.IpvsComponent;
 import io.lvsd.ipvs.InMemoryIpvsClient;
@@ -99,8 +100,8 @@ class SyncComponentTest {
         component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
         assertThat(daemons()).containsExactly(Role.BACKUP);
         assertThat(watches).containsExactly("eth0 224.0.0.81:8848");
-        sync.transition("VI_1", "INIT", "BACKUP", "startup");
-        sync.transition("VI_1", "BACKUP", "MASTER", "no advertisement for Master_Down_Interval (3609 ms)");
+        sync.transition("VI_1", VrrpState.INIT, VrrpState.BACKUP, "startup");
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "no advertisement for Master_Down_Interval (3609 ms)");
         settle();
         assertThat(daemons()).containsExactly(Role.MASTER);
         assertThat(sync.status().daemons()).containsExactly("master");
@@ -109,7 +110,7 @@ class SyncComponentTest {
                 + "stop backup daemon").endsWith(": VI_1 BACKUP -> MASTER (no advertisement for Master_Down_Interval (3609 ms))");
         assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "master").gauge().value()).isEqualTo(1);
         assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "backup").gauge().value()).isZero();
-        sync.transition("VI_1", "MASTER", "FAULT", "interface eth0 is down");
+        sync.transition("VI_1", VrrpState.MASTER, VrrpState.FAULT, "interface eth0 is down");
         settle();
         assertThat(daemons()).containsExactly(Role.BACKUP);
         assertThat(changes("backup", "start")).isEqualTo(2);
@@ -119,7 +120,7 @@ class SyncComponentTest {
     @Test
     void otherInstancesDoNotMoveTheDaemons() throws Exception {
         component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
-        sync.transition("VI_2", "BACKUP", "MASTER", "startup");
+        sync.transition("VI_2", VrrpState.BACKUP, VrrpState.MASTER, "startup");
         settle();
         assertThat(daemons()).containsExactly(Role.BACKUP);
     }
@@ -128,7 +129,7 @@ class SyncComponentTest {
     void withoutFollowBothDaemonsRun() throws Exception {
         component().start(config("interface = eth0, sync-id = 7"));
         assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
-        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
         settle();
         assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
     }
@@ -182,7 +183,7 @@ class SyncComponentTest {
     void aRefusedStartKeepsTheBackupDaemonIsReportedAndIsRetriedByTheDriftCheck() throws Exception {
         component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
         refuseStarts = true;
-        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
         settle();
         assertThat(daemons()).containsExactly(Role.BACKUP); // no stop without its start
         assertThat(sync.status().error()).isEqualTo("start master daemon (eth0, sync-id 7, port 8848, ttl 1): "
@@ -198,7 +199,7 @@ class SyncComponentTest {
     @Test
     void disabledSyncIgnoresTransitionsAndOpensNoListener() throws Exception {
         component().start(config("interface = null"));
-        sync.transition("VI_1", "BACKUP", "MASTER", "startup");
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
         settle();
         assertThat(kernel.daemons()).isEmpty();
         assertThat(watches).isEmpty();

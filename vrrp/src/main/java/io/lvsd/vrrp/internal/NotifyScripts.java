@@ -2,7 +2,7 @@ package io.lvsd.vrrp.internal;
 
 import io.lvsd.linux.proc.Command;
 import io.lvsd.vrrp.NotifyCommands;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import java.util.Optional;
 
 /** Which notify command a state calls (keepalived's notify_master / _backup / _fault / _stop). */
@@ -10,7 +10,7 @@ final class NotifyScripts {
     private NotifyScripts() {
     }
 
-    static Optional<Command> forState(NotifyCommands n, State s) {
+    static Optional<Command> forState(NotifyCommands n, VrrpState s) {
         return Optional.ofNullable(switch (s) {
             case MASTER -> n.master();
             case BACKUP -> n.backup();

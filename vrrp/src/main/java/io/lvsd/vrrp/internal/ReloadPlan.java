@@ -5,7 +5,7 @@ import io.lvsd.vrrp.TrackScriptConfig;
 import io.lvsd.vrrp.VrrpConfig;
 import io.lvsd.vrrp.VrrpInstanceConfig;
 import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -68,13 +68,13 @@ public final class ReloadPlan {
     }
 
     /** A removed instance: it stops gracefully (priority 0 while master, VIPs removed). */
-    public record Stop(String subject, State state) implements Change {
+    public record Stop(String subject, VrrpState state) implements Change {
         public String action() {
             return "stop";
         }
 
         public String describe() {
-            return subject + ": removed; stops" + (state == State.MASTER ? " (priority 0: a backup takes over)" : "");
+            return subject + ": removed; stops" + (state == VrrpState.MASTER ? " (priority 0: a backup takes over)" : "");
         }
     }
 
@@ -247,7 +247,7 @@ public final class ReloadPlan {
     /**
      * @param states the running instances' states; an instance absent here is not running
      */
-    public static ReloadPlan plan(VrrpConfig prev, VrrpConfig next, Map<String, State> states) {
+    public static ReloadPlan plan(VrrpConfig prev, VrrpConfig next, Map<String, VrrpState> states) {
         List<Change> out = new ArrayList<>();
         List<Change> inPlace = new ArrayList<>();
         List<String> advice = new ArrayList<>();
@@ -301,7 +301,7 @@ public final class ReloadPlan {
         return null;
     }
 
-    private static void inPlace(VrrpInstanceConfig a, VrrpInstanceConfig b, State state, List<Change> out,
+    private static void inPlace(VrrpInstanceConfig a, VrrpInstanceConfig b, VrrpState state, List<Change> out,
                                 List<String> advice) {
         String name = a.name();
         if (a.priority() != b.priority()) {
@@ -313,7 +313,7 @@ public final class ReloadPlan {
             List<VirtualAddress> removed = new ArrayList<>(a.virtualAddresses());
             removed.removeAll(b.virtualAddresses());
             if (!added.isEmpty() || !removed.isEmpty()) {
-                out.add(new Addresses(name, added, removed, state == State.MASTER));
+                out.add(new Addresses(name, added, removed, state == VrrpState.MASTER));
             } else {
                 out.add(new Settings(name, List.of("virtual-addresses order")));
             }

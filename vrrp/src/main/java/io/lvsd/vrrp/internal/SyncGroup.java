@@ -1,7 +1,7 @@
 package io.lvsd.vrrp.internal;
 
 import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Transition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,7 +43,7 @@ public final class SyncGroup {
                 }
                 List<Action> forced = switch (t.to()) {
                     case MASTER -> e.getValue().forceMaster(now, why);
-                    case BACKUP -> t.from() == State.MASTER ? e.getValue().forceBackup(now, why) : List.of();
+                    case BACKUP -> t.from() == VrrpState.MASTER ? e.getValue().forceBackup(now, why) : List.of();
                     default -> List.of();
                 };
                 out.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(forced);
@@ -64,7 +64,7 @@ public final class SyncGroup {
         long until = 0;
         for (Map.Entry<String, VrrpStateMachine> e : members.entrySet()) {
             VrrpStateMachine m = e.getValue();
-            if (!e.getKey().equals(member) && m.state() == State.BACKUP && m.nextDeadline() > now) {
+            if (!e.getKey().equals(member) && m.state() == VrrpState.BACKUP && m.nextDeadline() > now) {
                 until = Math.max(until, m.nextDeadline());
             }
         }

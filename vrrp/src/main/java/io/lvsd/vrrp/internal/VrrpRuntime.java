@@ -26,7 +26,7 @@ import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
 import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Transition;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -210,7 +210,7 @@ public final class VrrpRuntime {
     }
 
     private ReloadPlan apply(VrrpConfig next) {
-        Map<String, State> states = new LinkedHashMap<>();
+        Map<String, VrrpState> states = new LinkedHashMap<>();
         instances.forEach((n, i) -> states.put(n, i.sm.state()));
         ReloadPlan plan = ReloadPlan.plan(config, next, states);
         boolean reload = !states.isEmpty();
@@ -296,7 +296,7 @@ public final class VrrpRuntime {
                 || !Objects.equals(old.authPassword(), n.authPassword()))) {
             i.previous = new AdvertFilter.Previous(old.advertInterval(), old.authPassword(), now + ROLLOVER_NANOS);
         }
-        if (i.sm.state() == State.MASTER && !old.virtualAddresses().equals(n.virtualAddresses())) {
+        if (i.sm.state() == VrrpState.MASTER && !old.virtualAddresses().equals(n.virtualAddresses())) {
             changeAddresses(i, old);
         }
         ensureChannel(i);
@@ -542,8 +542,8 @@ public final class VrrpRuntime {
                     .tag("instance", n).description("Unix time of the last state change").register(registry));
             // Every possible transition exists from the start (at 0): dashboards see the series, and
             // the first takeover does not pay for registering a meter on its way to MASTER.
-            for (State from : State.values()) {
-                for (State to : State.values()) {
+            for (VrrpState from : VrrpState.values()) {
+                for (VrrpState to : VrrpState.values()) {
                     if (from != to) {
                         meters.add(transitionCounter(n, from, to));
                     }
@@ -598,7 +598,7 @@ public final class VrrpRuntime {
                             : IpAddresses.text(sm.masterAddress()),
                     source == null ? null : IpAddresses.text(source),
                     cfg.virtualAddresses().stream().map(v -> v.prefix().toString()).toList(),
-                    sm.state() == State.MASTER,
+                    sm.state() == VrrpState.MASTER,
                     groupOf.get(cfg.name()), lastTransition == null ? null : lastTransition.toString(), lastReason, faultReason, (long) sent.count(),
                     (long) received.count(), d, (long) restored.count());
         }
@@ -637,12 +637,12 @@ public final class VrrpRuntime {
         i.faultReason = fault;
         SyncGroup g = group(i);
         if (fault != null) {
-            if (i.sm.state() != State.FAULT) {
+            if (i.sm.state() != VrrpState.FAULT) {
                 dispatch(i, fault(i, now, fault));
             }
             return;
         }
-        if (i.sm.state() == State.FAULT) {
+        if (i.sm.state() == VrrpState.FAULT) {
             i.sm.priorityChanged(now, i.effective().priority());
             if (g != null) {
                 dispatchGroup(g.faultCleared(i.cfg.name(), "fault cleared", now), now);
@@ -705,7 +705,7 @@ public final class VrrpRuntime {
         // keepalived orders them: the neighbours' traffic depends on them, while the backups only learn from the
         // advert who the master is.
         for (Action a : actions) {
-            if (a instanceof Transition t && t.to() == State.MASTER) {
+            if (a instanceof Transition t && t.to() == VrrpState.MASTER) {
                 takeAddresses(i);
             }
         }
@@ -728,7 +728,7 @@ public final class VrrpRuntime {
         }
         long d = i.sm.nextDeadline();
         if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
-            long early = i.sm.state() == State.BACKUP ? MASTER_DOWN_EARLY_WAKE_NANOS : 0;
+            long early = i.sm.state() == VrrpState.BACKUP ? MASTER_DOWN_EARLY_WAKE_NANOS : 0;
             long delay = Math.max(0, d - early - System.nanoTime());
             i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), delay, TimeUnit.NANOSECONDS);
         }
@@ -755,24 +755,24 @@ public final class VrrpRuntime {
         return true;
     }
 
-    private Counter transitionCounter(String instance, State from, State to) {
+    private Counter transitionCounter(String instance, VrrpState from, VrrpState to) {
         return Counter.builder("lvsd.vrrp.transitions").tag("instance", instance).tag("from", from.name())
-                .tag("to", to.name()).description("State changes by instance, from and to").register(registry);
+                .tag("to", to.name()).description("VrrpState changes by instance, from and to").register(registry);
     }
 
     private void onTimer(Inst i) {
         long due = i.sm.nextDeadline();
-        if (i.sm.state() == State.BACKUP && due != Long.MAX_VALUE
+        if (i.sm.state() == VrrpState.BACKUP && due != Long.MAX_VALUE
                 && due - System.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !awaitDeadline(due)) {
             rearm(i); // runs after the queued work
             return;
         }
         long now = System.nanoTime();
-        if (i.sm.state() == State.BACKUP && i.sm.nextDeadline() - now <= 0 && heldForUnread(i, now)) {
+        if (i.sm.state() == VrrpState.BACKUP && i.sm.nextDeadline() - now <= 0 && heldForUnread(i, now)) {
             return;
         }
         SyncGroup g = group(i);
-        if (g != null && i.sm.state() == State.BACKUP) {
+        if (g != null && i.sm.state() == VrrpState.BACKUP) {
             long until = g.blockedUntil(i.cfg.name(), now);
             if (until > now) {
                 i.sm.postponeMasterDown(until);
@@ -816,19 +816,19 @@ public final class VrrpRuntime {
         String name = i.cfg.name();
         i.lastTransition = Instant.now();
         i.lastReason = t.reason();
-        if (t.to() != State.FAULT) {
+        if (t.to() != VrrpState.FAULT) {
             i.faultReason = null;
         }
         // A new master's addresses were handed over before its first advert, in handle().
-        if (t.to() == State.BACKUP) {
+        if (t.to() == VrrpState.BACKUP) {
             rehearseTakeover(i);
         }
-        if (t.to() != State.MASTER && (t.from() == State.MASTER || t.from() == State.INIT)) {
+        if (t.to() != VrrpState.MASTER && (t.from() == VrrpState.MASTER || t.from() == VrrpState.INIT)) {
             releaseAddresses(i, t.from());
         }
         log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
         transitionCounter(name, t.from(), t.to()).increment();
-        hooks.transition(name, t.from().name(), t.to().name(), t.reason());
+        hooks.transition(name, t.from(), t.to(), t.reason());
         NotifyScripts.forState(i.cfg.notifyCommands(), t.to()).ifPresent(c -> notifyScript(i, c, List.of()));
         if (i.cfg.notifyCommands().any() != null) {
             notifyScript(i, i.cfg.notifyCommands().any(), List.of("INSTANCE", name, stateWord(t.to()),
@@ -922,16 +922,16 @@ public final class VrrpRuntime {
     }
 
     /** Leaving MASTER; or starting up ({@code from} INIT), when a crashed predecessor may have left them. */
-    private void releaseAddresses(Inst i, State from) {
+    private void releaseAddresses(Inst i, VrrpState from) {
         String name = i.cfg.name();
-        if (from == State.MASTER) {
+        if (from == VrrpState.MASTER) {
             hooks.withdraw(name);
         }
         List<AddrOp> dels = new ArrayList<>();
         for (VirtualAddress v : i.cfg.virtualAddresses()) {
             String ifn = vipInterface(i, v);
             Link l = linksByName.get(ifn);
-            if (l != null && (from == State.MASTER || present(l.index(), v.prefix().address()))) {
+            if (l != null && (from == VrrpState.MASTER || present(l.index(), v.prefix().address()))) {
                 dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
             }
         }
@@ -946,8 +946,8 @@ public final class VrrpRuntime {
     }
 
     /** keepalived's words for the generic notify script. */
-    private static String stateWord(State s) {
-        return s == State.INIT ? "STOP" : s.name();
+    private static String stateWord(VrrpState s) {
+        return s == VrrpState.INIT ? "STOP" : s.name();
     }
 
     /** An IPv4 label like {@code eth0:vrrp51}; labels must start with the device name and fit IFNAMSIZ. */
@@ -1384,7 +1384,7 @@ public final class VrrpRuntime {
 
     private void restoreIfOurs(Address a) {
         for (Inst i : instances.values()) {
-            if (i.sm.state() != State.MASTER) {
+            if (i.sm.state() != VrrpState.MASTER) {
                 continue;
             }
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
@@ -1527,7 +1527,7 @@ public final class VrrpRuntime {
         if (g == null) {
             return;
         }
-        State common = null;
+        VrrpState common = null;
         for (String m : g.instances()) {
             Inst i = instances.get(m);
             if (i == null) {
@@ -1544,7 +1544,7 @@ public final class VrrpRuntime {
         }
         log.info("sync group {} is {}", group, common);
         Inst first = instances.get(g.instances().get(0));
-        State s = common;
+        VrrpState s = common;
         NotifyScripts.forState(g.notifyCommands(), s).ifPresent(c -> notifyScript(first, c, List.of()));
         if (g.notifyCommands().any() != null) {
             notifyScript(first, g.notifyCommands().any(), List.of("GROUP", group, stateWord(s),

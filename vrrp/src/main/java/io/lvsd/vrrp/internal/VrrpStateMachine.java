@@ -1,5 +1,6 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.vrrp.PreemptGate;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -18,8 +19,6 @@ import java.util.Objects;
  * in the log and in {@code lvsd_vrrp_transitions_total}.
  */
 public final class VrrpStateMachine {
-    /** The states; FAULT is keepalived's, entered when a tracked interface or script says so. */
-    public enum State { INIT, BACKUP, MASTER, FAULT }
 
     /** What the runtime must do. */
     public sealed interface Action {
@@ -30,7 +29,7 @@ public final class VrrpStateMachine {
     }
 
     /** The state changed: MASTER adds the VIPs and announces them, leaving MASTER removes them. */
-    public record Transition(State from, State to, String reason) implements Action {
+    public record Transition(VrrpState from, VrrpState to, String reason) implements Action {
     }
 
     /** Announce the VIPs again (a master heard a lower-priority master: heal the split brain). */
@@ -53,7 +52,7 @@ public final class VrrpStateMachine {
     private Settings settings;
     private final String name;
     private final PreemptGate gate;
-    private State state = State.INIT;
+    private VrrpState state = VrrpState.INIT;
     private int priority;
     private int masterAdverIntervalCs;
     private long masterDownDeadline = Long.MAX_VALUE;
@@ -88,12 +87,12 @@ public final class VrrpStateMachine {
     /** Our primary address changed (e.g. the interface's IPv6 link-local address appeared). */
     public void primaryAddress(InetAddress address) {
         primary = Objects.requireNonNull(address, "address");
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             masterAddress = address;
         }
     }
 
-    public State state() {
+    public VrrpState state() {
         return state;
     }
 
@@ -123,7 +122,7 @@ public final class VrrpStateMachine {
 
     /** RFC 5798 §6.4.1: Startup. */
     public List<Action> startup(long now) {
-        if (state != State.INIT) {
+        if (state != VrrpState.INIT) {
             return List.of();
         }
         startedAt = now;
@@ -135,31 +134,31 @@ public final class VrrpStateMachine {
         } else {
             masterAdverIntervalCs = settings.advertIntervalCs();
             masterDownDeadline = now + masterDownIntervalNanos();
-            state(State.BACKUP, "startup");
+            state(VrrpState.BACKUP, "startup");
         }
         return drain();
     }
 
     /** Shutdown (§6.4.2, §6.4.3): a master sends priority 0 so a backup takes over after Skew_Time. */
     public List<Action> shutdown(long now) {
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             out.add(new SendAdvert(0));
         }
         cancelTimers();
-        if (state != State.INIT) {
-            state(State.INIT, "shutdown");
+        if (state != VrrpState.INIT) {
+            state(VrrpState.INIT, "shutdown");
         }
         return drain();
     }
 
     /** Timers that are due at {@code now}. */
     public List<Action> poll(long now) {
-        if (state == State.BACKUP && now >= masterDownDeadline) {
+        if (state == VrrpState.BACKUP && now >= masterDownDeadline) {
             becomeMaster(now, masterLeft ? "the master left (priority 0); Skew_Time (" + skewTimeNanos() / 1_000_000
                     + " ms) passed" : preempting != null ? "preempted " + preempting.getHostAddress() + " (priority "
                     + preemptingPriority + " < " + priority + ")" : "no advertisement for Master_Down_Interval ("
                     + masterDownIntervalNanos() / 1_000_000 + " ms)");
-        } else if (state == State.MASTER && now >= adverDeadline) {
+        } else if (state == VrrpState.MASTER && now >= adverDeadline) {
             out.add(new SendAdvert(priority));
             adverDeadline = now + settings.advertIntervalCs() * CS;
         }
@@ -207,7 +206,7 @@ public final class VrrpStateMachine {
                     masterAdverIntervalCs = intervalCs; // as a backup's above
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
-                    state(State.BACKUP, "advertisement from " + sender.getHostAddress() + " with priority "
+                    state(VrrpState.BACKUP, "advertisement from " + sender.getHostAddress() + " with priority "
                             + senderPriority + (senderPriority == priority ? " and a higher address" : ""));
                 } else {
                     // RFC 9568 §6.4.3: answer a lower-priority master at once, and re-announce.
@@ -226,7 +225,7 @@ public final class VrrpStateMachine {
     /** The effective priority changed (tracking); a backup may now preempt, a master may yield. */
     public List<Action> priorityChanged(long now, int newPriority) {
         priority = newPriority;
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             // Tell the backups at once: a higher one may now preempt.
             out.add(new SendAdvert(priority));
             adverDeadline = now + settings.advertIntervalCs() * CS;
@@ -251,10 +250,10 @@ public final class VrrpStateMachine {
         if (startedAt != Long.MIN_VALUE) {
             preemptAllowedAt = next.preemptDelayNanos() > 0 ? startedAt + next.preemptDelayNanos() : Long.MIN_VALUE;
         }
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             masterAdverIntervalCs = interval;
             adverDeadline = Math.min(adverDeadline, now + interval * CS);
-        } else if (state == State.BACKUP && masterAddress == null) {
+        } else if (state == VrrpState.BACKUP && masterAddress == null) {
             masterAdverIntervalCs = interval; // no master heard yet: Master_Down_Interval is still ours
         }
         return drain();
@@ -270,40 +269,40 @@ public final class VrrpStateMachine {
      * master, so the group must not go master yet (it would flap between the directors).
      */
     public void postponeMasterDown(long deadline) {
-        if (state == State.BACKUP) {
+        if (state == VrrpState.BACKUP) {
             masterDownDeadline = Math.max(masterDownDeadline, deadline);
         }
     }
 
     /** A tracked interface or script with weight 0 failed: leave the election. */
     public List<Action> fault(long now, String reason) {
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             out.add(new SendAdvert(0));
         }
         cancelTimers();
-        if (state != State.FAULT) {
-            state(State.FAULT, reason);
+        if (state != VrrpState.FAULT) {
+            state(VrrpState.FAULT, reason);
         }
         return drain();
     }
 
     /** The fault is gone: rejoin as at startup. */
     public List<Action> faultCleared(long now, String reason) {
-        if (state != State.FAULT) {
+        if (state != VrrpState.FAULT) {
             return List.of();
         }
         if (priority == 255) {
             becomeMaster(now, reason + "; address owner");
         } else {
             masterDownDeadline = now + masterDownIntervalNanos();
-            state(State.BACKUP, reason);
+            state(VrrpState.BACKUP, reason);
         }
         return drain();
     }
 
     /** A sync group made another member MASTER: follow it (advertise and take the addresses). */
     public List<Action> forceMaster(long now, String reason) {
-        if (state == State.BACKUP) {
+        if (state == VrrpState.BACKUP) {
             becomeMaster(now, reason);
         }
         return drain();
@@ -311,10 +310,10 @@ public final class VrrpStateMachine {
 
     /** A sync group made another member BACKUP: follow it. */
     public List<Action> forceBackup(long now, String reason) {
-        if (state == State.MASTER) {
+        if (state == VrrpState.MASTER) {
             adverDeadline = Long.MAX_VALUE;
             masterDownDeadline = now + masterDownIntervalNanos();
-            state(State.BACKUP, reason);
+            state(VrrpState.BACKUP, reason);
         }
         return drain();
     }
@@ -337,7 +336,7 @@ public final class VrrpStateMachine {
         masterDownDeadline = Long.MAX_VALUE;
         adverDeadline = now + settings.advertIntervalCs() * CS;
         masterAddress = primary;
-        state(State.MASTER, reason);
+        state(VrrpState.MASTER, reason);
     }
 
     private void cancelTimers() {
@@ -346,7 +345,7 @@ public final class VrrpStateMachine {
     }
 
     /** The one place state changes. */
-    private void state(State to, String reason) {
+    private void state(VrrpState to, String reason) {
         out.add(new Transition(state, to, reason));
         state = to;
         preempting = null;

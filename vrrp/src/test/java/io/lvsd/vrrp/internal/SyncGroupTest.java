@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,8 +27,8 @@ class SyncGroupTest {
         // The inside instance still hears a master; the outside one's timer runs out first.
         inside.advertReceived(1000 * MS, IpAddresses.parse("10.98.0.2"), 200, 100);
         var out = g.after("outside", outside.poll(outside.nextDeadline()), outside.nextDeadline());
-        assertThat(outside.state()).isEqualTo(State.MASTER);
-        assertThat(inside.state()).isEqualTo(State.MASTER);
+        assertThat(outside.state()).isEqualTo(VrrpState.MASTER);
+        assertThat(inside.state()).isEqualTo(VrrpState.MASTER);
         assertThat(out.get("inside")).contains(new SendAdvert(150));
     }
 
@@ -38,10 +38,10 @@ class SyncGroupTest {
         VrrpStateMachine b = member(52, 150);
         SyncGroup g = new SyncGroup("G", Map.of("a", a, "b", b));
         g.after("a", a.poll(a.nextDeadline()), a.nextDeadline());
-        assertThat(b.state()).isEqualTo(State.MASTER);
+        assertThat(b.state()).isEqualTo(VrrpState.MASTER);
         g.after("a", a.advertReceived(10_000 * MS, IpAddresses.parse("10.99.0.12"), 200, 100), 10_000 * MS);
-        assertThat(a.state()).isEqualTo(State.BACKUP);
-        assertThat(b.state()).isEqualTo(State.BACKUP);
+        assertThat(a.state()).isEqualTo(VrrpState.BACKUP);
+        assertThat(b.state()).isEqualTo(VrrpState.BACKUP);
     }
 
     @Test
@@ -51,11 +51,11 @@ class SyncGroupTest {
         SyncGroup g = new SyncGroup("G", Map.of("a", a, "b", b));
         g.fault("a", "eth0 is down", 5000 * MS);
         g.fault("b", "eth1 is down", 5000 * MS);
-        assertThat(List.of(a.state(), b.state())).containsOnly(State.FAULT);
+        assertThat(List.of(a.state(), b.state())).containsOnly(VrrpState.FAULT);
         assertThat(g.faultCleared("a", "eth0 is up", 6000 * MS)).isEmpty();
-        assertThat(a.state()).isEqualTo(State.FAULT);
+        assertThat(a.state()).isEqualTo(VrrpState.FAULT);
         g.faultCleared("b", "eth1 is up", 7000 * MS);
-        assertThat(List.of(a.state(), b.state())).containsOnly(State.BACKUP);
+        assertThat(List.of(a.state(), b.state())).containsOnly(VrrpState.BACKUP);
     }
 
     @Test
@@ -70,7 +70,7 @@ class SyncGroupTest {
         assertThat(until).isEqualTo(inside.nextDeadline()).isGreaterThan(t);
         outside.postponeMasterDown(until);
         assertThat(outside.poll(t)).isEmpty();
-        assertThat(outside.state()).isEqualTo(State.BACKUP);
+        assertThat(outside.state()).isEqualTo(VrrpState.BACKUP);
         // Once inside's master is silent too, the later timer finds nobody blocking.
         assertThat(g.blockedUntil("inside", until)).isZero();
     }
@@ -87,7 +87,7 @@ class SyncGroupTest {
         a.postponeMasterDown(until);
         assertThat(g.blockedUntil("b", until)).isZero(); // a's deadline is b's: not in the future
         g.after("b", b.poll(until), until);
-        assertThat(a.state()).isEqualTo(State.MASTER);
-        assertThat(b.state()).isEqualTo(State.MASTER);
+        assertThat(a.state()).isEqualTo(VrrpState.MASTER);
+        assertThat(b.state()).isEqualTo(VrrpState.MASTER);
     }
 }

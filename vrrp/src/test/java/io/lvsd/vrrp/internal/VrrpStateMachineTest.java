@@ -6,7 +6,7 @@ import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
 import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
-import io.lvsd.vrrp.internal.VrrpStateMachine.State;
+import io.lvsd.vrrp.VrrpState;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Transition;
 import java.net.InetAddress;
 import java.util.List;
@@ -32,7 +32,7 @@ class VrrpStateMachineTest {
     static VrrpStateMachine master(int priority) {
         VrrpStateMachine m = backup(priority);
         m.poll(m.nextDeadline());
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
         return m;
     }
 
@@ -46,7 +46,7 @@ class VrrpStateMachineTest {
     void ownerStartsAsMasterAndAdvertises() {
         VrrpStateMachine m = router(255, true, 0);
         List<Action> a = m.startup(0);
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
         assertThat(a).contains(new SendAdvert(255));
         assertThat(transition(a).reason()).contains("address owner");
         assertThat(m.nextDeadline()).isEqualTo(1000 * MS);
@@ -56,7 +56,7 @@ class VrrpStateMachineTest {
     void othersStartAsBackupWithMasterDownInterval() {
         VrrpStateMachine m = router(150, true, 0);
         List<Action> a = m.startup(0);
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
         assertThat(a).doesNotHaveAnyElementsOfTypes(SendAdvert.class);
         // Master_Down_Interval = 3 * 1 s + (256 - 150) * 1 s / 256 = 3.4140625 s
         assertThat(m.masterDownIntervalNanos()).isEqualTo(3_414_062_500L);
@@ -68,7 +68,7 @@ class VrrpStateMachineTest {
     @Test
     void backupShutdownGoesToInit() {
         VrrpStateMachine m = backup(100);
-        assertThat(transition(m.shutdown(5)).to()).isEqualTo(State.INIT);
+        assertThat(transition(m.shutdown(5)).to()).isEqualTo(VrrpState.INIT);
         assertThat(m.nextDeadline()).isEqualTo(Long.MAX_VALUE);
     }
 
@@ -77,7 +77,7 @@ class VrrpStateMachineTest {
         VrrpStateMachine m = backup(100);
         assertThat(m.poll(m.nextDeadline() - 1)).isEmpty();
         List<Action> a = m.poll(m.nextDeadline());
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
         assertThat(a).startsWith(new SendAdvert(100));
         assertThat(m.masterAddress()).isEqualTo(ME);
     }
@@ -108,7 +108,7 @@ class VrrpStateMachineTest {
         long deadline = m.nextDeadline();
         m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
         assertThat(m.nextDeadline()).isEqualTo(deadline);
-        assertThat(transition(m.poll(deadline)).to()).isEqualTo(State.MASTER);
+        assertThat(transition(m.poll(deadline)).to()).isEqualTo(VrrpState.MASTER);
     }
 
     @Test
@@ -118,7 +118,7 @@ class VrrpStateMachineTest {
         m.advertReceived(1000 * MS, PEER_LOW, 100, 100);
         assertThat(m.nextDeadline()).isEqualTo(1000 * MS + m.masterDownIntervalNanos());
         assertThat(m.poll(3000 * MS)).isEmpty();
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
     }
 
     @Test
@@ -160,7 +160,7 @@ class VrrpStateMachineTest {
         assertThat(m.nextDeadline()).isEqualTo(deadline);
         assertThat(asked).containsExactly("VI_1 10.99.0.10 since 1000 at 1000", "VI_1 10.99.0.10 since 1000 at 2000",
                 "VI_1 10.99.0.10 since 1000 at 3000");
-        assertThat(transition(m.poll(deadline)).to()).isEqualTo(State.MASTER);
+        assertThat(transition(m.poll(deadline)).to()).isEqualTo(VrrpState.MASTER);
     }
 
     @Test
@@ -193,7 +193,7 @@ class VrrpStateMachineTest {
     void masterShutdownSendsPriorityZero() {
         VrrpStateMachine m = master(150);
         List<Action> a = m.shutdown(10_000 * MS);
-        assertThat(a).containsExactly(new SendAdvert(0), new Transition(State.MASTER, State.INIT, "shutdown"));
+        assertThat(a).containsExactly(new SendAdvert(0), new Transition(VrrpState.MASTER, VrrpState.INIT, "shutdown"));
     }
 
     @Test
@@ -215,7 +215,7 @@ class VrrpStateMachineTest {
     void masterYieldsToAHigherPriority() {
         VrrpStateMachine m = master(150);
         List<Action> a = m.advertReceived(5000 * MS, PEER_LOW, 200, 100);
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
         assertThat(transition(a).reason()).isEqualTo("advertisement from 10.99.0.10 with priority 200");
         assertThat(a).doesNotHaveAnyElementsOfTypes(SendAdvert.class);
     }
@@ -224,9 +224,9 @@ class VrrpStateMachineTest {
     void equalPriorityIsBrokenByTheHigherPrimaryAddress() {
         VrrpStateMachine m = master(150);
         m.advertReceived(5000 * MS, PEER_LOW, 150, 100);
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
         List<Action> a = m.advertReceived(5100 * MS, PEER_HIGH, 150, 100);
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
         assertThat(transition(a).reason()).endsWith("and a higher address");
     }
 
@@ -235,7 +235,7 @@ class VrrpStateMachineTest {
         VrrpStateMachine m = master(150);
         List<Action> a = m.advertReceived(5000 * MS, PEER_HIGH, 100, 100);
         assertThat(a).containsExactly(new SendAdvert(150), new Reannounce());
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
     }
 
     // ---- tracking and faults
@@ -251,10 +251,10 @@ class VrrpStateMachineTest {
     void aFaultTakesTheMasterOutWithPriorityZeroAndItRejoinsAsBackup() {
         VrrpStateMachine m = master(150);
         List<Action> a = m.fault(5000 * MS, "interface eth0 down");
-        assertThat(a).containsExactly(new SendAdvert(0), new Transition(State.MASTER, State.FAULT, "interface eth0 down"));
+        assertThat(a).containsExactly(new SendAdvert(0), new Transition(VrrpState.MASTER, VrrpState.FAULT, "interface eth0 down"));
         assertThat(m.poll(100_000 * MS)).isEmpty();
         assertThat(m.advertReceived(6000 * MS, PEER_HIGH, 100, 100)).isEmpty();
-        assertThat(transition(m.faultCleared(7000 * MS, "interface eth0 up")).to()).isEqualTo(State.BACKUP);
+        assertThat(transition(m.faultCleared(7000 * MS, "interface eth0 up")).to()).isEqualTo(VrrpState.BACKUP);
         assertThat(m.nextDeadline()).isEqualTo(7000 * MS + m.masterDownIntervalNanos());
     }
 
@@ -282,7 +282,7 @@ class VrrpStateMachineTest {
         VrrpStateMachine m = master(150); // became master at 3 * 1000 + skew ms; next advert 1 s later
         long now = m.nextDeadline() - 900 * MS;
         assertThat(m.reconfigure(now, settings(30, true, 0))).isEmpty();
-        assertThat(m.state()).isEqualTo(State.MASTER);
+        assertThat(m.state()).isEqualTo(VrrpState.MASTER);
         assertThat(m.nextDeadline()).as("the next advert, one new interval away").isEqualTo(now + 300 * MS);
         assertThat(m.poll(m.nextDeadline())).containsExactly(new SendAdvert(150));
         assertThat(m.advertIntervalCs()).isEqualTo(30);
@@ -299,7 +299,7 @@ class VrrpStateMachineTest {
         m.reconfigure(20 * MS, settings(30, true, 0));
         assertThat(m.nextDeadline()).isEqualTo(deadline);
         assertThat(m.advertIntervalCs()).as("the master's").isEqualTo(100);
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
     }
 
     @Test
@@ -310,13 +310,13 @@ class VrrpStateMachineTest {
         assertThat(m.poll(10 * MS + m.masterDownIntervalNanos() - MS)).isEmpty();
         assertThat(m.nextDeadline()).isEqualTo(10 * MS + m.masterDownIntervalNanos());
         m.advertReceived(900 * MS, PEER_LOW, 100, 100);
-        assertThat(m.state()).isEqualTo(State.BACKUP);
+        assertThat(m.state()).isEqualTo(VrrpState.BACKUP);
         // Switched on again: the next advert of the lower master lets Master_Down run out (§6.4.2).
         m.reconfigure(1000 * MS, settings(100, true, 0));
         m.advertReceived(1900 * MS, PEER_LOW, 100, 100);
         long expiry = m.nextDeadline();
         assertThat(expiry).isEqualTo(900 * MS + m.masterDownIntervalNanos());
-        assertThat(transition(m.poll(expiry)).to()).isEqualTo(State.MASTER);
+        assertThat(transition(m.poll(expiry)).to()).isEqualTo(VrrpState.MASTER);
     }
 
     @Test
@@ -347,9 +347,9 @@ class VrrpStateMachineTest {
         VrrpStateMachine master = master(200);
         List<Action> a = master.priorityChanged(5_000 * MS, 50);
         assertThat(a).containsExactly(new SendAdvert(50));
-        assertThat(master.state()).isEqualTo(State.MASTER);
+        assertThat(master.state()).isEqualTo(VrrpState.MASTER);
         VrrpStateMachine backup = backup(100);
         backup.advertReceived(5_000 * MS, PEER_LOW, 50, 100);
-        assertThat(transition(backup.poll(backup.nextDeadline())).to()).isEqualTo(State.MASTER);
+        assertThat(transition(backup.poll(backup.nextDeadline())).to()).isEqualTo(VrrpState.MASTER);
     }
 }
