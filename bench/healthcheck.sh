@@ -138,7 +138,7 @@ run_farm() {
   sleep 5
   if [ "$who" = lvsd ]; then
     gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
-    ip netns exec hcb env LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-lvsd.log" 2>&1 &
+    ip netns exec hcb env STATE_DIRECTORY="$out/hc-lvsd.state" LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-lvsd.log" 2>&1 &
     local lp=$!
     local i
     for ((i = 0; i < 300; i++)); do # the JVM starts slowly under emulation

@@ -42,8 +42,21 @@ final class LvsdProcess implements AutoCloseable {
     static LvsdProcess start(Map<String, String> env, String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(concat(launcher().toString(), args)).redirectErrorStream(true);
         pb.environment().remove("NOTIFY_SOCKET");
+        stateNextToConfig(pb, args);
         pb.environment().putAll(env);
         return new LvsdProcess(pb.start());
+    }
+
+    /**
+     * Every director a test runs keeps its state (the services it owns) next to its configuration file, {@code
+     * FILE.state/}: never in the host's /var/lib/lvsd, and shared by a restart of the same director.
+     */
+    private static void stateNextToConfig(ProcessBuilder pb, String... args) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("-f")) {
+                pb.environment().put("STATE_DIRECTORY", Path.of(args[i + 1]).toAbsolutePath() + ".state");
+            }
+        }
     }
 
     /** Runs the launcher inside network namespace {@code ns}. */
@@ -52,6 +65,7 @@ final class LvsdProcess implements AutoCloseable {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("NOTIFY_SOCKET");
+        stateNextToConfig(pb, args);
         pb.environment().putAll(env);
         return new LvsdProcess(pb.start());
     }

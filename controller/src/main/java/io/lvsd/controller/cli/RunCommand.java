@@ -12,6 +12,7 @@ import io.lvsd.controller.daemon.Daemon;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.health.HealthComponent;
 import io.lvsd.controller.ipvs.IpvsComponent;
+import io.lvsd.controller.ipvs.OwnedServices;
 import io.lvsd.healthcheck.ProbeTransport;
 import io.lvsd.linux.Sysctl;
 import io.lvsd.controller.sync.SyncComponent;
@@ -86,7 +87,8 @@ public final class RunCommand implements Callable<Integer> {
         Clock clock = Clock.systemUTC();
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
-        IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5));
+        IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
+                config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE));
         HealthComponent health = new HealthComponent(ipvs, registry, clock, System::nanoTime,
                 ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))),
                 new Sysctl());

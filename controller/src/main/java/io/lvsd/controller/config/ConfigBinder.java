@@ -143,8 +143,13 @@ final class ConfigBinder {
             n.bad("name", NAME_EXPECTED);
             name = null;
         }
+        String state = n.string("state-directory", false, "an absolute path, or null");
+        if (state != null && !state.startsWith("/")) {
+            n.bad("state-directory", "an absolute path, or null");
+            state = null;
+        }
         n.finish();
-        return new DirectorConfig(name != null ? name : hostName());
+        return new DirectorConfig(name != null ? name : hostName(), state == null ? null : Path.of(state));
     }
 
     private static String hostName() {

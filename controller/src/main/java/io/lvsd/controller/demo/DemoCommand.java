@@ -420,6 +420,7 @@ public final class DemoCommand implements Callable<Integer> {
         ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", PREFIX + name, home + "/bin/lvsd", "run", "-f",
                 conf.toString()).redirectErrorStream(true);
         pb.environment().put("LVSD_DEMO_NAME", name);
+        pb.environment().put("STATE_DIRECTORY", workDir.resolve(name + "-state").toString()); // not the host's
         pb.environment().put("LVSD_DEMO_PRIORITY", Integer.toString(priority));
         pb.environment().remove("NOTIFY_SOCKET");
         if (inVm()) {

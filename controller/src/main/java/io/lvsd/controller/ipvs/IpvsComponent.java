@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,6 +75,9 @@ public final class IpvsComponent implements Component {
     private final java.util.concurrent.atomic.AtomicBoolean healthPending = new java.util.concurrent.atomic.AtomicBoolean();
     private IpvsTimeouts timeouts = IpvsTimeouts.unchanged();
     private final Set<ServiceKey> owned = new LinkedHashSet<>();
+    private final Path stateFile;
+    /** What the state file holds now (driver thread), so that it is written only when ownership changes. */
+    private Set<ServiceKey> saved = Set.of();
     private ScheduledFuture<?> driftTask;
     private ScheduledFuture<?> statsTask;
     private Duration driftInterval;
@@ -91,6 +95,16 @@ public final class IpvsComponent implements Component {
     private final List<ClientTask> driftTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval) {
+        this(factory, registry, clock, statsInterval, null);
+    }
+
+    /**
+     * @param stateFile where the services lvsd owns are kept across restarts ({@link OwnedServices}); null keeps
+     *                  them in memory only
+     */
+    public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval,
+                         Path stateFile) {
+        this.stateFile = stateFile;
         this.factory = factory;
         this.registry = registry;
         this.clock = clock;
@@ -118,6 +132,7 @@ public final class IpvsComponent implements Component {
     @Override
     public void start(LvsdConfig config) throws Exception {
         call(() -> {
+            adoptOwned();
             apply(config, Set.of(), "start");
             return null;
         });
@@ -249,6 +264,51 @@ public final class IpvsComponent implements Component {
 
     // ---- on the driver thread
 
+    /**
+     * At start: the services a previous run owned are lvsd's again, so that one removed from the configuration
+     * while lvsd was stopped is deleted, not left behind as foreign. A missing file is a first start; an unreadable
+     * or corrupt one is logged and counted, and lvsd owns nothing it cannot prove (foreign services stay foreign).
+     */
+    private void adoptOwned() {
+        if (stateFile == null) {
+            return;
+        }
+        OwnedServices.Loaded l = OwnedServices.load(stateFile);
+        if (l.problem() != null) {
+            stateFileError("read").increment();
+            log.warn("ipvs: {}; starting as if lvsd owned no service (services it created before are now foreign "
+                    + "and left alone)", l.problem());
+        } else if (l.missing()) {
+            log.info("ipvs: no {} yet: lvsd owns no service from an earlier run", stateFile);
+        } else {
+            log.info("ipvs: {} says lvsd owns {} service(s) from an earlier run: {}", stateFile, l.services().size(),
+                    String.join(", ", l.services().stream().map(ServiceKey::describe).toList()));
+        }
+        owned.addAll(l.services());
+        saved = Set.copyOf(l.services());
+    }
+
+    /** After a reconcile: the state file follows what lvsd owns (written only when that changed). */
+    private void saveOwned() {
+        if (stateFile == null || saved.equals(owned)) {
+            return;
+        }
+        Set<ServiceKey> now = Set.copyOf(owned);
+        try {
+            OwnedServices.save(stateFile, now);
+            saved = now;
+        } catch (IOException | RuntimeException e) {
+            stateFileError("write").increment();
+            log.warn("ipvs: cannot write {}: {}; a restart may leave services behind as foreign", stateFile,
+                    e.toString());
+        }
+    }
+
+    private Counter stateFileError(String op) {
+        return Counter.builder("lvsd.state.file.errors").tag("op", op)
+                .description("State-file reads and writes that failed (logged; lvsd goes on)").register(registry);
+    }
+
     private void apply(LvsdConfig config, Set<ServiceKey> previouslyWanted, String why) {
         this.config = config;
         refreshDesired();
@@ -313,6 +373,7 @@ public final class IpvsComponent implements Component {
                 }
             }
             owned.retainAll(keep);
+            saveOwned();
             List<String> failures = result.failures().stream().map(ApplyResult.Outcome::describe).toList();
             lastFailures = failures;
             long applied = result.appliedCount();

@@ -95,6 +95,88 @@ class IpvsComponentTest {
                 .gauge().value()).isEqualTo(1);
     }
 
+    // ---- ownership across restarts (the state file)
+
+    private static final ServiceKey WEB_KEY = new ServiceKey.Addr(Protocol.TCP,
+            new InetSocketAddress(IpAddresses.parse("10.0.0.1"), 80));
+    private static final ServiceKey OLD = new ServiceKey.Addr(Protocol.TCP,
+            new InetSocketAddress(IpAddresses.parse("10.0.0.2"), 443));
+    private static final ServiceKey FOREIGN = new ServiceKey.Addr(Protocol.UDP,
+            new InetSocketAddress(IpAddresses.parse("10.0.0.9"), 53));
+
+    private IpvsComponent restarted(Path state) {
+        component = new IpvsComponent(this::shared, registry, Clock.systemUTC(), Duration.ofHours(1), state);
+        return component;
+    }
+
+    /** The kernel as an earlier run left it: web, a service that run owned, and one it never owned. */
+    private void leftBehind() throws Exception {
+        kernel.apply(List.of(new IpvsOp.AddService(VirtualService.of(WEB_KEY, "wlc")),
+                new IpvsOp.AddService(VirtualService.of(OLD, "rr")),
+                new IpvsOp.AddService(VirtualService.of(FOREIGN, "rr"))));
+    }
+
+    private List<ServiceKey> inKernel() throws Exception {
+        return kernel.dump().stream().map(s -> s.service().key()).toList();
+    }
+
+    private double stateErrors(String op) {
+        var c = registry.find("lvsd.state.file.errors").tags("op", op).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    void aServiceRemovedFromTheFileWhileLvsdWasStoppedIsDeletedAtStartAndForeignOnesStay() throws Exception {
+        Path state = dir.resolve("state/owned-services.json");
+        OwnedServices.save(state, java.util.Set.of(WEB_KEY, OLD));
+        leftBehind();
+        restarted(state).start(config("wlc", 1));
+        assertThat(inKernel()).containsExactlyInAnyOrder(WEB_KEY, FOREIGN);
+        assertThat(component.status().foreignServices()).containsExactly(FOREIGN.describe());
+        assertThat(OwnedServices.load(state).services()).containsExactly(WEB_KEY);
+        assertThat(stateErrors("read") + stateErrors("write")).isZero();
+    }
+
+    @Test
+    void theStateFileFollowsReloadsAndSurvivesARestart() throws Exception {
+        Path state = dir.resolve("owned-services.json");
+        restarted(state).start(config("wlc", 1));
+        assertThat(OwnedServices.load(state).services()).containsExactly(WEB_KEY);
+        component.stop();
+        // The operator removes web while lvsd is stopped; the next start deletes it.
+        restarted(state).start(TestConfigs.valid(dir, ""));
+        assertThat(inKernel()).isEmpty();
+        assertThat(OwnedServices.load(state).services()).isEmpty();
+    }
+
+    @Test
+    void aMissingCorruptOrUnreadableStateFileOwnsNothingAndNeverStopsTheStart() throws Exception {
+        Path missing = dir.resolve("missing/owned-services.json");
+        leftBehind();
+        restarted(missing).start(config("wlc", 1));
+        assertThat(inKernel()).containsExactlyInAnyOrder(WEB_KEY, OLD, FOREIGN); // OLD cannot be proven ours
+        assertThat(component.status().foreignServices()).containsExactlyInAnyOrder(OLD.describe(), FOREIGN.describe());
+        assertThat(stateErrors("read")).isZero();
+        component.stop();
+
+        Path corrupt = dir.resolve("corrupt.json");
+        java.nio.file.Files.writeString(corrupt, "{\"version\": 1, \"services\": [\"tcp 10.0.0.2:443\"");
+        restarted(corrupt).start(config("wlc", 1));
+        assertThat(inKernel()).contains(OLD, FOREIGN);
+        assertThat(stateErrors("read")).isEqualTo(1);
+        assertThat(OwnedServices.load(corrupt).services()).as("rewritten with what lvsd owns now")
+                .containsExactly(WEB_KEY);
+        component.stop();
+
+        Path unreadable = dir.resolve("unreadable");
+        java.nio.file.Files.createDirectories(unreadable);
+        restarted(unreadable).start(config("wlc", 1));
+        assertThat(inKernel()).contains(OLD, FOREIGN);
+        assertThat(stateErrors("read")).isEqualTo(2);
+        assertThat(stateErrors("write")).as("a directory stands where the file should be").isEqualTo(1);
+        assertThat(component.status().available()).isTrue();
+    }
+
     @Test
     void reloadAppliesOnlyTheDifference() throws Exception {
         component(this::shared).start(config("wlc", 1));
