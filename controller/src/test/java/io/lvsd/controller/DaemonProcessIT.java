@@ -114,6 +114,47 @@ class DaemonProcessIT {
         }
     }
 
+    /**
+     * A running daemon owns its network namespace's IPVS table: a second daemon there does not start, and the CLI's
+     * changes to the table are refused, saying why, unless --force (issue 14 §3). This host has no IPVS, so a
+     * forced command goes on to its "no IPVS" exit (3): what matters is that the refusal came first.
+     */
+    @Test
+    void aRunningDaemonIsSeenByASecondDaemonAndByTheCliThatWouldChangeItsTable() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        Path conf = dir.resolve("owner.conf");
+        Files.writeString(conf, "admin { listen = \"127.0.0.1:" + port + "\" }\n");
+        try (LvsdProcess lvsd = LvsdProcess.start(Map.of(), "run", "-f", conf.toString())) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> get(port, "/healthz").equals("ok\n"));
+            long pid = lvsd.pid();
+            Path second = dir.resolve("second.conf");
+            Files.writeString(second, "admin { listen = \"127.0.0.1:" + Ports.freeLoopbackPort() + "\" }\n");
+            try (LvsdProcess two = LvsdProcess.start(Map.of(), "run", "-f", second.toString())) {
+                assertThat(two.waitFor(60)).isEqualTo(1);
+                await().atMost(Duration.ofSeconds(5)).until(() -> two.output().contains("not starting"));
+                assertThat(two.output()).contains("another lvsd (pid " + pid + ") runs in this network namespace");
+            }
+            for (String[] cmd : new String[][] {{"ipvs", "flush"}, {"ipvs", "timeouts", "--set", "900", "0", "0"},
+                    {"ipvs", "restore"}}) {
+                try (LvsdProcess cli = LvsdProcess.start(Map.of(), cmd)) {
+                    cli.closeInput();
+                    assertThat(cli.waitFor(60)).as(String.join(" ", cmd)).isEqualTo(1);
+                    assertThat(cli.output()).contains("refused: lvsd (pid " + pid + ") runs in this network namespace",
+                            "--force").doesNotContain("\tat ");
+                }
+            }
+            try (LvsdProcess forced = LvsdProcess.start(Map.of(), "ipvs", "flush", "--force")) {
+                assertThat(forced.waitFor(60)).isEqualTo(java.nio.file.Files.exists(Path.of("/proc/net/ip_vs")) ? 0 : 3);
+                assertThat(forced.output()).contains("going on (--force)");
+            }
+            assertThat(lvsd.alive()).isTrue();
+        }
+        try (LvsdProcess cli = LvsdProcess.start(Map.of(), "ipvs", "flush")) {
+            assertThat(cli.waitFor(60)).as("the daemon is gone: nothing to refuse").isNotEqualTo(1);
+            assertThat(cli.output()).doesNotContain("refused");
+        }
+    }
+
     @Test
     void anInvalidFileAtStartupExitsOneWithEveryErrorAndNoStackTrace() throws Exception {
         Path conf = dir.resolve("bad.conf");

@@ -77,6 +77,11 @@ final class LvsdProcess implements AutoCloseable {
         return l;
     }
 
+    /** Closes the process's standard input (a command reading it sees the end). */
+    void closeInput() throws IOException {
+        process.getOutputStream().close();
+    }
+
     long pid() {
         return process.pid();
     }

@@ -1,6 +1,7 @@
 package io.lvsd.controller.cli;
 
 import io.lvsd.controller.Main;
+import io.lvsd.controller.daemon.InstanceLock;
 import io.lvsd.ipvs.ApplyResult;
 import io.lvsd.ipvs.InMemoryIpvsClient;
 import io.lvsd.ipvs.IpvsClient;
@@ -60,6 +61,35 @@ public final class IpvsCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             err.flush();
         }
+    }
+
+    /**
+     * A change to the table while an {@code lvsd run} owns it is undone or fought at its next drift check: refuse it,
+     * saying why, unless {@code --force}. Returns the exit code to stop with, or -1 to go on.
+     */
+    static int refuseWhileDaemonRuns(CommandLine.Model.CommandSpec spec, String command, boolean force) {
+        PrintWriter err = spec.commandLine().getErr();
+        java.nio.file.Path f = InstanceLock.file(InstanceLock.directory(System.getenv()));
+        java.util.OptionalLong pid;
+        try {
+            pid = InstanceLock.holder(f);
+        } catch (IOException e) {
+            pid = java.util.OptionalLong.empty(); // an unreadable lock file is no running daemon's
+        }
+        if (pid.isEmpty()) {
+            return -1;
+        }
+        if (force) {
+            err.println("lvsd ipvs " + command + ": lvsd (pid " + pid.getAsLong() + ") runs in this network namespace; "
+                    + "going on (--force): its next drift check may undo this");
+            err.flush();
+            return -1;
+        }
+        err.println("lvsd ipvs " + command + ": refused: lvsd (pid " + pid.getAsLong() + ") runs in this network "
+                + "namespace and owns its IPVS table; it would undo or fight this change at its next drift check. "
+                + "Change its configuration and reload it (systemctl reload lvsd), stop it first, or add --force");
+        err.flush();
+        return Main.EXIT_FAILURE;
     }
 
     interface ClientBody {
@@ -166,6 +196,9 @@ public final class IpvsCommand implements Callable<Integer> {
         @Option(names = "--dry-run", description = "Check everything, apply nothing.")
         boolean dryRun;
 
+        @Option(names = "--force", description = "Apply even while lvsd runs in this network namespace.")
+        boolean force;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -174,6 +207,12 @@ public final class IpvsCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
+            if (!dryRun) {
+                int refused = refuseWhileDaemonRuns(spec, "restore", force);
+                if (refused >= 0) {
+                    return refused;
+                }
+            }
             IpvsadmFormat.Restore script;
             try {
                 script = IpvsadmFormat.parseRestore(new String(in.readAllBytes(), StandardCharsets.UTF_8));
@@ -274,8 +313,15 @@ public final class IpvsCommand implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
+        @Option(names = "--force", description = "Flush even while lvsd runs in this network namespace.")
+        boolean force;
+
         @Override
         public Integer call() {
+            int refused = refuseWhileDaemonRuns(spec, "flush", force);
+            if (refused >= 0) {
+                return refused;
+            }
             return withClient(spec, (c, out, err) -> {
                 c.flush();
                 return 0;
@@ -290,6 +336,9 @@ public final class IpvsCommand implements Callable<Integer> {
         @Option(names = "--set", arity = "3", paramLabel = "SECONDS", description = "tcp tcpfin udp, in seconds")
         long[] set;
 
+        @Option(names = "--force", description = "Set even while lvsd runs in this network namespace.")
+        boolean force;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -301,6 +350,10 @@ public final class IpvsCommand implements Callable<Integer> {
                         spec.commandLine().getErr().println("lvsd ipvs timeouts: --set: " + v + " (expected 0-" + Integer.MAX_VALUE + ")");
                         return Main.EXIT_USAGE;
                     }
+                }
+                int refused = refuseWhileDaemonRuns(spec, "timeouts --set", force);
+                if (refused >= 0) {
+                    return refused;
                 }
             }
             return withClient(spec, (c, out, err) -> {

@@ -9,6 +9,7 @@ import io.lvsd.controller.config.LoadResult;
 import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
+import io.lvsd.controller.daemon.InstanceLock;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.health.HealthComponent;
 import io.lvsd.controller.ipvs.IpvsComponent;
@@ -72,6 +73,37 @@ public final class RunCommand implements Callable<Integer> {
             return Main.EXIT_FAILURE;
         }
         LvsdConfig config = r.config();
+        InstanceLock lock = lock();
+        if (lock == null) {
+            return Main.EXIT_FAILURE;
+        }
+        try (lock) {
+            return run(config);
+        }
+    }
+
+    /**
+     * This network namespace's instance lock (see {@link InstanceLock}), or null, with the reason logged, when
+     * another lvsd holds it. A lock that cannot be taken at all (no writable runtime directory) is logged and lvsd
+     * runs without it: the lock protects the table from the CLI, and lvsd's own work does not depend on it.
+     */
+    private static InstanceLock lock() {
+        java.nio.file.Path f = InstanceLock.file(InstanceLock.directory(System.getenv()));
+        try {
+            InstanceLock l = InstanceLock.acquire(f);
+            if (l == null) {
+                log.error("not starting: another lvsd (pid {}) runs in this network namespace and owns its IPVS "
+                        + "table ({})", InstanceLock.holder(f).orElse(0), f);
+            }
+            return l;
+        } catch (java.io.IOException e) {
+            log.warn("cannot take the instance lock {}: {}; running without it (lvsd ipvs restore|flush will not "
+                    + "know that this daemon runs)", f, e.toString());
+            return InstanceLock.none();
+        }
+    }
+
+    private Integer run(LvsdConfig config) throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new ClassLoaderMetrics().bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
