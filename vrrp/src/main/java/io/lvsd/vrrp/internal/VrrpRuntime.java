@@ -33,8 +33,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.netty.channel.DefaultEventLoop;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -50,7 +48,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,9 +56,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The VRRP runtime: the thin shell that carries out what the pure state machines decide.
  *
- * <p>Threads:
+ * <p>It reaches the kernel only through {@link VrrpKernel} and runs only on {@link VrrpExecutors}, so the tests run
+ * it whole against an in-memory kernel on a fake clock ({@code VrrpRuntimeFakeKernelTest}); the daemon uses
+ * {@link LinuxVrrpKernel} and {@link NettyVrrpExecutors}.
+ *
+ * <p>Threads (the real ones):
  * <ul>
- *   <li>{@code lvsd-vrrp}: a Netty {@link DefaultEventLoop} that does nothing else. It owns every
+ *   <li>{@code lvsd-vrrp}: a Netty {@code DefaultEventLoop} that does nothing else. It owns every
  *   state machine, timer and cache below and sends the adverts (a raw-socket {@code sendto} does
  *   not block in practice: a few hundred bytes per interval).</li>
  *   <li>One reader thread per (interface, family) socket. Netty has no raw-IP channel, so each
@@ -84,24 +86,23 @@ public final class VrrpRuntime {
     private static final InetAddress GROUP6 = IpAddresses.parse("ff02::12");
     private static final int IFA_F_TENTATIVE = 0x40;
     private static final int IFA_F_DADFAILED = 0x08;
-    /** RFC 5798 §5.1.1.3 / keepalived: adverts go with precedence "internetwork control". */
-    private static final int TOS = 0xc0;
     private static final long FILE_POLL_MS = 500;
+    /** How long start and reload wait for the loops. */
+    private static final long CALL_TIMEOUT_MS = 30_000;
 
     private final VrrpHooks hooks;
     private final MeterRegistry registry;
     /** Loop only: a reload may replace them (track scripts use the new ones from their next run). */
     private ScriptRunner scripts;
     private Duration notifyTimeout;
-    private final DefaultEventLoop loop = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp", true));
-    private final DefaultEventLoop io = new DefaultEventLoop(new DefaultThreadFactory("lvsd-vrrp-io", true));
+    private final VrrpKernel kernel;
+    private final VrrpExecutors ex;
     private final Counter loopErrors;
     private final Timer addressChanges;
     private final Timer receiveWaits;
 
     // Everything below belongs to the loop thread.
-    private Rtnetlink rtnl; // io thread only
-    private RtnetlinkMonitor monitor;
+    private AutoCloseable monitor;
     private final Map<String, Link> linksByName = new HashMap<>();
     private final Map<Integer, List<Address>> addresses = new HashMap<>();
     private final Map<String, Inst> instances = new LinkedHashMap<>();
@@ -113,11 +114,19 @@ public final class VrrpRuntime {
     private final Map<String, ScriptState> trackScripts = new LinkedHashMap<>();
     private final Map<String, Long> fileValues = new HashMap<>();
     private final Map<String, Counter> unknownVridDrops = new HashMap<>();
-    private ScheduledFuture<?> filePoll;
+    private Future<?> filePoll;
     private VrrpConfig config = VrrpConfig.none();
     private final List<CompletableFuture<?>> pendingNotifies = new ArrayList<>();
 
     public VrrpRuntime(VrrpHooks hooks, MeterRegistry registry, ScriptRunner scripts, Duration notifyTimeout) {
+        this(hooks, registry, scripts, notifyTimeout, new LinuxVrrpKernel(), new NettyVrrpExecutors());
+    }
+
+    /** A runtime on {@code kernel} and {@code executors}: the tests' fakes, or the real ones. */
+    VrrpRuntime(VrrpHooks hooks, MeterRegistry registry, ScriptRunner scripts, Duration notifyTimeout,
+                VrrpKernel kernel, VrrpExecutors executors) {
+        this.kernel = kernel;
+        this.ex = executors;
         this.hooks = hooks;
         this.registry = registry;
         this.scripts = scripts;
@@ -138,18 +147,19 @@ public final class VrrpRuntime {
 
     /** Starts every instance of {@code c}; throws (with nothing left running) if rtnetlink is unusable. */
     public void start(VrrpConfig c) throws Exception {
-        io.submit(() -> {
-            rtnl = Rtnetlink.open();
+        ex.callIo(() -> {
+            kernel.open();
             return null;
-        }).get();
-        monitor = RtnetlinkMonitor.start(e -> onLoop(() -> onNetlinkEvent(e)), this::failure, "lvsd-vrrp-netlink");
-        Snapshot s = io.submit(this::snapshot).get();
-        loop.submit(() -> {
+        }, CALL_TIMEOUT_MS);
+        monitor = kernel.watch(e -> onLoop(() -> onNetlinkEvent(e)), this::failure);
+        Snapshot s = ex.callIo(this::snapshot, CALL_TIMEOUT_MS);
+        ex.call(() -> {
             applySnapshot(s);
             apply(c);
-            filePoll = loop.scheduleAtFixedRate(this::pollFiles, FILE_POLL_MS, FILE_POLL_MS, TimeUnit.MILLISECONDS);
+            long every = TimeUnit.MILLISECONDS.toNanos(FILE_POLL_MS);
+            filePoll = ex.scheduleAtFixedRate(() -> guarded(this::pollFiles), every, every);
             return null;
-        }).get();
+        }, CALL_TIMEOUT_MS);
     }
 
     /**
@@ -158,11 +168,11 @@ public final class VrrpRuntime {
      * script run on. Returns what changed.
      */
     public ReloadPlan reload(VrrpConfig c, ScriptRunner runner, Duration notify) throws Exception {
-        return loop.submit(() -> {
+        return ex.call(() -> {
             scripts = runner;
             notifyTimeout = notify;
             return apply(c);
-        }).get(30, TimeUnit.SECONDS);
+        }, CALL_TIMEOUT_MS);
     }
 
     /**
@@ -171,7 +181,7 @@ public final class VrrpRuntime {
      */
     public void stop(Duration wait) {
         try {
-            CompletableFuture<?>[] notifies = loop.submit(() -> {
+            CompletableFuture<?>[] notifies = ex.call(() -> {
                 for (String name : new ArrayList<>(instances.keySet())) {
                     stopInstance(name); // the priority-0 adverts go out before the sockets close
                 }
@@ -182,28 +192,27 @@ public final class VrrpRuntime {
                 channels.values().forEach(Channel::close);
                 channels.clear();
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
-            }).get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            io.submit(() -> null).get(wait.toMillis(), TimeUnit.MILLISECONDS); // VIP removals done
+            }, wait.toMillis());
+            ex.callIo(() -> null, wait.toMillis()); // VIP removals done
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
         }
         if (monitor != null) {
-            monitor.close();
-        }
-        io.execute(() -> {
-            if (rtnl != null) {
-                rtnl.close();
+            try {
+                monitor.close();
+            } catch (Exception e) {
+                log.warn("closing the link monitor: {}", e.toString());
             }
-        });
-        loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        ex.executeIo(kernel::close);
+        ex.shutdown();
     }
 
     /** A snapshot of every instance, taken on the loop. */
     public List<InstanceStatus> status() {
         try {
-            return loop.submit(() -> instances.values().stream().map(Inst::status).toList()).get(2, TimeUnit.SECONDS);
+            return ex.call(() -> instances.values().stream().map(Inst::status).toList(), 2_000);
         } catch (Exception e) {
             return List.of();
         }
@@ -224,7 +233,7 @@ public final class VrrpRuntime {
         }
         plan.advice().forEach(a -> log.warn("reload: {}", a));
         config = next;
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         List<Inst> changed = new ArrayList<>();
         for (Inst i : instances.values()) {
             VrrpInstanceConfig n = next.instances().get(i.cfg.name());
@@ -359,7 +368,7 @@ public final class VrrpRuntime {
                 all.add(announceTarget(v, op));
             }
         }
-        io.execute(() -> {
+        ex.executeIo(() -> {
             fresh.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
             dels.forEach(op -> deleteAddress(name, op));
             again.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
@@ -411,7 +420,7 @@ public final class VrrpRuntime {
         groups.clear();
         groupOf.clear();
         groupConfigs.clear();
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         List<SyncGroup> fresh = new ArrayList<>();
         for (SyncGroupConfig g : config.syncGroups().values()) {
             SyncGroup sg = before.get(g.name());
@@ -448,7 +457,7 @@ public final class VrrpRuntime {
         if (i == null) {
             return;
         }
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         // Shutdown is per instance: a sync group's other members do not follow a stop.
         handle(i, i.sm.shutdown(now));
         if (i.timer != null) {
@@ -474,8 +483,8 @@ public final class VrrpRuntime {
          * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
          * needed, when the source address becomes known.
          */
-        private final Map<InetAddress, RawIpSocket.Prepared> prepared = new HashMap<>();
-        private RawIpSocket preparedSocket;
+        private final Map<InetAddress, Object> prepared = new HashMap<>();
+        private VrrpKernel.Socket preparedSocket;
         private int preparedPriority = -1;
         private InetAddress preparedSource;
         /** Whether its takeover's code has been run once without effect (see {@code rehearseTakeover}). */
@@ -489,14 +498,14 @@ public final class VrrpRuntime {
             preparedSocket = null;
         }
 
-        RawIpSocket.Prepared prepared(RawIpSocket socket, int priority, InetAddress dst) {
+        Object prepared(VrrpKernel.Socket socket, int priority, InetAddress dst) {
             if (socket != preparedSocket || priority != preparedPriority || !Objects.equals(source, preparedSource)) {
                 prepared.clear();
                 preparedSocket = socket;
                 preparedPriority = priority;
                 preparedSource = source;
             }
-            RawIpSocket.Prepared p = prepared.get(dst);
+            Object p = prepared.get(dst);
             if (p == null) {
                 p = socket.prepare(advert(this, priority, dst), source, dst);
                 prepared.put(dst, p);
@@ -512,7 +521,7 @@ public final class VrrpRuntime {
         final UnreadAdvertGuard unread = new UnreadAdvertGuard();
         final Map<DropReason, Counter> drops = new TreeMap<>();
         final Map<String, Boolean> trackedLinks = new HashMap<>();
-        ScheduledFuture<?> timer;
+        Future<?> timer;
         InetAddress source;
         int ifindex;
         Instant lastTransition;
@@ -632,7 +641,7 @@ public final class VrrpRuntime {
 
     /** Recomputes what tracking says and feeds the state machine (or its sync group). */
     private void evaluate(Inst i) {
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         String fault = faultReason(i);
         i.faultReason = fault;
         SyncGroup g = group(i);
@@ -676,7 +685,7 @@ public final class VrrpRuntime {
     /** Actions of one member: through its sync group first, so the others follow. */
     private void dispatch(Inst i, List<Action> actions) {
         SyncGroup g = group(i);
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         if (g != null && actions.stream().anyMatch(a -> a instanceof Transition)) {
             dispatchGroup(g.after(i.cfg.name(), actions, now), now);
         } else {
@@ -729,8 +738,8 @@ public final class VrrpRuntime {
         long d = i.sm.nextDeadline();
         if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
             long early = i.sm.state() == VrrpState.BACKUP ? MASTER_DOWN_EARLY_WAKE_NANOS : 0;
-            long delay = Math.max(0, d - early - System.nanoTime());
-            i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), delay, TimeUnit.NANOSECONDS);
+            long delay = Math.max(0, d - early - ex.nanoTime());
+            i.timer = ex.schedule(() -> guarded(() -> onTimer(i)), delay);
         }
     }
 
@@ -741,33 +750,20 @@ public final class VrrpRuntime {
      */
     static final long MASTER_DOWN_EARLY_WAKE_NANOS = 1_000_000L;
 
-    /**
-     * Waits on the CPU until {@code deadline}. False when work was queued on the loop meanwhile (a packet from a
-     * reader, above all): it may be an advert that restarts the timer, so it must run first (RFC 5798 §6.4.2).
-     */
-    private boolean awaitDeadline(long deadline) {
-        while (System.nanoTime() - deadline < 0) {
-            if (loop.pendingTasks() > 0) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-        return true;
-    }
 
     private Counter transitionCounter(String instance, VrrpState from, VrrpState to) {
         return Counter.builder("lvsd.vrrp.transitions").tag("instance", instance).tag("from", from.name())
-                .tag("to", to.name()).description("VrrpState changes by instance, from and to").register(registry);
+                .tag("to", to.name()).description("State changes by instance, from and to").register(registry);
     }
 
     private void onTimer(Inst i) {
         long due = i.sm.nextDeadline();
         if (i.sm.state() == VrrpState.BACKUP && due != Long.MAX_VALUE
-                && due - System.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !awaitDeadline(due)) {
+                && due - ex.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !ex.awaitDeadline(due)) {
             rearm(i); // runs after the queued work
             return;
         }
-        long now = System.nanoTime();
+        long now = ex.nanoTime();
         if (i.sm.state() == VrrpState.BACKUP && i.sm.nextDeadline() - now <= 0 && heldForUnread(i, now)) {
             return;
         }
@@ -801,8 +797,7 @@ public final class VrrpRuntime {
                         + "a slow reader); waiting up to {} ms for them before taking over", i.cfg.name(), ch.key,
                         limit / 1_000_000);
             }
-            i.timer = loop.schedule(() -> guarded(() -> onTimer(i)), UnreadAdvertGuard.RECHECK_NANOS,
-                    TimeUnit.NANOSECONDS);
+            i.timer = ex.schedule(() -> guarded(() -> onTimer(i)), UnreadAdvertGuard.RECHECK_NANOS);
             return true;
         }
         if (verdict == UnreadAdvertGuard.Verdict.GIVE_UP) {
@@ -814,7 +809,7 @@ public final class VrrpRuntime {
 
     private void transition(Inst i, Transition t) {
         String name = i.cfg.name();
-        i.lastTransition = Instant.now();
+        i.lastTransition = ex.now();
         i.lastReason = t.reason();
         if (t.to() != VrrpState.FAULT) {
             i.faultReason = null;
@@ -838,7 +833,7 @@ public final class VrrpRuntime {
 
     /** Adds the instance's VIPs on the io loop, then announces them (the first frames leave from there too). */
     private void takeAddresses(Inst i) {
-        io.execute(takeover(i));
+        ex.executeIo(takeover(i));
     }
 
     private Takeover takeover(Inst i) {
@@ -882,7 +877,7 @@ public final class VrrpRuntime {
         /** On the io thread: builds the requests and the frames {@link #run} would send, and sends nothing. */
         void rehearse() {
             for (AddrOp op : adds) {
-                Rtnetlink.addAddressRequest(op.ifindex(), op.prefix(), op.label()).build(0, 0);
+                kernel.rehearseAddAddress(op.ifindex(), op.prefix(), op.label());
             }
             hooks.rehearseAnnounce(name, targets);
         }
@@ -902,7 +897,7 @@ public final class VrrpRuntime {
         Takeover t = takeover(i);
         Channel ch = channels.get(i.channelKey());
         new UnreadAdvertGuard().atExpiry(0, ch != null && ch.behind(), 1); // a scratch guard: i.unread is untouched
-        io.execute(t::rehearse);
+        ex.executeIo(t::rehearse);
     }
 
     /**
@@ -936,7 +931,7 @@ public final class VrrpRuntime {
             }
         }
         if (!dels.isEmpty()) {
-            io.execute(() -> dels.forEach(op -> deleteAddress(name, op)));
+            ex.executeIo(() -> dels.forEach(op -> deleteAddress(name, op)));
         }
     }
 
@@ -965,9 +960,9 @@ public final class VrrpRuntime {
      * @return how long the request took, for {@link #noteAddressChange}
      */
     private long addAddress(String instance, AddrOp op, boolean restore) {
-        long t0 = System.nanoTime();
+        long t0 = ex.nanoTime();
         try {
-            rtnl.addAddress(op.ifindex(), op.prefix(), op.label());
+            kernel.addAddress(op.ifindex(), op.prefix(), op.label());
             if (restore) {
                 onLoop(() -> {
                     Inst i = instances.get(instance);
@@ -984,13 +979,13 @@ public final class VrrpRuntime {
         } catch (NativeException | RuntimeException e) {
             log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
         }
-        return System.nanoTime() - t0;
+        return ex.nanoTime() - t0;
     }
 
     private void deleteAddress(String instance, AddrOp op) {
-        long t0 = System.nanoTime();
+        long t0 = ex.nanoTime();
         try {
-            rtnl.deleteAddress(op.ifindex(), op.prefix());
+            kernel.deleteAddress(op.ifindex(), op.prefix());
         } catch (NetlinkException e) {
             if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
                 log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
@@ -998,7 +993,7 @@ public final class VrrpRuntime {
         } catch (NativeException | RuntimeException e) {
             log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
         }
-        noteAddressChange(instance, "removing", op, System.nanoTime() - t0);
+        noteAddressChange(instance, "removing", op, ex.nanoTime() - t0);
     }
 
     private boolean present(int ifindex, InetAddress a) {
@@ -1135,13 +1130,13 @@ public final class VrrpRuntime {
 
     // ------------------------------------------------------------------ sockets and sources
 
-    /** A raw socket for one interface and family, shared by the instances on it, and its reader. */
-    final class Channel {
+    /** A raw socket for one interface and family, shared by the instances on it; its reader hands packets over. */
+    final class Channel implements VrrpKernel.Receiver {
         final String key;
         final String ifname;
         final IpFamily family;
         final int ifindex;
-        volatile RawIpSocket socket;
+        volatile VrrpKernel.Socket socket;
         /** Packets the reader has taken from the socket (reader thread writes). */
         volatile long pulled;
         /** Of those, the packets the loop has handled (loop only). */
@@ -1149,7 +1144,6 @@ public final class VrrpRuntime {
         String error;
         long sendErrors;
         boolean joined;
-        Thread reader;
 
         Channel(String key, String ifname, IpFamily family, int ifindex) {
             this.key = key;
@@ -1168,52 +1162,40 @@ public final class VrrpRuntime {
 
         void open(boolean join) {
             try {
-                socket = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, 250);
+                socket = kernel.openSocket(family, ifname, ifindex, this);
                 if (join) {
                     join();
                 }
-                socket.hasQueued(); // links the native call now, not at the first Master_Down expiry
-            } catch (NativeException e) {
+            } catch (NativeException | RuntimeException e) {
                 error = "cannot open the VRRP socket on " + ifname + ": " + e.getMessage();
                 log.error(error);
                 if (socket != null) {
                     socket.close();
                     socket = null;
                 }
-                return;
             }
-            RawIpSocket s = socket;
-            reader = new Thread(() -> read(s), "lvsd-vrrp-rx-" + ifname + "-" + family.name().toLowerCase());
-            reader.setDaemon(true);
-            reader.start();
         }
 
-        private void read(RawIpSocket s) {
-            long errors = 0;
-            while (socket == s) {
-                try {
-                    RawIpSocket.Packet p = s.receive();
-                    if (p != null) {
-                        receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
-                        pulled = pulled + 1; // the only writer
-                        onLoop(() -> {
-                            handled++;
-                            onPacket(this, p);
-                        });
-                    }
-                } catch (NativeException | RuntimeException e) {
-                    if (socket != s) {
-                        return;
-                    }
-                    if (++errors == 1 || errors % 1000 == 0) {
-                        log.warn("receiving on {} failed ({} so far): {}", key, errors, e.getMessage());
-                    }
-                    loopErrors.increment();
-                    if (errors > 100) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L); // do not spin on a broken socket
-                    }
+        /** On the reader thread. */
+        @Override
+        public void received(RawIpSocket.Packet p) {
+            receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
+            pulled = pulled + 1; // the only writer
+            onLoop(() -> {
+                handled++;
+                if (socket != null) {
+                    onPacket(this, p);
                 }
+            });
+        }
+
+        /** On the reader thread. */
+        @Override
+        public void failed(Exception e, long errors) {
+            if (errors == 1 || errors % 1000 == 0) {
+                log.warn("receiving on {} failed ({} so far): {}", key, errors, e.getMessage());
             }
+            loopErrors.increment();
         }
 
         /**
@@ -1225,7 +1207,7 @@ public final class VrrpRuntime {
             if (pulled != handled) {
                 return true;
             }
-            RawIpSocket s = socket;
+            VrrpKernel.Socket s = socket;
             try {
                 return s != null && s.hasQueued();
             } catch (NativeException e) {
@@ -1234,7 +1216,7 @@ public final class VrrpRuntime {
         }
 
         void close() {
-            RawIpSocket s = socket;
+            VrrpKernel.Socket s = socket;
             socket = null;
             if (s != null) {
                 s.close();
@@ -1306,9 +1288,9 @@ public final class VrrpRuntime {
     }
 
     private Snapshot snapshot() throws NativeException {
-        List<Address> a = new ArrayList<>(rtnl.addresses(IpFamily.IPV4));
-        a.addAll(rtnl.addresses(IpFamily.IPV6));
-        return new Snapshot(rtnl.links(), a);
+        List<Address> a = new ArrayList<>(kernel.addresses(IpFamily.IPV4));
+        a.addAll(kernel.addresses(IpFamily.IPV6));
+        return new Snapshot(kernel.links(), a);
     }
 
     private void applySnapshot(Snapshot s) {
@@ -1360,7 +1342,7 @@ public final class VrrpRuntime {
             }
         } else if (e instanceof RtnetlinkMonitor.Resync r) {
             log.warn("{}; re-reading links and addresses", r.why());
-            io.execute(() -> {
+            ex.executeIo(() -> {
                 try {
                     Snapshot s = snapshot();
                     onLoop(() -> {
@@ -1390,10 +1372,10 @@ public final class VrrpRuntime {
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
                 String ifn = vipInterface(i, v);
                 Link l = linksByName.get(ifn);
-                if (l != null && l.index() == a.ifindex() && v.prefix().address().equals(a.prefix().address())) {
+                if (l != null && l.index() == a.ifindex() && v.prefix().equals(a.prefix())) { // not one a reload replaced
                     String name = i.cfg.name();
                     AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
-                    io.execute(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
+                    ex.executeIo(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
                 }
             }
         }
@@ -1410,7 +1392,7 @@ public final class VrrpRuntime {
         boolean running;
         int successes;
         int failures;
-        ScheduledFuture<?> timer;
+        Future<?> timer;
 
         ScriptState(TrackScriptConfig cfg) {
             this.cfg = cfg;
@@ -1431,7 +1413,7 @@ public final class VrrpRuntime {
         ScriptState s = new ScriptState(t);
         trackScripts.put(t.name(), s);
         long every = t.interval().toNanos();
-        s.timer = loop.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every, TimeUnit.NANOSECONDS);
+        s.timer = ex.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every);
     }
 
     private void runTrackScript(ScriptState s) {
@@ -1475,7 +1457,7 @@ public final class VrrpRuntime {
         if (paths.isEmpty()) {
             return;
         }
-        io.execute(() -> {
+        ex.executeIo(() -> {
             Map<String, Long> values = new HashMap<>();
             for (String p : paths) {
                 values.put(p, readFileValue(p));
@@ -1555,8 +1537,8 @@ public final class VrrpRuntime {
     // ------------------------------------------------------------------ plumbing
 
     private void onLoop(Runnable r) {
-        if (!loop.isShuttingDown()) {
-            loop.execute(() -> guarded(r));
+        if (!ex.shuttingDown()) {
+            ex.execute(() -> guarded(r));
         }
     }
 
