@@ -233,12 +233,11 @@ public final class VrrpRuntime {
         }
         plan.advice().forEach(a -> log.warn("reload: {}", a));
         config = next;
-        long now = ex.nanoTime();
         List<Inst> changed = new ArrayList<>();
         for (Inst i : instances.values()) {
             VrrpInstanceConfig n = next.instances().get(i.cfg.name());
             if (!n.equals(i.cfg)) {
-                reconfigure(i, n, now);
+                reconfigure(i, n, ex.nanoTime());
                 changed.add(i);
             }
         }
@@ -266,6 +265,10 @@ public final class VrrpRuntime {
             ensureChannel(i);
             refreshSource(i);
             String fault = faultReason(i);
+            // The clock is read here, once the socket is open: Master_Down_Interval counts from the moment adverts can
+            // be heard. Building instances and opening sockets takes long on a slow host, and a time read before
+            // that would make a starting backup take over before it could hear the master.
+            long now = ex.nanoTime();
             if (fault != null) {
                 dispatch(i, fault(i, now, fault));
             } else {

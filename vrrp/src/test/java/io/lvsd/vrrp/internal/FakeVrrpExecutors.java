@@ -70,6 +70,11 @@ final class FakeVrrpExecutors implements VrrpExecutors {
         return t;
     }
 
+    /** Time passes while the loop is busy (nothing runs meanwhile): a slow host. */
+    void busy(long nanos) {
+        now += nanos;
+    }
+
     /** Runs everything due now, including what that schedules for now. */
     void runDue() {
         advance(0);

@@ -30,6 +30,8 @@ final class FakeVrrpKernel implements VrrpKernel {
     /** Every address request, e.g. {@code add eth0 10.0.0.100/24 eth0:vrrp51}, {@code del eth0 10.0.0.100/24}. */
     final List<String> requests = new ArrayList<>();
     int rehearsals;
+    /** Runs when a socket opens (a test makes it slow). */
+    Runnable onOpenSocket = () -> { };
     private Consumer<RtnetlinkMonitor.Event> watcher;
 
     /** An advert one of our sockets sent. */
@@ -146,6 +148,7 @@ final class FakeVrrpKernel implements VrrpKernel {
 
     @Override
     public Socket openSocket(IpFamily family, String ifname, int ifindex, Receiver receiver) {
+        onOpenSocket.run();
         FakeSocket s = new FakeSocket(ifname, family, receiver);
         sockets.put(ifname + "/" + family, s);
         return s;

@@ -184,6 +184,20 @@ class VrrpRuntimeFakeKernelTest {
     }
 
     @Test
+    void aSlowStartDoesNotShortenTheFirstMasterDownInterval() throws Exception {
+        // On a slow host (the lab VM) building the instance and opening its socket took a second: the backup must
+        // still wait a whole Master_Down_Interval from when it could first hear the master, or a returning
+        // director takes over before it has heard the current master's adverts.
+        kernel.onOpenSocket = () -> clock.busy(1_000 * MS);
+        long t0 = clock.nanoTime();
+        start(config(vi1(100, VIP)));
+        clock.advance(t0 + 1_000 * MS + 3_600 * MS - clock.nanoTime());
+        assertThat(state("VI_1")).isEqualTo("BACKUP");
+        clock.advance(10 * MS);
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+    }
+
+    @Test
     void aHigherPriorityAdvertMakesAMasterYieldAndRemoveItsVips() throws Exception {
         master(vi1(100, VIP));
         int before = kernel.sent.size();
