@@ -42,6 +42,7 @@ class DemoIT {
     }
 
     static void assertNothingLeft(String linksBefore) throws Exception {
+        Lab.requireCommand("ps", "procps");
         assertThat(run("ip", "netns", "list")).doesNotContain("lvsd-demo-");
         // Live processes only: a killed qemu may linger as a zombie until init reaps it.
         String live = String.join("\n", run("ps", "-eo", "stat=,args=").lines().filter(l -> !l.startsWith("Z")).toList());

@@ -1,5 +1,6 @@
 package io.lvsd.controller;
 
+import io.lvsd.testkit.Lab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -95,6 +96,7 @@ final class LvsdProcess implements AutoCloseable {
     }
 
     void signal(String name) throws Exception {
+        Lab.requireCommand("kill", "procps");
         Process k = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
         if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
             throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");

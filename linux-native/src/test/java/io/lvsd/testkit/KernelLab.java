@@ -56,6 +56,9 @@ public final class KernelLab {
     /** Boots the VM and runs {@code script} (sh) as root inside; needs root on the host. */
     public static Result run(String script, Path outDir, List<Path> extraShares) throws IOException, InterruptedException {
         Lab.requireRoot("boots the kernel lab VM");
+        // The guest runs this machine's root filesystem: what its scenarios run must be installed here first.
+        Lab.requireCommand("ip", "iproute2");
+        Lab.requireCommand("sysctl", "procps");
         Files.createDirectories(outDir);
         Path scriptFile = outDir.resolve("scenario.sh");
         Files.writeString(scriptFile, "export LVSD_IN_VM=1 LVSD_REQUIRE_LAB=1\n" + script);

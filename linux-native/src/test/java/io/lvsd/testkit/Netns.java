@@ -15,6 +15,9 @@ public final class Netns implements AutoCloseable {
 
     /** Namespaces named {@code prefix-NAME}; leftovers of an earlier run with that prefix are removed. */
     public Netns(String prefix) throws IOException, InterruptedException {
+        // What a namespace lab runs: ip (iproute2), and sysctl and kill (procps). A fresh machine may have neither.
+        Lab.requireCommand("ip", "iproute2");
+        Lab.requireCommand("sysctl", "procps");
         this.prefix = prefix;
         for (String line : Sh.ok("ip", "netns", "list").split("\n")) {
             String ns = line.trim().split("\\s+")[0];

@@ -63,6 +63,9 @@ public final class DemoCommand implements Callable<Integer> {
             err.println("lvsd demo: run it through the launcher (./lvsd demo or bin/lvsd demo), which sets lvsd.home");
             return Main.EXIT_FAILURE;
         }
+        if (!installTools(err)) {
+            return Main.EXIT_FAILURE;
+        }
         if (!hostHasIpvs()) {
             return inLabVm(home, err);
         }
@@ -448,6 +451,49 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** What the demo's lab runs, by command and the Debian package that has it. */
+    private static final String[][] TOOLS = {{"ip", "iproute2"}, {"sysctl", "procps"}};
+
+    /**
+     * Installs what the lab needs and a fresh Debian machine may lack (the lab VM runs this machine's root
+     * filesystem, so it needs them too). False, with the reason printed, when that fails.
+     */
+    private boolean installTools(PrintWriter err) {
+        List<String> missing = new ArrayList<>();
+        for (String[] t : TOOLS) {
+            if (!onPath(t[0])) {
+                missing.add(t[1]);
+            }
+        }
+        if (missing.isEmpty()) {
+            return true;
+        }
+        out.println("installing what the demo's lab needs: " + String.join(" ", missing) + " (apt-get) ...");
+        out.flush();
+        try {
+            exec(true, 600, "apt-get", "update", "-qq");
+            List<String> cmd = new ArrayList<>(List.of("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install",
+                    "-y", "-qq"));
+            cmd.addAll(missing);
+            exec(true, 600, cmd.toArray(String[]::new));
+            return true;
+        } catch (IOException e) {
+            err.println("lvsd demo: needs " + String.join(" and ", missing) + ", and installing them failed: "
+                    + e.getMessage().lines().reduce((x, y) -> y).orElse("") + " (try: apt-get install "
+                    + String.join(" ", missing) + ")");
+            return false;
+        }
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Waits for director {@code i} (d1 = 0) to serve /status; null, with the reason printed, if it does not. */
     private String directorUp(PrintWriter err, int i) throws InterruptedException {
         String d = "d" + (i + 1);
@@ -562,10 +608,14 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     static String exec(boolean check, String... cmd) throws IOException {
+        return exec(check, 30, cmd);
+    }
+
+    static String exec(boolean check, long seconds, String... cmd) throws IOException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new IOException(String.join(" ", cmd) + ": timed out");
             }
