@@ -233,11 +233,17 @@ public final class VrrpRuntime {
         }
         plan.advice().forEach(a -> log.warn("reload: {}", a));
         config = next;
+        Map<String, ReloadPlan.Addresses> vips = new HashMap<>();
+        for (ReloadPlan.Change c : plan.changes()) {
+            if (c instanceof ReloadPlan.Addresses a && a.kernel()) {
+                vips.put(a.subject(), a);
+            }
+        }
         List<Inst> changed = new ArrayList<>();
         for (Inst i : instances.values()) {
             VrrpInstanceConfig n = next.instances().get(i.cfg.name());
             if (!n.equals(i.cfg)) {
-                reconfigure(i, n, ex.nanoTime());
+                reconfigure(i, n, vips.get(n.name()), ex.nanoTime());
                 changed.add(i);
             }
         }
@@ -284,12 +290,10 @@ public final class VrrpRuntime {
         }
         for (String g : groupsChanged) {
             SyncGroupConfig gc = groupConfigs.get(g);
-            if (gc != null) {
-                List<String> states2 = gc.instances().stream().map(m -> m + " " + instances.get(m).sm.state()).toList();
-                if (gc.instances().stream().map(m -> instances.get(m).sm.state()).distinct().count() > 1) {
-                    log.warn("sync group {}: its members are in different states ({}); they align at the next "
-                            + "transition of one of them", g, String.join(", ", states2));
-                }
+            if (gc != null && gc.instances().stream().map(m -> instances.get(m).sm.state()).distinct().count() > 1) {
+                log.warn("sync group {}: its members are in different states ({}); they align at the next "
+                        + "transition of one of them", g, String.join(", ", gc.instances().stream()
+                        .map(m -> m + " " + instances.get(m).sm.state()).toList()));
             }
         }
         return plan;
@@ -300,7 +304,7 @@ public final class VrrpRuntime {
      * and timers. Its adverts are rebuilt; a master changes just the VIPs that changed. The caller then lets the
      * state machine judge the new priority ({@link #evaluate}).
      */
-    private void reconfigure(Inst i, VrrpInstanceConfig n, long now) {
+    private void reconfigure(Inst i, VrrpInstanceConfig n, ReloadPlan.Addresses vips, long now) {
         VrrpInstanceConfig old = i.cfg;
         i.configure(n);
         i.sm.reconfigure(now, settings(n));
@@ -308,8 +312,8 @@ public final class VrrpRuntime {
                 || !Objects.equals(old.authPassword(), n.authPassword()))) {
             i.previous = new AdvertFilter.Previous(old.advertInterval(), old.authPassword(), now + ROLLOVER_NANOS);
         }
-        if (i.sm.state() == VrrpState.MASTER && !old.virtualAddresses().equals(n.virtualAddresses())) {
-            changeAddresses(i, old);
+        if (vips != null) {
+            changeAddresses(i, vips);
         }
         ensureChannel(i);
         refreshSource(i);
@@ -337,40 +341,29 @@ public final class VrrpRuntime {
      * those whose prefix length or interface changed (removed before they are added again: IPv6 knows an address
      * by itself, not by its prefix); then the new ones are announced. The other VIPs are never touched.
      */
-    private void changeAddresses(Inst i, VrrpInstanceConfig old) {
+    private void changeAddresses(Inst i, ReloadPlan.Addresses change) {
         String name = i.cfg.name();
-        List<VirtualAddress> added = new ArrayList<>(i.cfg.virtualAddresses());
-        added.removeAll(old.virtualAddresses());
-        List<VirtualAddress> removed = new ArrayList<>(old.virtualAddresses());
-        removed.removeAll(i.cfg.virtualAddresses());
         Set<InetAddress> replaced = new HashSet<>();
-        removed.forEach(v -> replaced.add(v.prefix().address()));
-        replaced.retainAll(added.stream().map(v -> v.prefix().address()).toList());
+        change.removed().forEach(v -> replaced.add(v.prefix().address()));
+        replaced.retainAll(change.added().stream().map(v -> v.prefix().address()).toList());
         List<AddrOp> fresh = new ArrayList<>();
         List<AddrOp> again = new ArrayList<>();
         List<VrrpHooks.Announce> announce = new ArrayList<>();
-        for (VirtualAddress v : added) {
+        for (VirtualAddress v : change.added()) {
             AddrOp op = addOp(i, v);
             if (op != null) {
                 (replaced.contains(v.prefix().address()) ? again : fresh).add(op);
-                announce.add(announceTarget(v, op));
+                announce.add(announceTarget(op));
             }
         }
         List<AddrOp> dels = new ArrayList<>();
-        for (VirtualAddress v : removed) {
-            String ifn = vipInterface(i, v); // the identity, and so the instance's interface, did not change
-            Link l = linksByName.get(ifn);
-            if (l != null) {
-                dels.add(new AddrOp(l.index(), ifn, v.prefix(), null));
-            }
-        }
-        List<VrrpHooks.Announce> all = new ArrayList<>();
-        for (VirtualAddress v : i.cfg.virtualAddresses()) {
-            AddrOp op = addOp(i, v);
+        for (VirtualAddress v : change.removed()) {
+            AddrOp op = addOp(i, v); // the identity, and so the instance's interface, did not change
             if (op != null) {
-                all.add(announceTarget(v, op));
+                dels.add(op);
             }
         }
+        List<VrrpHooks.Announce> all = takeover(i).targets;
         ex.executeIo(() -> {
             fresh.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
             dels.forEach(op -> deleteAddress(name, op));
@@ -386,9 +379,10 @@ public final class VrrpRuntime {
         return l == null ? null : new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
     }
 
-    private VrrpHooks.Announce announceTarget(VirtualAddress v, AddrOp op) {
+    /** What announces the address {@code op} adds: its interface, MAC and address. */
+    private VrrpHooks.Announce announceTarget(AddrOp op) {
         return new VrrpHooks.Announce(op.ifname(), op.ifindex(), linksByName.get(op.ifname()).mac(),
-                v.prefix().address());
+                op.prefix().address());
     }
 
     /**
@@ -843,11 +837,10 @@ public final class VrrpRuntime {
         List<VrrpHooks.Announce> targets = new ArrayList<>();
         List<AddrOp> adds = new ArrayList<>();
         for (VirtualAddress v : i.cfg.virtualAddresses()) {
-            String ifn = vipInterface(i, v);
-            Link l = linksByName.get(ifn);
-            if (l != null) {
-                adds.add(new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId())));
-                targets.add(new VrrpHooks.Announce(ifn, l.index(), l.mac(), v.prefix().address()));
+            AddrOp op = addOp(i, v);
+            if (op != null) {
+                adds.add(op);
+                targets.add(announceTarget(op));
             }
         }
         return new Takeover(i.cfg.name(), adds, targets);
@@ -1373,11 +1366,9 @@ public final class VrrpRuntime {
                 continue;
             }
             for (VirtualAddress v : i.cfg.virtualAddresses()) {
-                String ifn = vipInterface(i, v);
-                Link l = linksByName.get(ifn);
-                if (l != null && l.index() == a.ifindex() && v.prefix().equals(a.prefix())) { // not one a reload replaced
+                AddrOp op = addOp(i, v);
+                if (op != null && op.ifindex() == a.ifindex() && v.prefix().equals(a.prefix())) { // not one a reload replaced
                     String name = i.cfg.name();
-                    AddrOp op = new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
                     ex.executeIo(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
                 }
             }
