@@ -42,6 +42,11 @@ public final class FakeScheduler extends AbstractExecutorService implements Sche
         return n;
     }
 
+    /** Time passes while the caller is busy: the clock moves forward and nothing runs. */
+    public void elapse(Duration d) {
+        now += d.toNanos();
+    }
+
     /** Moves the clock forward, running tasks at their deadlines on the way. */
     public void advance(Duration d) {
         long end = now + d.toNanos();

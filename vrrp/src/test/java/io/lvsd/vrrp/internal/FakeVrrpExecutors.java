@@ -1,133 +1,72 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.testkit.FakeScheduler;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.PriorityQueue;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Delayed;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The VRRP runtime's loops on a fake clock, for unit tests: the VRRP loop and the io loop are one queue that runs
- * on the test's thread, only when the test calls {@link #runDue} or {@link #advance}; calls that would wait for a
- * loop run at once. The busy wait before a Master_Down deadline takes no time: it moves the clock to the deadline,
- * unless work is already waiting to run (then it gives way, as the real one does when a packet arrives).
+ * The VRRP runtime's loops on a fake clock, for unit tests: the VRRP loop and the io loop are one
+ * {@link FakeScheduler} that runs on the test's thread, only when the test calls {@link #runDue} or {@link #advance};
+ * calls that would wait for a loop run at once. The busy wait before a Master_Down deadline takes no time: it moves
+ * the clock to the deadline, unless work is already waiting to run (then it gives way, as the real one does when a
+ * packet arrives).
  */
 final class FakeVrrpExecutors implements VrrpExecutors {
     private static final long EPOCH_SECOND = 1_800_000_000L;
     private static final long YIELD_NANOS = 10_000;
-    private long now = 1_000_000_000_000L;
-    private long seq;
-    private final PriorityQueue<Task> queue = new PriorityQueue<>(Comparator.<Task>comparingLong(t -> t.at)
-            .thenComparingLong(t -> t.seq));
+    private final FakeScheduler scheduler = new FakeScheduler();
 
-    private final class Task implements Future<Object> {
-        final Runnable r;
-        long at;
-        final long seq;
-        final long period;
-        boolean cancelled;
-        boolean done;
-
-        Task(Runnable r, long at, long period) {
-            this.r = r;
-            this.at = at;
-            this.seq = FakeVrrpExecutors.this.seq++;
-            this.period = period;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterrupt) {
-            cancelled = true;
-            return !done;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return cancelled;
-        }
-
-        @Override
-        public boolean isDone() {
-            return done || cancelled;
-        }
-
-        @Override
-        public Object get() {
-            return null;
-        }
-
-        @Override
-        public Object get(long timeout, TimeUnit unit) {
-            return null;
-        }
-    }
-
-    private Task add(Runnable r, long delay, long period) {
-        Task t = new Task(r, now + Math.max(0, delay), period);
-        queue.add(t);
-        return t;
+    FakeVrrpExecutors() {
+        scheduler.elapse(Duration.ofSeconds(1_000)); // far from 0, so that no deadline arithmetic starts at zero
     }
 
     /** Time passes while the loop is busy (nothing runs meanwhile): a slow host. */
     void busy(long nanos) {
-        now += nanos;
+        scheduler.elapse(Duration.ofNanos(nanos));
     }
 
     /** Runs everything due now, including what that schedules for now. */
     void runDue() {
-        advance(0);
+        scheduler.runDue();
     }
 
     /** Moves the clock forward by {@code nanos}, running each task at its deadline on the way. */
     void advance(long nanos) {
-        long end = now + nanos;
-        while (!queue.isEmpty() && queue.peek().at <= end) {
-            Task t = queue.poll();
-            if (t.cancelled) {
-                continue;
-            }
-            now = Math.max(now, t.at);
-            t.r.run();
-            if (t.period > 0 && !t.cancelled) {
-                t.at += t.period;
-                queue.add(t);
-            } else {
-                t.done = true;
-            }
-        }
-        now = Math.max(now, end);
+        scheduler.advance(Duration.ofNanos(nanos));
     }
 
     @Override
     public long nanoTime() {
-        return now;
+        return scheduler.nanoTime();
     }
 
     @Override
     public Instant now() {
-        return Instant.ofEpochSecond(EPOCH_SECOND).plusNanos(now);
+        return Instant.ofEpochSecond(EPOCH_SECOND).plusNanos(nanoTime());
     }
 
     @Override
     public void execute(Runnable r) {
-        add(r, 0, 0);
+        scheduler.execute(r);
     }
 
     @Override
     public Future<?> schedule(Runnable r, long delayNanos) {
-        return add(r, delayNanos, 0);
+        return scheduler.schedule(r, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public Future<?> scheduleAtFixedRate(Runnable r, long initialDelayNanos, long periodNanos) {
-        return add(r, initialDelayNanos, periodNanos);
+        return scheduler.scheduleAtFixedRate(r, initialDelayNanos, periodNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void executeIo(Runnable r) {
-        add(r, 0, 0);
+        scheduler.execute(r);
     }
 
     @Override
@@ -142,16 +81,16 @@ final class FakeVrrpExecutors implements VrrpExecutors {
 
     @Override
     public boolean awaitDeadline(long deadline) {
+        long now = nanoTime();
         if (deadline - now <= 0) {
             return true;
         }
-        for (Task t : queue) {
-            if (!t.cancelled && t.at <= now) {
-                now += YIELD_NANOS; // the real wait spins a little before it sees the work
-                return false; // work is waiting to run now, as a packet handed over by a reader would be
-            }
+        List<Long> pending = scheduler.pendingDeadlines();
+        if (!pending.isEmpty() && pending.get(0) <= now) {
+            busy(YIELD_NANOS); // the real wait spins a little before it sees the work
+            return false;
         }
-        now = Math.max(now, deadline);
+        busy(deadline - now);
         return true;
     }
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Every row of the reload table (README, "What a reload does"), for a master and for a backup. */
+/** Every row of the reload table (docs/configuration.md, section vrrp), for a master and for a backup. */
 class ReloadPlanTest {
     /** A v3 instance VI_1 on eth0, VRID 51, priority 100, one VIP. */
     static VrrpInstanceConfig vi(String name, UnaryOperator<Builder> edit) {
