@@ -112,6 +112,25 @@ public record SyncConnection(IpFamily family, int protocol, int flags, int state
         return state >= 0 && state < names.length ? names[state] : "state" + state;
     }
 
+    /**
+     * The kernel's number for the state named {@code name} (as {@link #stateName()} and /proc/net/ip_vs_conn
+     * spell it), or -1 when the protocol has no such state.
+     */
+    public static int stateNumber(int protocol, boolean template, String name) {
+        String[] names = template ? TEMPLATE_STATES : switch (protocol) {
+            case 6 -> TCP_STATES;
+            case 132 -> SCTP_STATES;
+            default -> UDP_STATES;
+        };
+        for (int i = 0; i < names.length; i++) {
+            if (names[i].equals(name)) {
+                // UDP's one state, IP_VS_UDP_S_NORMAL, is 0 and printed "UDP".
+                return i;
+            }
+        }
+        return -1;
+    }
+
     public String protocolName() {
         return switch (protocol) {
             case 6 -> "TCP";

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * that it shares the port with the kernel's backup daemon on the same director. The kernel's master daemon does
  * not loop its messages back, so a director never hears its own.
  */
-public final class SyncWatcher implements AutoCloseable {
+public final class SyncWatcher implements SyncGroupSocket {
     private static final Logger log = LoggerFactory.getLogger(SyncWatcher.class);
     /** IP_VS_SYNC_GROUP and IP_VS_SYNC_PORT (include/net/ip_vs.h); IPv6 has no default group. */
     public static final String DEFAULT_GROUP = "224.0.0.81";
@@ -40,14 +40,28 @@ public final class SyncWatcher implements AutoCloseable {
         void message(InetAddress from, SyncMessage message);
 
         void malformed(InetAddress from, SyncCodec.Error error, String detail);
+
+        /** An lvsd catch-up datagram ({@link CatchUp}); ignored unless overridden. */
+        default void control(InetAddress from, CatchUp catchUp) {
+        }
     }
 
     private final EventLoopGroup group;
     private final DatagramChannel channel;
+    private final NetworkInterface nif;
+    private final InetSocketAddress target;
+    /** Read when the watcher opens, in its network namespace (a later thread may be in another). */
+    private final int mtu;
+    /** Opened with the watcher when it has an interface, else at the first send. */
+    private java.nio.channels.DatagramChannel sender;
 
-    private SyncWatcher(EventLoopGroup group, DatagramChannel channel) {
+    private SyncWatcher(EventLoopGroup group, DatagramChannel channel, NetworkInterface nif, InetSocketAddress target)
+            throws SocketException {
+        this.mtu = nif == null ? 1500 : nif.getMTU();
         this.group = group;
         this.channel = channel;
+        this.nif = nif;
+        this.target = target;
     }
 
     /**
@@ -97,7 +111,15 @@ public final class SyncWatcher implements AutoCloseable {
                 ch.joinGroup(groupAddress).sync();
             }
             log.debug("watching IPVS sync traffic on {}", where);
-            return new SyncWatcher(g, ch);
+            SyncWatcher w = new SyncWatcher(g, ch, nif, new InetSocketAddress(groupAddress, port));
+            if (nif != null) {
+                try {
+                    w.sender = w.openSender(); // now, so that the first send is not slowed by setting it up
+                } catch (IOException e) {
+                    log.debug("{}; tried again at the first send", e.getMessage());
+                }
+            }
+            return w;
         } catch (InterruptedException e) {
             g.shutdownGracefully();
             Thread.currentThread().interrupt();
@@ -109,7 +131,57 @@ public final class SyncWatcher implements AutoCloseable {
     }
 
     @Override
+    public synchronized void send(byte[] datagram) throws IOException {
+        if (sender == null) {
+            sender = openSender();
+        }
+        int n = sender.send(java.nio.ByteBuffer.wrap(datagram), target);
+        if (n != datagram.length) {
+            throw new IOException("sendto " + target + ": the socket buffer is full (" + datagram.length + " bytes)");
+        }
+    }
+
+    @Override
+    public int mtu() {
+        return mtu;
+    }
+
+    private java.nio.channels.DatagramChannel openSender() throws IOException {
+        boolean v6 = target.getAddress() instanceof java.net.Inet6Address;
+        java.nio.channels.DatagramChannel c = java.nio.channels.DatagramChannel.open(v6
+                ? java.net.StandardProtocolFamily.INET6 : java.net.StandardProtocolFamily.INET);
+        try {
+            c.setOption(java.net.StandardSocketOptions.IP_MULTICAST_LOOP, false);
+            c.setOption(java.net.StandardSocketOptions.IP_MULTICAST_TTL, 1);
+            c.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 1 << 20);
+            InetAddress local = null;
+            if (nif != null) {
+                c.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, nif);
+                // The kernel's master daemon binds to the interface's address (bind_mcastif_addr); so do we, so
+                // that receivers see one sender per director.
+                local = nif.inetAddresses().filter(a -> (a instanceof java.net.Inet6Address) == v6
+                        && !a.isLinkLocalAddress()).findFirst().orElse(null);
+            }
+            c.bind(new InetSocketAddress(local, 0));
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw new IOException("cannot send to sync group " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void close() {
+        synchronized (this) {
+            if (sender != null) {
+                try {
+                    sender.close();
+                } catch (IOException e) {
+                    log.debug("closing the sync sender: {}", e.getMessage());
+                }
+                sender = null;
+            }
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
@@ -134,6 +206,8 @@ public final class SyncWatcher implements AutoCloseable {
             if (r instanceof SyncCodec.Decoded d) {
                 traffic.message(from, d.message());
                 listener.message(from, d.message());
+            } else if (r instanceof SyncCodec.Control c) {
+                listener.control(from, c.catchUp());
             } else if (r instanceof SyncCodec.Malformed m) {
                 traffic.error(from, m.error().label());
                 listener.malformed(from, m.error(), m.detail());

@@ -11,6 +11,7 @@ import io.lvsd.ipvs.IpvsUnavailableException;
 import io.lvsd.ipvs.IpvsadmFormat;
 import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.ipvs.ServiceState;
+import io.lvsd.linux.net.IpAddresses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -133,26 +134,23 @@ public final class IpvsCommand implements Callable<Integer> {
     static int connections(CommandLine.Model.CommandSpec spec) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        // thread-self: the namespace of this thread (what /proc/net shows is the process leader's).
-        Path p = Files.exists(Path.of("/proc/thread-self/net/ip_vs_conn")) ? Path.of("/proc/thread-self/net/ip_vs_conn")
-                : Path.of("/proc/net/ip_vs_conn");
+        Path p = io.lvsd.sync.ConnTable.procFile();
         if (!Files.exists(p)) {
             err.println("lvsd ipvs: " + IpvsUnavailableException.MESSAGE);
             return EXIT_NO_IPVS;
         }
         try {
-            List<String> lines = Files.readAllLines(p, StandardCharsets.US_ASCII);
             out.println("IPVS connection entries");
             out.println("pro expire state       source             virtual            destination");
-            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length < 9) {
-                    continue;
-                }
-                int expire = Integer.parseInt(f[8]);
-                out.printf(Locale.ROOT, "%-3s %02d:%02d  %-11s %-18s %-18s %s%n", f[0], expire / 60, expire % 60, f[7],
-                        endpoint(f[1], f[2]), endpoint(f[3], f[4]), endpoint(f[5], f[6]));
-            }
+            io.lvsd.sync.ConnTable.read(p, e -> out.printf(Locale.ROOT, "%-3s %02d:%02d  %-11s %-18s %-18s %s%n",
+                    switch (e.protocol()) {
+                        case 6 -> "TCP";
+                        case 17 -> "UDP";
+                        case 132 -> "SCTP";
+                        default -> "IP";
+                    },
+                    e.expiresSeconds() / 60, e.expiresSeconds() % 60, e.state(), endpoint(e.client(), e.clientPort()),
+                    endpoint(e.virtual(), e.virtualPort()), endpoint(e.real(), e.realPort())));
             out.flush();
             return 0;
         } catch (IOException | RuntimeException e) {
@@ -161,13 +159,8 @@ public final class IpvsCommand implements Callable<Integer> {
         }
     }
 
-    private static String endpoint(String hexAddr, String hexPort) {
-        int port = Integer.parseInt(hexPort, 16);
-        if (hexAddr.length() == 8) {
-            long a = Long.parseLong(hexAddr, 16);
-            return ((a >> 24) & 0xff) + "." + ((a >> 16) & 0xff) + "." + ((a >> 8) & 0xff) + "." + (a & 0xff) + ":" + port;
-        }
-        return "[" + hexAddr + "]:" + port;
+    private static String endpoint(java.net.InetAddress a, int port) {
+        return IpAddresses.format(new java.net.InetSocketAddress(a, port));
     }
 
     @Command(name = "save", mixinStandardHelpOptions = true,

@@ -121,6 +121,19 @@ public final class SyncCommand implements Callable<Integer> {
                         out.flush();
                     }
                 }
+
+                @Override
+                public void control(InetAddress from, io.lvsd.sync.CatchUp c) {
+                    synchronized (out) {
+                        if (!quiet) {
+                            out.println(LocalTime.now().format(TIME) + " " + from.getHostAddress() + " syncid "
+                                    + c.syncId() + " lvsd catch-up " + c.kind().name().toLowerCase(Locale.ROOT)
+                                    + " " + Long.toHexString(c.nonce())
+                                    + (c.kind() == io.lvsd.sync.CatchUp.Kind.DONE ? ": " + c.count() + " entries" : ""));
+                        }
+                        out.flush();
+                    }
+                }
             };
             try (SyncWatcher w = SyncWatcher.open(ifname, g, port, traffic, printer)) {
                 err.println("lvsd sync watch: listening on " + g.getHostAddress() + ":" + port

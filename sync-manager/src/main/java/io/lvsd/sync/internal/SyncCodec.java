@@ -1,6 +1,7 @@
 package io.lvsd.sync.internal;
 
 import io.lvsd.linux.net.IpFamily;
+import io.lvsd.sync.CatchUp;
 import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncConnection.SeqData;
 import io.lvsd.sync.SyncMessage;
@@ -25,7 +26,10 @@ import java.util.List;
  * version 0 header:  count | syncid | size (16)
  * version 0 entry:   0 | protocol | cport | vport | dport | caddr | vaddr | daddr | flags (16) | state (16)
  *                    [+ 24 bytes of sequence data when a SEQ flag is set]
+ * lvsd catch-up:     0 | syncid | size (16) = 24 | "LVSD" | version = 1 | kind | 0 (16) | nonce (64) | count (32)
  * </pre>
+ *
+ * <p>A catch-up datagram ({@link CatchUp}) is lvsd's own; to a kernel it is a version 0 message with no entries.
  */
 public final class SyncCodec {
     /** SYNC_PROTO_VER. */
@@ -46,6 +50,10 @@ public final class SyncCodec {
     static final int OPT_F_PARAM = 1 << (7 - 1);
     static final int PE_DATA_MAXLEN = 255;
     static final int PE_NAME_MAXLEN = 16;
+    /** "LVSD" in bytes 4-7 of a catch-up datagram; byte 5 ('V') is not 1, so no kernel reads it as version 1. */
+    static final int CATCH_UP_MAGIC = 0x4c565344;
+    static final int CATCH_UP_LENGTH = 24;
+    static final int CATCH_UP_VERSION = 1;
 
     private SyncCodec() {
     }
@@ -59,7 +67,8 @@ public final class SyncCodec {
         ENTRY_TYPE("entry_type"),
         TRUNCATED_OPTION("truncated_option"),
         OPTION_LENGTH("option_length"),
-        DUPLICATE_OPTION("duplicate_option");
+        DUPLICATE_OPTION("duplicate_option"),
+        CATCH_UP("catch_up");
 
         private final String label;
 
@@ -72,7 +81,11 @@ public final class SyncCodec {
         }
     }
 
-    public sealed interface Result permits Decoded, Malformed {
+    public sealed interface Result permits Decoded, Control, Malformed {
+    }
+
+    /** An lvsd catch-up datagram: no connections, a request or an answer between two lvsd directors. */
+    public record Control(CatchUp catchUp) implements Result {
     }
 
     public record Decoded(SyncMessage message) implements Result {
@@ -94,6 +107,9 @@ public final class SyncCodec {
         int size = m.getShort(2) & 0xffff;
         if (size != len) {
             return new Malformed(Error.SIZE_MISMATCH, "size: " + size + " (expected: the datagram's " + len + ")");
+        }
+        if (len == CATCH_UP_LENGTH && m.get(0) == 0 && m.getInt(4) == CATCH_UP_MAGIC) {
+            return decodeCatchUp(m);
         }
         // The kernel's own test: version 1 has a zero first byte, version 1 in byte 5 and zero spare bytes.
         if (len >= HEADER_V1 && (m.get(0) & 0xff) == 0 && m.get(5) == VERSION_1 && m.getShort(6) == 0) {
@@ -243,6 +259,27 @@ public final class SyncCodec {
                     dport, 0, 0, seq, null, null, List.of()));
         }
         return new Decoded(new SyncMessage(0, syncId, out));
+    }
+
+    private static Result decodeCatchUp(ByteBuffer m) {
+        int version = m.get(8) & 0xff;
+        if (version != CATCH_UP_VERSION) {
+            return new Malformed(Error.CATCH_UP, "catch-up version: " + version + " (expected: " + CATCH_UP_VERSION + ")");
+        }
+        CatchUp.Kind kind = CatchUp.Kind.ofCode(m.get(9) & 0xff);
+        if (kind == null) {
+            return new Malformed(Error.CATCH_UP, "catch-up kind: " + (m.get(9) & 0xff) + " (expected: 1 request, 2 done or 3 accepted)");
+        }
+        return new Control(new CatchUp(kind, m.get(1) & 0xff, m.getLong(12), m.getInt(20) & 0xffffffffL));
+    }
+
+    /** The catch-up datagram for {@code c}: 24 bytes. */
+    public static byte[] encode(CatchUp c) {
+        ByteBuffer b = ByteBuffer.allocate(CATCH_UP_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        b.put((byte) 0).put((byte) c.syncId()).putShort((short) CATCH_UP_LENGTH).putInt(CATCH_UP_MAGIC)
+                .put((byte) CATCH_UP_VERSION).put((byte) c.kind().code()).putShort((short) 0).putLong(c.nonce())
+                .putInt((int) c.count());
+        return b.array();
     }
 
     /** The datagram the kernel would send for {@code msg} (entries padded to 32 bits between them). */
