@@ -5,8 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.lvsd.linux.NetNamespace;
 import io.lvsd.linux.net.IpFamily;
+import io.lvsd.sync.CatchUp;
 import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncMessage;
+import io.lvsd.sync.SyncTraffic;
+import io.lvsd.sync.SyncWatcher;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.lvsd.sync.internal.SyncCodec;
 import io.lvsd.testkit.Lab;
 import io.lvsd.testkit.Netns;
@@ -21,6 +25,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +98,48 @@ class SyncWatchIT {
                     + " ESTABLISHED flags 0x0 300s");
             assertThat(out).contains("syncid 3 v0: UDP 10.1.0.7:5353 -> 10.1.0.100:53 -> 10.1.0.21:53 Tunnel UDP");
             assertThat(out).contains("total 10.94.0.1: 3 messages, 8 entries, 1 undecodable");
+        }
+    }
+
+    /** What a watcher's listener was handed: "from kind nonce" for catch-ups, "from message n" otherwise. */
+    static SyncWatcher.Listener recorder(List<String> heard) {
+        return new SyncWatcher.Listener() {
+            @Override
+            public void message(InetAddress from, SyncMessage m) {
+                heard.add(from.getHostAddress() + " message " + m.connections().size());
+            }
+
+            @Override
+            public void malformed(InetAddress from, SyncCodec.Error error, String detail) {
+                heard.add(from.getHostAddress() + " malformed " + detail);
+            }
+
+            @Override
+            public void control(InetAddress from, CatchUp c) {
+                heard.add(from.getHostAddress() + " " + c.kind() + " " + c.nonce());
+            }
+        };
+    }
+
+    @Test
+    void catchUpDatagramsGoToTheGroupFromTheInterfaceAddressAndNotBackToTheSender() throws Exception {
+        List<String> atS = new CopyOnWriteArrayList<>();
+        List<String> atW = new CopyOnWriteArrayList<>();
+        InetAddress group = InetAddress.getByName(SyncWatcher.DEFAULT_GROUP);
+        try (SyncWatcher s = NetNamespace.call(ns.name("s"), () -> SyncWatcher.open("eth0", group, 8848,
+                new SyncTraffic(new SimpleMeterRegistry(), System::nanoTime), recorder(atS)));
+             SyncWatcher w = NetNamespace.call(ns.name("w"), () -> SyncWatcher.open("eth0", group, 8848,
+                     new SyncTraffic(new SimpleMeterRegistry(), System::nanoTime), recorder(atW)))) {
+            assertThat(s.mtu()).isEqualTo(1500);
+            s.send(SyncCodec.encode(CatchUp.request(7, 11)));
+            w.send(SyncCodec.encode(CatchUp.accepted(7, 11)));
+            w.send(SyncCodec.encode(new SyncMessage(1, 7, List.of(SyncConnection.of(6, SyncConnection.F_DROUTE, 1,
+                    InetAddress.getByName("10.94.0.50"), 40000, InetAddress.getByName("10.94.0.100"), 80,
+                    InetAddress.getByName("10.94.0.21"), 80, 900)))));
+            w.send(SyncCodec.encode(CatchUp.done(7, 11, 1)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> atS.size() >= 3 && !atW.isEmpty());
+            assertThat(atW).containsExactly("10.94.0.1 REQUEST 11");
+            assertThat(atS).containsExactly("10.94.0.2 ACCEPTED 11", "10.94.0.2 message 1", "10.94.0.2 DONE 11");
         }
     }
 }

@@ -7,6 +7,11 @@ import io.lvsd.controller.ipvs.IpvsComponent;
 import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.SyncDaemon;
 import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.ipvs.ServiceState;
+import io.lvsd.linux.net.IpFamily;
+import io.lvsd.sync.CatchUp;
+import io.lvsd.sync.CatchUpReplay;
+import io.lvsd.sync.ConnTable;
 import io.lvsd.sync.SyncDaemonConfig;
 import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncDaemonPlan;
@@ -45,8 +50,11 @@ import org.slf4j.LoggerFactory;
  *       before stop, only what changed) and carried out on the IPVS driver thread, never on the VRRP loop; the
  *       drift check puts back a daemon someone stopped. Stop leaves no daemon running.</li>
  *   <li>Sync-aware fail-back ({@link PreemptGate}): a returning director that would preempt the followed
- *       instance's master first waits, at most {@code sync-daemon.preempt-wait}, until it has heard that master's
- *       sync traffic since it started to wait.</li>
+ *       instance's master first waits, at most {@code sync-daemon.preempt-wait}, until it has caught up with
+ *       that master's connections. It asks the master for a catch-up ({@link CatchUp}); the master replays its
+ *       whole connection table as sync messages, idle connections included, which the kernel's sync never
+ *       sends again, and says when it is done. A master that does not answer (keepalived, an older lvsd) is
+ *       waited for as before: until its sync stream has brought nothing new for {@link #SETTLE_NANOS}.</li>
  * </ul>
  */
 public final class SyncComponent implements Component, VrrpComponent.Listener, PreemptGate, SyncWatcher.Listener {
@@ -60,6 +68,15 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** At most this many connections are remembered during one fail-back wait. */
     static final int MAX_TRACKED = 100_000;
+    /** A catch-up request is sent again when no answer came within this long (a datagram may be lost). */
+    static final long REQUEST_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A master that has not answered a catch-up request within this long is taken not to know the exchange. */
+    static final long ANSWER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /** A replay pauses after this many datagrams, so that the receiving kernel's socket buffer keeps up. */
+    static final int BURST = 16;
+    static final long BURST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** A repeated request for a replay done this recently gets only the done again. */
+    static final long ANSWERED_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final IpvsComponent ipvs;
     private final MeterRegistry registry;
@@ -93,27 +110,75 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private record ConnKey(int protocol, InetAddress client, int clientPort, InetAddress virtual, int virtualPort,
                            long fwmark, boolean template) {
     }
-    private AutoCloseable watcher;
+    private volatile io.lvsd.sync.SyncGroupSocket watcher;
     private String watching;
     private volatile String watchError;
 
+    // The catch-up exchange. As the requester: the nonce of this wait's request, when it was last sent, and the
+    // answer. As the master: the requests answered (nonce -> when), guarded by itself.
+    private long requestNonce;
+    private long requestSentAt;
+    private volatile boolean caughtUp;
+    /** The master said it has this wait's request: it knows the exchange, so its done is worth waiting for. */
+    private volatile boolean accepted;
+    private volatile long caughtUpCount;
+    private final java.util.Map<Long, Answer> answered = new java.util.LinkedHashMap<>();
+
+    /** A catch-up request this master took on: when, and the entries replayed (-1 while the replay runs). */
+    private record Answer(long at, long replayed) {
+    }
+    private final java.util.concurrent.Executor catchUp;
+    private final ConnSource conns;
+    private final java.util.random.RandomGenerator random = new java.security.SecureRandom();
+
     /**
-     * Opens the sync-group listener, which counts what it hears in {@code traffic} and hands every message to
-     * {@code listener}; a seam for tests.
+     * Opens the sync-group socket, which counts what it hears in {@code traffic}, hands every datagram to
+     * {@code listener}, and sends lvsd's catch-up datagrams; a seam for tests.
      */
     public interface WatcherFactory {
-        AutoCloseable open(String ifname, InetAddress group, int port, SyncTraffic traffic, SyncWatcher.Listener listener)
-                throws IOException;
+        io.lvsd.sync.SyncGroupSocket open(String ifname, InetAddress group, int port, SyncTraffic traffic,
+                                     SyncWatcher.Listener listener) throws IOException;
     }
 
+    /** Reads this director's connection table; a seam for tests. */
+    public interface ConnSource {
+        /** Hands every entry to {@code each}; returns how many. */
+        long read(java.util.function.Consumer<ConnTable.Entry> each) throws IOException;
+    }
+
+    /** The production wiring: the sync group by multicast, the kernel's table from /proc, a catch-up thread. */
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
                          WatcherFactory watchers) {
+        this(ipvs, registry, clock, nanos, watchers, each -> ConnTable.read(ConnTable.procFile(), each),
+                java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "lvsd-sync-catchup");
+                    t.setDaemon(true);
+                    return t;
+                }));
+    }
+
+    /**
+     * @param conns    the connection table a master replays
+     * @param catchUp  runs catch-up I/O (requests, replays), off the VRRP loop and the driver thread
+     */
+    public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
+                         WatcherFactory watchers, ConnSource conns, java.util.concurrent.Executor catchUp) {
         this.ipvs = ipvs;
         this.registry = registry;
         this.clock = clock;
         this.nanos = nanos;
         this.watchers = watchers;
+        this.conns = conns;
+        this.catchUp = catchUp;
         this.traffic = new SyncTraffic(registry, nanos);
+        Counter.builder("lvsd.sync.catchup.entries").description("Connection entries this director replayed to a "
+                + "returning peer at its catch-up request").register(registry);
+        for (String r : List.of("ok", "failed", "repeated")) {
+            catchUpReplays(r);
+        }
+        // Load the catch-up code now rather than at a fail-back, where a slow first use would show as a slow answer.
+        SyncCodec.decode(SyncCodec.encode(CatchUp.request(0, 0)));
+        new CatchUpReplay(List.of(), 0, 1500, IpFamily.IPV4, d -> { }).finish();
         for (SyncDaemon.Role r : SyncDaemon.Role.values()) {
             Gauge.builder("lvsd.sync.daemon.running", () -> running.contains(r) ? 1 : 0).tag("role", r.key())
                     .description("1 while this director runs the kernel's sync daemon of this role").register(registry);
@@ -129,6 +194,11 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     /** The production watcher: {@link SyncWatcher} joined on the sync interface. */
     public static WatcherFactory multicast() {
         return SyncWatcher::open;
+    }
+
+    private Counter catchUpReplays(String result) {
+        return Counter.builder("lvsd.sync.catchup.replays").tag("result", result)
+                .description("Catch-up requests this director answered as master, by result").register(registry);
     }
 
     private Counter changes(SyncDaemon.Role role, SyncDaemonPlan.Action action) {
@@ -205,13 +275,14 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     }
 
     private void closeWatcher() {
-        if (watcher != null) {
+        io.lvsd.sync.SyncGroupSocket w = watcher;
+        if (w != null) {
+            watcher = null;
             try {
-                watcher.close();
-            } catch (Exception e) {
+                w.close();
+            } catch (RuntimeException e) {
                 log.warn("sync: closing the sync-group listener: {}", e.getMessage());
             }
-            watcher = null;
         }
         watching = null;
     }
@@ -303,12 +374,19 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             gateWait = waitingSince;
             gateOpen = false;
             startTracking();
-            log.info("sync: {} holds back from preempting {} until its sync stream has caught up (at most {} ms)",
-                    instance, who, s.preemptWait().toMillis());
+            requestNonce = random.nextLong();
+            caughtUp = false;
+            accepted = false;
+            request(s, now);
+            log.info("sync: {} holds back from preempting {} until it has caught up with its connections (at most {} "
+                    + "ms); catch-up request {} sent", instance, who, s.preemptWait().toMillis(), Long.toHexString(requestNonce));
         } else if (gateOpen) {
             return true;
         }
         long waited = now - waitingSince;
+        if (!caughtUp && now - requestSentAt >= REQUEST_AGAIN_NANOS) {
+            request(s, now);
+        }
         // A sync sender is the master's address on the sync interface; on another interface than VRRP's it is
         // another address of the same peer, so any sender will do there.
         boolean sameLink = s.interfaceName().equals(followedInterface);
@@ -319,19 +397,163 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             quiet = lastNewConnection == Long.MIN_VALUE ? 0 : now - lastNewConnection;
             count = learned.size();
         }
-        if (heard && quiet >= SETTLE_NANOS) {
+        if (caughtUp && quiet >= SETTLE_NANOS) {
+            return pass("open: caught up: " + who + " replayed " + caughtUpCount + " connection(s); " + count
+                    + " learned, none new for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited "
+                    + TimeUnit.NANOSECONDS.toMillis(waited) + " ms", false, instance, who);
+        }
+        if (!caughtUp && !accepted && waited >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
             return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
-                    + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms",
-                    false, instance, who);
+                    + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited)
+                    + " ms; no catch-up answer from " + who,
+                    true, instance, who);
         }
         if (waited >= s.preemptWait().toNanos()) {
             return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
                     ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
                     : "without sync traffic from " + who), true, instance, who);
         }
-        gateState = "waiting for the sync stream from " + who + " (" + TimeUnit.NANOSECONDS.toMillis(waited)
-                + " ms so far, " + count + " connection(s) learned)";
+        gateState = (caughtUp ? "caught up with " + who + " (" + caughtUpCount + " replayed); waiting for its sync "
+                + "stream to settle" : accepted ? "waiting for " + who + " to finish replaying its connections"
+                : "waiting for " + who + " to answer the catch-up request and for its sync stream")
+                + " (" + TimeUnit.NANOSECONDS.toMillis(waited) + " ms so far, " + count + " connection(s) learned)";
         return false;
+    }
+
+    /** Sends this wait's catch-up request to the group, off the VRRP loop. */
+    private void request(SyncDaemonConfig s, long now) {
+        requestSentAt = now;
+        io.lvsd.sync.SyncGroupSocket w = watcher;
+        if (w == null) {
+            return;
+        }
+        byte[] d = SyncCodec.encode(CatchUp.request(s.syncId(), requestNonce));
+        catchUp.execute(() -> {
+            try {
+                w.send(d);
+            } catch (IOException | RuntimeException e) {
+                log.warn("sync: catch-up request: {}", e.getMessage());
+            }
+        });
+    }
+
+    /** From the sync-group listener's thread: a catch-up request (as master) or its answer (as returning director). */
+    @Override
+    public void control(InetAddress from, CatchUp c) {
+        SyncDaemonConfig s = config;
+        if (!s.enabled() || (s.syncId() != 0 && c.syncId() != 0 && s.syncId() != c.syncId())) {
+            return;
+        }
+        if (c.kind() == CatchUp.Kind.ACCEPTED) {
+            if (tracking && c.nonce() == requestNonce) {
+                accepted = true;
+            }
+            return;
+        }
+        if (c.kind() == CatchUp.Kind.DONE) {
+            synchronized (learned) {
+                if (tracking && c.nonce() == requestNonce && !caughtUp) {
+                    caughtUpCount = c.count();
+                    caughtUp = true;
+                    log.info("sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
+                            Long.toHexString(c.nonce()));
+                }
+            }
+            return;
+        }
+        if (s.follow() == null || !followedIsMaster) {
+            return; // only the master's table is worth replaying
+        }
+        long now = nanos.getAsLong();
+        Answer before;
+        synchronized (answered) {
+            answered.values().removeIf(a -> now - a.at() >= ANSWERED_NANOS);
+            before = answered.get(c.nonce());
+            if (before == null) {
+                answered.put(c.nonce(), new Answer(now, -1));
+            }
+        }
+        if (before == null) {
+            // Said at once, from this thread: the requester then waits for the done however long the replay takes.
+            send(CatchUp.accepted(s.syncId(), c.nonce()), from);
+            catchUp.execute(() -> replay(s, from, c.nonce()));
+        } else if (before.replayed() >= 0) {
+            // The requester asks again: its done was lost. Say it again rather than replay everything again.
+            catchUpReplays("repeated").increment();
+            send(CatchUp.done(s.syncId(), c.nonce(), before.replayed()), from);
+        }
+    }
+
+    /** Sends a catch-up datagram now, on the calling thread (one small UDP send). */
+    private void send(CatchUp c, InetAddress to) {
+        io.lvsd.sync.SyncGroupSocket w = watcher;
+        try {
+            if (w != null) {
+                w.send(SyncCodec.encode(c));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("sync: catch-up {} for {}: {}", c.kind().name().toLowerCase(java.util.Locale.ROOT),
+                    to.getHostAddress(), e.getMessage());
+        }
+    }
+
+    /** On the catch-up thread: replays this master's connection table to the group, then says it is done. */
+    private void replay(SyncDaemonConfig s, InetAddress to, long nonce) {
+        io.lvsd.sync.SyncGroupSocket w = watcher;
+        String id = Long.toHexString(nonce);
+        if (w == null) {
+            return;
+        }
+        long t0 = nanos.getAsLong();
+        try {
+            java.util.concurrent.atomic.AtomicReference<List<ServiceState>> table = new java.util.concurrent.atomic.AtomicReference<>();
+            ipvs.execute(client -> table.set(client.dump())).get(30, TimeUnit.SECONDS);
+            int[] sent = {0};
+            IOException[] failed = {null};
+            IpFamily family = io.lvsd.linux.net.IpAddresses.family(group(s));
+            int mtu = w.mtu();
+            if (s.maxlen() > 0) {
+                // The operator's cap on sync payloads holds for the replay too.
+                mtu = Math.min(mtu, s.maxlen() + (family == IpFamily.IPV6 ? 48 : 28));
+            }
+            CatchUpReplay r = new CatchUpReplay(table.get(), s.syncId(), mtu, family,
+                    d -> {
+                        if (failed[0] != null) {
+                            return;
+                        }
+                        try {
+                            w.send(d);
+                        } catch (IOException e) {
+                            failed[0] = e;
+                        }
+                        if (++sent[0] % BURST == 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(BURST_PAUSE_NANOS);
+                        }
+                    });
+            conns.read(r::add);
+            CatchUpReplay.Result res = r.finish();
+            if (failed[0] != null) {
+                throw failed[0];
+            }
+            w.send(SyncCodec.encode(CatchUp.done(s.syncId(), nonce, res.replayed())));
+            synchronized (answered) {
+                answered.computeIfPresent(nonce, (k, a) -> new Answer(a.at(), res.replayed()));
+            }
+            catchUpReplays("ok").increment();
+            registry.counter("lvsd.sync.catchup.entries").increment(res.replayed());
+            log.info("sync: replayed {} connection(s) in {} datagram(s) in {} ms at {}'s catch-up request {}{}",
+                    res.replayed(), res.datagrams(), TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - t0),
+                    to.getHostAddress(), id, res.unplaced() + res.persistenceEngine() == 0 ? ""
+                            : "; skipped " + res.unplaced() + " whose service the table does not have and "
+                            + res.persistenceEngine() + " persistence-engine entries");
+        } catch (Exception e) {
+            catchUpReplays("failed").increment();
+            synchronized (answered) {
+                answered.remove(nonce); // a repeated request tries again
+            }
+            Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            log.warn("sync: catch-up replay for {} ({}): {}", to.getHostAddress(), id, c.getMessage());
+        }
     }
 
     private boolean pass(String state, boolean warn, String instance, String who) {

@@ -11,8 +11,19 @@ import io.lvsd.ipvs.IpvsClient;
 import io.lvsd.ipvs.SyncDaemon;
 import io.lvsd.ipvs.SyncDaemon.Role;
 import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.ipvs.Destination;
+import io.lvsd.ipvs.Forwarding;
+import io.lvsd.ipvs.IpvsOp;
+import io.lvsd.ipvs.Protocol;
+import io.lvsd.ipvs.ServiceKey;
+import io.lvsd.ipvs.VirtualService;
+import io.lvsd.sync.CatchUp;
+import io.lvsd.sync.ConnTable;
 import io.lvsd.sync.SyncConnection;
+import io.lvsd.sync.SyncGroupSocket;
 import io.lvsd.sync.SyncMessage;
+import io.lvsd.sync.internal.SyncCodec;
+import java.net.InetSocketAddress;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -37,6 +48,10 @@ class SyncComponentTest {
     volatile boolean refuseStarts;
     IpvsComponent ipvs;
     SyncComponent sync;
+    /** What lvsd sent to the sync group, decoded. */
+    final List<SyncCodec.Result> sent = new ArrayList<>();
+    /** This director's connection table, as /proc/net/ip_vs_conn would show it. */
+    final List<String> connTable = new ArrayList<>();
 
     static String conf(String sync) {
         return """
@@ -70,8 +85,33 @@ class SyncComponentTest {
         ipvs = new IpvsComponent(() -> shared, registry, Clock.systemUTC(), Duration.ofHours(1));
         sync = new SyncComponent(ipvs, registry, Clock.systemUTC(), () -> now, (ifname, group, port, traffic, listener) -> {
             watches.add(ifname + " " + group.getHostAddress() + ":" + port);
-            return () -> watches.add("closed");
-        });
+            return new SyncGroupSocket() {
+                @Override
+                public void send(byte[] datagram) {
+                    sent.add(SyncCodec.decode(datagram));
+                }
+
+                @Override
+                public int mtu() {
+                    return 1500;
+                }
+
+                @Override
+                public void close() {
+                    watches.add("closed");
+                }
+            };
+        }, each -> {
+            long n = 0;
+            for (String line : connTable) {
+                ConnTable.Entry e = ConnTable.parse(line);
+                if (e != null) {
+                    each.accept(e);
+                    n++;
+                }
+            }
+            return n;
+        }, Runnable::run);
         return sync;
     }
 
@@ -230,8 +270,8 @@ class SyncComponentTest {
         now += 1000 * MS;
         hear(IpAddresses.parse("10.99.0.99")); // someone else, with nothing in it
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
-        assertThat(sync.status().failBack()).isEqualTo(
-                "waiting for the sync stream from 10.99.0.12 (1000 ms so far, 0 connection(s) learned)");
+        assertThat(sync.status().failBack()).isEqualTo("waiting for 10.99.0.12 to answer the catch-up request and for "
+                + "its sync stream (1000 ms so far, 0 connection(s) learned)");
         hear(D2, 40001, 40002);
         now += 1000 * MS;
         hear(D2, 40001, 40003); // one new connection: the quiet window starts again
@@ -241,16 +281,17 @@ class SyncComponentTest {
         now += MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
         assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard; 3 connection(s) "
-                + "learned, none new for 2000 ms; waited 4000 ms");
+                + "learned, none new for 2000 ms; waited 4000 ms; no catch-up answer from 10.99.0.12");
         // The state machine asks again at every advert until Master_Down_Interval has passed: the gate stays open
         // for this wait, whatever the stream brings meanwhile.
         hear(D2, 40009);
         now += 300 * MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
-        assertThat(sync.status().failBack()).endsWith("waited 4000 ms");
+        assertThat(sync.status().failBack()).contains("waited 4000 ms");
         // A new wait (the state machine reset it: a higher advert, a transition) asks afresh.
         assertThat(sync.open("VI_1", D2, now, now)).isFalse();
-        assertThat(sync.status().failBack()).startsWith("waiting for the sync stream from 10.99.0.12 (0 ms so far");
+        assertThat(sync.status().failBack()).startsWith("waiting for 10.99.0.12 to answer the catch-up request and "
+                + "for its sync stream (0 ms so far");
     }
 
     @Test
@@ -311,7 +352,174 @@ class SyncComponentTest {
         long since = now;
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
         hear(IpAddresses.parse("10.98.0.12"), 40001);
-        now += 2000 * MS;
+        now += 3000 * MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+    }
+
+    // ---- the catch-up exchange
+
+    List<CatchUp> sentCatchUps() {
+        return sent.stream().filter(r -> r instanceof SyncCodec.Control).map(r -> ((SyncCodec.Control) r).catchUp())
+                .toList();
+    }
+
+    List<SyncConnection> sentConnections() {
+        return sent.stream().filter(r -> r instanceof SyncCodec.Decoded).flatMap(r -> ((SyncCodec.Decoded) r)
+                .message().connections().stream()).toList();
+    }
+
+    @Test
+    void aReturningDirectorAsksForACatchUpAndPreemptsOnceTheMasterIsDoneAndTheStreamSettled() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sentCatchUps()).hasSize(1);
+        CatchUp request = sentCatchUps().get(0);
+        assertThat(request.kind()).isEqualTo(CatchUp.Kind.REQUEST);
+        assertThat(request.syncId()).isEqualTo(7);
+        // No answer within a second: asked again, with the same nonce.
+        now += 999 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sentCatchUps()).hasSize(1);
+        now += MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sentCatchUps()).hasSize(2).allMatch(c -> c.nonce() == request.nonce());
+        // The replay arrives, then a done for someone else's request, then ours.
+        hear(D2, 40001, 40002, 40003);
+        sync.control(D2, CatchUp.done(7, request.nonce() + 1, 99));
+        now += 500 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sync.status().failBack()).startsWith("waiting for 10.99.0.12 to answer");
+        sync.control(D2, CatchUp.done(7, request.nonce(), 3));
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sync.status().failBack()).isEqualTo("caught up with 10.99.0.12 (3 replayed); waiting for its sync "
+                + "stream to settle (1500 ms so far, 3 connection(s) learned)");
+        int requests = sentCatchUps().size();
+        now += 1499 * MS; // 1999 ms since the replay's last new connection
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sentCatchUps()).as("no more requests once answered").hasSize(requests);
+        now += MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).isEqualTo("open: caught up: 10.99.0.12 replayed 3 connection(s); 3 learned, "
+                + "none new for 2000 ms; waited 3000 ms");
+    }
+
+    @Test
+    void aMasterThatAcceptedTheRequestIsWaitedForHoweverLongItsReplayTakes() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        sync.open("VI_1", D2, since, now);
+        long nonce = sentCatchUps().get(0).nonce();
+        sync.control(D2, CatchUp.accepted(7, nonce));
+        hear(D2, 40001); // the kernel's own stream, then quiet: without the accepted, this would do after 3 s
+        now += 5000 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        assertThat(sync.status().failBack()).isEqualTo("waiting for 10.99.0.12 to finish replaying its connections "
+                + "(5000 ms so far, 1 connection(s) learned)");
+        sync.control(D2, CatchUp.done(7, nonce, 1));
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        // Without a done, preempt-wait still bounds the wait.
+        long second = now;
+        sync.open("VI_1", D2, second, now);
+        sync.control(D2, CatchUp.accepted(7, sentCatchUps().get(sentCatchUps().size() - 1).nonce()));
+        now += 10_000 * MS;
+        assertThat(sync.open("VI_1", D2, second, now)).isTrue();
+        assertThat(sync.status().failBack()).startsWith("open: preempt-wait (10000 ms) ran out");
+    }
+
+    @Test
+    void aCaughtUpDirectorStillWaitsWhileTheKernelsStreamBringsNewConnections() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        long since = now;
+        sync.open("VI_1", D2, since, now);
+        sync.control(D2, CatchUp.done(7, sentCatchUps().get(0).nonce(), 0));
+        hear(D2); // an empty first message starts the quiet window
+        now += 1500 * MS;
+        hear(D2, 40100); // a connection opened on the master a moment before: its kernel sends it
+        now += 1500 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isFalse();
+        now += 500 * MS;
+        assertThat(sync.open("VI_1", D2, since, now)).isTrue();
+        assertThat(sync.status().failBack()).startsWith("open: caught up: 10.99.0.12 replayed 0 connection(s); 1 learned");
+    }
+
+    /** d1's table as the master: DR web on 10.99.0.100:80, NAT udp on 10.99.0.100:53, fwmark 5 DR. */
+    void masterTable() throws Exception {
+        ServiceKey web = new ServiceKey.Addr(Protocol.TCP, new InetSocketAddress(IpAddresses.parse("10.99.0.100"), 80));
+        ServiceKey dns = new ServiceKey.Addr(Protocol.UDP, new InetSocketAddress(IpAddresses.parse("10.99.0.100"), 53));
+        ServiceKey mark = new ServiceKey.Fwmark(io.lvsd.linux.net.IpFamily.IPV4, 5);
+        kernel.apply(List.of(new IpvsOp.AddService(VirtualService.of(web, "wlc")),
+                new IpvsOp.AddDest(web, Destination.of(new InetSocketAddress(IpAddresses.parse("10.99.0.21"), 80), Forwarding.DR, 1)),
+                new IpvsOp.AddService(VirtualService.of(dns, "rr")),
+                new IpvsOp.AddDest(dns, Destination.of(new InetSocketAddress(IpAddresses.parse("10.99.1.31"), 5353), Forwarding.NAT, 1)),
+                new IpvsOp.AddService(VirtualService.of(mark, "rr")),
+                new IpvsOp.AddDest(mark, Destination.of(new InetSocketAddress(IpAddresses.parse("10.99.0.22"), 0), Forwarding.DR, 1))));
+        connTable.add("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData");
+        connTable.add("TCP 0A630032 A90E 0A630064 0050 0A630015 0050 ESTABLISHED     899"); // idle, established
+        connTable.add("TCP 0A630032 A90F 0A630064 0050 0A630015 0050 FIN_WAIT         80");
+        connTable.add("UDP 0A630032 C350 0A630064 0035 0A63011F 14E9 UDP              250");
+        connTable.add("TCP 0A630033 9C40 0A630064 01BB 0A630016 0000 ESTABLISHED     600"); // fwmark 5
+        connTable.add("TCP 0A630034 9C41 0A630099 0050 0A630017 0050 ESTABLISHED     600"); // no such service
+    }
+
+    @Test
+    void theMasterReplaysItsWholeTableAtACatchUpRequestThenSaysItIsDone() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        masterTable();
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "preempted");
+        settle();
+        InetAddress d1 = IpAddresses.parse("10.99.0.11");
+        sync.control(d1, CatchUp.request(7, 42));
+        InetAddress client = IpAddresses.parse("10.99.0.50");
+        InetAddress vip = IpAddresses.parse("10.99.0.100");
+        assertThat(sentConnections()).containsExactly(
+                SyncConnection.of(6, SyncConnection.F_DROUTE | SyncConnection.F_NOOUTPUT, 1, client, 43278, vip, 80,
+                        IpAddresses.parse("10.99.0.21"), 80, 899),
+                SyncConnection.of(6, SyncConnection.F_DROUTE | SyncConnection.F_NOOUTPUT | SyncConnection.F_INACTIVE, 4,
+                        client, 43279, vip, 80, IpAddresses.parse("10.99.0.21"), 80, 80),
+                SyncConnection.of(17, SyncConnection.F_MASQ | SyncConnection.F_INACTIVE, 0, client, 50000, vip, 53,
+                        IpAddresses.parse("10.99.1.31"), 5353, 250),
+                new SyncConnection(io.lvsd.linux.net.IpFamily.IPV4, 6, SyncConnection.F_DROUTE | SyncConnection.F_NOOUTPUT,
+                        1, IpAddresses.parse("10.99.0.51"), 40000, vip, 443, IpAddresses.parse("10.99.0.22"), 0, 5, 600,
+                        null, null, null, List.of()));
+        assertThat(sent).filteredOn(r -> r instanceof SyncCodec.Decoded)
+                .allMatch(r -> ((SyncCodec.Decoded) r).message().syncId() == 7);
+        assertThat(sentCatchUps()).containsExactly(CatchUp.accepted(7, 42), CatchUp.done(7, 42, 4));
+        assertThat(registry.get("lvsd.sync.catchup.entries").counter().count()).isEqualTo(4);
+        // The requester asks again (its done was lost): the done again, no second replay.
+        sent.clear();
+        sync.control(d1, CatchUp.request(7, 42));
+        assertThat(sent).containsExactly(new SyncCodec.Control(CatchUp.done(7, 42, 4)));
+        assertThat(registry.get("lvsd.sync.catchup.replays").tag("result", "repeated").counter().count()).isEqualTo(1);
+        // Another sync id's request is not ours to answer.
+        sent.clear();
+        sync.control(d1, CatchUp.request(8, 43));
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void onlyTheMasterAnswersACatchUpRequest() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        masterTable();
+        sync.transition("VI_1", VrrpState.INIT, VrrpState.BACKUP, "startup");
+        sync.control(IpAddresses.parse("10.99.0.11"), CatchUp.request(7, 42));
+        assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void aReplaySplitsTheTableIntoDatagramsThatFitTheMtu() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        masterTable();
+        connTable.subList(2, connTable.size()).clear();
+        for (int i = 0; i < 100; i++) {
+            connTable.add(String.format("TCP 0A630032 %04X 0A630064 0050 0A630015 0050 ESTABLISHED     899", 20000 + i));
+        }
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "preempted");
+        settle();
+        sync.control(IpAddresses.parse("10.99.0.11"), CatchUp.request(7, 1));
+        // 1500 - 28 bytes of headers - 8 of sync header leave room for 40 entries of 36 bytes.
+        assertThat(sent).filteredOn(r -> r instanceof SyncCodec.Decoded)
+                .extracting(r -> ((SyncCodec.Decoded) r).message().connections().size()).containsExactly(40, 40, 21);
+        assertThat(sentCatchUps()).containsExactly(CatchUp.accepted(7, 1), CatchUp.done(7, 1, 101));
     }
 }
