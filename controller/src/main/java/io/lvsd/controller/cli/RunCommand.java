@@ -20,7 +20,6 @@ import io.lvsd.controller.sync.SyncComponent;
 import io.lvsd.controller.vrrp.VrrpComponent;
 import io.lvsd.ipvs.NetlinkIpvsClient;
 import io.lvsd.linux.SdNotify;
-import io.lvsd.vrrp.ReloadChange;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -129,8 +128,8 @@ public final class RunCommand implements Callable<Integer> {
         vrrp.addListener(sync);
         vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, Map.of("vrrp", vrrp.lastReload()
-                                .stream().map(ReloadChange::describe).toList()), vrrp.status(), ipvs.status(),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, lastReloads(health, ipvs, sync, vrrp),
+                        vrrp.status(), ipvs.status(),
                         health.report(),
                         sync.status()),
                 () -> configMetrics.internalError("admin"), health::control);
@@ -153,5 +152,17 @@ public final class RunCommand implements Callable<Integer> {
             gc.close();
         }
         return 0;
+    }
+
+    /** Each component's last reload, in start order; components the last reload did not change are left out. */
+    static Map<String, List<String>> lastReloads(io.lvsd.controller.daemon.Component... components) {
+        Map<String, List<String>> m = new java.util.LinkedHashMap<>();
+        for (io.lvsd.controller.daemon.Component c : components) {
+            List<String> l = c.lastReload();
+            if (!l.isEmpty()) {
+                m.put(c.name(), l);
+            }
+        }
+        return m;
     }
 }

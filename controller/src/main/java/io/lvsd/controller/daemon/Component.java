@@ -22,4 +22,19 @@ public interface Component {
 
     /** Stops; must not throw. */
     void stop();
+
+    /**
+     * What the last successful reload changed here, one line per action (for {@code /status}); empty before the
+     * first reload or when it changed nothing. Any thread may call it: it returns an immutable snapshot.
+     */
+    default java.util.List<String> lastReload() {
+        return java.util.List.of();
+    }
+
+    /** Counts one reload action of {@code component} in {@code lvsd_config_reload_actions_total{component,action}}. */
+    static void countReloadAction(io.micrometer.core.instrument.MeterRegistry registry, String component, String action) {
+        io.micrometer.core.instrument.Counter.builder("lvsd.config.reload.actions").tag("component", component)
+                .tag("action", action).description("What reloads changed, by component and action").register(registry)
+                .increment();
+    }
 }

@@ -194,7 +194,18 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     @Override
     public void reload(LvsdConfig previous, LvsdConfig next) {
         scripts(next);
-        apply(next);
+        lastReload = List.copyOf(apply(next));
+        for (String change : lastReload) {
+            io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), change.substring(0, change.indexOf(' ')));
+        }
+    }
+
+    /** What the last reload changed: checks started, restarted (a new definition) or stopped, and drains begun. */
+    private volatile List<String> lastReload = List.of();
+
+    @Override
+    public List<String> lastReload() {
+        return lastReload;
     }
 
     @Override
@@ -223,8 +234,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         }
     }
 
-    /** Watches every real server of {@code config}, keeping the watches whose check is unchanged. */
-    private void apply(LvsdConfig config) {
+    /**
+     * Watches every real server of {@code config}, keeping the watches whose check is unchanged; returns what
+     * changed ({@code check-started SERVICE REAL}, {@code check-changed}, {@code check-stopped}, {@code drain}).
+     */
+    private List<String> apply(LvsdConfig config) {
+        List<String> changes = new ArrayList<>();
         Map<Key, Entry> old = entries;
         Map<Key, Entry> next = new LinkedHashMap<>();
         List<Entry> opened = new ArrayList<>();
@@ -240,6 +255,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                     continue;
                 }
                 Entry fresh = new Entry(k, v, r);
+                changes.add((e == null ? "check-started " : "check-changed ") + fresh.service + " " + fresh.realServer);
                 fresh.watch = monitor.watch(r.address(), r.check(), fresh);
                 opened.add(fresh);
                 next.put(k, fresh);
@@ -255,6 +271,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             VirtualServerConfig v = vss.get(e.getKey().service());
             if (!next.containsKey(e.getKey()) && v != null) {
                 draining.put(e.getKey(), new Draining(v.name(), e.getValue().rs, now + v.drainTimeout().toNanos()));
+                changes.add("drain " + e.getValue().service + " " + e.getValue().realServer);
                 log.info("health: {} {} left the configuration: draining at weight 0 until it has no active "
                         + "connections, at most {} s", v.name(), e.getValue().realServer, v.drainTimeout().toSeconds());
             }
@@ -273,6 +290,9 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         for (Map.Entry<Key, Entry> e : old.entrySet()) {
             if (next.get(e.getKey()) != e.getValue()) {
                 e.getValue().watch.close();
+                if (!next.containsKey(e.getKey())) {
+                    changes.add("check-stopped " + e.getValue().service + " " + e.getValue().realServer);
+                }
             }
         }
         meters(next.values());
@@ -280,6 +300,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         if (!opened.isEmpty()) {
             log.info("health: checking {} real server(s) with {} probe(s)", next.size(), monitor.probeCount());
         }
+        return changes;
     }
 
     private void meters(java.util.Collection<Entry> all) {

@@ -74,6 +74,8 @@ public final class IpvsComponent implements Component {
     private LvsdConfig config;
     private final java.util.concurrent.atomic.AtomicBoolean healthPending = new java.util.concurrent.atomic.AtomicBoolean();
     private IpvsTimeouts timeouts = IpvsTimeouts.unchanged();
+    /** The table operations (and timeouts) the last reload applied. */
+    private volatile List<String> lastReload = List.of();
     private final Set<ServiceKey> owned = new LinkedHashSet<>();
     private final Path stateFile;
     /** What the state file holds now (driver thread), so that it is written only when ownership changes. */
@@ -148,6 +150,11 @@ public final class IpvsComponent implements Component {
         if (!next.ipvs().driftCheckInterval().equals(driftInterval)) {
             schedule(next.ipvs().driftCheckInterval());
         }
+    }
+
+    @Override
+    public List<String> lastReload() {
+        return lastReload;
     }
 
     @Override
@@ -348,6 +355,7 @@ public final class IpvsComponent implements Component {
         }
         Timer.Sample sample = Timer.start(registry);
         try {
+            IpvsTimeouts timeoutsBefore = why.equals("reload") ? client.timeouts() : null;
             if (timeouts.tcp() != null || timeouts.tcpFin() != null || timeouts.udp() != null) {
                 if (!client.timeouts().equals(merged(client.timeouts(), timeouts))) {
                     client.setTimeouts(timeouts);
@@ -377,6 +385,22 @@ public final class IpvsComponent implements Component {
             List<String> failures = result.failures().stream().map(ApplyResult.Outcome::describe).toList();
             lastFailures = failures;
             long applied = result.appliedCount();
+            if (why.equals("reload")) {
+                List<String> done = new ArrayList<>();
+                for (ApplyResult.Outcome o : result.outcomes()) {
+                    if (o.applied()) {
+                        done.add(o.op().describe());
+                        io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), o.op().kind());
+                    }
+                }
+                if (!timeoutsBefore.equals(client.timeouts())) {
+                    IpvsTimeouts t = client.timeouts();
+                    done.add(0, "SET_TIMEOUTS tcp " + t.tcp().toSeconds() + "s tcp-fin " + t.tcpFin().toSeconds()
+                            + "s udp " + t.udp().toSeconds() + "s");
+                    io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), "set-timeouts");
+                }
+                lastReload = List.copyOf(done);
+            }
             if (why.equals("drift check") && applied > 0) {
                 driftCorrections.increment(applied);
                 log.warn("ipvs: drift check corrected {} entr{} changed outside lvsd", applied, applied == 1 ? "y" : "ies");

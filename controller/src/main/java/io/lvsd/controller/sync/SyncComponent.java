@@ -229,9 +229,18 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
         boolean was = config.enabled();
         configure(next);
+        lastReload = List.of();
         if (was || config.enabled()) {
             await(apply("reload"));
         }
+    }
+
+    /** The sync daemon starts and stops the last reload made. */
+    private volatile List<String> lastReload = List.of();
+
+    @Override
+    public List<String> lastReload() {
+        return lastReload;
     }
 
     @Override
@@ -324,8 +333,15 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         List<SyncDaemon> want = SyncDaemonPlan.desired(s, followedIsMaster);
         SyncDaemonPlan.Outcome o = SyncDaemonPlan.apply(client, want);
+        if (cause.equals("reload")) {
+            lastReload = o.done().stream().map(SyncDaemonPlan.Step::describe).toList();
+        }
         for (SyncDaemonPlan.Step step : o.done()) {
             changes(step.daemon().role(), step.action()).increment();
+            if (cause.equals("reload")) {
+                io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), step.action().name()
+                        .toLowerCase(java.util.Locale.ROOT) + "-" + step.daemon().role().key() + "-daemon");
+            }
             String line = "sync: " + step.describe() + ": " + cause;
             if (cause.equals("drift check")) {
                 log.warn("{} (it was changed outside lvsd)", line);

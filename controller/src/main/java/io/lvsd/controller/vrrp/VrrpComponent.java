@@ -181,8 +181,7 @@ public final class VrrpComponent implements Component {
                 old.closeWhenIdle(); // scripts it runs finish (each within its timeout); new ones use the new runner
             }
             for (ReloadChange c : changes) {
-                Counter.builder("lvsd.config.reload.actions").tag("component", name()).tag("action", c.action())
-                        .description("What reloads changed, by component and action").register(registry).increment();
+                Component.countReloadAction(registry, name(), c.action());
             }
             lastReload = List.copyOf(changes);
         } else if (!had && wants) {
@@ -219,8 +218,13 @@ public final class VrrpComponent implements Component {
     }
 
     /** What the last reload changed in the running instances (empty before the first, or when it changed none). */
-    public List<ReloadChange> lastReload() {
+    public List<ReloadChange> lastReloadChanges() {
         return lastReload;
+    }
+
+    @Override
+    public List<String> lastReload() {
+        return lastReload.stream().map(ReloadChange::describe).toList();
     }
 
     /** Every instance now; empty without VRRP. */

@@ -155,6 +155,9 @@ class HealthComponentTest {
                 "on-failure = remove, check.interval = 7s,"));
         reload(next, changed);
         assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.1:80 -m -w 3", "-a -t 10.0.0.1:8080 -r 10.1.0.1:80 -m -w 0");
+        assertThat(health.lastReload()).containsExactly("check-changed web 10.1.0.1:80", "check-changed web 10.1.0.2:80");
+        assertThat(registry.get("lvsd.config.reload.actions").tags("component", "health", "action", "check-changed")
+                .counter().count()).isEqualTo(2);
     }
 
     @Test
@@ -263,6 +266,7 @@ class HealthComponentTest {
                 "on-failure = remove, drain-timeout = 60s,").replace(", { address = \"10.1.0.2:80\" }", ""));
         reload(c, dropped);
         assertThat(table()).contains("-a -t 10.0.0.1:80 -r 10.1.0.2:80 -m -w 0");
+        assertThat(health.lastReload()).containsExactly("drain web 10.1.0.2:80", "check-stopped web 10.1.0.2:80");
         assertThat(health.status()).anyMatch(s -> s.realServer().equals("10.1.0.2:80") && s.state().equals("REMOVED"));
         health.drainTick();
         assertThat(table()).as("3 active connections: still draining").contains("-r 10.1.0.2:80 -m -w 0");

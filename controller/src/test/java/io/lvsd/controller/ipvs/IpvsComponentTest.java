@@ -185,6 +185,12 @@ class IpvsComponentTest {
         assertThat(kernel.operations() - before).isEqualTo(2);
         assertThat(ops("set_service", "success")).isEqualTo(1);
         assertThat(ops("set_dest", "success")).isEqualTo(1);
+        assertThat(component.lastReload()).containsExactly("SET_SERVICE tcp 10.0.0.1:80", "SET_DEST tcp 10.0.0.1:80 -> "
+                + "10.1.0.1:80");
+        assertThat(registry.get("lvsd.config.reload.actions").tags("component", "ipvs", "action", "set_dest").counter()
+                .count()).isEqualTo(1);
+        component.reload(config("rr", 4), config("rr", 4));
+        assertThat(component.lastReload()).as("a reload that changes nothing here").isEmpty();
         LvsdConfig empty = TestConfigs.valid(dir, "");
         component.reload(config("rr", 4), empty);
         assertThat(kernel.dump()).isEmpty();

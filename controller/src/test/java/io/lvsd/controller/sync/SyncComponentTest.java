@@ -179,10 +179,14 @@ class SyncComponentTest {
         component().start(config("interface = eth0, sync-id = 7"));
         sync.reload(config("interface = eth0, sync-id = 7"), config("interface = eth0, sync-id = 7"));
         assertThat(changes("master", "stop")).isZero();
+        assertThat(sync.lastReload()).isEmpty();
         sync.reload(config("interface = eth0, sync-id = 7"), config("interface = eth0, sync-id = 8, follow = VI_1"));
         assertThat(kernel.daemons()).extracting(SyncDaemon::role, SyncDaemon::syncId).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(Role.BACKUP, 8));
         assertThat(watches).containsExactly("eth0 224.0.0.81:8848"); // same group: the listener stays
+        assertThat(sync.lastReload()).hasSize(3).allMatch(l -> l.contains("daemon"));
+        assertThat(registry.get("lvsd.config.reload.actions").tags("component", "sync", "action", "stop-master-daemon")
+                .counter().count()).isEqualTo(1);
         sync.stop();
         assertThat(kernel.daemons()).isEmpty();
         assertThat(watches).containsExactly("eth0 224.0.0.81:8848", "closed");
