@@ -119,10 +119,9 @@ public final class RunCommand implements Callable<Integer> {
         Instant startedAt = clock.instant();
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
-                config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE));
+                config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), new Sysctl());
         HealthComponent health = new HealthComponent(ipvs, registry, clock, System::nanoTime,
-                ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))),
-                new Sysctl());
+                ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))));
         VrrpComponent vrrp = new VrrpComponent(registry);
         SyncComponent sync = new SyncComponent(ipvs, registry, clock, System::nanoTime, SyncComponent.multicast());
         vrrp.addListener(sync);

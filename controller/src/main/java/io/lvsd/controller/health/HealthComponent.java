@@ -15,7 +15,6 @@ import io.lvsd.healthcheck.ProbeTransport;
 import io.lvsd.healthcheck.ScriptChecker;
 import io.lvsd.ipvs.Protocol;
 import io.lvsd.ipvs.ServiceKey;
-import io.lvsd.linux.Sysctl;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.micrometer.core.instrument.Counter;
@@ -120,7 +119,6 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private final MeterRegistry registry;
     private final Clock clock;
     private final LongSupplier nanos;
-    private final Sysctl sysctl;
     private final ProbeTransport transport;
     private HealthMonitor monitor;
     private volatile ScriptRunner scripts;
@@ -154,20 +152,19 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private final Map<CheckType, Checker> checkers;
 
     public HealthComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
-                           ProbeTransport transport, Sysctl sysctl) {
-        this(ipvs, registry, clock, nanos, transport, sysctl, null);
+                           ProbeTransport transport) {
+        this(ipvs, registry, clock, nanos, transport, null);
     }
 
     /** With {@code checkers} instead of the real ones (tests); null for the real ones. */
     HealthComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
-                    ProbeTransport transport, Sysctl sysctl, Map<CheckType, Checker> checkers) {
+                    ProbeTransport transport, Map<CheckType, Checker> checkers) {
         this.checkers = checkers;
         this.ipvs = ipvs;
         this.registry = registry;
         this.clock = clock;
         this.nanos = nanos;
         this.transport = transport;
-        this.sysctl = sysctl;
         ipvs.health(this);
     }
 
@@ -296,7 +293,6 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             }
         }
         meters(next.values());
-        udpSysctls(config);
         if (!opened.isEmpty()) {
             log.info("health: checking {} real server(s) with {} probe(s)", next.size(), monitor.probeCount());
         }
@@ -372,42 +368,6 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                 }
             });
         }
-    }
-
-    /**
-     * A UDP client keeps its source port, so its IPVS entry lives as long as it keeps sending: without
-     * expire_nodest_conn the kernel goes on sending it to a removed server until the client falls silent for the
-     * UDP timeout, and without expire_quiescent_template persistence keeps it on a quiesced one.
-     */
-    private void udpSysctls(LvsdConfig config) {
-        boolean udp = false;
-        boolean udpPersistent = false;
-        for (VirtualServerConfig v : config.virtualServers()) {
-            if (v.fwmark() != null || v.protocol() == Protocol.UDP) {
-                udp = true;
-                udpPersistent |= v.persistence().enabled();
-            }
-        }
-        if (!udp) {
-            return;
-        }
-        List<String> wanted = new ArrayList<>(List.of("net.ipv4.vs.expire_nodest_conn"));
-        if (udpPersistent) {
-            wanted.add("net.ipv4.vs.expire_quiescent_template");
-        }
-        ipvs.execute(client -> {
-            for (String name : wanted) {
-                try {
-                    if (sysctl.readInt(name) != 1) {
-                        sysctl.write(name, "1");
-                        log.info("health: set {} = 1 (UDP or fwmark virtual servers: flows to a failed real server "
-                                + "must move, not wait for the UDP timeout)", name);
-                    }
-                } catch (IOException e) {
-                    log.warn("health: {}", e.getMessage());
-                }
-            }
-        });
     }
 
     // ---- DesiredTable.Health (the IPVS driver thread)

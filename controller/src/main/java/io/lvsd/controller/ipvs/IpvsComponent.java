@@ -69,6 +69,13 @@ public final class IpvsComponent implements Component {
     private final Duration statsInterval;
 
     private IpvsClient client;
+    private final io.lvsd.linux.Sysctl sysctl;
+    /** What the sync component asks for (driver thread), and whether it changed since the daemons were applied. */
+    private KernelState.SyncIntent syncIntent;
+    private boolean syncDirty;
+    private volatile SyncListener syncListener = (cause, outcome, running) -> { };
+    /** The whole desired kernel state (driver thread); {@link #desired} is its table, for other threads. */
+    private KernelState state = KernelState.desired(null, DesiredTable.Health.CONFIGURED, null);
     private volatile DesiredTable desired = new DesiredTable(List.of(), Map.of());
     private volatile DesiredTable.Health health = DesiredTable.Health.CONFIGURED;
     private LvsdConfig config;
@@ -94,19 +101,34 @@ public final class IpvsComponent implements Component {
     private final Timer reconcileTimer;
     private final Map<String, Meter> statMeters = new HashMap<>();
     private final Map<String, long[]> statValues = new HashMap<>();
-    private final List<ClientTask> driftTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Told on the driver thread what each reconcile did to the sync daemons. */
+    public interface SyncListener {
+        /**
+         * @param cause   why the reconcile ran ({@code drift check}, {@code reload}, a VRRP transition, ...)
+         * @param outcome the starts and stops done, and the first failure
+         * @param running the daemons running afterwards
+         */
+        void applied(String cause, io.lvsd.sync.SyncDaemonPlan.Outcome outcome, List<io.lvsd.ipvs.SyncDaemon> running);
+    }
 
     public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval) {
-        this(factory, registry, clock, statsInterval, null);
+        this(factory, registry, clock, statsInterval, null, null);
+    }
+
+    public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval,
+                         Path stateFile) {
+        this(factory, registry, clock, statsInterval, stateFile, null);
     }
 
     /**
      * @param stateFile where the services lvsd owns are kept across restarts ({@link OwnedServices}); null keeps
      *                  them in memory only
+     * @param sysctl    where the sysctls of {@link KernelState} are written; null leaves them alone
      */
     public IpvsComponent(ClientFactory factory, MeterRegistry registry, Clock clock, Duration statsInterval,
-                         Path stateFile) {
+                         Path stateFile, io.lvsd.linux.Sysctl sysctl) {
         this.stateFile = stateFile;
+        this.sysctl = sysctl;
         this.factory = factory;
         this.registry = registry;
         this.clock = clock;
@@ -221,9 +243,34 @@ public final class IpvsComponent implements Component {
         }
     }
 
-    /** Also runs {@code task} (through {@link #execute}) at every drift check, to put its part of the kernel right. */
-    public void addDriftTask(ClientTask task) {
-        driftTasks.add(task);
+    /** Where the outcome of every sync daemon reconcile goes; before the first start. */
+    public void syncListener(SyncListener l) {
+        this.syncListener = java.util.Objects.requireNonNull(l, "listener");
+    }
+
+    /**
+     * The sync component's wish changed (its configuration, or the followed instance's role): reconcile the
+     * kernel, sync daemons included, on the driver thread. The future fails with the reason when the daemons
+     * could not be read or the kernel's IPVS cannot be reached.
+     */
+    public java.util.concurrent.CompletableFuture<Void> sync(KernelState.SyncIntent intent, String cause) {
+        java.util.concurrent.CompletableFuture<Void> f = new java.util.concurrent.CompletableFuture<>();
+        try {
+            driver.execute(() -> {
+                syncIntent = intent;
+                syncDirty = true;
+                refreshDesired();
+                reconcile(cause);
+                if (syncDirty) {
+                    f.completeExceptionally(new IOException(error != null ? error : "the sync daemons were not applied"));
+                } else {
+                    f.complete(null);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(new IOException("the IPVS driver has stopped"));
+        }
+        return f;
     }
 
     /** Runs a drift check now and waits; for tests and the admin endpoint. */
@@ -319,31 +366,33 @@ public final class IpvsComponent implements Component {
     private void apply(LvsdConfig config, Set<ServiceKey> previouslyWanted, String why) {
         this.config = config;
         refreshDesired();
-        timeouts = config.ipvs().timeouts();
         owned.addAll(previouslyWanted);
         owned.addAll(desired.names().keySet());
         reconcile(why);
     }
 
-    /** The table the configuration in force asks for, with the health checks' view of each real server. */
+    /**
+     * The kernel state the configuration in force, the health checks' view of each real server and the sync
+     * component's wish ask for ({@link KernelState#desired}, the one place it is computed).
+     */
     private void refreshDesired() {
-        desired = DesiredTable.from(config, health);
+        state = KernelState.desired(config, health, syncIntent);
+        desired = state.table();
+        timeouts = state.timeouts();
     }
 
     private long driftCheck() {
-        if (config != null) {
-            refreshDesired();
-        }
-        long applied = reconcile("drift check");
-        for (ClientTask t : driftTasks) {
-            execute(t);
-        }
-        return applied;
+        refreshDesired();
+        return reconcile("drift check");
     }
 
-    /** Returns the number of operations applied. */
+    /**
+     * The one reconciler: brings the kernel to {@link #state} (timeouts, sysctls at start and reload, the table,
+     * the sync daemons) and returns the number of table operations applied.
+     */
     private long reconcile(String why) {
-        if (desired.services().isEmpty() && owned.isEmpty() && client == null) {
+        boolean syncWanted = state.sync().managed() || syncDirty;
+        if (desired.services().isEmpty() && owned.isEmpty() && client == null && !syncWanted) {
             // No virtual servers: IPVS is not needed (a VRRP-only director runs without it).
             available = false;
             error = null;
@@ -361,6 +410,9 @@ public final class IpvsComponent implements Component {
                     client.setTimeouts(timeouts);
                     log.info("ipvs: timeouts set ({})", why);
                 }
+            }
+            if (sysctl != null && (why.equals("start") || why.equals("reload"))) {
+                sysctls(why);
             }
             Reconciler.Report r = Reconciler.reconcile(client, desired.services(), owned);
             ApplyResult result = r.result();
@@ -412,6 +464,11 @@ public final class IpvsComponent implements Component {
             }
             lastReconcile = clock.instant().toString() + " (" + why + ", " + applied + " applied, " + failures.size()
                     + " failed)";
+            if (syncWanted) {
+                io.lvsd.sync.SyncDaemonPlan.Outcome o = io.lvsd.sync.SyncDaemonPlan.apply(client, state.sync().daemons());
+                syncDirty = false;
+                syncListener.applied(why, o, client.daemons());
+            }
             refreshStats();
             return applied;
         } catch (IOException | RuntimeException e) {
@@ -421,6 +478,21 @@ public final class IpvsComponent implements Component {
             return 0;
         } finally {
             sample.stop(reconcileTimer);
+        }
+    }
+
+    /** Sets the sysctls {@link #state} asks for that differ; a failure is logged and does not stop the rest. */
+    private void sysctls(String why) {
+        for (Map.Entry<String, String> e : state.sysctls().entrySet()) {
+            try {
+                if (!sysctl.read(e.getKey()).trim().equals(e.getValue())) {
+                    sysctl.write(e.getKey(), e.getValue());
+                    log.info("ipvs: set {} = {} ({}; UDP or fwmark virtual servers: flows to a failed real server "
+                            + "must move, not wait for the UDP timeout)", e.getKey(), e.getValue(), why);
+                }
+            } catch (IOException ex) {
+                log.warn("ipvs: {}", ex.getMessage());
+            }
         }
     }
 

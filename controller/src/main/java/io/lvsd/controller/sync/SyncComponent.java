@@ -188,7 +188,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         Counter.builder("lvsd.sync.daemon.failures").description("Sync daemon starts or stops the kernel refused")
                 .register(registry);
-        ipvs.addDriftTask(client -> reconcile(client, "drift check"));
+        ipvs.syncListener(this::applied);
     }
 
     /** The production watcher: {@link SyncWatcher} joined on the sync interface. */
@@ -315,8 +315,13 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
     }
 
+    /**
+     * Hands the IPVS component, the one writer of the kernel's sync daemons, what this component wants now; it
+     * reconciles on its driver thread and reports through {@link #applied}.
+     */
     private CompletableFuture<Void> apply(String cause) {
-        return ipvs.execute(client -> reconcile(client, cause)).whenComplete((v, t) -> {
+        return ipvs.sync(new io.lvsd.controller.ipvs.KernelState.SyncIntent(config, followedIsMaster), cause)
+                .whenComplete((v, t) -> {
             if (t != null) {
                 Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
                 error = c.getMessage();
@@ -325,14 +330,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         });
     }
 
-    /** On the driver thread: brings the kernel's daemons to what the configuration and VRRP state want. */
-    private void reconcile(io.lvsd.ipvs.IpvsClient client, String cause) throws IOException {
-        SyncDaemonConfig s = config;
-        if (!s.enabled() && cause.equals("drift check")) {
-            return; // sync off: lvsd leaves the kernel's daemons alone
-        }
-        List<SyncDaemon> want = SyncDaemonPlan.desired(s, followedIsMaster);
-        SyncDaemonPlan.Outcome o = SyncDaemonPlan.apply(client, want);
+    /** On the driver thread, after the reconciler brought the kernel's daemons to what this component asked. */
+    private void applied(String cause, SyncDaemonPlan.Outcome o, List<SyncDaemon> daemons) {
         if (cause.equals("reload")) {
             lastReload = o.done().stream().map(SyncDaemonPlan.Step::describe).toList();
         }
@@ -354,7 +353,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                     .toList()) + ": " + cause;
         }
         Set<SyncDaemon.Role> now = EnumSet.noneOf(SyncDaemon.Role.class);
-        for (SyncDaemon d : client.daemons()) {
+        for (SyncDaemon d : daemons) {
             now.add(d.role());
         }
         running = now;

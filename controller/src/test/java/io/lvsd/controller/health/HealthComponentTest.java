@@ -60,13 +60,14 @@ class HealthComponentTest {
     void setUp() throws Exception {
         loop = new EmbeddedChannel();
         loop.freezeTime();
-        ipvs = new IpvsComponent(() -> shared(), registry, Clock.systemUTC(), Duration.ofHours(1));
+        ipvs = new IpvsComponent(() -> shared(), registry, Clock.systemUTC(), Duration.ofHours(1), null,
+                new Sysctl(dir.resolve("proc")));
         proc = Files.createDirectories(dir.resolve("proc/net/ipv4/vs"));
         Files.writeString(proc.resolve("expire_nodest_conn"), "0\n");
         Files.writeString(proc.resolve("expire_quiescent_template"), "0\n");
         Checker fake = probes::add;
         health = new HealthComponent(ipvs, registry, Clock.systemUTC(), () -> now, ProbeTransport.on(loop.eventLoop()),
-                new Sysctl(dir.resolve("proc")), Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake, CheckType.AGENT, fake));
+                Map.of(CheckType.TCP, fake, CheckType.SCRIPT, fake, CheckType.AGENT, fake));
     }
 
     @AfterEach
