@@ -9,7 +9,7 @@ import java.util.concurrent.Future;
  * loop (what may block: address changes, dumps, file reads), and their clocks. {@link NettyVrrpExecutors} is the
  * real one; the tests' fake runs everything on the test's thread on a fake clock.
  */
-interface VrrpExecutors {
+public interface VrrpExecutors {
     /** The monotonic clock every deadline is on ({@link System#nanoTime()}). */
     long nanoTime();
 

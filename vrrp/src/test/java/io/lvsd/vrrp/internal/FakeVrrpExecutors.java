@@ -15,27 +15,27 @@ import java.util.concurrent.TimeUnit;
  * the clock to the deadline, unless work is already waiting to run (then it gives way, as the real one does when a
  * packet arrives).
  */
-final class FakeVrrpExecutors implements VrrpExecutors {
+public final class FakeVrrpExecutors implements VrrpExecutors {
     private static final long EPOCH_SECOND = 1_800_000_000L;
     private static final long YIELD_NANOS = 10_000;
     private final FakeScheduler scheduler = new FakeScheduler();
 
-    FakeVrrpExecutors() {
+    public FakeVrrpExecutors() {
         scheduler.elapse(Duration.ofSeconds(1_000)); // far from 0, so that no deadline arithmetic starts at zero
     }
 
     /** Time passes while the loop is busy (nothing runs meanwhile): a slow host. */
-    void busy(long nanos) {
+    public void busy(long nanos) {
         scheduler.elapse(Duration.ofNanos(nanos));
     }
 
     /** Runs everything due now, including what that schedules for now. */
-    void runDue() {
+    public void runDue() {
         scheduler.runDue();
     }
 
     /** Moves the clock forward by {@code nanos}, running each task at its deadline on the way. */
-    void advance(long nanos) {
+    public void advance(long nanos) {
         scheduler.advance(Duration.ofNanos(nanos));
     }
 

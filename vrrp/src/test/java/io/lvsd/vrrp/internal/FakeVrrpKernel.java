@@ -23,7 +23,7 @@ import java.util.function.Consumer;
  * (each change is notified as the real kernel's monitor would), the address requests the runtime made, and sockets
  * whose sent adverts are decoded and kept, and into which the test delivers packets, all on the test's thread.
  */
-final class FakeVrrpKernel implements VrrpKernel {
+public final class FakeVrrpKernel implements VrrpKernel {
     private final Map<Integer, Link> links = new LinkedHashMap<>();
     private final List<Address> addresses = new ArrayList<>();
     private final Map<String, FakeSocket> sockets = new LinkedHashMap<>();
@@ -35,7 +35,7 @@ final class FakeVrrpKernel implements VrrpKernel {
     private Consumer<RtnetlinkMonitor.Event> watcher;
 
     /** An advert one of our sockets sent. */
-    record Sent(String ifname, InetAddress source, InetAddress destination, VrrpPacket packet) {
+    public record Sent(String ifname, InetAddress source, InetAddress destination, VrrpPacket packet) {
     }
 
     final List<Sent> sent = new ArrayList<>();
@@ -43,13 +43,13 @@ final class FakeVrrpKernel implements VrrpKernel {
     static final int UP = Rtnetlink.IFF_UP | Rtnetlink.IFF_RUNNING;
 
     /** An interface, up, with {@code address} as its primary address. */
-    FakeVrrpKernel link(int index, String name, String address) {
+    public FakeVrrpKernel link(int index, String name, String address) {
         links.put(index, new Link(index, name, UP, new byte[] {2, 0, 0, 0, 0, (byte) index}));
         addresses.add(new Address(index, IpPrefix.parse(address), 0, Rtnetlink.RT_SCOPE_UNIVERSE, name));
         return this;
     }
 
-    void setLink(String name, boolean up) {
+    public void setLink(String name, boolean up) {
         Link l = byName(name);
         Link n = new Link(l.index(), l.name(), up ? UP : 0, l.mac());
         links.put(l.index(), n);
@@ -57,14 +57,14 @@ final class FakeVrrpKernel implements VrrpKernel {
     }
 
     /** Someone (not lvsd) removes an address. */
-    void removeAddress(String ifname, String prefix) {
+    public void removeAddress(String ifname, String prefix) {
         Address a = find(byName(ifname).index(), IpPrefix.parse(prefix).address());
         addresses.remove(a);
         notify(new RtnetlinkMonitor.AddressEvent(a, true));
     }
 
     /** The addresses on {@code ifname} now, as {@code 10.0.0.100/24}. */
-    List<String> addressesOn(String ifname) {
+    public List<String> addressesOn(String ifname) {
         int index = byName(ifname).index();
         return addresses.stream().filter(a -> a.ifindex() == index).map(a -> a.prefix().toString()).toList();
     }
@@ -79,7 +79,7 @@ final class FakeVrrpKernel implements VrrpKernel {
         s.receiver.received(new RawIpSocket.Packet(source, destination, 255, payload, at, 0));
     }
 
-    FakeSocket socket(String ifname, IpFamily family) {
+    public FakeSocket socket(String ifname, IpFamily family) {
         return sockets.get(ifname + "/" + family);
     }
 
@@ -158,7 +158,7 @@ final class FakeVrrpKernel implements VrrpKernel {
     public void close() {
     }
 
-    final class FakeSocket implements Socket {
+    public final class FakeSocket implements Socket {
         final String ifname;
         final IpFamily family;
         final Receiver receiver;
