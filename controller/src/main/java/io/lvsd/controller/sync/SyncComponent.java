@@ -60,10 +60,10 @@ import org.slf4j.LoggerFactory;
 public final class SyncComponent implements Component, VrrpComponent.Listener, PreemptGate, SyncWatcher.Listener {
     private static final Logger log = LoggerFactory.getLogger(SyncComponent.class);
     /**
-     * How long the master's sync stream must bring no connection new to this director before fail-back. The
-     * kernel's master daemon sends a partly filled message at the latest after IPVS_SYNC_FLUSH_TIME (2 s,
-     * net/netfilter/ipvs/ip_vs_sync.c), so one such window with nothing new means the stream has caught up
-     * with the connections that carried traffic.
+     * One flush window of the kernel's master daemon: it sends a partly filled message at the latest after
+     * IPVS_SYNC_FLUSH_TIME (2 s, net/netfilter/ipvs/ip_vs_sync.c). A returning director waits this long after the
+     * catch-up's done (connections opened since the master read its table arrive by then); from a master that
+     * does not answer, it waits until the stream has brought nothing new for this long.
      */
     static final long SETTLE_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** At most this many connections are remembered during one fail-back wait. */
@@ -119,6 +119,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private long requestNonce;
     private long requestSentAt;
     private volatile boolean caughtUp;
+    /** When the done arrived ({@link #nanos}). */
+    private volatile long caughtUpAt;
     /** The master said it has this wait's request: it knows the exchange, so its done is worth waiting for. */
     private volatile boolean accepted;
     private volatile long caughtUpCount;
@@ -412,9 +414,13 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             quiet = lastNewConnection == Long.MIN_VALUE ? 0 : now - lastNewConnection;
             count = learned.size();
         }
-        if (caughtUp && quiet >= SETTLE_NANOS) {
-            return pass("open: caught up: " + who + " replayed " + caughtUpCount + " connection(s); " + count
-                    + " learned, none new for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited "
+        // After the done, one flush window more: a connection opened after the master read its table reaches
+        // this director through the kernel's own stream within IPVS_SYNC_FLUSH_TIME of its third packet. Waiting
+        // for a quiet stream instead would wait for ever under a steady stream of new connections.
+        long sinceDone = caughtUp ? now - caughtUpAt : -1;
+        if (caughtUp && sinceDone >= SETTLE_NANOS) {
+            return pass("open: caught up: " + who + " replayed " + caughtUpCount + " connection(s), done "
+                    + TimeUnit.NANOSECONDS.toMillis(sinceDone) + " ms ago; " + count + " learned; waited "
                     + TimeUnit.NANOSECONDS.toMillis(waited) + " ms", false, instance, who);
         }
         if (!caughtUp && !accepted && waited >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
@@ -428,8 +434,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                     ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
                     : "without sync traffic from " + who), true, instance, who);
         }
-        gateState = (caughtUp ? "caught up with " + who + " (" + caughtUpCount + " replayed); waiting for its sync "
-                + "stream to settle" : accepted ? "waiting for " + who + " to finish replaying its connections"
+        gateState = (caughtUp ? "caught up with " + who + " (" + caughtUpCount + " replayed); waiting one sync "
+                + "flush window for connections opened since" : accepted ? "waiting for " + who + " to finish replaying its connections"
                 : "waiting for " + who + " to answer the catch-up request and for its sync stream")
                 + " (" + TimeUnit.NANOSECONDS.toMillis(waited) + " ms so far, " + count + " connection(s) learned)";
         return false;
@@ -469,6 +475,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             synchronized (learned) {
                 if (tracking && c.nonce() == requestNonce && !caughtUp) {
                     caughtUpCount = c.count();
+                    caughtUpAt = nanos.getAsLong();
                     caughtUp = true;
                     log.info("sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
                             Long.toHexString(c.nonce()));
