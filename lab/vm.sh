@@ -16,8 +16,8 @@
 #   LVSD_LAB_SHARE    more absolute paths, space-separated, shared read-only at the same path;
 #                     needed for anything under /tmp, which the guest replaces with a tmpfs
 #   LVSD_LAB_CACHE    kernel and initramfs cache (default /var/cache/lvsd-lab)
-#   LVSD_LAB_TIMEOUT  seconds before the VM is killed (default 1800: the controller's 18 lab scenarios take
-#                     12-13 min on a quiet host and more on a busy one)
+#   LVSD_LAB_TIMEOUT  seconds before the VM is killed (default 3000: the controller's 19 lab scenarios take
+#                     about 40 min on a quiet host, the reload matrix and the HA pair most of it)
 #   LVSD_LAB_MEM      guest memory in MiB (default 3072)
 #   LVSD_LAB_CPU      qemu CPU model (default Nehalem: SSE4.2, no AVX; with "max", JIT-compiled
 #                     Java code crashed now and then under qemu 7.2's young AVX emulation)
@@ -78,7 +78,7 @@ if [ ! -f "$initrd" ]; then
   for m in $(cd "$moddir" && ls kernel/crypto/crc32c_generic.ko* kernel/drivers/virtio/virtio_pci.ko* kernel/net/9p/9pnet_virtio.ko* kernel/fs/9p/9p.ko* \
       kernel/net/netfilter/ipvs/*.ko* kernel/net/ipv4/ipip.ko* kernel/net/ipv6/ip6_tunnel.ko* kernel/net/ipv4/gre.ko* \
       kernel/net/ipv4/fou.ko* kernel/drivers/net/veth.ko* kernel/drivers/net/dummy.ko* kernel/net/bridge/bridge.ko* \
-      kernel/net/packet/af_packet.ko* 2>/dev/null); do
+      kernel/net/packet/af_packet.ko* kernel/drivers/net/nlmon.ko* 2>/dev/null); do
     want "$m"
   done
   n=0
@@ -123,7 +123,7 @@ for i in "${!shares[@]}"; do
 done
 rm -f "$out/guest.rc" "$out/guest.log"
 set +e
-timeout "${LVSD_LAB_TIMEOUT:-1800}" qemu-system-x86_64 -accel "tcg,thread=${LVSD_LAB_TCG_THREAD:-single}" -cpu "${LVSD_LAB_CPU:-Nehalem}" -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
+timeout "${LVSD_LAB_TIMEOUT:-3000}" qemu-system-x86_64 -accel "tcg,thread=${LVSD_LAB_TCG_THREAD:-single}" -cpu "${LVSD_LAB_CPU:-Nehalem}" -smp 2 -m "${LVSD_LAB_MEM:-3072}" \
   -nographic -no-reboot -nic none \
   -kernel "$cache/root/boot/vmlinuz-$kver" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 out=$out run=$out/guest-script.sh shares=$(IFS=,; echo "${shares[*]-}")" \
@@ -132,6 +132,6 @@ timeout "${LVSD_LAB_TIMEOUT:-1800}" qemu-system-x86_64 -accel "tcg,thread=${LVSD
   -virtfs local,path="$out",mount_tag=out,security_model=none > "$out/console.log" 2>&1
 qrc=$?
 set -e
-[ "$qrc" -eq 124 ] && { echo "lab: the VM timed out after ${LVSD_LAB_TIMEOUT:-1800} s" >&2; exit 124; }
+[ "$qrc" -eq 124 ] && { echo "lab: the VM timed out after ${LVSD_LAB_TIMEOUT:-3000} s" >&2; exit 124; }
 [ -f "$out/guest.rc" ] || { echo "lab: the VM did not report an exit code (qemu exit $qrc); see $out/console.log" >&2; exit 125; }
 exit "$(cat "$out/guest.rc")"

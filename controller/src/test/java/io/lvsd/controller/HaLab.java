@@ -43,6 +43,9 @@ final class HaLab implements AutoCloseable {
     final Path dir;
     private final Map<String, LvsdProcess> directors = new HashMap<>();
     private final List<ServerSocket> servers = new ArrayList<>();
+    private final List<java.net.DatagramSocket> udpServers = new ArrayList<>();
+    /** The logs of lvsd processes that exited, for failure messages. */
+    private final Map<String, String> exited = new HashMap<>();
     private volatile boolean closing;
 
     HaLab(String prefix) throws Exception {
@@ -65,6 +68,7 @@ final class HaLab implements AutoCloseable {
             net.link(n[0], "eth0", "in", n[1] + "/24");
             net.exec(n[0], "ip", "route", "add", "default", "via", GATEWAY);
             serve(n[0], n[1], n[0]);
+            serveUdp(n[0], n[1], n[0]);
         }
     }
 
@@ -84,6 +88,38 @@ final class HaLab implements AutoCloseable {
         Sh.ok("ip", "netns", "delete", net.name(name));
         net.add(name);
         director(name, name.equals("d1") ? "11" : "12");
+    }
+
+    /** lvsd for {@code name} with the configuration {@code conf}. */
+    LvsdProcess startWith(String name, String conf) throws Exception {
+        configure(name, conf);
+        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
+                "-f", dir.resolve(name + ".conf").toString());
+        directors.put(name, p);
+        return p;
+    }
+
+    /** Writes {@code name}'s configuration file (a running lvsd reads it at its next SIGHUP). */
+    void configure(String name, String conf) throws IOException {
+        Files.writeString(dir.resolve(name + ".conf"), conf);
+    }
+
+    LvsdProcess process(String name) {
+        return directors.get(name);
+    }
+
+    /** Stops {@code name}'s lvsd gracefully (SIGTERM) and waits for it; its links stay up. */
+    int stop(String name) throws Exception {
+        directors.get(name).signal("TERM");
+        return awaitExit(name);
+    }
+
+    /** Waits for {@code name}'s lvsd to exit (after a signal sent through {@link #process}); its exit code. */
+    int awaitExit(String name) throws Exception {
+        LvsdProcess p = directors.remove(name);
+        int rc = p.waitFor(120);
+        exited.put(name, p.output());
+        return rc;
     }
 
     /** lvsd for {@code name} with this priority and sync-daemon section, adverts every second. */
@@ -170,6 +206,7 @@ final class HaLab implements AutoCloseable {
 
     String outputs() {
         StringBuilder b = new StringBuilder();
+        exited.forEach((n, o) -> b.append("\n---- ").append(n).append(" (exited) ----\n").append(o));
         directors.forEach((n, p) -> b.append("\n---- ").append(n).append(" ----\n").append(p.output()));
         return b.toString();
     }
@@ -262,6 +299,29 @@ final class HaLab implements AutoCloseable {
         t.start();
     }
 
+    /** A UDP echo on port 9 in {@code host}, answering {@code name:datagram}. */
+    private void serveUdp(String host, String addr, String name) throws Exception {
+        java.net.DatagramSocket ds = NetNamespace.call(net.name(host), () -> new java.net.DatagramSocket(
+                new InetSocketAddress(addr, 9)));
+        udpServers.add(ds);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[512];
+            while (!closing) {
+                try {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                    ds.receive(p);
+                    byte[] r = (name + ":" + new String(buf, 0, p.getLength(), StandardCharsets.US_ASCII))
+                            .getBytes(StandardCharsets.US_ASCII);
+                    ds.send(new java.net.DatagramPacket(r, r.length, p.getSocketAddress()));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }, "udp-echo-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     private static void echoLines(Socket c, String name) {
         try (c) {
             c.setTcpNoDelay(true);
@@ -284,6 +344,9 @@ final class HaLab implements AutoCloseable {
             p.close();
         }
         for (ServerSocket s : servers) {
+            s.close();
+        }
+        for (java.net.DatagramSocket s : udpServers) {
             s.close();
         }
         net.close();
