@@ -70,8 +70,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     static final int MAX_TRACKED = 100_000;
     /** A catch-up request is sent again when no answer came within this long (a datagram may be lost). */
     static final long REQUEST_AGAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** A master that has not answered a catch-up request within this long is taken not to know the exchange. */
-    static final long ANSWER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(3);
+    /**
+     * A master that has not answered a catch-up request within this long after it went out is taken not to know
+     * the exchange. Counted from the first send, not from the decision to ask: a director that has just started
+     * (a slow JVM, an emulated lab guest) may take a while to get the datagram out.
+     */
+    static final long ANSWER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
     /** A replay pauses after this many datagrams, so that the receiving kernel's socket buffer keeps up. */
     static final int BURST = 16;
     static final long BURST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -118,6 +122,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     // answer. As the master: the requests answered (nonce -> when), guarded by itself.
     private long requestNonce;
     private long requestSentAt;
+    /** When this wait's first request actually went out ({@link #nanos}); Long.MAX_VALUE until then. */
+    private volatile long firstSentAt = Long.MAX_VALUE;
     private volatile boolean caughtUp;
     /** When the done arrived ({@link #nanos}). */
     private volatile long caughtUpAt;
@@ -394,6 +400,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             requestNonce = random.nextLong();
             caughtUp = false;
             accepted = false;
+            firstSentAt = Long.MAX_VALUE;
             request(s, now);
             log.info("sync: {} holds back from preempting {} until it has caught up with its connections (at most {} "
                     + "ms); catch-up request {} sent", instance, who, s.preemptWait().toMillis(), Long.toHexString(requestNonce));
@@ -423,7 +430,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                     + TimeUnit.NANOSECONDS.toMillis(sinceDone) + " ms ago; " + count + " learned; waited "
                     + TimeUnit.NANOSECONDS.toMillis(waited) + " ms", false, instance, who);
         }
-        if (!caughtUp && !accepted && waited >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
+        long unanswered = firstSentAt == Long.MAX_VALUE ? 0 : now - firstSentAt;
+        if (!caughtUp && !accepted && unanswered >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
             return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
                     + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited)
                     + " ms; no catch-up answer from " + who,
@@ -448,10 +456,14 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         if (w == null) {
             return;
         }
-        byte[] d = SyncCodec.encode(CatchUp.request(s.syncId(), requestNonce));
+        long nonce = requestNonce;
+        byte[] d = SyncCodec.encode(CatchUp.request(s.syncId(), nonce));
         catchUp.execute(() -> {
             try {
                 w.send(d);
+                if (firstSentAt == Long.MAX_VALUE && nonce == requestNonce) {
+                    firstSentAt = nanos.getAsLong();
+                }
             } catch (IOException | RuntimeException e) {
                 log.warn("sync: catch-up request: {}", e.getMessage());
             }

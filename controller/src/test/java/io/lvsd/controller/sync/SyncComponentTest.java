@@ -277,21 +277,21 @@ class SyncComponentTest {
         assertThat(sync.status().failBack()).isEqualTo("waiting for 10.99.0.12 to answer the catch-up request and for "
                 + "its sync stream (1000 ms so far, 0 connection(s) learned)");
         hear(D2, 40001, 40002);
-        now += 1000 * MS;
+        now += 2000 * MS;
         hear(D2, 40001, 40003); // one new connection: the quiet window starts again
         now += 1999 * MS;
-        hear(D2, 40002, 40003); // nothing new
+        hear(D2, 40002, 40003); // nothing new, but the master has had less than 5 s to answer
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
         now += MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
         assertThat(sync.status().failBack()).isEqualTo("open: sync traffic from 10.99.0.12 heard; 3 connection(s) "
-                + "learned, none new for 2000 ms; waited 4000 ms; no catch-up answer from 10.99.0.12");
+                + "learned, none new for 2000 ms; waited 5000 ms; no catch-up answer from 10.99.0.12");
         // The state machine asks again at every advert until Master_Down_Interval has passed: the gate stays open
         // for this wait, whatever the stream brings meanwhile.
         hear(D2, 40009);
         now += 300 * MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
-        assertThat(sync.status().failBack()).contains("waited 4000 ms");
+        assertThat(sync.status().failBack()).contains("waited 5000 ms");
         // A new wait (the state machine reset it: a higher advert, a transition) asks afresh.
         assertThat(sync.open("VI_1", D2, now, now)).isFalse();
         assertThat(sync.status().failBack()).startsWith("waiting for 10.99.0.12 to answer the catch-up request and "
@@ -333,7 +333,7 @@ class SyncComponentTest {
         long first = now;
         assertThat(sync.open("VI_1", D2, first, now)).isFalse();
         hear(D2, 40001);
-        now += 3000 * MS;
+        now += 5000 * MS;
         assertThat(sync.open("VI_1", D2, first, now)).isTrue();
         long second = now;
         assertThat(sync.open("VI_1", D2, second, now)).isFalse();
@@ -356,7 +356,7 @@ class SyncComponentTest {
         long since = now;
         assertThat(sync.open("VI_1", D2, since, now)).isFalse();
         hear(IpAddresses.parse("10.98.0.12"), 40001);
-        now += 3000 * MS;
+        now += 5000 * MS;
         assertThat(sync.open("VI_1", D2, since, now)).isTrue();
     }
 
