@@ -73,9 +73,9 @@ public final class KernelLab {
                 .redirectOutput(outDir.resolve("vm.log").toFile());
         pb.environment().put("LVSD_LAB_SHARE", String.join(" ", shares));
         Process p = pb.start();
-        if (!p.waitFor(20, TimeUnit.MINUTES)) {
+        if (!p.waitFor(55, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new AssertionError("the lab VM did not finish within 20 minutes");
+            throw new AssertionError("the lab VM did not finish within 55 minutes");
         }
         Path log = outDir.resolve("guest.log");
         String guest = Files.exists(log) ? Files.readString(log) : "";
