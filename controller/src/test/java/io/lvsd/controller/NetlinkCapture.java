@@ -1,6 +1,7 @@
 package io.lvsd.controller;
 
 import io.lvsd.ipvs.internal.IpvsCodec;
+import io.lvsd.linux.netlink.NlAttrs;
 import io.lvsd.testkit.Lab;
 import io.lvsd.testkit.Sh;
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ final class NetlinkCapture implements AutoCloseable {
     static final int NETLINK_GENERIC = 16;
     static final int GENL_ID_CTRL = 16;
     static final int NLM_F_REQUEST = 1;
+    static final int AF_INET = 2;
     private static final Map<Integer, String> WRITES = Map.ofEntries(
             Map.entry(IpvsCodec.CMD_NEW_SERVICE, "NEW_SERVICE"), Map.entry(IpvsCodec.CMD_SET_SERVICE, "SET_SERVICE"),
             Map.entry(IpvsCodec.CMD_DEL_SERVICE, "DEL_SERVICE"), Map.entry(IpvsCodec.CMD_NEW_DEST, "NEW_DEST"),
@@ -50,12 +52,12 @@ final class NetlinkCapture implements AutoCloseable {
         Sh.ok("ip", "-n", ns, "link", "set", "nlmon0", "up");
         Process p = new ProcessBuilder("ip", "netns", "exec", ns, "tcpdump", "-i", "nlmon0", "-U", "-s", "0", "-w",
                 file.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(file) && Files.size(file) >= 24) && System.nanoTime() < end && p.isAlive()) {
-            Thread.sleep(100); // the pcap header is written once tcpdump listens
-        }
-        if (!p.isAlive() || !Files.exists(file)) {
-            throw new IllegalStateException("tcpdump on nlmon0 in " + ns + " did not start");
+        // The pcap header is written once tcpdump listens.
+        org.awaitility.Awaitility.await("tcpdump on nlmon0 in " + ns).atMost(java.time.Duration.ofSeconds(60))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> !p.isAlive() || (Files.exists(file) && Files.size(file) >= 24));
+        if (!p.isAlive()) {
+            throw new IllegalStateException("tcpdump on nlmon0 in " + ns + " exited at once");
         }
         return new NetlinkCapture(ns, file, p);
     }
@@ -112,94 +114,34 @@ final class NetlinkCapture implements AutoCloseable {
 
     /** The service, destination and weight or scheduler an IPVS request names, as one string. */
     private static String describe(ByteBuffer b, int from, int to, boolean withScheduler) {
+        NlAttrs msg = NlAttrs.parse(b.duplicate().position(from).limit(to));
         StringBuilder s = new StringBuilder();
-        for (int a = from; a + 4 <= to; ) {
-            int len = b.getShort(a) & 0xffff;
-            int type = b.getShort(a + 2) & 0x3fff;
-            if (len < 4 || a + len > to) {
-                break;
+        NlAttrs svc = msg.nested(IpvsCodec.CMD_ATTR_SERVICE);
+        int addrLen = 4;
+        if (svc != null) {
+            addrLen = svc.u16(IpvsCodec.SVC_ATTR_AF, AF_INET) == AF_INET ? 4 : 16;
+            long fwmark = svc.u32(IpvsCodec.SVC_ATTR_FWMARK, 0);
+            int proto = svc.u16(IpvsCodec.SVC_ATTR_PROTOCOL, 0);
+            s.append(' ').append(fwmark != 0 ? "fwmark " + fwmark : (proto == 17 ? "udp " : proto == 132 ? "sctp " : "tcp ")
+                    + text(svc.address(IpvsCodec.SVC_ATTR_ADDR, addrLen)) + ":" + svc.be16(IpvsCodec.SVC_ATTR_PORT, 0));
+            String sched = svc.string(IpvsCodec.SVC_ATTR_SCHED_NAME);
+            if (withScheduler && sched != null) {
+                s.append(' ').append(sched);
             }
-            if (type == IpvsCodec.CMD_ATTR_SERVICE) {
-                s.append(' ').append(service(b, a + 4, a + len, withScheduler));
-            } else if (type == IpvsCodec.CMD_ATTR_DEST) {
-                s.append(" -> ").append(dest(b, a + 4, a + len));
+        }
+        NlAttrs dest = msg.nested(IpvsCodec.CMD_ATTR_DEST);
+        if (dest != null) {
+            s.append(" -> ").append(text(dest.address(IpvsCodec.DEST_ATTR_ADDR, addrLen))).append(':')
+                    .append(dest.be16(IpvsCodec.DEST_ATTR_PORT, 0));
+            if (dest.has(IpvsCodec.DEST_ATTR_WEIGHT)) {
+                s.append(" weight ").append(dest.u32(IpvsCodec.DEST_ATTR_WEIGHT, 0));
             }
-            a += (len + 3) & ~3;
         }
         return s.toString();
     }
 
-    private static String service(ByteBuffer b, int from, int to, boolean withScheduler) {
-        int proto = 0;
-        int port = 0;
-        long fwmark = 0;
-        String addr = "";
-        String sched = null;
-        for (int a = from; a + 4 <= to; ) {
-            int len = b.getShort(a) & 0xffff;
-            int type = b.getShort(a + 2) & 0x3fff;
-            if (len < 4) {
-                break;
-            }
-            switch (type) {
-                case IpvsCodec.SVC_ATTR_PROTOCOL -> proto = b.getShort(a + 4) & 0xffff;
-                case IpvsCodec.SVC_ATTR_ADDR -> addr = address(b, a + 4, len - 4);
-                case IpvsCodec.SVC_ATTR_PORT -> port = Short.reverseBytes(b.getShort(a + 4)) & 0xffff;
-                case IpvsCodec.SVC_ATTR_FWMARK -> fwmark = b.getInt(a + 4) & 0xffffffffL;
-                case IpvsCodec.SVC_ATTR_SCHED_NAME -> sched = cString(b, a + 4, len - 4);
-                default -> { }
-            }
-            a += (len + 3) & ~3;
-        }
-        String name = fwmark != 0 ? "fwmark " + fwmark : (proto == 17 ? "udp " : proto == 132 ? "sctp " : "tcp ")
-                + addr + ":" + port;
-        return sched == null || !withScheduler ? name : name + " " + sched;
-    }
-
-    private static String dest(ByteBuffer b, int from, int to) {
-        String addr = "";
-        int port = 0;
-        long weight = -1;
-        for (int a = from; a + 4 <= to; ) {
-            int len = b.getShort(a) & 0xffff;
-            int type = b.getShort(a + 2) & 0x3fff;
-            if (len < 4) {
-                break;
-            }
-            switch (type) {
-                case IpvsCodec.DEST_ATTR_ADDR -> addr = address(b, a + 4, len - 4);
-                case IpvsCodec.DEST_ATTR_PORT -> port = Short.reverseBytes(b.getShort(a + 4)) & 0xffff;
-                case IpvsCodec.DEST_ATTR_WEIGHT -> weight = b.getInt(a + 4) & 0xffffffffL;
-                default -> { }
-            }
-            a += (len + 3) & ~3;
-        }
-        return addr + ":" + port + (weight >= 0 ? " weight " + weight : "");
-    }
-
-    /** An IPv4 address is the first 4 of the attribute's bytes (union nf_inet_addr), an IPv6 all 16. */
-    private static String address(ByteBuffer b, int at, int len) {
-        byte[] a = new byte[len >= 16 && !v4(b, at) ? 16 : 4];
-        b.get(at, a);
-        try {
-            return InetAddress.getByAddress(a).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
-            return "?";
-        }
-    }
-
-    private static boolean v4(ByteBuffer b, int at) {
-        return b.getInt(at + 4) == 0 && b.getInt(at + 8) == 0 && b.getInt(at + 12) == 0;
-    }
-
-    private static String cString(ByteBuffer b, int at, int len) {
-        byte[] s = new byte[len];
-        b.get(at, s);
-        int n = 0;
-        while (n < s.length && s[n] != 0) {
-            n++;
-        }
-        return new String(s, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+    private static String text(InetAddress a) {
+        return a == null ? "" : a.getHostAddress();
     }
 
     @Override
