@@ -307,9 +307,15 @@ class ReloadVmTest {
         assertThat(lab.output(director)).as(director + "'s reload").doesNotContain("reload failed");
     }
 
-    /** Lets traffic run a moment, then checks the client saw nothing break since {@code mark}. */
+    /**
+     * Lets the client make progress after the change (6 more new connections and 15 more UDP replies, about 1.5
+     * s of its traffic), then checks it saw nothing break since {@code mark}.
+     */
     void settle(String what, Mark mark) throws Exception {
-        Thread.sleep(1500);
+        Traffic.Counts before = traffic.counts();
+        await(what + ": client traffic goes on").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> traffic.counts().opened() >= before.opened() + 6
+                        && traffic.counts().udpReplies() >= before.udpReplies() + 15);
         Traffic.Counts now = traffic.counts();
         assertThat(traffic.failures()).as(what + ": client failures" + lab.outputs()).isEmpty();
         assertThat(now.longLived()).as(what + ": long-lived connections alive").isEqualTo(Traffic.LONG_LIVED);
