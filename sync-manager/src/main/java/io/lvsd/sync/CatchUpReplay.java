@@ -39,13 +39,11 @@ public final class CatchUpReplay {
     private final int maxDatagram;
     private final Consumer<byte[]> send;
     private final List<SyncConnection> pending = new ArrayList<>();
-    private int pendingBytes = HEADER;
+    private int pendingBytes = SyncCodec.HEADER_V1;
     private long replayed;
     private long unplaced;
     private long persistenceEngine;
     private long datagrams;
-
-    private static final int HEADER = 8;
 
     private record AddrKey(int protocol, InetAddress address, int port) {
     }
@@ -67,7 +65,7 @@ public final class CatchUpReplay {
     public CatchUpReplay(List<ServiceState> table, int syncId, int mtu, IpFamily family, Consumer<byte[]> send) {
         this.syncId = syncId;
         this.maxDatagram = mtu - (family == IpFamily.IPV6 ? IPV6_OVERHEAD : IPV4_OVERHEAD);
-        if (maxDatagram < HEADER + 72) {
+        if (maxDatagram < SyncCodec.HEADER_V1 + SyncCodec.ENTRY_V6) {
             throw new IllegalArgumentException("mtu: " + mtu + " (expected: room for one IPv6 entry)");
         }
         this.send = send;
@@ -118,7 +116,7 @@ public final class CatchUpReplay {
         SyncConnection c = new SyncConnection(family, e.protocol(), flags, state, e.client(), e.clientPort(),
                 e.virtual(), e.virtualPort(), e.real(), e.realPort(), p.fwmark, Math.max(1, e.expiresSeconds()),
                 null, null, null, List.of());
-        int size = family == IpFamily.IPV6 ? 72 : 36;
+        int size = family == IpFamily.IPV6 ? SyncCodec.ENTRY_V6 : SyncCodec.ENTRY_V4;
         if (pending.size() == MAX_ENTRIES || pendingBytes + size > maxDatagram) {
             flush();
         }
@@ -180,6 +178,6 @@ public final class CatchUpReplay {
         send.accept(SyncCodec.encode(new SyncMessage(SyncCodec.VERSION_1, syncId, pending)));
         datagrams++;
         pending.clear();
-        pendingBytes = HEADER;
+        pendingBytes = SyncCodec.HEADER_V1;
     }
 }

@@ -34,10 +34,11 @@ import java.util.List;
 public final class SyncCodec {
     /** SYNC_PROTO_VER. */
     public static final int VERSION_1 = 1;
-    static final int HEADER_V1 = 8;
+    /** Bytes of a version 1 header and of its fixed IPv4 and IPv6 entries (entries are 32-bit aligned). */
+    public static final int HEADER_V1 = 8;
     static final int HEADER_V0 = 4;
-    static final int ENTRY_V4 = 36;
-    static final int ENTRY_V6 = 72;
+    public static final int ENTRY_V4 = 36;
+    public static final int ENTRY_V6 = 72;
     static final int ENTRY_V0 = 24;
     static final int SEQ_LENGTH = 24;
     static final int TYPE_F_INET6 = 1;
