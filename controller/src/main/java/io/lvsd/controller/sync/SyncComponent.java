@@ -137,7 +137,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     }
     private final java.util.concurrent.Executor catchUp;
     private final ConnSource conns;
-    private final java.util.random.RandomGenerator random = new java.security.SecureRandom();
+    /**
+     * Catch-up nonces, drawn on the VRRP loop: they need to be unlikely to repeat, not secret, so a SecureRandom
+     * (a read of /dev/urandom per draw) only seeds this generator once, here.
+     */
+    private final java.util.SplittableRandom random = new java.util.SplittableRandom(
+            new java.security.SecureRandom().nextLong());
 
     /**
      * Opens the sync-group socket, which counts what it hears in {@code traffic}, hands every datagram to
