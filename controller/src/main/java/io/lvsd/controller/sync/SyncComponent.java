@@ -457,20 +457,11 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     /** Sends this wait's catch-up request to the group, off the VRRP loop. */
     private void request(SyncDaemonConfig s, long now) {
         requestSentAt = now;
-        io.lvsd.sync.SyncGroupSocket w = watcher;
-        if (w == null) {
-            return;
-        }
         long nonce = requestNonce;
-        byte[] d = SyncCodec.encode(CatchUp.request(s.syncId(), nonce));
+        CatchUp c = CatchUp.request(s.syncId(), nonce);
         catchUp.execute(() -> {
-            try {
-                w.send(d);
-                if (firstSentAt == Long.MAX_VALUE && nonce == requestNonce) {
-                    firstSentAt = nanos.getAsLong();
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warn("sync: catch-up request: {}", e.getMessage());
+            if (send(c, null) && firstSentAt == Long.MAX_VALUE && nonce == requestNonce) {
+                firstSentAt = nanos.getAsLong();
             }
         });
     }
@@ -523,16 +514,22 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
     }
 
-    /** Sends a catch-up datagram now, on the calling thread (one small UDP send). */
-    private void send(CatchUp c, InetAddress to) {
+    /**
+     * Sends a catch-up datagram now, on the calling thread (one small UDP send); {@code to} names the peer it
+     * answers, null for a request. False when there is no socket or the send failed (logged).
+     */
+    private boolean send(CatchUp c, InetAddress to) {
         io.lvsd.sync.SyncGroupSocket w = watcher;
+        if (w == null) {
+            return false;
+        }
         try {
-            if (w != null) {
-                w.send(SyncCodec.encode(c));
-            }
+            w.send(SyncCodec.encode(c));
+            return true;
         } catch (IOException | RuntimeException e) {
-            log.warn("sync: catch-up {} for {}: {}", c.kind().name().toLowerCase(java.util.Locale.ROOT),
-                    to.getHostAddress(), e.getMessage());
+            log.warn("sync: catch-up {}{}: {}", c.kind().name().toLowerCase(java.util.Locale.ROOT),
+                    to == null ? "" : " for " + to.getHostAddress(), e.getMessage());
+            return false;
         }
     }
 
