@@ -45,7 +45,95 @@ final class LvsdProcess implements AutoCloseable {
         pb.environment().remove("NOTIFY_SOCKET");
         stateNextToConfig(pb, args);
         pb.environment().putAll(env);
+        withLabArchive(pb);
         return new LvsdProcess(pb.start());
+    }
+
+    /**
+     * In the lab VM, where a JVM starts 20-50 times slower than here and a director's start under traffic took over
+     * four minutes before its first log line, every lvsd maps a class-data archive of a running director (AppCDS:
+     * its classes parsed and verified once). Made once per VM by {@link #labArchive}; without one, lvsd runs as is.
+     */
+    private static void withLabArchive(ProcessBuilder pb) {
+        Path jsa = labArchive();
+        if (jsa != null) {
+            String opts = pb.environment().getOrDefault("LVSD_JAVA_OPTS", "");
+            pb.environment().put("LVSD_JAVA_OPTS", (opts + " -XX:SharedArchiveFile=" + jsa + QUIET_CDS).trim());
+        }
+    }
+
+    /** A stale or mismatched archive is skipped by the JVM; these keep its warning out of lvsd's output. */
+    private static final String QUIET_CDS = " -Xlog:cds=off -Xlog:cds+dynamic=off";
+    private static final Path LAB_ARCHIVE = Path.of("/tmp/lvsd-lab.jsa");
+    private static Boolean labArchiveTried;
+
+    /**
+     * The lab VM's class-data archive, made on first use: a director with VRRP, an IPVS service, a TCP check, a
+     * sync daemon and the admin endpoint starts in a scratch namespace and stops, and the JVM writes the classes it
+     * loaded at exit ({@code -XX:ArchiveClassesAtExit}). Null outside the VM or when that failed (said loudly: the
+     * tests then run without it, only slower).
+     */
+    static synchronized Path labArchive() {
+        if (!io.lvsd.testkit.KernelLab.inVm()) {
+            return null;
+        }
+        if (labArchiveTried == null) {
+            labArchiveTried = Boolean.TRUE;
+            long t0 = System.nanoTime();
+            try {
+                makeLabArchive();
+                System.out.printf("lab: class-data archive %s made in %.1f s%n", LAB_ARCHIVE,
+                        (System.nanoTime() - t0) / 1e9);
+            } catch (Exception e) {
+                System.out.println("lab: NO class-data archive, lvsd starts without one (slower): " + e);
+            }
+        }
+        return Files.isRegularFile(LAB_ARCHIVE) ? LAB_ARCHIVE : null;
+    }
+
+    private static void makeLabArchive() throws Exception {
+        String ns = "lvsd-cds";
+        io.lvsd.testkit.Sh.run(null, "ip", "netns", "del", ns);
+        io.lvsd.testkit.Sh.ok("ip", "netns", "add", ns);
+        try {
+            io.lvsd.testkit.Sh.ok("ip", "-n", ns, "link", "set", "lo", "up");
+            io.lvsd.testkit.Sh.ok("ip", "-n", ns, "link", "add", "eth0", "type", "dummy");
+            io.lvsd.testkit.Sh.ok("ip", "-n", ns, "addr", "add", "10.254.0.1/24", "dev", "eth0");
+            io.lvsd.testkit.Sh.ok("ip", "-n", ns, "link", "set", "eth0", "up");
+            Path dir = Files.createTempDirectory("lvsd-cds");
+            Path conf = dir.resolve("cds.conf");
+            Files.writeString(conf, """
+                    director.name = cds
+                    vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 99, priority = 100,
+                      advert-interval = 1s, virtual-addresses = ["10.254.0.100/24"] }
+                    virtual-servers = [ { name = web, address = "10.254.0.100:80", scheduler = rr, forwarding = nat,
+                      check { type = tcp, interval = 1s }, real-servers = [ { address = "10.254.0.2:80" } ] } ]
+                    sync-daemon { interface = eth0, sync-id = 99, follow = VI_1 }
+                    """);
+            List<String> cmd = List.of("ip", "netns", "exec", ns, launcher().toString(), "run", "-f", conf.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().remove("NOTIFY_SOCKET");
+            pb.environment().put("STATE_DIRECTORY", dir.resolve("state").toString());
+            pb.environment().put("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit=" + LAB_ARCHIVE
+                    + QUIET_CDS);
+            LvsdProcess p = new LvsdProcess(pb.start());
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+            while (!p.output().contains("lvsd started") && p.alive() && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            if (!p.output().contains("lvsd started")) {
+                p.close();
+                throw new IllegalStateException("the archive's director did not start: " + p.output());
+            }
+            p.signal("TERM");
+            if (p.waitFor(300) != 0 || !Files.isRegularFile(LAB_ARCHIVE)) {
+                p.close();
+                Files.deleteIfExists(LAB_ARCHIVE);
+                throw new IllegalStateException("the archive's director did not stop and write it: " + p.output());
+            }
+        } finally {
+            io.lvsd.testkit.Sh.run(null, "ip", "netns", "del", ns);
+        }
     }
 
     /**
@@ -68,6 +156,7 @@ final class LvsdProcess implements AutoCloseable {
         pb.environment().remove("NOTIFY_SOCKET");
         stateNextToConfig(pb, args);
         pb.environment().putAll(env);
+        withLabArchive(pb);
         return new LvsdProcess(pb.start());
     }
 

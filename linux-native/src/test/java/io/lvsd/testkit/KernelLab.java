@@ -109,7 +109,9 @@ public final class KernelLab {
                 + "exec java -XX:TieredStopAtLevel=1" + props(properties) + " -cp '" + cp + "' org.junit.platform.console.ConsoleLauncher execute"
                 + " --disable-banner --details=tree --scan-classpath " + testClasses.toAbsolutePath()
                 + " --include-classname '" + vmTestPattern() + "' --reports-dir " + reports + "\n";
+        long boot = System.nanoTime();
         Result r = run(script, outDir, shares);
+        double vmSeconds = (System.nanoTime() - boot) / 1e9;
         System.out.println(r.guestLog());
         Path xml = reports.resolve("TEST-junit-jupiter.xml");
         assertThat(xml).as("JUnit report from the VM; guest log:\n" + r.guestLog()).exists();
@@ -129,10 +131,41 @@ public final class KernelLab {
                 }
             }
         }
+        System.out.print(timeTable(cases, vmSeconds));
         assertThat(tests).as("tests run in the VM").isPositive();
         assertThat(failed).as("VM tests that did not pass").isEmpty();
         assertThat(r.exitCode()).as("console launcher exit code").isZero();
         return tests;
+    }
+
+    /**
+     * Where the VM's time went: each scenario's time from the JUnit report, per class and per test, in the order they
+     * ran, and what the boot, the JVM and teardown took on top (the VM's wall time minus the tests').
+     */
+    static String timeTable(NodeList cases, double vmSeconds) {
+        java.util.Map<String, Double> perClass = new java.util.LinkedHashMap<>();
+        StringBuilder rows = new StringBuilder();
+        double sum = 0;
+        for (int i = 0; i < cases.getLength(); i++) {
+            Element c = (Element) cases.item(i);
+            double t = Double.parseDouble(c.getAttribute("time").isEmpty() ? "0" : c.getAttribute("time").replace(",", ""));
+            String cls = c.getAttribute("classname");
+            cls = cls.substring(cls.lastIndexOf('.') + 1);
+            String name = c.getAttribute("name");
+            perClass.merge(cls, t, Double::sum);
+            sum += t;
+            String status = c.getElementsByTagName("failure").getLength() > 0 ? "FAILED"
+                    : c.getElementsByTagName("error").getLength() > 0 ? "ERROR"
+                    : c.getElementsByTagName("skipped").getLength() > 0 ? "SKIPPED" : "ok";
+            rows.append(String.format(java.util.Locale.ROOT, "  %7.1f  %-7s %s.%s%n", t, status, cls,
+                    name.length() > 80 ? name.substring(0, 77) + "..." : name));
+        }
+        StringBuilder b = new StringBuilder("\nkernel lab: time per scenario (s), in the order run\n").append(rows);
+        b.append("kernel lab: time per class (s)\n");
+        perClass.forEach((k, v) -> b.append(String.format(java.util.Locale.ROOT, "  %7.1f  %s%n", v, k)));
+        b.append(String.format(java.util.Locale.ROOT, "  %7.1f  (tests)%n  %7.1f  (VM boot, guest JVM start, teardown)%n"
+                + "  %7.1f  VM wall time%n", sum, Math.max(0, vmSeconds - sum), vmSeconds));
+        return b.toString();
     }
 
     private static final String ALL_VM_TESTS = ".*VmTest";
