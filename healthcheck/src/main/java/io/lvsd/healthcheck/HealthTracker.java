@@ -1,5 +1,6 @@
 package io.lvsd.healthcheck;
 
+import io.lvsd.linux.RiseFall;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -31,21 +32,20 @@ public final class HealthTracker {
     }
 
     private final CheckConfig config;
-    private State state;
+    /** Up or down, counted by the one rise/fall rule ({@code retries} is this rule's fall). */
+    private final RiseFall health;
     private boolean confirmed;
-    private int successes;
-    private int failures;
     private Integer weight;
     private Double sample;
     private CheckResult last;
 
     public HealthTracker(CheckConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.state = config.alpha() ? State.DOWN : State.UP;
+        this.health = new RiseFall(!config.alpha(), config.rise(), config.retries());
     }
 
     public State state() {
-        return state;
+        return health.up() ? State.UP : State.DOWN;
     }
 
     /** The reported weight in force, or null for the configured one. */
@@ -67,11 +67,11 @@ public final class HealthTracker {
     }
 
     public int consecutiveSuccesses() {
-        return successes;
+        return health.successes();
     }
 
     public int consecutiveFailures() {
-        return failures;
+        return health.failures();
     }
 
     /**
@@ -90,39 +90,38 @@ public final class HealthTracker {
 
     /** Delay from the latest result to the next probe. */
     public Duration nextDelay() {
-        return state == State.UP && failures > 0 ? config.retryDelay() : config.interval();
+        return health.up() && health.failures() > 0 ? config.retryDelay() : config.interval();
     }
 
     /** Takes one result; returns the transition it caused, or null. */
     public Transition record(CheckResult r) {
         last = r;
+        boolean wasUp = health.up();
+        boolean turned = health.record(r.up());
         if (r.up()) {
-            failures = 0;
-            successes++;
             Integer before = weight;
             Double sampleBefore = sample;
             weight = r.weight();
             if (r.sample() != null) {
                 double a = config.spec() instanceof CheckSpec.Agent ag ? ag.smoothing() : 1.0;
-                sample = sample == null || state == State.DOWN ? r.sample() : a * r.sample() + (1 - a) * sample;
+                sample = sample == null || !wasUp ? r.sample() : a * r.sample() + (1 - a) * sample;
             }
-            if (state == State.DOWN && (successes >= config.rise() || (config.alpha() && !confirmed))) {
+            if (!wasUp && (turned || (config.alpha() && !confirmed))) {
                 confirmed = true;
-                state = State.UP;
+                health.force(true);
+                int successes = health.successes();
                 return new Transition(State.DOWN, State.UP, weight, successes == 1 ? r.detail()
                         : r.detail() + " (" + successes + " successes in a row)");
             }
             confirmed = true;
-            if (state == State.UP && (!Objects.equals(before, weight) || !Objects.equals(sampleBefore, sample))) {
+            if (wasUp && (!Objects.equals(before, weight) || !Objects.equals(sampleBefore, sample))) {
                 return new Transition(State.UP, State.UP, weight, r.detail());
             }
             return null;
         }
-        successes = 0;
-        failures++;
-        if (state == State.UP && failures >= config.retries()) {
+        if (turned) {
             confirmed = true;
-            state = State.DOWN;
+            int failures = health.failures();
             weight = null;
             sample = null;
             return new Transition(State.UP, State.DOWN, null, failures == 1 ? r.detail()
