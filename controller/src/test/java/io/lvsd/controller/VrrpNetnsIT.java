@@ -1,6 +1,7 @@
 package io.lvsd.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.lvsd.linux.LinuxNative;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.List;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
@@ -163,6 +165,7 @@ class VrrpNetnsIT {
 
         // Dead box: SIGKILL and the link down. The backup (priority 100) must take over within
         // Master_Down_Interval = 3 * 1 s + (256 - 100) / 256 s = 3609 ms, plus 100 ms.
+        Map<String, double[]> phasesBefore = takeoverPhases("d1");
         long t0 = System.nanoTime();
         Sh.ok("kill", "-KILL", Long.toString(d2.pid()));
         Sh.ok("ip", "-n", lab.ns.name("d2"), "link", "set", "eth0", "down");
@@ -170,6 +173,7 @@ class VrrpNetnsIT {
         assertThat(Arrays.stream(took).max().orElseThrow()).as("ms to VIP, VIP6, client ARP, client ND on d1: %s",
                 Arrays.toString(took)).isLessThanOrEqualTo(3609 + 100);
         System.out.printf("dead box takeover (ms): %s%n", Arrays.toString(took));
+        assertTakeoverTelemetry(phasesBefore);
 
         // Graceful: d2 back (it preempts), then SIGTERM: priority 0, d1 takes over after
         // Skew_Time = (256 - 100) / 256 s = 609 ms, plus 100 ms; d2 keeps no address.
@@ -190,6 +194,43 @@ class VrrpNetnsIT {
         assertThat(d2.waitFor(20)).isZero();
         assertThat(lab.holds("d2", VrrpLab.VIP) || lab.holds("d2", VrrpLab.VIP6)).isFalse();
         System.out.printf("graceful takeover (ms): %s%n", Arrays.toString(took));
+    }
+
+    static final List<String> PHASES = List.of("master_down", "decision", "vips", "announce", "total");
+
+    /** VI_1's {@code lvsd_vrrp_takeover_seconds} on {@code host}: count and sum per phase. */
+    private Map<String, double[]> takeoverPhases(String host) {
+        Map<String, double[]> m = new java.util.LinkedHashMap<>();
+        for (String p : PHASES) {
+            String tags = "{instance=\"VI_1\",phase=\"" + p + "\"}";
+            m.put(p, new double[] {lab.metric(host, "lvsd_vrrp_takeover_seconds_count" + tags),
+                lab.metric(host, "lvsd_vrrp_takeover_seconds_sum" + tags)});
+        }
+        return m;
+    }
+
+    /**
+     * d1's own account of the dead-box takeover: one more of each phase; the first is Master_Down_Interval from the
+     * last advert heard (the timer is restarted by each advert); the loop's decision, the VIPs and the first
+     * announcement add milliseconds; the phases add up to the total. The event log in /status has the takeover.
+     */
+    private void assertTakeoverTelemetry(Map<String, double[]> before) throws Exception {
+        Map<String, Double> ms = new java.util.LinkedHashMap<>();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() ->
+                takeoverPhases("d1").get("total")[0] == before.get("total")[0] + 1);
+        Map<String, double[]> after = takeoverPhases("d1");
+        for (String p : PHASES) {
+            assertThat(after.get(p)[0]).as("takeovers timed in phase " + p).isEqualTo(before.get(p)[0] + 1);
+            ms.put(p, (after.get(p)[1] - before.get(p)[1]) * 1000);
+        }
+        System.out.printf("dead box takeover as d1 timed it (ms): %s%n", ms);
+        assertThat(ms.get("master_down")).as("Master_Down_Interval (ms)").isCloseTo(3609.375, within(1.0));
+        assertThat(ms.get("decision") + ms.get("vips") + ms.get("announce")).as("after the expiry (ms) " + ms)
+                .isBetween(0.0, 100.0);
+        assertThat(ms.get("total")).as("the phases add up " + ms).isCloseTo(ms.get("master_down") + ms.get("decision")
+                + ms.get("vips") + ms.get("announce"), within(0.01));
+        String status = lab.admin("d1", "/status");
+        assertThat(status).contains("\"source\" : \"vrrp\"", "VI_1: BACKUP -> MASTER", "VI_1: takeover: last advert");
     }
 
     /** Polls until d1 holds both VIPs and the client's entries point at {@code mac}; ms for each. */

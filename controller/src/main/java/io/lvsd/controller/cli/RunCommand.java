@@ -9,6 +9,7 @@ import io.lvsd.controller.config.LoadResult;
 import io.lvsd.controller.config.LvsdConfig;
 import io.lvsd.controller.daemon.DaemonMetrics;
 import io.lvsd.controller.daemon.Daemon;
+import io.lvsd.controller.daemon.EventLog;
 import io.lvsd.controller.daemon.InstanceLock;
 import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.health.HealthComponent;
@@ -117,6 +118,7 @@ public final class RunCommand implements Callable<Integer> {
 
         Clock clock = Clock.systemUTC();
         Instant startedAt = clock.instant();
+        EventLog events = EventLog.install(EVENTS_KEPT, clock);
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
                 config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), new Sysctl());
@@ -130,7 +132,7 @@ public final class RunCommand implements Callable<Integer> {
                 () -> StatusReport.of(daemonRef.get(), startedAt, clock, lastReloads(health, ipvs, sync, vrrp),
                         vrrp.status(), ipvs.status(),
                         health.report(),
-                        sync.status()),
+                        sync.status(), events.recent()),
                 () -> configMetrics.internalError("admin"), health::control);
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
             // Health before IPVS: the first table already leaves out real servers that start down (alpha). Sync
@@ -149,9 +151,13 @@ public final class RunCommand implements Callable<Integer> {
             daemon.stop();
         } finally {
             gc.close();
+            events.uninstall();
         }
         return 0;
     }
+
+    /** How many events {@code /status} keeps: a few hours of a busy director's changes, a few kB of JSON. */
+    static final int EVENTS_KEPT = 200;
 
     /** Each component's last reload, in start order; components the last reload did not change are left out. */
     static Map<String, List<String>> lastReloads(io.lvsd.controller.daemon.Component... components) {

@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    private static final org.slf4j.Marker EVENT = io.lvsd.controller.daemon.EventLog.marker("daemon");
 
     private final Path configFile;
     private final List<Component> components;
@@ -83,7 +84,7 @@ public final class Daemon {
         }
         sendNotify("READY=1\nSTATUS=running, configuration " + configFile + "\nMAINPID=" + ProcessHandle.current().pid());
         notify.watchdogInterval().ifPresent(this::startWatchdog);
-        log.info("lvsd started: director {}, configuration {}", config.director().name(), configFile);
+        log.info(EVENT, "lvsd started: director {}, configuration {}", config.director().name(), configFile);
     }
 
     private void startWatchdog(Duration interval) {
@@ -127,7 +128,7 @@ public final class Daemon {
                 for (ConfigProblem e : r.errors()) {
                     log.error("{}", e.format());
                 }
-                log.error("reload failed: {} error(s) in {}; still running the previous configuration",
+                log.error(EVENT, "reload failed: {} error(s) in {}; still running the previous configuration",
                         r.errors().size(), configFile);
                 lastReloadErrors.set(r.errors());
                 metrics.reloadFailed();
@@ -140,7 +141,7 @@ public final class Daemon {
                     c.reload(previous, r.config());
                     done.add(c);
                 } catch (Exception e) {
-                    log.error("reload failed: {} could not apply the new configuration: {}; "
+                    log.error(EVENT, "reload failed: {} could not apply the new configuration: {}; "
                             + "still running the previous configuration", c.name(), describe(e));
                     rollBack(done, r.config(), previous);
                     lastReloadErrors.set(List.of(new ConfigProblem(configFile.toString(), -1, c.name(), describe(e))));
@@ -151,7 +152,7 @@ public final class Daemon {
             current.set(r.config());
             lastReloadErrors.set(List.of());
             metrics.loaded(clock.millis(), true);
-            log.info("reload done");
+            log.info(EVENT, "reload done");
             return true;
         } finally {
             sendNotify("READY=1\nSTATUS=running, configuration " + configFile);
@@ -164,7 +165,7 @@ public final class Daemon {
             try {
                 c.reload(failed, previous);
             } catch (Exception e) {
-                log.error("{} could not return to the previous configuration: {}", c.name(), describe(e));
+                log.error(EVENT, "{} could not return to the previous configuration: {}", c.name(), describe(e));
                 metrics.internalError("director");
             }
         }
@@ -173,7 +174,7 @@ public final class Daemon {
     /** Stops every component in reverse order and tells systemd; returns when done. */
     public void stop() {
         sendNotify("STOPPING=1\nSTATUS=stopping");
-        log.info("stopping");
+        log.info(EVENT, "stopping");
         try {
             loop.submit(this::stopComponents).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class HealthComponent implements Component, DesiredTable.Health {
     private static final Logger log = LoggerFactory.getLogger(HealthComponent.class);
+    private static final org.slf4j.Marker EVENT = io.lvsd.controller.daemon.EventLog.marker("health");
 
     /** A real server of a virtual server. */
     record Key(ServiceKey service, InetSocketAddress realServer) {
@@ -82,12 +83,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                     return; // an agent's sample moved, the weight did not
                 }
                 loggedWeight = now;
-                log.info("health: {} {} ({}) weight {}: {}", service, realServer, check, now, t.reason());
+                log.info(EVENT, "health: {} {} ({}) weight {}: {}", service, realServer, check, now, t.reason());
             } else if (t.to() == HealthTracker.State.DOWN) {
-                log.warn("health: {} {} ({}) DOWN: {}; {}", service, realServer, check, t.reason(),
+                log.warn(EVENT, "health: {} {} ({}) DOWN: {}; {}", service, realServer, check, t.reason(),
                         vs.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? "removing it" : "quiescing it (weight 0)");
             } else {
-                log.info("health: {} {} ({}) UP: {}", service, realServer, check, t.reason());
+                log.info(EVENT, "health: {} {} ({}) UP: {}", service, realServer, check, t.reason());
             }
             if (t.from() != t.to()) {
                 Counter.builder("lvsd.real.server.transitions").tag("service", service).tag("real_server", realServer)
@@ -269,13 +270,13 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             if (!next.containsKey(e.getKey()) && v != null) {
                 draining.put(e.getKey(), new Draining(v.name(), e.getValue().rs, now + v.drainTimeout().toNanos()));
                 changes.add("drain " + e.getValue().service + " " + e.getValue().realServer);
-                log.info("health: {} {} left the configuration: draining at weight 0 until it has no active "
+                log.info(EVENT, "health: {} {} left the configuration: draining at weight 0 until it has no active "
                         + "connections, at most {} s", v.name(), e.getValue().realServer, v.drainTimeout().toSeconds());
             }
         }
         draining.keySet().removeIf(k -> next.containsKey(k) || !vss.containsKey(k.service()));
         if (!overrides.isEmpty()) {
-            log.info("health: the reload clears {} runtime override(s)", overrides.size());
+            log.info(EVENT, "health: the reload clears {} runtime override(s)", overrides.size());
             overrides.clear();
         }
         entries = java.util.Collections.unmodifiableMap(next);
@@ -349,12 +350,12 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         String sorry = v.sorryServer() == null ? "" : "; sorry server " + IpAddresses.format(v.sorryServer());
         if (!lost && live < (long) q.weight() - q.hysteresis()) {
             quorumLost.add(k);
-            log.warn("health: {} lost its quorum: live weight {} < {}{} ({}){}", v.name(), live, q.weight(),
+            log.warn(EVENT, "health: {} lost its quorum: live weight {} < {}{} ({}){}", v.name(), live, q.weight(),
                     q.hysteresis() == 0 ? "" : " - " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " in place");
             runQuorumScript(v, q.down(), "down");
         } else if (lost && live >= (long) q.weight() + q.hysteresis()) {
             quorumLost.remove(k);
-            log.info("health: {} regained its quorum: live weight {} >= {}{} ({}){}", v.name(), live, q.weight(),
+            log.info(EVENT, "health: {} regained its quorum: live weight {} >= {}{} ({}){}", v.name(), live, q.weight(),
                     q.hysteresis() == 0 ? "" : " + " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " withdrawn");
             runQuorumScript(v, q.up(), "up");
         }
@@ -419,7 +420,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             String done = drainDone(d.getKey(), d.getValue().deadlineNanos(), now);
             if (done != null) {
                 draining.remove(d.getKey(), d.getValue());
-                log.info("health: {} {} drained ({}): deleting it", d.getValue().service(),
+                log.info(EVENT, "health: {} {} drained ({}): deleting it", d.getValue().service(),
                         IpAddresses.format(d.getKey().realServer()), done);
                 changed = true;
             }
@@ -429,7 +430,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             if (ov.weight() == null && !ov.drained()) {
                 String done = drainDone(o.getKey(), ov.deadlineNanos(), now);
                 if (done != null && overrides.replace(o.getKey(), ov, ov.done())) {
-                    log.info("health: {} {} drained ({}): out of the table until enabled or the next reload",
+                    log.info(EVENT, "health: {} {} drained ({}): out of the table until enabled or the next reload",
                             serviceName(o.getKey().service()), IpAddresses.format(o.getKey().realServer()), done);
                     changed = true;
                 }
@@ -507,7 +508,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             }
             default -> throw new IllegalArgumentException("action: \"" + action + "\" (expected drain, enable or weight)");
         }
-        log.info("health: admin API: {}", what);
+        log.info(EVENT, "health: admin API: {}", what);
         ipvs.healthChanged();
         return what;
     }

@@ -51,6 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class IpvsComponent implements Component {
     private static final Logger log = LoggerFactory.getLogger(IpvsComponent.class);
+    private static final org.slf4j.Marker EVENT = io.lvsd.controller.daemon.EventLog.marker("ipvs");
 
     /** Opens the kernel client; throws {@link IpvsUnavailableException} without IPVS. */
     public interface ClientFactory {
@@ -321,13 +322,15 @@ public final class IpvsComponent implements Component {
     /**
      * At start: the services a previous run owned are lvsd's again, so that one removed from the configuration
      * while lvsd was stopped is deleted, not left behind as foreign. A missing file is a first start; an unreadable
-     * or corrupt one is logged and counted, and lvsd owns nothing it cannot prove (foreign services stay foreign).
+     * or corrupt one is logged and counted as an error; every load is counted by its result, and without a readable
+     * file lvsd owns nothing it cannot prove (foreign services stay foreign).
      */
     private void adoptOwned() {
         if (stateFile == null) {
             return;
         }
         OwnedServices.Loaded l = OwnedServices.load(stateFile);
+        stateFileLoad(l.problem() != null ? "unreadable" : l.missing() ? "missing" : "adopted").increment();
         if (l.problem() != null) {
             stateFileError("read").increment();
             log.warn("ipvs: {}; starting as if lvsd owned no service (services it created before are now foreign "
@@ -356,6 +359,12 @@ public final class IpvsComponent implements Component {
             log.warn("ipvs: cannot write {}: {}; a restart may leave services behind as foreign", stateFile,
                     e.toString());
         }
+    }
+
+    private Counter stateFileLoad(String result) {
+        return Counter.builder("lvsd.state.file.loads").tag("result", result)
+                .description("State-file loads at start: adopted, missing (owns nothing: a first start, or the file "
+                        + "was removed) or unreadable (owns nothing; also counted as an error)").register(registry);
     }
 
     private Counter stateFileError(String op) {
@@ -455,7 +464,7 @@ public final class IpvsComponent implements Component {
             }
             if (why.equals("drift check") && applied > 0) {
                 driftCorrections.increment(applied);
-                log.warn("ipvs: drift check corrected {} entr{} changed outside lvsd", applied, applied == 1 ? "y" : "ies");
+                log.warn(EVENT, "ipvs: drift check corrected {} entr{} changed outside lvsd", applied, applied == 1 ? "y" : "ies");
             } else if (!r.plan().ops().isEmpty()) {
                 log.info("ipvs: {}: {} operation(s) applied", why, applied);
             }

@@ -59,6 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SyncComponent implements Component, VrrpComponent.Listener, PreemptGate, SyncWatcher.Listener {
     private static final Logger log = LoggerFactory.getLogger(SyncComponent.class);
+    private static final org.slf4j.Marker EVENT = io.lvsd.controller.daemon.EventLog.marker("sync");
     /**
      * One flush window of the kernel's master daemon: it sends a partly filled message at the latest after
      * IPVS_SYNC_FLUSH_TIME (2 s, net/netfilter/ipvs/ip_vs_sync.c). A returning director waits this long after the
@@ -356,9 +357,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             }
             String line = "sync: " + step.describe() + ": " + cause;
             if (cause.equals("drift check")) {
-                log.warn("{} (it was changed outside lvsd)", line);
+                log.warn(EVENT, "{} (it was changed outside lvsd)", line);
             } else {
-                log.info("{}", line);
+                log.info(EVENT, "{}", line);
             }
         }
         if (!o.done().isEmpty()) {
@@ -407,7 +408,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             accepted = false;
             firstSentAt = Long.MAX_VALUE;
             request(s, now);
-            log.info("sync: {} holds back from preempting {} until it has caught up with its connections (at most {} "
+            log.info(EVENT, "sync: {} holds back from preempting {} until it has caught up with its connections (at most {} "
                     + "ms); catch-up request {} sent", instance, who, s.preemptWait().toMillis(), Long.toHexString(requestNonce));
         } else if (gateOpen) {
             return true;
@@ -485,7 +486,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                     caughtUpCount = c.count();
                     caughtUpAt = nanos.getAsLong();
                     caughtUp = true;
-                    log.info("sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
+                    log.info(EVENT, "sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
                             Long.toHexString(c.nonce()));
                 }
             }
@@ -577,7 +578,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             }
             catchUpReplays("ok").increment();
             registry.counter("lvsd.sync.catchup.entries").increment(res.replayed());
-            log.info("sync: replayed {} connection(s) in {} datagram(s) in {} ms at {}'s catch-up request {}{}",
+            log.info(EVENT, "sync: replayed {} connection(s) in {} datagram(s) in {} ms at {}'s catch-up request {}{}",
                     res.replayed(), res.datagrams(), TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - t0),
                     to.getHostAddress(), id, res.unplaced() + res.persistenceEngine() == 0 ? ""
                             : "; skipped " + res.unplaced() + " whose service the table does not have and "
@@ -597,9 +598,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         tracking = false;
         gateOpen = true;
         if (warn) {
-            log.warn("sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
+            log.warn(EVENT, "sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
         } else {
-            log.info("sync: {} may preempt {}: {}", instance, who, state.substring(6));
+            log.info(EVENT, "sync: {} may preempt {}: {}", instance, who, state.substring(6));
         }
         return true;
     }

@@ -120,6 +120,11 @@ class IpvsComponentTest {
         return kernel.dump().stream().map(s -> s.service().key()).toList();
     }
 
+    private double stateLoads(String result) {
+        var c = registry.find("lvsd.state.file.loads").tags("result", result).counter();
+        return c == null ? 0 : c.count();
+    }
+
     private double stateErrors(String op) {
         var c = registry.find("lvsd.state.file.errors").tags("op", op).counter();
         return c == null ? 0 : c.count();
@@ -157,6 +162,7 @@ class IpvsComponentTest {
         assertThat(inKernel()).containsExactlyInAnyOrder(WEB_KEY, OLD, FOREIGN); // OLD cannot be proven ours
         assertThat(component.status().foreignServices()).containsExactlyInAnyOrder(OLD.describe(), FOREIGN.describe());
         assertThat(stateErrors("read")).isZero();
+        assertThat(stateLoads("missing")).isEqualTo(1);
         component.stop();
 
         Path corrupt = dir.resolve("corrupt.json");
@@ -173,6 +179,8 @@ class IpvsComponentTest {
         restarted(unreadable).start(config("wlc", 1));
         assertThat(inKernel()).contains(OLD, FOREIGN);
         assertThat(stateErrors("read")).isEqualTo(2);
+        assertThat(stateLoads("unreadable")).isEqualTo(2);
+        assertThat(stateLoads("adopted")).isZero();
         assertThat(stateErrors("write")).as("a directory stands where the file should be").isEqualTo(1);
         assertThat(component.status().available()).isTrue();
     }

@@ -2,6 +2,7 @@ package io.lvsd.vrrp.internal;
 
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
+import io.lvsd.linux.RiseFall;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
@@ -486,6 +487,14 @@ public final class VrrpRuntime {
         private InetAddress preparedSource;
         /** Whether its takeover's code has been run once without effect (see {@code rehearseTakeover}). */
         private boolean rehearsed;
+        /**
+         * Set by the timer just before a Master_Down expiry is acted on: the expiry (the deadline that ran out) and
+         * the advert that had last restarted the timer (MIN_VALUE: none). A takeover times its phases from them.
+         */
+        long expiryAt = Long.MIN_VALUE;
+        long advertAt = Long.MIN_VALUE;
+        /** {@code lvsd.vrrp.takeover} by phase, indexed as {@link Takeover#PHASES}. */
+        final Timer[] takeoverTimers = new Timer[Takeover.PHASES.length];
 
         /** A new configuration of the same virtual router: the adverts are built again from it. */
         void configure(VrrpInstanceConfig c) {
@@ -555,6 +564,15 @@ public final class VrrpRuntime {
                     }
                 }
             }
+            for (int k = 0; k < Takeover.PHASES.length; k++) {
+                Timer t = Timer.builder("lvsd.vrrp.takeover").tag("instance", n).tag("phase", Takeover.PHASES[k])
+                        .description("A new master's takeover by phase: master_down (the last advert heard to the "
+                                + "Master_Down expiry), decision (expiry to the loop acting on it), vips (to the VIPs "
+                                + "added), announce (to the first gratuitous ARP / NA sent), total")
+                        .serviceLevelObjectives(TAKEOVER_BUCKETS).register(registry);
+                meters.add(t);
+                takeoverTimers[k] = t;
+            }
             for (DropReason r : DropReason.values()) {
                 Counter c = Counter.builder("lvsd.vrrp.drops").tag("instance", n).tag("reason", r.label())
                         .description("Received packets dropped, by reason (RFC 6527 names)").register(registry);
@@ -586,7 +604,7 @@ public final class VrrpRuntime {
             for (TrackedScript ts : cfg.track().scripts()) {
                 ScriptState s = trackScripts.get(ts.name());
                 int w = ts.weight() != null ? ts.weight() : s == null ? 0 : s.cfg.weight();
-                t.add(new EffectivePriority.Status("script " + ts.name(), w, s == null || s.up));
+                t.add(new EffectivePriority.Status("script " + ts.name(), w, s == null || s.result.up()));
             }
             for (TrackedFile f : cfg.track().files()) {
                 t.add(new EffectivePriority.FileValue("file " + f.path(), f.weight(),
@@ -773,7 +791,12 @@ public final class VrrpRuntime {
                 return;
             }
         }
+        if (i.sm.state() == VrrpState.BACKUP && due != Long.MAX_VALUE && now >= due) {
+            i.expiryAt = due; // read before poll: a new master forgets its last advert
+            i.advertAt = i.sm.lastAdvertNanos();
+        }
         dispatch(i, i.sm.poll(now));
+        i.expiryAt = Long.MIN_VALUE;
     }
 
     /**
@@ -818,7 +841,7 @@ public final class VrrpRuntime {
         if (t.to() != VrrpState.MASTER && (t.from() == VrrpState.MASTER || t.from() == VrrpState.INIT)) {
             releaseAddresses(i, t.from());
         }
-        log.info("{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
+        log.info(VrrpEvents.MARKER, "{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
         transitionCounter(name, t.from(), t.to()).increment();
         hooks.transition(name, t.from(), t.to(), t.reason());
         NotifyScripts.forState(i.cfg.notifyCommands(), t.to()).ifPresent(c -> notifyScript(i, c, List.of()));
@@ -843,19 +866,49 @@ public final class VrrpRuntime {
                 targets.add(announceTarget(op));
             }
         }
-        return new Takeover(i.cfg.name(), adds, targets);
+        long decided = ex.nanoTime();
+        long expiry = i.expiryAt != Long.MIN_VALUE ? i.expiryAt : decided;
+        long advert = i.expiryAt != Long.MIN_VALUE ? i.advertAt : Long.MIN_VALUE;
+        return new Takeover(i.cfg.name(), adds, targets, i.takeoverTimers, advert, expiry, decided);
     }
 
-    /** What a new master hands to the io thread: its VIPs to add, then their first announcement. */
+    /** Nanoseconds as milliseconds with one decimal, for logs. */
+    static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
+    }
+
+    /** Buckets of {@code lvsd_vrrp_takeover_seconds}: from a millisecond's phases to a 1 s interval's Master_Down. */
+    static final Duration[] TAKEOVER_BUCKETS = {Duration.ofNanos(100_000), Duration.ofNanos(250_000),
+        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    /**
+     * What a new master hands to the io thread: its VIPs to add, then their first announcement; and after both, the
+     * takeover's own timing, by phase, from the points the loop stamped (the last advert heard, the Master_Down
+     * expiry, the loop's decision) and the two this thread stamps (VIPs added, first announcement sent).
+     */
     private final class Takeover implements Runnable {
+        /** The phases of {@code lvsd_vrrp_takeover_seconds}, in order; the indexes below follow it. */
+        static final String[] PHASES = {"master_down", "decision", "vips", "announce", "total"};
         private final String name;
         private final List<AddrOp> adds;
         private final List<VrrpHooks.Announce> targets;
+        private final Timer[] timers;
+        private final long advert;
+        private final long expiry;
+        private final long decided;
 
-        Takeover(String name, List<AddrOp> adds, List<VrrpHooks.Announce> targets) {
+        Takeover(String name, List<AddrOp> adds, List<VrrpHooks.Announce> targets, Timer[] timers, long advert,
+                 long expiry, long decided) {
             this.name = name;
             this.adds = adds;
             this.targets = targets;
+            this.timers = timers;
+            this.advert = advert;
+            this.expiry = expiry;
+            this.decided = decided;
         }
 
         @Override
@@ -864,10 +917,31 @@ public final class VrrpRuntime {
             for (int k = 0; k < adds.size(); k++) {
                 waited[k] = addAddress(name, adds.get(k), false);
             }
+            long vipsAt = ex.nanoTime();
             hooks.announce(name, targets);
-            for (int k = 0; k < adds.size(); k++) { // after the announcement: the takeover comes first
+            long announcedAt = ex.nanoTime();
+            // After the announcement: the takeover comes first, its bookkeeping after.
+            for (int k = 0; k < adds.size(); k++) {
                 noteAddressChange(name, "adding", adds.get(k), waited[k]);
             }
+            record(vipsAt, announcedAt);
+        }
+
+        private void record(long vipsAt, long announcedAt) {
+            long start = advert != Long.MIN_VALUE ? advert : expiry;
+            long[] phase = {advert != Long.MIN_VALUE ? expiry - advert : -1, decided - expiry, vipsAt - decided,
+                announcedAt - vipsAt, announcedAt - start};
+            for (int k = 0; k < phase.length; k++) {
+                if (phase[k] >= 0) {
+                    timers[k].record(phase[k], TimeUnit.NANOSECONDS);
+                }
+            }
+            log.info(VrrpEvents.MARKER, "{}: takeover: {}expiry -> decided {} ms -> VIPs added {} ms -> first "
+                    + "announcement {} ms; total {} ms{}", name, advert != Long.MIN_VALUE
+                    ? "last advert -> Master_Down expiry " + millis(phase[0]) + " ms -> " : "", millis(phase[1]),
+                    millis(phase[2]), millis(phase[3]), millis(phase[4]),
+                    advert != Long.MIN_VALUE ? " since the last advert" : expiry == decided ? " (not a timer expiry)"
+                            : " since the expiry (no advert heard before it)");
         }
 
         /** On the io thread: builds the requests and the frames {@link #run} would send, and sends nothing. */
@@ -1314,7 +1388,7 @@ public final class VrrpRuntime {
             boolean changed = old == null || le.deleted() || old.up() != l.up() || !old.name().equals(l.name());
             if (changed) {
                 if (old != null && old.up() != l.up()) {
-                    log.info("interface {} is {}", l.name(), l.up() ? "up" : "down");
+                    log.info(VrrpEvents.MARKER, "interface {} is {}", l.name(), l.up() ? "up" : "down");
                 }
                 reevaluateAll();
             }
@@ -1382,14 +1456,14 @@ public final class VrrpRuntime {
         final TrackScriptConfig cfg;
         final Counter ok;
         final Counter failed;
-        boolean up = true;
+        /** Succeeding or failing; a script counts as succeeding until {@code fall} failures in a row. */
+        final RiseFall result;
         boolean running;
-        int successes;
-        int failures;
         Future<?> timer;
 
         ScriptState(TrackScriptConfig cfg) {
             this.cfg = cfg;
+            result = new RiseFall(true, cfg.rise(), cfg.fall());
             ok = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "success")
                     .description("Track script runs by result").register(registry);
             failed = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "failure")
@@ -1419,20 +1493,8 @@ public final class VrrpRuntime {
             s.running = false;
             boolean success = ex == null && r.ok();
             (success ? s.ok : s.failed).increment();
-            boolean before = s.up;
-            if (success) {
-                s.failures = 0;
-                if (!s.up && ++s.successes >= s.cfg.rise()) {
-                    s.up = true;
-                }
-            } else {
-                s.successes = 0;
-                if (s.up && ++s.failures >= s.cfg.fall()) {
-                    s.up = false;
-                }
-            }
-            if (before != s.up) {
-                log.info("track script {} is now {} ({})", s.cfg.name(), s.up ? "succeeding" : "failing",
+            if (s.result.record(success)) {
+                log.info(VrrpEvents.MARKER, "track script {} is now {} ({})", s.cfg.name(), s.result.up() ? "succeeding" : "failing",
                         ex != null ? ex.toString() : r.describe());
                 for (Inst i : new ArrayList<>(instances.values())) {
                     if (i.cfg.track().scripts().stream().anyMatch(t -> t.name().equals(s.cfg.name()))) {

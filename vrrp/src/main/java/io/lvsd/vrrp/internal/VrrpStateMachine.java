@@ -56,6 +56,8 @@ public final class VrrpStateMachine {
     private int priority;
     private int masterAdverIntervalCs;
     private long masterDownDeadline = Long.MAX_VALUE;
+    /** When the advert that last restarted Master_Down_Timer arrived, or MIN_VALUE: a takeover's first phase. */
+    private long lastAdvert = Long.MIN_VALUE;
     private long adverDeadline = Long.MAX_VALUE;
     private long preemptAllowedAt = Long.MIN_VALUE;
     private long startedAt = Long.MIN_VALUE;
@@ -106,6 +108,14 @@ public final class VrrpStateMachine {
     }
 
     /** The earliest time {@link #poll} has something to do. */
+    /**
+     * When the advertisement that last (re)started the Master_Down timer arrived, or {@code Long.MIN_VALUE} when none
+     * has since this router last started or was master (the timer then runs from its start).
+     */
+    public long lastAdvertNanos() {
+        return lastAdvert;
+    }
+
     public long nextDeadline() {
         return Math.min(masterDownDeadline, adverDeadline);
     }
@@ -134,6 +144,7 @@ public final class VrrpStateMachine {
         } else {
             masterAdverIntervalCs = settings.advertIntervalCs();
             masterDownDeadline = now + masterDownIntervalNanos();
+            lastAdvert = Long.MIN_VALUE;
             state(VrrpState.BACKUP, "startup");
         }
         return drain();
@@ -175,6 +186,7 @@ public final class VrrpStateMachine {
                 if (senderPriority == 0) {
                     // §6.4.2: the master is leaving; take over after Skew_Time only.
                     masterDownDeadline = now + skewTimeNanos();
+                    lastAdvert = now;
                     masterLeft = true;
                     preempting = null;
                 } else if (!preemptsNow(now) || senderPriority >= priority || !gateOpen(sender, now)) {
@@ -185,6 +197,7 @@ public final class VrrpStateMachine {
                     masterAdverIntervalCs = intervalCs;
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
+                    lastAdvert = now;
                     masterLeft = false;
                     preempting = null;
                     if (senderPriority >= priority) {
@@ -206,6 +219,7 @@ public final class VrrpStateMachine {
                     masterAdverIntervalCs = intervalCs; // as a backup's above
                     masterAddress = sender;
                     masterDownDeadline = now + masterDownIntervalNanos();
+                    lastAdvert = now;
                     state(VrrpState.BACKUP, "advertisement from " + sender.getHostAddress() + " with priority "
                             + senderPriority + (senderPriority == priority ? " and a higher address" : ""));
                 } else {
@@ -295,6 +309,7 @@ public final class VrrpStateMachine {
             becomeMaster(now, reason + "; address owner");
         } else {
             masterDownDeadline = now + masterDownIntervalNanos();
+            lastAdvert = Long.MIN_VALUE;
             state(VrrpState.BACKUP, reason);
         }
         return drain();
@@ -313,6 +328,7 @@ public final class VrrpStateMachine {
         if (state == VrrpState.MASTER) {
             adverDeadline = Long.MAX_VALUE;
             masterDownDeadline = now + masterDownIntervalNanos();
+            lastAdvert = Long.MIN_VALUE;
             state(VrrpState.BACKUP, reason);
         }
         return drain();
@@ -334,6 +350,7 @@ public final class VrrpStateMachine {
     private void becomeMaster(long now, String reason) {
         out.add(new SendAdvert(priority));
         masterDownDeadline = Long.MAX_VALUE;
+        lastAdvert = Long.MIN_VALUE;
         adverDeadline = now + settings.advertIntervalCs() * CS;
         masterAddress = primary;
         state(VrrpState.MASTER, reason);

@@ -32,6 +32,8 @@ public final class FakeVrrpKernel implements VrrpKernel {
     int rehearsals;
     /** Runs when a socket opens (a test makes it slow). */
     Runnable onOpenSocket = () -> { };
+    /** Runs when an address is added (a test makes the kernel's rtnl lock slow). */
+    Runnable onAddAddress = () -> { };
     private Consumer<RtnetlinkMonitor.Event> watcher;
 
     /** An advert one of our sockets sent. */
@@ -116,6 +118,7 @@ public final class FakeVrrpKernel implements VrrpKernel {
     public void addAddress(int ifindex, IpPrefix prefix, String label) throws NativeException {
         String ifname = links.get(ifindex).name();
         requests.add("add " + ifname + " " + prefix + (label == null ? "" : " " + label));
+        onAddAddress.run();
         if (find(ifindex, prefix.address()) != null) {
             throw new NetlinkException("NEWADDR", LinuxNative.EEXIST, null);
         }

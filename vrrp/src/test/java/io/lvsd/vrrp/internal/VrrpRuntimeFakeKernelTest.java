@@ -40,11 +40,14 @@ class VrrpRuntimeFakeKernelTest {
     final FakeVrrpExecutors clock = new FakeVrrpExecutors();
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final List<String> events = new ArrayList<>();
+    /** Runs when the runtime hands a takeover's addresses to be announced (a test makes it take time). */
+    Runnable onAnnounce = () -> { };
     VrrpRuntime runtime;
 
     final VrrpHooks hooks = new VrrpHooks() {
         @Override
         public void announce(String instance, List<Announce> targets) {
+            onAnnounce.run();
             events.add("announce " + instance + " " + addresses(targets));
         }
 
@@ -181,6 +184,41 @@ class VrrpRuntimeFakeKernelTest {
                 .isEqualTo(clock.now().minusNanos(clock.nanoTime() - last - 3_609_375_000L).toString());
         assertThat(counter("lvsd.vrrp.transitions", "instance", "VI_1", "from", "BACKUP", "to", "MASTER"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aTakeoverIsTimedInPhasesFromTheLastAdvertToTheFirstAnnouncement() throws Exception {
+        start(config(vi1(100, VIP)));
+        peerMaster(51, 3, VIP);
+        kernel.onAddAddress = () -> clock.busy(2 * MS);
+        onAnnounce = () -> clock.busy(MS);
+        clock.advance(3_000 * MS);
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+
+        // The last advert came 1 s before the advance; Master_Down_Interval (3 s + Skew_Time) after it the timer ran
+        // out, and the loop acted at once (the fake clock's busy wait ends exactly at the deadline).
+        assertThat(takeoverMillis("master_down")).isEqualTo(3_609.375);
+        assertThat(takeoverMillis("decision")).isZero();
+        assertThat(takeoverMillis("vips")).isEqualTo(2.0);
+        assertThat(takeoverMillis("announce")).isEqualTo(1.0);
+        assertThat(takeoverMillis("total")).isEqualTo(3_612.375);
+        assertThat(registry.find("lvsd.vrrp.takeover").tags("instance", "VI_1").timers()).hasSize(5)
+                .allMatch(t -> t.count() == 1);
+    }
+
+    @Test
+    void aTakeoverWithoutAnAdvertBeforeItHasNoMasterDownPhase() throws Exception {
+        master(vi1(100, VIP));
+        assertThat(registry.find("lvsd.vrrp.takeover").tags("phase", "master_down").timer().count()).isZero();
+        assertThat(registry.find("lvsd.vrrp.takeover").tags("phase", "total").timer().count()).isEqualTo(1);
+        assertThat(registry.find("lvsd.vrrp.takeover").tags("phase", "decision").timer().count()).isEqualTo(1);
+    }
+
+    double takeoverMillis(String phase) {
+        var t = registry.find("lvsd.vrrp.takeover").tags("instance", "VI_1", "phase", phase).timer();
+        assertThat(t).as("timer of phase " + phase).isNotNull();
+        assertThat(t.count()).as(phase + " recorded once").isEqualTo(1);
+        return t.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) / 1e6;
     }
 
     @Test
