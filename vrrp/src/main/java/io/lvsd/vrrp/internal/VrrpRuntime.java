@@ -97,6 +97,8 @@ public final class VrrpRuntime {
     private ScriptRunner scripts;
     private Duration notifyTimeout;
     private final VrrpKernel kernel;
+    /** The takeover's io-thread side: one object, made at construction (see {@link TakeoverPath}). */
+    private final TakeoverIo takeoverIo = new TakeoverIo();
     private final VrrpExecutors ex;
     private final Counter loopErrors;
     private final Timer addressChanges;
@@ -469,22 +471,15 @@ public final class VrrpRuntime {
     // ------------------------------------------------------------------ instance
 
     /** One running instance: configuration, state machine, and what the loop knows about it. */
-    final class Inst {
+    final class Inst implements TakeoverPath.PreparedAdverts.Encoder {
         VrrpInstanceConfig cfg;
         final VrrpStateMachine sm;
         /** The addresses an advert lists, computed once per configuration: a takeover's first advert runs interpreted. */
         List<InetAddress> advertAddresses;
         /** A v2 interval or password a reload replaced, still accepted for a while (see {@link #ROLLOVER_NANOS}). */
         AdvertFilter.Previous previous;
-        /**
-         * Adverts ready to send, by destination, for one socket, priority and source: a master
-         * sends the same bytes every interval, and a backup's first advert (its takeover) is built before it is
-         * needed, when the source address becomes known.
-         */
-        private final Map<InetAddress, Object> prepared = new HashMap<>();
-        private VrrpKernel.Socket preparedSocket;
-        private int preparedPriority = -1;
-        private InetAddress preparedSource;
+        /** Its adverts ready to send (see {@link TakeoverPath}, rule 2). */
+        private final TakeoverPath.PreparedAdverts prepared = new TakeoverPath.PreparedAdverts();
         /** Whether its takeover's code has been run once without effect (see {@code rehearseTakeover}). */
         private boolean rehearsed;
         /**
@@ -493,30 +488,23 @@ public final class VrrpRuntime {
          */
         long expiryAt = Long.MIN_VALUE;
         long advertAt = Long.MIN_VALUE;
-        /** {@code lvsd.vrrp.takeover} by phase, indexed as {@link Takeover#PHASES}. */
-        final Timer[] takeoverTimers = new Timer[Takeover.PHASES.length];
+        /** {@code lvsd.vrrp.takeover} by phase, indexed as {@link TakeoverPath#PHASES}. */
+        final Timer[] takeoverTimers = new Timer[TakeoverPath.PHASES.length];
 
         /** A new configuration of the same virtual router: the adverts are built again from it. */
         void configure(VrrpInstanceConfig c) {
             cfg = c;
             advertAddresses = c.virtualAddresses().stream().map(v -> v.prefix().address()).toList();
             prepared.clear();
-            preparedSocket = null;
         }
 
         Object prepared(VrrpKernel.Socket socket, int priority, InetAddress dst) {
-            if (socket != preparedSocket || priority != preparedPriority || !Objects.equals(source, preparedSource)) {
-                prepared.clear();
-                preparedSocket = socket;
-                preparedPriority = priority;
-                preparedSource = source;
-            }
-            Object p = prepared.get(dst);
-            if (p == null) {
-                p = socket.prepare(advert(this, priority, dst), source, dst);
-                prepared.put(dst, p);
-            }
-            return p;
+            return prepared.get(socket, priority, source, dst, this);
+        }
+
+        @Override
+        public byte[] advert(int priority, InetAddress dst) {
+            return VrrpRuntime.advert(this, priority, dst);
         }
         final List<Meter> meters = new ArrayList<>();
         final Counter sent;
@@ -564,12 +552,12 @@ public final class VrrpRuntime {
                     }
                 }
             }
-            for (int k = 0; k < Takeover.PHASES.length; k++) {
-                Timer t = Timer.builder("lvsd.vrrp.takeover").tag("instance", n).tag("phase", Takeover.PHASES[k])
+            for (int k = 0; k < TakeoverPath.PHASES.length; k++) {
+                Timer t = Timer.builder("lvsd.vrrp.takeover").tag("instance", n).tag("phase", TakeoverPath.PHASES[k])
                         .description("A new master's takeover by phase: master_down (the last advert heard to the "
                                 + "Master_Down expiry), decision (expiry to the loop acting on it), vips (to the VIPs "
                                 + "added), announce (to the first gratuitous ARP / NA sent), total")
-                        .serviceLevelObjectives(TAKEOVER_BUCKETS).register(registry);
+                        .serviceLevelObjectives(TakeoverPath.BUCKETS).register(registry);
                 meters.add(t);
                 takeoverTimers[k] = t;
             }
@@ -752,18 +740,11 @@ public final class VrrpRuntime {
         }
         long d = i.sm.nextDeadline();
         if (d != Long.MAX_VALUE && instances.get(i.cfg.name()) == i) {
-            long early = i.sm.state() == VrrpState.BACKUP ? MASTER_DOWN_EARLY_WAKE_NANOS : 0;
+            long early = i.sm.state() == VrrpState.BACKUP ? TakeoverPath.MASTER_DOWN_EARLY_WAKE_NANOS : 0;
             long delay = Math.max(0, d - early - ex.nanoTime());
             i.timer = ex.schedule(() -> guarded(() -> onTimer(i)), delay);
         }
     }
-
-    /**
-     * A backup's Master_Down timer wakes the loop this much early and waits out the rest on the CPU. A sleeping
-     * thread wakes up to a millisecond late when the CPUs are busy, and that lateness is added to every takeover;
-     * the wait costs at most this much CPU, once per takeover (the timer only runs out when adverts stop).
-     */
-    static final long MASTER_DOWN_EARLY_WAKE_NANOS = 1_000_000L;
 
 
     private Counter transitionCounter(String instance, VrrpState from, VrrpState to) {
@@ -774,7 +755,7 @@ public final class VrrpRuntime {
     private void onTimer(Inst i) {
         long due = i.sm.nextDeadline();
         if (i.sm.state() == VrrpState.BACKUP && due != Long.MAX_VALUE
-                && due - ex.nanoTime() <= MASTER_DOWN_EARLY_WAKE_NANOS && !ex.awaitDeadline(due)) {
+                && due - ex.nanoTime() <= TakeoverPath.MASTER_DOWN_EARLY_WAKE_NANOS && !ex.awaitDeadline(due)) {
             rearm(i); // runs after the queued work
             return;
         }
@@ -795,8 +776,11 @@ public final class VrrpRuntime {
             i.expiryAt = due; // read before poll: a new master forgets its last advert
             i.advertAt = i.sm.lastAdvertNanos();
         }
-        dispatch(i, i.sm.poll(now));
-        i.expiryAt = Long.MIN_VALUE;
+        try {
+            dispatch(i, i.sm.poll(now));
+        } finally {
+            i.expiryAt = Long.MIN_VALUE; // never left for a later takeover that is not this expiry's
+        }
     }
 
     /**
@@ -856,7 +840,7 @@ public final class VrrpRuntime {
         ex.executeIo(takeover(i));
     }
 
-    private Takeover takeover(Inst i) {
+    private TakeoverPath.Takeover takeover(Inst i) {
         List<VrrpHooks.Announce> targets = new ArrayList<>();
         List<AddrOp> adds = new ArrayList<>();
         for (VirtualAddress v : i.cfg.virtualAddresses()) {
@@ -869,102 +853,58 @@ public final class VrrpRuntime {
         long decided = ex.nanoTime();
         long expiry = i.expiryAt != Long.MIN_VALUE ? i.expiryAt : decided;
         long advert = i.expiryAt != Long.MIN_VALUE ? i.advertAt : Long.MIN_VALUE;
-        return new Takeover(i.cfg.name(), adds, targets, i.takeoverTimers, advert, expiry, decided);
+        return new TakeoverPath.Takeover(takeoverIo, i.cfg.name(), adds, targets, i.takeoverTimers, advert, expiry,
+                decided);
     }
 
-    /** Nanoseconds as milliseconds with one decimal, for logs. */
-    static String millis(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
-    }
-
-    /** Buckets of {@code lvsd_vrrp_takeover_seconds}: from a millisecond's phases to a 1 s interval's Master_Down. */
-    static final Duration[] TAKEOVER_BUCKETS = {Duration.ofNanos(100_000), Duration.ofNanos(250_000),
-        Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
-        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
-        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
-        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
-
-    /**
-     * What a new master hands to the io thread: its VIPs to add, then their first announcement; and after both, the
-     * takeover's own timing, by phase, from the points the loop stamped (the last advert heard, the Master_Down
-     * expiry, the loop's decision) and the two this thread stamps (VIPs added, first announcement sent).
-     */
-    private final class Takeover implements Runnable {
-        /** The phases of {@code lvsd_vrrp_takeover_seconds}, in order; the indexes below follow it. */
-        static final String[] PHASES = {"master_down", "decision", "vips", "announce", "total"};
-        private final String name;
-        private final List<AddrOp> adds;
-        private final List<VrrpHooks.Announce> targets;
-        private final Timer[] timers;
-        private final long advert;
-        private final long expiry;
-        private final long decided;
-
-        Takeover(String name, List<AddrOp> adds, List<VrrpHooks.Announce> targets, Timer[] timers, long advert,
-                 long expiry, long decided) {
-            this.name = name;
-            this.adds = adds;
-            this.targets = targets;
-            this.timers = timers;
-            this.advert = advert;
-            this.expiry = expiry;
-            this.decided = decided;
+    /** The runtime's side of a takeover, on the io thread. */
+    private final class TakeoverIo implements TakeoverPath.Io {
+        @Override
+        public long nanoTime() {
+            return ex.nanoTime();
         }
 
         @Override
-        public void run() {
-            long[] waited = new long[adds.size()];
-            for (int k = 0; k < adds.size(); k++) {
-                waited[k] = addAddress(name, adds.get(k), false);
-            }
-            long vipsAt = ex.nanoTime();
-            hooks.announce(name, targets);
-            long announcedAt = ex.nanoTime();
-            // After the announcement: the takeover comes first, its bookkeeping after.
-            for (int k = 0; k < adds.size(); k++) {
-                noteAddressChange(name, "adding", adds.get(k), waited[k]);
-            }
-            record(vipsAt, announcedAt);
+        public long addAddress(String instance, AddrOp op) {
+            return VrrpRuntime.this.addAddress(instance, op, false);
         }
 
-        private void record(long vipsAt, long announcedAt) {
-            long start = advert != Long.MIN_VALUE ? advert : expiry;
-            long[] phase = {advert != Long.MIN_VALUE ? expiry - advert : -1, decided - expiry, vipsAt - decided,
-                announcedAt - vipsAt, announcedAt - start};
-            for (int k = 0; k < phase.length; k++) {
-                if (phase[k] >= 0) {
-                    timers[k].record(phase[k], TimeUnit.NANOSECONDS);
-                }
-            }
-            log.info(VrrpEvents.MARKER, "{}: takeover: {}expiry -> decided {} ms -> VIPs added {} ms -> first "
-                    + "announcement {} ms; total {} ms{}", name, advert != Long.MIN_VALUE
-                    ? "last advert -> Master_Down expiry " + millis(phase[0]) + " ms -> " : "", millis(phase[1]),
-                    millis(phase[2]), millis(phase[3]), millis(phase[4]),
-                    advert != Long.MIN_VALUE ? " since the last advert" : expiry == decided ? " (not a timer expiry)"
-                            : " since the expiry (no advert heard before it)");
+        @Override
+        public void noteAddressChange(String instance, String what, AddrOp op, long nanos) {
+            VrrpRuntime.this.noteAddressChange(instance, what, op, nanos);
         }
 
-        /** On the io thread: builds the requests and the frames {@link #run} would send, and sends nothing. */
-        void rehearse() {
-            for (AddrOp op : adds) {
-                kernel.rehearseAddAddress(op.ifindex(), op.prefix(), op.label());
-            }
-            hooks.rehearseAnnounce(name, targets);
+        @Override
+        public void announce(String instance, List<VrrpHooks.Announce> targets) {
+            hooks.announce(instance, targets);
+        }
+
+        @Override
+        public void rehearseAddAddress(AddrOp op) {
+            kernel.rehearseAddAddress(op.ifindex(), op.prefix(), op.label());
+        }
+
+        @Override
+        public void rehearseAnnounce(String instance, List<VrrpHooks.Announce> targets) {
+            hooks.rehearseAnnounce(instance, targets);
+        }
+
+        @Override
+        public void afterwards(Runnable r) {
+            ex.executeIo(r);
         }
     }
 
     /**
      * Once per instance, when it first becomes a backup: runs what its takeover will run, short of changing
-     * anything, so that the classes are loaded and the call sites linked before a takeover needs them. A backup's
-     * takeover code otherwise runs for the first time when the master fails, in a JVM's interpreter and class
-     * loader: measured at about 1 ms on the loop and more on the io thread, added to that takeover.
+     * anything ({@link TakeoverPath}, rule 1).
      */
     private void rehearseTakeover(Inst i) {
         if (i.rehearsed) {
             return;
         }
         i.rehearsed = true;
-        Takeover t = takeover(i);
+        TakeoverPath.Takeover t = takeover(i);
         Channel ch = channels.get(i.channelKey());
         new UnreadAdvertGuard().atExpiry(0, ch != null && ch.behind(), 1); // a scratch guard: i.unread is untouched
         ex.executeIo(t::rehearse);
@@ -1021,7 +961,8 @@ public final class VrrpRuntime {
         return l.length() <= 15 ? l : null;
     }
 
-    private record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
+    /** One address request: where, what, and its IPv4 label. */
+    record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
     }
 
     /**

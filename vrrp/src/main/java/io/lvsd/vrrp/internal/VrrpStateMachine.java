@@ -107,15 +107,16 @@ public final class VrrpStateMachine {
         return masterAddress;
     }
 
-    /** The earliest time {@link #poll} has something to do. */
     /**
      * When the advertisement that last (re)started the Master_Down timer arrived, or {@code Long.MIN_VALUE} when none
-     * has since this router last started or was master (the timer then runs from its start).
+     * has since this router last started or was master (the timer then runs from its start). A lower-priority
+     * master's adverts that this backup preempts do not restart it.
      */
     public long lastAdvertNanos() {
         return lastAdvert;
     }
 
+    /** The earliest time {@link #poll} has something to do. */
     public long nextDeadline() {
         return Math.min(masterDownDeadline, adverDeadline);
     }

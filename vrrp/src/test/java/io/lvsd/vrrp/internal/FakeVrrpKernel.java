@@ -168,6 +168,8 @@ public final class FakeVrrpKernel implements VrrpKernel {
         final List<InetAddress> groups = new ArrayList<>();
         boolean queued;
         boolean closed;
+        /** Adverts prepared (encoded for sending) on this socket. */
+        int prepares;
 
         FakeSocket(String ifname, IpFamily family, Receiver receiver) {
             this.ifname = ifname;
@@ -187,6 +189,7 @@ public final class FakeVrrpKernel implements VrrpKernel {
 
         @Override
         public Object prepare(byte[] packet, InetAddress source, InetAddress destination) {
+            prepares++;
             return new Object[] {packet, source, destination};
         }
 

@@ -165,6 +165,8 @@ class VrrpRuntimeFakeKernelTest {
         assertThat(kernel.sent).isEmpty();
         assertThat(kernel.addressesOn("eth0")).containsExactly("10.0.0.11/24");
         assertThat(kernel.rehearsals).as("the takeover was rehearsed once").isEqualTo(1);
+        int prepared = kernel.socket("eth0", IpFamily.IPV4).prepares;
+        assertThat(prepared).as("the backup's first advert was built when its source became known").isEqualTo(1);
         // The adverts stop: Master_Down_Interval = 3 s + Skew_Time (156/256 s) after the last one.
         long last = clock.nanoTime() - 1_000 * MS;
         clock.advance(2_600 * MS);
@@ -173,6 +175,8 @@ class VrrpRuntimeFakeKernelTest {
         assertThat(state("VI_1")).isEqualTo("MASTER");
         assertThat(kernel.addressesOn("eth0")).containsExactly("10.0.0.11/24", VIP);
         assertThat(kernel.requests).containsExactly("add eth0 " + VIP + " eth0:vrrp51");
+        assertThat(kernel.socket("eth0", IpFamily.IPV4).prepares).as("the takeover sent the prepared advert")
+                .isEqualTo(prepared);
         assertThat(events).containsSubsequence("VI_1 INIT -> BACKUP", "VI_1 BACKUP -> MASTER",
                 "announce VI_1 [10.0.0.100]");
         FakeVrrpKernel.Sent advert = kernel.sent.get(0);
