@@ -90,7 +90,9 @@ class DemoIT {
         Lab.requireCommand("ip", "iproute2");
         String hostLinksBefore = run("ip", "-o", "link", "show");
         try (LvsdProcess demo = LvsdProcess.start(Map.of(), "demo")) {
-            await().atMost(Duration.ofSeconds(300)).until(() -> demo.output().contains("=== lvsd demo is running ===")
+            // Without IPVS here the demo boots the lab VM and starts d1, then d2, under emulation: the first test's whole
+            // run may take 600 s, and this one was seen past 300 s on a slower host.
+            await().atMost(Duration.ofSeconds(600)).until(() -> demo.output().contains("=== lvsd demo is running ===")
                     || !demo.alive());
             assertThat(demo.output()).contains("=== lvsd demo is running ===");
             if (Files.exists(Path.of("/proc/net/ip_vs"))) {

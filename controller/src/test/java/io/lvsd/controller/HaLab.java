@@ -218,6 +218,9 @@ final class HaLab implements AutoCloseable {
 
     // ---- the client
 
+    /** The client's connect and read timeout (ms). */
+    int clientTimeoutMs = 5000;
+
     /** A client connection through the VIP, pinned by IPVS to one real server. */
     final class Conn implements AutoCloseable {
         final Socket socket;
@@ -229,8 +232,8 @@ final class HaLab implements AutoCloseable {
         Conn(int vport) throws Exception {
             socket = NetNamespace.call(net.name("c1"), () -> {
                 Socket s = new Socket();
-                s.connect(new InetSocketAddress(VIP, vport), 5000);
-                s.setSoTimeout(5000);
+                s.connect(new InetSocketAddress(VIP, vport), clientTimeoutMs);
+                s.setSoTimeout(clientTimeoutMs);
                 s.setTcpNoDelay(true);
                 return s;
             });
