@@ -33,7 +33,14 @@ public final class DaemonMetrics implements MeterBinder {
                 .baseUnit("seconds")
                 .description("When the configuration was last loaded successfully (startup or reload), Unix time")
                 .register(registry);
+        // The loops exist from the start at 0, so that an alert on increase() sees the first error.
+        for (String loop : LOOPS) {
+            registry.counter("lvsd.internal.errors", "loop", loop);
+        }
     }
+
+    /** The loops that count their errors here. */
+    static final java.util.List<String> LOOPS = java.util.List.of("director", "admin");
 
     /** The configuration was loaded at startup or by a reload. */
     public void loaded(long epochMillis, boolean reload) {
