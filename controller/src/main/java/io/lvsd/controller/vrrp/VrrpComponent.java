@@ -4,6 +4,7 @@ import io.lvsd.vrrp.VrrpState;
 import io.lvsd.arp.AnnounceConfig;
 import io.lvsd.arp.Announcer;
 import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.ScriptsConfig;
 import io.lvsd.controller.daemon.Component;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.lvsd.vrrp.InstanceStatus;
@@ -176,9 +177,13 @@ public final class VrrpComponent implements Component {
                     || next.scripts().maxConcurrent() != previous.scripts().maxConcurrent()) {
                 scripts = newScriptRunner(next);
             }
-            List<ReloadChange> changes = vrrp.reload(next.vrrp(), scripts, next.scripts().timeout());
+            List<ReloadChange> changes = new ArrayList<>(vrrp.reload(next.vrrp(), scripts, next.scripts().timeout()));
             if (old != scripts) {
                 old.closeWhenIdle(); // scripts it runs finish (each within its timeout); new ones use the new runner
+            }
+            for (ReloadChange c : settingsChanges(previous, next)) {
+                log.info("vrrp: reload: {}", c.describe());
+                changes.add(c);
             }
             for (ReloadChange c : changes) {
                 Component.countReloadAction(registry, name(), c.action());
@@ -189,6 +194,39 @@ public final class VrrpComponent implements Component {
         } else if (had) {
             stop();
         }
+    }
+
+    /**
+     * What a reload changes for VRRP outside the module's own configuration: an instance's {@code garp} settings
+     * (from its next announcement) and {@code scripts.*} (VRRP's track and notify scripts use them from their next
+     * run). Neither changes a state or restarts anything. Added and removed instances are the module's own changes.
+     */
+    static List<ReloadChange> settingsChanges(LvsdConfig previous, LvsdConfig next) {
+        List<ReloadChange> out = new ArrayList<>();
+        for (String name : next.vrrp().instances().keySet()) {
+            if (previous.vrrp().instances().containsKey(name)) {
+                AnnounceConfig was = previous.announce().getOrDefault(name, DEFAULT_ANNOUNCE);
+                AnnounceConfig is = next.announce().getOrDefault(name, DEFAULT_ANNOUNCE);
+                if (!was.equals(is)) {
+                    out.add(new ReloadChange(name, "garp", name + ": garp " + garp(was) + " -> " + garp(is)
+                            + " (from the next announcement; no state change)"));
+                }
+            }
+        }
+        ScriptsConfig was = previous.scripts();
+        ScriptsConfig is = next.scripts();
+        if (!was.equals(is)) {
+            out.add(new ReloadChange("scripts", "scripts", "scripts: user " + was.user() + " -> " + is.user()
+                    + ", timeout " + was.timeout().toMillis() + " ms -> " + is.timeout().toMillis() + " ms, max-concurrent "
+                    + was.maxConcurrent() + " -> " + is.maxConcurrent() + " (VRRP's track and notify scripts use them "
+                    + "from their next run)"));
+        }
+        return out;
+    }
+
+    private static String garp(AnnounceConfig a) {
+        return "delay " + a.delay().toMillis() + " ms, repeat " + a.repeat() + ", refresh " + a.refresh().toMillis()
+                + " ms, refresh-repeat " + a.refreshRepeat();
     }
 
     @Override
