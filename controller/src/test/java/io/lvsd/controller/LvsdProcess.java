@@ -117,9 +117,12 @@ final class LvsdProcess implements AutoCloseable {
             pb.environment().put("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit=" + LAB_ARCHIVE
                     + QUIET_CDS);
             LvsdProcess p = new LvsdProcess(pb.start());
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
-            while (!p.output().contains("lvsd started") && p.alive() && System.nanoTime() < deadline) {
-                Thread.sleep(250);
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(6))
+                        .pollInterval(java.time.Duration.ofMillis(250))
+                        .until(() -> p.output().contains("lvsd started") || !p.alive());
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                // said below, with the output
             }
             if (!p.output().contains("lvsd started")) {
                 p.close();
