@@ -68,8 +68,10 @@ class HaSyncVmTest {
                 }
             }
             assertThat(broken).as("connections that broke when d1 died" + lab.outputs()).isEmpty();
-            String status = lab.admin("d2", "/status");
-            assertThat(status).contains("\"daemons\" : [ \"master\" ]").contains("VI_1 BACKUP -> MASTER");
+            // The backup daemon stays one sync flush window after the takeover, for d1's last messages.
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(lab.admin("d2", "/status"))
+                            .contains("\"daemons\" : [ \"master\" ]").contains("VI_1 BACKUP -> MASTER"));
             assertThat(lab.output("d2")).contains("sync: start master daemon (eth0, sync-id 7").doesNotContain("\tat ");
         }
     }
@@ -111,10 +113,13 @@ class HaSyncVmTest {
                     + gated.outputs()).isZero();
             FailBack plain = failBack(lab, SYNC + ", preempt-wait = 0s");
             assertThat(plain.d1Output()).as(plain.outputs()).doesNotContain("may preempt");
-            // The kernel's sync sends a connection only when packets move on it: without the catch-up, the
-            // returning director never hears of the idle ones, and its stack resets them.
+            // The kernel's sync sends a connection only when packets move on it, so the returning director would
+            // never hear of the idle ones. Without the gate, d2's handover replay (its whole table, sent when it
+            // leaves MASTER) is what tells d1 of them; busy connections may still break in the moment before it
+            // lands (printed below, not asserted).
+            assertThat(plain.d2Output()).as(plain.outputs()).contains("sync: handed over ");
             assertThat(plain.idleLost()).as("idle connections lost with plain preemption\n" + plain.outputs())
-                    .isEqualTo(IDLE);
+                    .isZero();
             System.out.printf("fail-back: busy %d of 20 and idle %d of %d lost with sync-aware preemption and catch-up "
                     + "(d1 master %.1f s after its start); busy %d of 20 and idle %d of %d with plain preemption "
                     + "(%.1f s)%n", gated.lost(), gated.idleLost(), IDLE, gated.seconds(), plain.lost(),

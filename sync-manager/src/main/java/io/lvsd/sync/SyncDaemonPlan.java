@@ -44,14 +44,40 @@ public final class SyncDaemonPlan {
      * Without {@code follow}: both.
      */
     public static List<SyncDaemon> desired(SyncDaemonConfig config, boolean followedIsMaster) {
+        return desired(config, followedIsMaster, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #desired(SyncDaemonConfig, boolean)}, and also the daemons of the {@code lingering} roles: with
+     * {@code follow}, a role the director has just left keeps running for one flush window (see {@link
+     * #FLUSH_WINDOW_NANOS}), so that what it still holds reaches the peer.
+     */
+    public static List<SyncDaemon> desired(SyncDaemonConfig config, boolean followedIsMaster,
+                                           java.util.Set<SyncDaemon.Role> lingering) {
         if (!config.enabled()) {
             return List.of();
         }
         if (config.follow() == null) {
             return List.of(daemon(config, SyncDaemon.Role.MASTER), daemon(config, SyncDaemon.Role.BACKUP));
         }
-        return List.of(daemon(config, followedIsMaster ? SyncDaemon.Role.MASTER : SyncDaemon.Role.BACKUP));
+        SyncDaemon.Role wanted = followedIsMaster ? SyncDaemon.Role.MASTER : SyncDaemon.Role.BACKUP;
+        List<SyncDaemon> out = new ArrayList<>();
+        for (SyncDaemon.Role r : SyncDaemon.Role.values()) {
+            if (r == wanted || lingering.contains(r)) {
+                out.add(daemon(config, r));
+            }
+        }
+        return out;
     }
+
+    /**
+     * How long the kernel's master daemon may hold a connection's sync before it goes out: a partly filled
+     * message is sent once it is IPVS_SYNC_FLUSH_TIME (2 s) old, checked every IPVS_SYNC_CHECK_PERIOD (1 s)
+     * (net/netfilter/ipvs/ip_vs_sync.c). Stopping the daemon throws away what it holds, so a director that stops
+     * being master keeps its master daemon this long, and one that becomes master keeps its backup daemon this
+     * long for the old master's last messages.
+     */
+    public static final long FLUSH_WINDOW_NANOS = 3_000_000_000L;
 
     private static SyncDaemon daemon(SyncDaemonConfig c, SyncDaemon.Role role) {
         return new SyncDaemon(role, c.interfaceName(), c.syncId(), c.maxlen(), c.group(), c.port(), c.ttl());

@@ -33,6 +33,18 @@ class SyncDaemonPlanTest {
     }
 
     @Test
+    void aRoleLeftBehindLingersBesideTheWantedOneOnlyWhenFollowing() {
+        assertThat(SyncDaemonPlan.desired(config("VI_1"), false, java.util.Set.of(Role.MASTER)))
+                .extracting(SyncDaemon::role).containsExactly(Role.MASTER, Role.BACKUP);
+        assertThat(SyncDaemonPlan.desired(config("VI_1"), true, java.util.Set.of(Role.MASTER)))
+                .extracting(SyncDaemon::role).containsExactly(Role.MASTER);
+        assertThat(SyncDaemonPlan.desired(SyncDaemonConfig.disabled(), false, java.util.Set.of(Role.MASTER))).isEmpty();
+        assertThat(plan(List.of(kernel(Role.MASTER, "eth1", 7)),
+                SyncDaemonPlan.desired(config("VI_1"), false, java.util.Set.of(Role.MASTER))))
+                .as("leaving MASTER: the backup daemon starts, the master daemon stays").hasSize(1);
+    }
+
+    @Test
     void followingRunsTheMasterDaemonOnlyWhileMaster() {
         assertThat(SyncDaemonPlan.desired(config("VI_1"), true)).extracting(SyncDaemon::role).containsExactly(Role.MASTER);
         assertThat(SyncDaemonPlan.desired(config("VI_1"), false)).extracting(SyncDaemon::role).containsExactly(Role.BACKUP);

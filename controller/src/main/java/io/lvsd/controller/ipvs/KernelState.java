@@ -47,9 +47,18 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
 
     /**
      * What the sync component asks for: its {@code sync-daemon} section and whether the instance it follows is
-     * MASTER. A disabled section asks for no daemon.
+     * MASTER, and the roles it keeps for one flush window after a transition ({@link
+     * io.lvsd.sync.SyncDaemonPlan#FLUSH_WINDOW_NANOS}). A disabled section asks for no daemon.
      */
-    public record SyncIntent(SyncDaemonConfig config, boolean followedIsMaster) {
+    public record SyncIntent(SyncDaemonConfig config, boolean followedIsMaster,
+                             java.util.Set<io.lvsd.ipvs.SyncDaemon.Role> lingering) {
+        public SyncIntent {
+            lingering = java.util.Set.copyOf(lingering);
+        }
+
+        public SyncIntent(SyncDaemonConfig config, boolean followedIsMaster) {
+            this(config, followedIsMaster, java.util.Set.of());
+        }
     }
 
     /**
@@ -61,7 +70,7 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
         IpvsTimeouts timeouts = config == null ? IpvsTimeouts.unchanged() : config.ipvs().timeouts();
         Map<String, String> sysctls = config == null ? Map.of() : sysctls(config);
         Sync daemons = sync == null ? Sync.UNMANAGED
-                : new Sync(sync.config().enabled(), SyncDaemonPlan.desired(sync.config(), sync.followedIsMaster()));
+                : new Sync(sync.config().enabled(), SyncDaemonPlan.desired(sync.config(), sync.followedIsMaster(), sync.lingering()));
         return new KernelState(table, timeouts, sysctls, daemons);
     }
 

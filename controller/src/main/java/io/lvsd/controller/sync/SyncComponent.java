@@ -49,6 +49,13 @@ import org.slf4j.LoggerFactory;
  *       otherwise; without {@code follow} both run. Every change is worked out by {@link SyncDaemonPlan} (start
  *       before stop, only what changed) and carried out on the IPVS driver thread, never on the VRRP loop; the
  *       drift check puts back a daemon someone stopped. Stop leaves no daemon running.</li>
+ *   <li>Handover: the kernel's master daemon holds a connection's sync for up to a flush window and throws it
+ *       away when stopped. So at a transition of the followed instance the role left behind runs a while more
+ *       (the master daemon one flush window, {@link SyncDaemonPlan#FLUSH_WINDOW_NANOS}; the backup daemon
+ *       {@link #BACKUP_LINGER_NANOS}, for the old master's last messages and replay), and a director leaving MASTER (a graceful stop,
+ *       a preemption back) replays its whole connection table to the group at once, so that the new master
+ *       knows the connections of the last seconds before their next packets reach it. lvsd's stop waits for
+ *       both (the replay at most {@link #HANDOVER_PATIENCE_NANOS}).</li>
  *   <li>Sync-aware fail-back ({@link PreemptGate}): a returning director that would preempt the followed
  *       instance's master first waits, at most {@code sync-daemon.preempt-wait}, until it has caught up with
  *       that master's connections. It asks the master for a catch-up ({@link CatchUp}); the master replays its
@@ -137,6 +144,23 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private record Answer(long at, long replayed) {
     }
     private final java.util.concurrent.Executor catchUp;
+    private final Later later;
+    private final Sleeper sleeper;
+    /**
+     * The role the director left at its last transition of the followed instance, kept until {@link
+     * #lingerUntil} ({@link #nanos}); null when none. Written on the VRRP loop, read on the driver thread.
+     */
+    private volatile SyncDaemon.Role lingering;
+    private volatile long lingerUntil;
+    /** The last handover replay, done or running; completed at once when there was none. */
+    private volatile CompletableFuture<Void> handover = CompletableFuture.completedFuture(null);
+    /** How long lvsd's stop waits at most for a running handover replay. */
+    static final long HANDOVER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /**
+     * How long a director that has become master keeps its backup daemon: the old master's last flush window
+     * and its handover replay, which on a large table or a slow machine takes seconds.
+     */
+    static final long BACKUP_LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
     private final ConnSource conns;
     /**
      * Catch-up nonces, drawn on the VRRP loop: they need to be unlikely to repeat, not secret, so a SecureRandom
@@ -154,6 +178,16 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                                      SyncWatcher.Listener listener) throws IOException;
     }
 
+    /** Runs work later, off the VRRP loop; a seam for tests. */
+    public interface Later {
+        void after(long delayNanos, Runnable task);
+    }
+
+    /** Waits; a seam for tests. */
+    public interface Sleeper {
+        void sleep(long nanos) throws InterruptedException;
+    }
+
     /** Reads this director's connection table; a seam for tests. */
     public interface ConnSource {
         /** Hands every entry to {@code each}; returns how many. */
@@ -164,19 +198,30 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
                          WatcherFactory watchers) {
         this(ipvs, registry, clock, nanos, watchers, each -> ConnTable.read(ConnTable.procFile(), each),
-                java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
                     Thread t = new Thread(r, "lvsd-sync-catchup");
                     t.setDaemon(true);
                     return t;
                 }));
     }
 
+    private SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
+                          WatcherFactory watchers, ConnSource conns, java.util.concurrent.ScheduledExecutorService ex) {
+        this(ipvs, registry, clock, nanos, watchers, conns, ex,
+                (delay, task) -> ex.schedule(task, delay, TimeUnit.NANOSECONDS), TimeUnit.NANOSECONDS::sleep);
+    }
+
     /**
      * @param conns    the connection table a master replays
      * @param catchUp  runs catch-up I/O (requests, replays), off the VRRP loop and the driver thread
+     * @param later    ends a flush window after a transition
+     * @param sleeper  waits out the master daemon's flush window when lvsd stops
      */
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
-                         WatcherFactory watchers, ConnSource conns, java.util.concurrent.Executor catchUp) {
+                         WatcherFactory watchers, ConnSource conns, java.util.concurrent.Executor catchUp,
+                         Later later, Sleeper sleeper) {
+        this.later = later;
+        this.sleeper = sleeper;
         this.ipvs = ipvs;
         this.registry = registry;
         this.clock = clock;
@@ -189,6 +234,11 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                 + "returning peer at its catch-up request").register(registry);
         for (String r : List.of("ok", "failed", "repeated")) {
             catchUpReplays(r);
+        }
+        Counter.builder("lvsd.sync.handover.entries").description("Connection entries this director replayed to "
+                + "the group when the followed instance left MASTER").register(registry);
+        for (String r : List.of("ok", "failed")) {
+            handovers(r);
         }
         // Load the catch-up code now rather than at a fail-back, where a slow first use would show as a slow answer.
         SyncCodec.decode(SyncCodec.encode(CatchUp.request(0, 0)));
@@ -208,6 +258,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     /** The production watcher: {@link SyncWatcher} joined on the sync interface. */
     public static WatcherFactory multicast() {
         return SyncWatcher::open;
+    }
+
+    private Counter handovers(String result) {
+        return Counter.builder("lvsd.sync.handover.replays").tag("result", result)
+                .description("Replays of this director's connection table when the followed instance left MASTER, "
+                        + "by result").register(registry);
     }
 
     private Counter catchUpReplays(String result) {
@@ -260,6 +316,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     @Override
     public void stop() {
         boolean was = config.enabled();
+        if (was) {
+            finishHandover();
+        }
         config = SyncDaemonConfig.disabled();
         closeWatcher();
         if (was) {
@@ -267,6 +326,32 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                 await(apply("stop"));
             } catch (Exception e) {
                 log.error("sync: could not stop the sync daemons: {}", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Before the daemons go: a handover replay still running finishes (bounded), and a master daemon the
+     * director has just stopped needing (VRRP stops first, so a stopping master has just left MASTER) keeps
+     * running until its flush window is over, so its last messages go out rather than being thrown away.
+     */
+    private void finishHandover() {
+        try {
+            handover.get(HANDOVER_PATIENCE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("sync: stopping before the handover replay finished");
+        }
+        long left = lingering == SyncDaemon.Role.MASTER ? lingerUntil - nanos.getAsLong() : 0;
+        if (left > 0 && running.contains(SyncDaemon.Role.MASTER)) {
+            log.info(EVENT, "sync: keeping the master daemon {} ms more, until its last messages are out",
+                    TimeUnit.NANOSECONDS.toMillis(left));
+            try {
+                sleeper.sleep(Math.min(left, SyncDaemonPlan.FLUSH_WINDOW_NANOS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -325,7 +410,55 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         boolean master = to == VrrpState.MASTER;
         if (master != followedIsMaster) {
             followedIsMaster = master;
-            apply(instance + " " + from + " -> " + to + " (" + reason + ")");
+            // The role just left keeps running one flush window: a master daemon's unsent messages, or a backup
+            // daemon's ear for the old master's last ones and its handover replay.
+            long window = master ? BACKUP_LINGER_NANOS : SyncDaemonPlan.FLUSH_WINDOW_NANOS;
+            long until = nanos.getAsLong() + window;
+            lingering = master ? SyncDaemon.Role.BACKUP : SyncDaemon.Role.MASTER;
+            lingerUntil = until;
+            String cause = instance + " " + from + " -> " + to + " (" + reason + ")";
+            apply(cause);
+            later.after(window, () -> endLinger(until, instance));
+            if (!master) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                handover = done;
+                catchUp.execute(() -> handOver(s, cause, done));
+            }
+        }
+    }
+
+    /** One flush window after a transition: the role left behind stops, unless a later transition moved on. */
+    private void endLinger(long until, String instance) {
+        if (lingerUntil != until || lingering == null || !config.enabled()) {
+            return;
+        }
+        lingering = null;
+        apply(instance + ": one sync flush window after the transition");
+    }
+
+    /**
+     * On the catch-up thread, when the followed instance has left MASTER: replays this director's connection
+     * table to the group at once. The kernel's master daemon holds a connection's sync for up to a flush window,
+     * so the connections opened in the last seconds before a handover (a graceful stop, a preemption back) would
+     * reach the new master only after their next packets do, which it then resets; the replay gets there first.
+     */
+    private void handOver(SyncDaemonConfig s, String cause, CompletableFuture<Void> done) {
+        long t0 = nanos.getAsLong();
+        try {
+            CatchUpReplay.Result res = replayTable(s);
+            if (res == null) {
+                return;
+            }
+            handovers("ok").increment();
+            registry.counter("lvsd.sync.handover.entries").increment(res.replayed());
+            log.info(EVENT, "sync: handed over {} connection(s) in {} datagram(s) in {} ms: {}", res.replayed(),
+                    res.datagrams(), TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - t0), cause);
+        } catch (Exception e) {
+            handovers("failed").increment();
+            Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            log.warn(EVENT, "sync: handover replay ({}): {}", cause, c.getMessage());
+        } finally {
+            done.complete(null);
         }
     }
 
@@ -334,7 +467,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
      * reconciles on its driver thread and reports through {@link #applied}.
      */
     private CompletableFuture<Void> apply(String cause) {
-        return ipvs.sync(new io.lvsd.controller.ipvs.KernelState.SyncIntent(config, followedIsMaster), cause)
+        SyncDaemon.Role l = lingering;
+        return ipvs.sync(new io.lvsd.controller.ipvs.KernelState.SyncIntent(config, followedIsMaster,
+                        l == null ? Set.of() : Set.of(l)), cause)
                 .whenComplete((v, t) -> {
             if (t != null) {
                 Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -543,34 +678,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         long t0 = nanos.getAsLong();
         try {
-            java.util.concurrent.atomic.AtomicReference<List<ServiceState>> table = new java.util.concurrent.atomic.AtomicReference<>();
-            ipvs.execute(client -> table.set(client.dump())).get(30, TimeUnit.SECONDS);
-            int[] sent = {0};
-            IOException[] failed = {null};
-            IpFamily family = io.lvsd.linux.net.IpAddresses.family(group(s));
-            int mtu = w.mtu();
-            if (s.maxlen() > 0) {
-                // The operator's cap on sync payloads holds for the replay too.
-                mtu = Math.min(mtu, s.maxlen() + (family == IpFamily.IPV6 ? 48 : 28));
-            }
-            CatchUpReplay r = new CatchUpReplay(table.get(), s.syncId(), mtu, family,
-                    d -> {
-                        if (failed[0] != null) {
-                            return;
-                        }
-                        try {
-                            w.send(d);
-                        } catch (IOException e) {
-                            failed[0] = e;
-                        }
-                        if (++sent[0] % BURST == 0) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(BURST_PAUSE_NANOS);
-                        }
-                    });
-            conns.read(r::add);
-            CatchUpReplay.Result res = r.finish();
-            if (failed[0] != null) {
-                throw failed[0];
+            CatchUpReplay.Result res = replayTable(s);
+            if (res == null) {
+                throw new IOException("the sync-group socket is closed");
             }
             w.send(SyncCodec.encode(CatchUp.done(s.syncId(), nonce, res.replayed())));
             synchronized (answered) {
@@ -591,6 +701,47 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("sync: catch-up replay for {} ({}): {}", to.getHostAddress(), id, c.getMessage());
         }
+    }
+
+    /**
+     * Replays this director's whole connection table to the group as sync messages, paced; null when the
+     * sync-group socket is closed. Runs on the catch-up thread.
+     */
+    private CatchUpReplay.Result replayTable(SyncDaemonConfig s) throws Exception {
+        io.lvsd.sync.SyncGroupSocket w = watcher;
+        if (w == null) {
+            return null;
+        }
+        java.util.concurrent.atomic.AtomicReference<List<ServiceState>> table = new java.util.concurrent.atomic.AtomicReference<>();
+        ipvs.execute(client -> table.set(client.dump())).get(30, TimeUnit.SECONDS);
+        int[] sent = {0};
+        IOException[] failed = {null};
+        IpFamily family = io.lvsd.linux.net.IpAddresses.family(group(s));
+        int mtu = w.mtu();
+        if (s.maxlen() > 0) {
+            // The operator's cap on sync payloads holds for the replay too.
+            mtu = Math.min(mtu, s.maxlen() + (family == IpFamily.IPV6 ? 48 : 28));
+        }
+        CatchUpReplay r = new CatchUpReplay(table.get(), s.syncId(), mtu, family,
+                d -> {
+                    if (failed[0] != null) {
+                        return;
+                    }
+                    try {
+                        w.send(d);
+                    } catch (IOException e) {
+                        failed[0] = e;
+                    }
+                    if (++sent[0] % BURST == 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(BURST_PAUSE_NANOS);
+                    }
+                });
+        conns.read(r::add);
+        CatchUpReplay.Result res = r.finish();
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+        return res;
     }
 
     private boolean pass(String state, boolean warn, String instance, String who) {

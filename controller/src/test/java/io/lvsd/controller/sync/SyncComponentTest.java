@@ -46,10 +46,30 @@ class SyncComponentTest {
     final List<String> watches = new ArrayList<>();
     long now = 1_000 * MS;
     volatile boolean refuseStarts;
+    volatile boolean unreadableConnTable;
     IpvsComponent ipvs;
     SyncComponent sync;
     /** What lvsd sent to the sync group, decoded. */
     final List<SyncCodec.Result> sent = new ArrayList<>();
+    /** Work the component asked to run later, by when ({@link #now}). */
+    record Later(long at, Runnable task) {
+    }
+    final List<Later> later = new ArrayList<>();
+    /** What the component waited for, in nanoseconds. */
+    final List<Long> slept = new ArrayList<>();
+
+    /** Moves the clock on by {@code nanos} and runs what fell due. */
+    void pass(long nanos) throws Exception {
+        now += nanos;
+        for (Later l : new ArrayList<>(later)) {
+            if (l.at() <= now) {
+                later.remove(l);
+                l.task().run();
+            }
+        }
+        settle();
+    }
+
     /** This director's connection table, as /proc/net/ip_vs_conn would show it. */
     final List<String> connTable = new ArrayList<>();
 
@@ -102,6 +122,9 @@ class SyncComponentTest {
                 }
             };
         }, each -> {
+            if (unreadableConnTable) {
+                throw new java.io.IOException("/proc/net/ip_vs_conn: Permission denied");
+            }
             long n = 0;
             for (String line : connTable) {
                 ConnTable.Entry e = ConnTable.parse(line);
@@ -111,7 +134,7 @@ class SyncComponentTest {
                 }
             }
             return n;
-        }, Runnable::run);
+        }, Runnable::run, (delay, task) -> later.add(new Later(now + delay, task)), slept::add);
         return sync;
     }
 
@@ -143,15 +166,22 @@ class SyncComponentTest {
         sync.transition("VI_1", VrrpState.INIT, VrrpState.BACKUP, "startup");
         sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "no advertisement for Master_Down_Interval (3609 ms)");
         settle();
+        // The backup daemon stays a while, for the old master's last messages and its handover replay.
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        pass(9_999 * MS);
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        pass(MS);
         assertThat(daemons()).containsExactly(Role.MASTER);
         assertThat(sync.status().daemons()).containsExactly("master");
         assertThat(sync.status().followedState()).isEqualTo("MASTER");
-        assertThat(sync.status().lastChange()).contains("start master daemon (eth0, sync-id 7, port 8848, ttl 1), "
-                + "stop backup daemon").endsWith(": VI_1 BACKUP -> MASTER (no advertisement for Master_Down_Interval (3609 ms))");
+        assertThat(sync.status().lastChange()).contains("stop backup daemon")
+                .endsWith(": VI_1: one sync flush window after the transition");
         assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "master").gauge().value()).isEqualTo(1);
         assertThat(registry.get("lvsd.sync.daemon.running").tag("role", "backup").gauge().value()).isZero();
         sync.transition("VI_1", VrrpState.MASTER, VrrpState.FAULT, "interface eth0 is down");
         settle();
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        pass(3_000 * MS);
         assertThat(daemons()).containsExactly(Role.BACKUP);
         assertThat(changes("backup", "start")).isEqualTo(2);
         assertThat(changes("master", "stop")).isEqualTo(1);
@@ -236,6 +266,8 @@ class SyncComponentTest {
         refuseStarts = false;
         ipvs.driftCheckNow();
         settle();
+        assertThat(daemons()).as("within the backup's linger").containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        pass(10_000 * MS);
         assertThat(daemons()).containsExactly(Role.MASTER);
         assertThat(sync.status().error()).isNull();
     }
@@ -503,6 +535,45 @@ class SyncComponentTest {
         sent.clear();
         sync.control(d1, CatchUp.request(8, 43));
         assertThat(sent).isEmpty();
+    }
+
+    @Test
+    void aDirectorLeavingMasterReplaysItsTableAtOnceAndItsStopWaitsOutTheMasterDaemonsFlushWindow() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        masterTable();
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
+        pass(10_000 * MS);
+        assertThat(sent).isEmpty(); // becoming master replays nothing
+        // A graceful stop: VRRP stops first, and the instance leaves MASTER.
+        sync.transition("VI_1", VrrpState.MASTER, VrrpState.INIT, "lvsd is stopping");
+        settle();
+        assertThat(sentConnections()).hasSize(4);
+        assertThat(sentCatchUps()).as("a handover has no requester to tell it is done").isEmpty();
+        assertThat(registry.get("lvsd.sync.handover.entries").counter().count()).isEqualTo(4);
+        assertThat(registry.get("lvsd.sync.handover.replays").tag("result", "ok").counter().count()).isEqualTo(1);
+        assertThat(daemons()).as("the master daemon keeps its flush window").containsExactlyInAnyOrder(Role.MASTER,
+                Role.BACKUP);
+        now += 1_200 * MS;
+        sync.stop();
+        assertThat(slept).containsExactly(1_800 * MS);
+        assertThat(kernel.daemons()).isEmpty();
+    }
+
+    @Test
+    void aBackupStopsWithoutWaitingAndAFailedHandoverIsCounted() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
+        sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
+        pass(10_000 * MS);
+        connTable.add("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData");
+        unreadableConnTable = true;
+        sync.transition("VI_1", VrrpState.MASTER, VrrpState.BACKUP, "preempted by 10.99.0.11");
+        settle();
+        assertThat(registry.get("lvsd.sync.handover.replays").tag("result", "failed").counter().count()).isEqualTo(1);
+        pass(3_000 * MS);
+        assertThat(daemons()).containsExactly(Role.BACKUP);
+        sync.stop();
+        assertThat(slept).isEmpty();
+        assertThat(kernel.daemons()).isEmpty();
     }
 
     @Test
