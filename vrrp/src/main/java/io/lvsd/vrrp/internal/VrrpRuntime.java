@@ -2,7 +2,6 @@ package io.lvsd.vrrp.internal;
 
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
-import io.lvsd.linux.RiseFall;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
@@ -16,13 +15,10 @@ import io.lvsd.linux.proc.Command;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.lvsd.vrrp.InstanceStatus;
 import io.lvsd.vrrp.SyncGroupConfig;
-import io.lvsd.vrrp.TrackScriptConfig;
 import io.lvsd.vrrp.VrrpConfig;
 import io.lvsd.vrrp.VrrpHooks;
 import io.lvsd.vrrp.VrrpInstanceConfig;
-import io.lvsd.vrrp.VrrpInstanceConfig.TrackedFile;
 import io.lvsd.vrrp.VrrpInstanceConfig.TrackedInterface;
-import io.lvsd.vrrp.VrrpInstanceConfig.TrackedScript;
 import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
@@ -36,7 +32,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -87,7 +82,6 @@ public final class VrrpRuntime {
     private static final InetAddress GROUP6 = IpAddresses.parse("ff02::12");
     private static final int IFA_F_TENTATIVE = 0x40;
     private static final int IFA_F_DADFAILED = 0x08;
-    private static final long FILE_POLL_MS = 500;
     /** How long start and reload wait for the loops. */
     private static final long CALL_TIMEOUT_MS = 30_000;
 
@@ -114,10 +108,8 @@ public final class VrrpRuntime {
     private final Map<String, String> groupOf = new HashMap<>();
     private final Map<String, String> groupState = new HashMap<>();
     private final Map<String, SyncGroupConfig> groupConfigs = new HashMap<>();
-    private final Map<String, ScriptState> trackScripts = new LinkedHashMap<>();
-    private final Map<String, Long> fileValues = new HashMap<>();
+    private final Tracking tracking;
     private final Map<String, Counter> unknownVridDrops = new HashMap<>();
-    private Future<?> filePoll;
     private VrrpConfig config = VrrpConfig.none();
     private final List<CompletableFuture<?>> pendingNotifies = new ArrayList<>();
 
@@ -134,6 +126,10 @@ public final class VrrpRuntime {
         this.registry = registry;
         this.scripts = scripts;
         this.notifyTimeout = notifyTimeout;
+        this.tracking = new Tracking(executors, registry, () -> this.scripts,
+                () -> instances.values().stream().map(i -> i.cfg).toList(), this::onLoop, this::guarded,
+                picks -> new ArrayList<>(instances.values()).stream().filter(i -> picks.test(i.cfg))
+                        .forEach(this::evaluate));
         this.loopErrors = Counter.builder("lvsd.vrrp.loop.errors")
                 .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
                 .register(registry);
@@ -159,8 +155,7 @@ public final class VrrpRuntime {
         ex.call(() -> {
             applySnapshot(s);
             apply(c);
-            long every = TimeUnit.MILLISECONDS.toNanos(FILE_POLL_MS);
-            filePoll = ex.scheduleAtFixedRate(() -> guarded(this::pollFiles), every, every);
+            tracking.start();
             return null;
         }, CALL_TIMEOUT_MS);
     }
@@ -188,10 +183,7 @@ public final class VrrpRuntime {
                 for (String name : new ArrayList<>(instances.keySet())) {
                     stopInstance(name); // the priority-0 adverts go out before the sockets close
                 }
-                if (filePoll != null) {
-                    filePoll.cancel(false);
-                }
-                trackScripts.values().forEach(ScriptState::cancel);
+                tracking.stop();
                 channels.values().forEach(Channel::close);
                 channels.clear();
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
@@ -257,7 +249,7 @@ public final class VrrpRuntime {
                 started.add(ic.name());
             }
         }
-        Set<String> scriptsChanged = trackScripts(plan);
+        Set<String> scriptsChanged = tracking.reload(plan, next);
         Set<String> groupsChanged = new HashSet<>();
         plan.changes().stream().filter(ReloadPlan.SyncGroups.class::isInstance)
                 .forEach(c -> groupsChanged.addAll(((ReloadPlan.SyncGroups) c).changed()));
@@ -386,28 +378,6 @@ public final class VrrpRuntime {
     private VrrpHooks.Announce announceTarget(AddrOp op) {
         return new VrrpHooks.Announce(op.ifname(), op.ifindex(), linksByName.get(op.ifname()).mac(),
                 op.prefix().address());
-    }
-
-    /**
-     * Track scripts after a reload: an unchanged script keeps its schedule and rise/fall state; a changed one
-     * restarts; a removed one stops. Returns the scripts whose state may now differ.
-     */
-    private Set<String> trackScripts(ReloadPlan plan) {
-        Set<String> out = new HashSet<>();
-        for (ReloadPlan.Change c : plan.changes()) {
-            if (c instanceof ReloadPlan.TrackScriptRemoved || c instanceof ReloadPlan.TrackScriptChanged) {
-                ScriptState s = trackScripts.remove(c.subject());
-                if (s != null) {
-                    s.cancel();
-                }
-                out.add(c.subject());
-            }
-            if (c instanceof ReloadPlan.TrackScriptAdded || c instanceof ReloadPlan.TrackScriptChanged) {
-                startTrackScript(config.trackScripts().get(c.subject()));
-                out.add(c.subject());
-            }
-        }
-        return out;
     }
 
     /**
@@ -589,15 +559,7 @@ public final class VrrpRuntime {
                 Link l = linksByName.get(ti.name());
                 t.add(new EffectivePriority.Status("interface " + ti.name(), ti.weight(), l != null && l.up()));
             }
-            for (TrackedScript ts : cfg.track().scripts()) {
-                ScriptState s = trackScripts.get(ts.name());
-                int w = ts.weight() != null ? ts.weight() : s == null ? 0 : s.cfg.weight();
-                t.add(new EffectivePriority.Status("script " + ts.name(), w, s == null || s.result.up()));
-            }
-            for (TrackedFile f : cfg.track().files()) {
-                t.add(new EffectivePriority.FileValue("file " + f.path(), f.weight(),
-                        fileValues.getOrDefault(f.path().toString(), 0L)));
-            }
+            t.addAll(tracking.tracked(cfg));
             return EffectivePriority.compute(cfg.priority(), t);
         }
 
@@ -1387,103 +1349,6 @@ public final class VrrpRuntime {
                     ex.executeIo(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
                 }
             }
-        }
-    }
-
-    // ------------------------------------------------------------------ tracking
-
-    /** A track script's schedule and its rise/fall state. */
-    final class ScriptState {
-        final TrackScriptConfig cfg;
-        final Counter ok;
-        final Counter failed;
-        /** Succeeding or failing; a script counts as succeeding until {@code fall} failures in a row. */
-        final RiseFall result;
-        boolean running;
-        Future<?> timer;
-
-        ScriptState(TrackScriptConfig cfg) {
-            this.cfg = cfg;
-            result = new RiseFall(true, cfg.rise(), cfg.fall());
-            ok = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "success")
-                    .description("Track script runs by result").register(registry);
-            failed = Counter.builder("lvsd.vrrp.track.script.runs").tag("script", cfg.name()).tag("result", "failure")
-                    .description("Track script runs by result").register(registry);
-        }
-
-        void cancel() {
-            if (timer != null) {
-                timer.cancel(false);
-            }
-        }
-    }
-
-    private void startTrackScript(TrackScriptConfig t) {
-        ScriptState s = new ScriptState(t);
-        trackScripts.put(t.name(), s);
-        long every = t.interval().toNanos();
-        s.timer = ex.scheduleAtFixedRate(() -> guarded(() -> runTrackScript(s)), 0, every);
-    }
-
-    private void runTrackScript(ScriptState s) {
-        if (s.running || trackScripts.get(s.cfg.name()) != s) {
-            return; // still running from last time: never pile up
-        }
-        s.running = true;
-        scripts.run(s.cfg.command(), List.of(), s.cfg.timeout()).whenComplete((r, ex) -> onLoop(() -> {
-            s.running = false;
-            boolean success = ex == null && r.ok();
-            (success ? s.ok : s.failed).increment();
-            if (s.result.record(success)) {
-                log.info(VrrpEvents.MARKER, "track script {} is now {} ({})", s.cfg.name(), s.result.up() ? "succeeding" : "failing",
-                        ex != null ? ex.toString() : r.describe());
-                for (Inst i : new ArrayList<>(instances.values())) {
-                    if (i.cfg.track().scripts().stream().anyMatch(t -> t.name().equals(s.cfg.name()))) {
-                        evaluate(i);
-                    }
-                }
-            }
-        }));
-    }
-
-    private void pollFiles() {
-        List<String> paths = new ArrayList<>();
-        for (Inst i : instances.values()) {
-            i.cfg.track().files().forEach(f -> paths.add(f.path().toString()));
-        }
-        if (paths.isEmpty()) {
-            return;
-        }
-        ex.executeIo(() -> {
-            Map<String, Long> values = new HashMap<>();
-            for (String p : paths) {
-                values.put(p, readFileValue(p));
-            }
-            onLoop(() -> {
-                boolean changed = false;
-                for (Map.Entry<String, Long> e : values.entrySet()) {
-                    Long old = fileValues.put(e.getKey(), e.getValue());
-                    if (!Objects.equals(old, e.getValue()) && !(old == null && e.getValue() == 0)) {
-                        log.info("tracked file {} now holds {}", e.getKey(), e.getValue());
-                        changed = true;
-                    }
-                }
-                if (changed) {
-                    instances.values().stream().filter(i -> !i.cfg.track().files().isEmpty()).toList()
-                            .forEach(this::evaluate);
-                }
-            });
-        });
-    }
-
-    /** keepalived's rule: the first integer in the file; missing, empty or unreadable is 0. */
-    static long readFileValue(String path) {
-        try {
-            String s = Files.readString(java.nio.file.Path.of(path)).trim();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[-+]?\\d{1,18}").matcher(s);
-            return m.find() ? Long.parseLong(m.group()) : 0;
-        } catch (IOException | RuntimeException e) {
-            return 0;
         }
     }
 
