@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import io.lvsd.controller.cli.CheckConfigCommand;
 import io.lvsd.controller.cli.IpvsCommand;
 import io.lvsd.controller.cli.RunCommand;
+import io.lvsd.controller.cli.StatusCommand;
 import io.lvsd.controller.cli.SyncCommand;
 import io.lvsd.controller.cli.VersionCommand;
 import io.lvsd.controller.demo.DemoCommand;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
 /** The {@code lvsd} command. */
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, IpvsCommand.class, SyncCommand.class, VersionCommand.class,
+        subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, IpvsCommand.class, SyncCommand.class,
+                VersionCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Examples:",

@@ -1,5 +1,6 @@
 package io.lvsd.controller.admin;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -39,8 +40,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin endpoint (HTTP/1.1 on Netty): {@code GET /metrics} (Prometheus text),
- * {@code GET /status} (JSON), {@code GET /healthz}, and the runtime API ({@code POST /real-servers/...}, loopback
+ * The admin endpoint (HTTP/1.1 on Netty): {@code GET /} (the status page, {@link StatusPage}),
+ * {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET /healthz}, and the runtime API ({@code POST /real-servers/...}, loopback
  * clients only). It runs on its own event loop, never the
  * VRRP one. A reload that changes {@code admin.listen} binds the new address before closing the
  * old one, so a failed bind leaves the old endpoint serving.
@@ -130,7 +131,7 @@ public final class AdminServer implements Component {
                         }
                     }).bind(address).sync().channel();
             bound = (InetSocketAddress) ch.localAddress();
-            log.info("admin endpoint on http://{}/ (metrics, status, healthz)", IpAddresses.format(bound));
+            log.info("admin endpoint on http://{}/ (page, metrics, status, healthz)", IpAddresses.format(bound));
             return ch;
         } catch (Exception e) {
             throw new Exception("admin.listen: cannot listen on " + IpAddresses.format(address) + ": " + e.getMessage(), e);
@@ -156,7 +157,12 @@ public final class AdminServer implements Component {
                         case "/status" -> respond(HttpResponseStatus.OK, "application/json",
                                 JSON.writeValueAsString(status.get()) + "\n");
                         case "/healthz" -> text(HttpResponseStatus.OK, "ok\n");
-                        default -> text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /status or /healthz\n");
+                        case "/" -> page(query);
+                        default -> {
+                            byte[] asset = StatusPage.asset(path);
+                            yield asset != null ? page(respond(HttpResponseStatus.OK, StatusPage.ASSETS.get(path), asset))
+                                    : text(HttpResponseStatus.NOT_FOUND, "not found; try /, /metrics, /status or /healthz\n");
+                        }
                     };
                 }
             } catch (Exception e) {
@@ -208,12 +214,32 @@ public final class AdminServer implements Component {
         }
     }
 
+    /** {@code GET /}: the status page, or with {@code part=main} just its tables (the page's live update). */
+    private FullHttpResponse page(QueryStringDecoder query) {
+        JsonNode tree = JSON.valueToTree(status.get());
+        List<StatusView.Section> sections = StatusView.of(tree);
+        boolean part = "main".equals(query.parameters().getOrDefault("part", List.of("")).get(0));
+        String body = part ? StatusPage.main(sections) : StatusPage.page(tree.path("director").asText(), sections);
+        return page(respond(HttpResponseStatus.OK, "text/html; charset=utf-8", body));
+    }
+
+    /** The page's headers: its own style and script only, never framed, never sniffed. */
+    private static FullHttpResponse page(FullHttpResponse r) {
+        r.headers().set("Content-Security-Policy", StatusPage.CONTENT_SECURITY_POLICY);
+        r.headers().set("X-Content-Type-Options", "nosniff");
+        r.headers().set("Referrer-Policy", "no-referrer");
+        return r;
+    }
+
     private static FullHttpResponse text(HttpResponseStatus status, String body) {
         return respond(status, "text/plain; charset=utf-8", body);
     }
 
     private static FullHttpResponse respond(HttpResponseStatus status, String contentType, String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return respond(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static FullHttpResponse respond(HttpResponseStatus status, String contentType, byte[] bytes) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);

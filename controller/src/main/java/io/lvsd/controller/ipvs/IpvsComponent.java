@@ -311,7 +311,7 @@ public final class IpvsComponent implements Component {
             String rule = IpvsadmFormat.save(List.of(new ServiceState(s.service(), st, List.of()))).strip();
             services.add(new IpvsStatus.Service(names.get(s.service().key()), s.service().key().describe(),
                     s.service().scheduler(), rule, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
-                    st.outBytes(), reals));
+                    st.outBytes(), st.cps(), st.inPps(), st.outPps(), st.inBps(), st.outBps(), reals));
         }
         return new IpvsStatus(available, error, lastReconcile, (long) driftCorrections.count(), lastFailures,
                 foreign.stream().map(ServiceKey::describe).toList(), services);

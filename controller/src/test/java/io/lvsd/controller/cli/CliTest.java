@@ -114,7 +114,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "check-config", "version", "demo", "ipvs", "ipvs list", "ipvs save", "ipvs restore", "ipvs flush", "ipvs timeouts"})
+    @ValueSource(strings = {"run", "check-config", "status", "version", "demo", "ipvs", "ipvs list", "ipvs save", "ipvs restore", "ipvs flush", "ipvs timeouts"})
     void everyCommandHasHelpWithExamples(String command) {
         String[] args = (command + " --help").split(" ");
         Run r = lvsd(args);
@@ -167,5 +167,65 @@ class CliTest {
         assertThat(cl.execute("ipvs", "restore")).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("lvsd ipvs restore: line 2: -r: \"nowhere\" is not an IP address\n"
                 + "lvsd ipvs restore: nothing applied\n");
+    }
+
+    /** A loopback HTTP server answering /status with {@code body} and {@code code}; the test's stand-in for lvsd. */
+    static com.sun.net.httpserver.HttpServer fakeDaemon(int code, String body) throws Exception {
+        var server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/status", x -> {
+            byte[] b = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.sendResponseHeaders(code, b.length);
+            x.getResponseBody().write(b);
+            x.close();
+        });
+        server.start();
+        return server;
+    }
+
+    @Test
+    void statusPrintsTheDaemonsSummaryAsTablesOrItsJson() throws Exception {
+        var server = fakeDaemon(200, io.lvsd.controller.admin.StatusViewTest.STATUS);
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort();
+            Run r = lvsd("status", "--url", url);
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("director d1, lvsd 0.1.0").contains("Real server").contains("10.99.0.21:80")
+                    .contains("MASTER");
+            assertThat(r.err()).isEmpty();
+            Run j = lvsd("status", "--url", url + "/", "--json");
+            assertThat(j.code()).isZero();
+            assertThat(j.out()).isEqualTo(io.lvsd.controller.admin.StatusViewTest.STATUS);
+            // The file's admin.listen: a wildcard address is reached on loopback.
+            Path f = TestConfigs.write(dir, "lvsd.conf", "admin { listen = \"0.0.0.0:" + server.getAddress().getPort()
+                    + "\", allow-remote = true }\n");
+            assertThat(lvsd("status", "-f", f.toString()).out()).contains("director d1");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void statusSaysWhyWhenNoDaemonAnswers() throws Exception {
+        var server = fakeDaemon(500, "internal error\n");
+        int port = server.getAddress().getPort();
+        try {
+            Run r = lvsd("status", "--url", "http://127.0.0.1:" + port);
+            assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
+            assertThat(r.err()).isEqualTo("lvsd status: http://127.0.0.1:" + port + "/status answered HTTP 500: "
+                    + "internal error\n");
+        } finally {
+            server.stop(0);
+        }
+        Run r = lvsd("status", "--url", "http://127.0.0.1:" + port, "--timeout", "2");
+        assertThat(r.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(r.err()).startsWith("lvsd status: no lvsd answered at http://127.0.0.1:" + port + "/status (")
+                .endsWith("); is it running? (systemctl status lvsd)\n").doesNotContain("\tat ");
+        Path bad = TestConfigs.write(dir, "bad.conf", "admin { listen = nowhere }\n");
+        Run b = lvsd("status", "-f", bad.toString());
+        assertThat(b.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(b.err()).contains("bad.conf:1").contains("is not valid, so its admin.listen is unknown; give --url");
+        assertThat(lvsd("status", "--url", "ftp://x").code()).isEqualTo(Main.EXIT_USAGE);
+        assertThat(lvsd("status", "--url", "http://x", "-f", bad.toString()).code()).isEqualTo(Main.EXIT_USAGE);
     }
 }
