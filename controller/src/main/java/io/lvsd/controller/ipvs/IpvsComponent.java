@@ -93,11 +93,29 @@ public final class IpvsComponent implements Component {
     private Duration driftInterval;
 
     private final AtomicReference<List<ServiceState>> snapshot = new AtomicReference<>(List.of());
-    private volatile boolean available;
-    private volatile String error;
-    private volatile String lastReconcile = "never";
-    private volatile List<String> lastFailures = List.of();
-    private volatile List<ServiceKey> foreign = List.of();
+    /**
+     * What the driver thread last saw of the kernel, as one immutable snapshot: only the driver thread replaces
+     * it, and {@link #status}, the gauges and other threads read it whole.
+     */
+    private record Observed(boolean available, String error, String lastReconcile, List<String> lastFailures,
+                            List<ServiceKey> foreign) {
+        Observed {
+            lastFailures = List.copyOf(lastFailures);
+            foreign = List.copyOf(foreign);
+        }
+
+        static final Observed START = new Observed(false, null, "never", List.of(), List.of());
+
+        Observed reachable(boolean up, String why) {
+            return new Observed(up, why, lastReconcile, lastFailures, foreign);
+        }
+
+        Observed reconciled(String when, List<String> failures, List<ServiceKey> notOurs) {
+            return new Observed(available, error, when, failures, notOurs);
+        }
+    }
+
+    private volatile Observed observed = Observed.START;
     private final Counter driftCorrections;
     private final Timer reconcileTimer;
     private final Map<String, Meter> statMeters = new HashMap<>();
@@ -139,9 +157,9 @@ public final class IpvsComponent implements Component {
             t.setDaemon(true);
             return t;
         });
-        Gauge.builder("lvsd.ipvs.up", () -> available ? 1 : 0)
+        Gauge.builder("lvsd.ipvs.up", () -> observed.available() ? 1 : 0)
                 .description("1 when the kernel's IPVS is reachable, 0 when it is not (see /status)").register(registry);
-        Gauge.builder("lvsd.ipvs.foreign.services", () -> foreign.size())
+        Gauge.builder("lvsd.ipvs.foreign.services", () -> observed.foreign().size())
                 .description("IPVS services in the kernel that lvsd does not own and leaves alone").register(registry);
         driftCorrections = Counter.builder("lvsd.ipvs.drift.corrections")
                 .description("Operations a drift check needed to put the kernel table right").register(registry);
@@ -204,7 +222,7 @@ public final class IpvsComponent implements Component {
             driver.execute(() -> {
                 try {
                     if (!connect()) {
-                        throw new IOException(error);
+                        throw new IOException(observed.error());
                     }
                     task.run(client);
                     f.complete(null);
@@ -263,6 +281,7 @@ public final class IpvsComponent implements Component {
                 refreshDesired();
                 reconcile(cause);
                 if (syncDirty) {
+                    String error = observed.error();
                     f.completeExceptionally(new IOException(error != null ? error : "the sync daemons were not applied"));
                 } else {
                     f.complete(null);
@@ -313,8 +332,9 @@ public final class IpvsComponent implements Component {
                     s.service().scheduler(), rule, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
                     st.outBytes(), st.cps(), st.inPps(), st.outPps(), st.inBps(), st.outBps(), reals));
         }
-        return new IpvsStatus(available, error, lastReconcile, (long) driftCorrections.count(), lastFailures,
-                foreign.stream().map(ServiceKey::describe).toList(), services);
+        Observed o = observed;
+        return new IpvsStatus(o.available(), o.error(), o.lastReconcile(), (long) driftCorrections.count(),
+                o.lastFailures(), o.foreign().stream().map(ServiceKey::describe).toList(), services);
     }
 
     // ---- on the driver thread
@@ -403,9 +423,8 @@ public final class IpvsComponent implements Component {
         boolean syncWanted = state.sync().managed() || syncDirty;
         if (desired.services().isEmpty() && owned.isEmpty() && client == null && !syncWanted) {
             // No virtual servers: IPVS is not needed (a VRRP-only director runs without it).
-            available = false;
-            error = null;
-            lastReconcile = clock.instant() + " (" + why + ": no virtual servers configured)";
+            observed = observed.reachable(false, null).reconciled(clock.instant() + " (" + why
+                    + ": no virtual servers configured)", observed.lastFailures(), observed.foreign());
             return 0;
         }
         if (!connect()) {
@@ -429,11 +448,10 @@ public final class IpvsComponent implements Component {
                 registry.counter("lvsd.ipvs.reconcile.operations", "op", o.op().kind(),
                         "result", o.applied() ? "success" : "failure").increment();
             }
-            if (!r.plan().foreign().isEmpty() && !r.plan().foreign().equals(foreign)) {
+            if (!r.plan().foreign().isEmpty() && !r.plan().foreign().equals(observed.foreign())) {
                 log.info("ipvs: leaving {} service(s) alone that lvsd does not own: {}", r.plan().foreign().size(),
                         String.join(", ", r.plan().foreign().stream().map(ServiceKey::describe).toList()));
             }
-            foreign = r.plan().foreign();
             // Services lvsd wanted before but no longer does are gone now (or will be retried).
             Set<ServiceKey> keep = new HashSet<>(desired.names().keySet());
             for (ApplyResult.Outcome o : result.outcomes()) {
@@ -444,7 +462,6 @@ public final class IpvsComponent implements Component {
             owned.retainAll(keep);
             saveOwned();
             List<String> failures = result.failures().stream().map(ApplyResult.Outcome::describe).toList();
-            lastFailures = failures;
             long applied = result.appliedCount();
             if (why.equals("reload")) {
                 List<String> done = new ArrayList<>();
@@ -471,8 +488,8 @@ public final class IpvsComponent implements Component {
             for (String f : failures) {
                 log.error("ipvs: {}: {}", why, f);
             }
-            lastReconcile = clock.instant().toString() + " (" + why + ", " + applied + " applied, " + failures.size()
-                    + " failed)";
+            observed = observed.reconciled(clock.instant().toString() + " (" + why + ", " + applied + " applied, "
+                    + failures.size() + " failed)", failures, r.plan().foreign());
             if (syncWanted) {
                 io.lvsd.sync.SyncDaemonPlan.Outcome o = io.lvsd.sync.SyncDaemonPlan.apply(client, state.sync().daemons());
                 syncDirty = false;
@@ -482,8 +499,8 @@ public final class IpvsComponent implements Component {
             return applied;
         } catch (IOException | RuntimeException e) {
             log.error("ipvs: {} failed: {}", why, e.getMessage());
-            error = e.getMessage();
             closeClient();
+            observed = observed.reachable(false, e.getMessage());
             return 0;
         } finally {
             sample.stop(reconcileTimer);
@@ -516,23 +533,20 @@ public final class IpvsComponent implements Component {
         }
         try {
             client = factory.open();
-            if (!available && error != null) {
+            if (!observed.available() && observed.error() != null) {
                 log.info("ipvs: the kernel's IPVS is reachable again");
             }
-            available = true;
-            error = null;
+            observed = observed.reachable(true, null);
             return true;
         } catch (IpvsUnavailableException e) {
-            if (error == null || !error.equals(e.getMessage())) {
+            if (observed.error() == null || !observed.error().equals(e.getMessage())) {
                 log.error("{}", e.getMessage());
             }
-            available = false;
-            error = e.getMessage();
+            observed = observed.reachable(false, e.getMessage());
             return false;
         } catch (IOException | RuntimeException e) {
             log.error("ipvs: cannot open the netlink socket: {}", e.getMessage());
-            available = false;
-            error = e.getMessage();
+            observed = observed.reachable(false, e.getMessage());
             return false;
         }
     }
@@ -542,7 +556,7 @@ public final class IpvsComponent implements Component {
             client.close();
             client = null;
         }
-        available = false;
+        observed = observed.reachable(false, observed.error());
     }
 
     private void refreshStats() {
