@@ -203,7 +203,8 @@ public final class IpvsadmFormat {
         return String.format(Locale.ROOT, "%-4s %s", a.protocol().name(), IpAddresses.format(a.endpoint()));
     }
 
-    static String forwardName(Forwarding f) {
+    /** ipvsadm's word for a forwarding method, as {@code ipvsadm -Ln} prints it. */
+    public static String forwardName(Forwarding f) {
         return switch (f) {
             case NAT -> "Masq";
             case DR -> "Route";

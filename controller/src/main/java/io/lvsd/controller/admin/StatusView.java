@@ -221,15 +221,14 @@ public final class StatusView {
         return out.isEmpty() ? "-" : String.join(", ", out);
     }
 
-    /** ipvsadm's words for the forwarding methods. */
+    /** ipvsadm's word for a forwarding method given by its key ({@code dr}: Route). */
     private static String forwarding(String key) {
-        return switch (key) {
-            case "dr" -> "Route";
-            case "nat" -> "Masq";
-            case "tun" -> "Tunnel";
-            case "local" -> "Local";
-            default -> key.isEmpty() ? "-" : key;
-        };
+        for (io.lvsd.ipvs.Forwarding f : io.lvsd.ipvs.Forwarding.values()) {
+            if (f.key().equals(key)) {
+                return io.lvsd.ipvs.IpvsadmFormat.forwardName(f);
+            }
+        }
+        return key.isEmpty() ? "-" : key;
     }
 
     private static String health(JsonNode h) {

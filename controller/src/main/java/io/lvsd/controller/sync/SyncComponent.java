@@ -240,9 +240,10 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         for (String r : List.of("ok", "failed")) {
             handovers(r);
         }
-        // Load the catch-up code now rather than at a fail-back, where a slow first use would show as a slow answer.
+        // Load and run the catch-up and handover code once now, rather than at a fail-back or a graceful stop, where
+        // a slow first use (class loading, the interpreter) would make the new master wait for the replay.
         SyncCodec.decode(SyncCodec.encode(CatchUp.request(0, 0)));
-        new CatchUpReplay(List.of(), 0, 1500, IpFamily.IPV4, d -> { }).finish();
+        rehearseReplay();
         for (SyncDaemon.Role r : SyncDaemon.Role.values()) {
             Gauge.builder("lvsd.sync.daemon.running", () -> running.contains(r) ? 1 : 0).tag("role", r.key())
                     .description("1 while this director runs the kernel's sync daemon of this role").register(registry);
@@ -253,6 +254,30 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         Counter.builder("lvsd.sync.daemon.failures").description("Sync daemon starts or stops the kernel refused")
                 .register(registry);
         ipvs.syncListener(this::applied);
+    }
+
+    /**
+     * Replays a one-service, one-connection table into nothing: the parse of a {@code /proc/net/ip_vs_conn} line,
+     * the matching against the table and the encoding all run once, before a real replay needs them.
+     */
+    static long rehearseReplay() {
+        try {
+            io.lvsd.ipvs.ServiceKey key = new io.lvsd.ipvs.ServiceKey.Addr(io.lvsd.ipvs.Protocol.TCP,
+                    new java.net.InetSocketAddress(IpAddresses.parse("10.255.255.1"), 80));
+            io.lvsd.ipvs.Destination d = io.lvsd.ipvs.Destination.of(
+                    new java.net.InetSocketAddress(IpAddresses.parse("10.255.255.2"), 80), io.lvsd.ipvs.Forwarding.DR, 1);
+            List<ServiceState> table = List.of(new ServiceState(io.lvsd.ipvs.VirtualService.of(key, "rr"),
+                    io.lvsd.ipvs.Stats.ZERO, List.of(new ServiceState.DestinationState(d, 0, 0, 0, io.lvsd.ipvs.Stats.ZERO))));
+            CatchUpReplay r = new CatchUpReplay(table, 0, 1500, IpFamily.IPV4, datagram -> SyncCodec.decode(datagram));
+            ConnTable.Entry e = ConnTable.parse("TCP 0AFFFF03 A90E 0AFFFF01 0050 0AFFFF02 0050 ESTABLISHED     899");
+            if (e != null) {
+                r.add(e);
+            }
+            return r.finish().replayed();
+        } catch (RuntimeException e) {
+            log.debug("sync: replay rehearsal: {}", e.toString());
+            return -1;
+        }
     }
 
     /** The production watcher: {@link SyncWatcher} joined on the sync interface. */

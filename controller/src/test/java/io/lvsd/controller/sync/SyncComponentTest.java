@@ -560,6 +560,12 @@ class SyncComponentTest {
     }
 
     @Test
+    void theReplayIsRehearsedWithARealEntry() {
+        assertThat(SyncComponent.rehearseReplay()).as("the rehearsal's one connection was matched and encoded")
+                .isEqualTo(1);
+    }
+
+    @Test
     void aBackupStopsWithoutWaitingAndAFailedHandoverIsCounted() throws Exception {
         component().start(config("interface = eth0, sync-id = 7, follow = VI_1"));
         sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
