@@ -20,6 +20,13 @@ public interface Component {
      */
     void reload(LvsdConfig previous, LvsdConfig next) throws Exception;
 
+    /**
+     * Called on every started component, in stop order, before any of them stops: work that must be done while
+     * the others still run (connection sync's handover replay, while VRRP still holds the VIPs). Must not throw.
+     */
+    default void beforeStop() {
+    }
+
     /** Stops; must not throw. */
     void stop();
 

@@ -190,6 +190,15 @@ public final class Daemon {
         }
         for (int i = started.size() - 1; i >= 0; i--) {
             Component c = started.get(i);
+            try {
+                c.beforeStop();
+            } catch (RuntimeException e) {
+                log.error("{} failed to prepare its stop: {}", c.name(), describe(e));
+                metrics.internalError("director");
+            }
+        }
+        for (int i = started.size() - 1; i >= 0; i--) {
+            Component c = started.get(i);
             log.info("stopping {}", c.name());
             try {
                 c.stop();

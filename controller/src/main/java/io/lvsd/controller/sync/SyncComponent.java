@@ -356,6 +356,21 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     }
 
     /**
+     * lvsd is stopping and VRRP has not yet let go: a master replays its connection table now, while it still
+     * holds the VIPs, so that the peer knows every connection before the priority-0 advert makes it take over.
+     * The replay when the instance then leaves MASTER adds what opened since.
+     */
+    @Override
+    public void beforeStop() {
+        SyncDaemonConfig s = config;
+        if (!s.enabled() || s.follow() == null || !followedIsMaster) {
+            return;
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        handOver(s, "lvsd is stopping, before " + s.follow() + " lets go", done);
+    }
+
+    /**
      * Before the daemons go: a handover replay still running finishes (bounded), and a master daemon the
      * director has just stopped needing (VRRP stops first, so a stopping master has just left MASTER) keeps
      * running until its flush window is over, so its last messages go out rather than being thrown away.

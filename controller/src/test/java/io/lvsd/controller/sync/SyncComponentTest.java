@@ -544,13 +544,17 @@ class SyncComponentTest {
         sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup");
         pass(10_000 * MS);
         assertThat(sent).isEmpty(); // becoming master replays nothing
-        // A graceful stop: VRRP stops first, and the instance leaves MASTER.
+        // A graceful stop: while VRRP still holds the VIPs, a first replay; then VRRP stops, the instance leaves
+        // MASTER, and a second replay brings what opened since.
+        sync.beforeStop();
+        assertThat(sentConnections()).hasSize(4);
+        sent.clear();
         sync.transition("VI_1", VrrpState.MASTER, VrrpState.INIT, "lvsd is stopping");
         settle();
         assertThat(sentConnections()).hasSize(4);
         assertThat(sentCatchUps()).as("a handover has no requester to tell it is done").isEmpty();
-        assertThat(registry.get("lvsd.sync.handover.entries").counter().count()).isEqualTo(4);
-        assertThat(registry.get("lvsd.sync.handover.replays").tag("result", "ok").counter().count()).isEqualTo(1);
+        assertThat(registry.get("lvsd.sync.handover.entries").counter().count()).isEqualTo(8);
+        assertThat(registry.get("lvsd.sync.handover.replays").tag("result", "ok").counter().count()).isEqualTo(2);
         assertThat(daemons()).as("the master daemon keeps its flush window").containsExactlyInAnyOrder(Role.MASTER,
                 Role.BACKUP);
         now += 1_200 * MS;
@@ -577,6 +581,10 @@ class SyncComponentTest {
         assertThat(registry.get("lvsd.sync.handover.replays").tag("result", "failed").counter().count()).isEqualTo(1);
         pass(3_000 * MS);
         assertThat(daemons()).containsExactly(Role.BACKUP);
+        unreadableConnTable = false;
+        sent.clear();
+        sync.beforeStop();
+        assertThat(sent).as("a backup has nothing to hand over").isEmpty();
         sync.stop();
         assertThat(slept).isEmpty();
         assertThat(kernel.daemons()).isEmpty();
