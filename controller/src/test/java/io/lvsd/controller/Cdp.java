@@ -34,6 +34,8 @@ final class Cdp implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Thread reader;
     private volatile String session;
+    /** Completed by the page's next {@code Page.loadEventFired}. */
+    private volatile CompletableFuture<Void> loaded = new CompletableFuture<>();
 
     private Cdp(Process process) {
         this.process = process;
@@ -91,16 +93,15 @@ final class Cdp implements AutoCloseable {
         return JSON.createObjectNode();
     }
 
-    /** Navigates and waits until the document has loaded. */
+    /** Navigates and waits for the page's load event. */
     void navigate(String url) throws Exception {
+        CompletableFuture<Void> load = new CompletableFuture<>();
+        loaded = load;
         JsonNode r = page("Page.navigate", params().put("url", url));
         if (r.hasNonNull("errorText")) {
             throw new IOException("navigating to " + url + ": " + r.path("errorText").asText());
         }
-        long end = System.nanoTime() + CALL_TIMEOUT.toNanos();
-        while (!"complete".equals(eval("document.readyState")) && System.nanoTime() < end) {
-            Thread.sleep(100);
-        }
+        load.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Evaluates {@code expression} in the page and returns its value as text (null for undefined or null). */
@@ -160,6 +161,8 @@ final class Cdp implements AutoCloseable {
                         if (f != null) {
                             f.complete(j);
                         }
+                    } else if ("Page.loadEventFired".equals(j.path("method").asText())) {
+                        loaded.complete(null);
                     }
                 }
             }
