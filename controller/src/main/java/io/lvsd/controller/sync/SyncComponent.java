@@ -147,11 +147,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private final Later later;
     private final Sleeper sleeper;
     /**
-     * The role the director left at its last transition of the followed instance, kept until {@link
-     * #lingerUntil} ({@link #nanos}); null when none. Written on the VRRP loop, read on the driver thread.
+     * The role the director left at its last transition of the followed instance, kept until {@code until}
+     * ({@link #nanos}); null when none. Written on the VRRP loop, read on the driver thread, as one value.
      */
-    private volatile SyncDaemon.Role lingering;
-    private volatile long lingerUntil;
+    private record Linger(SyncDaemon.Role role, long until) {
+    }
+    private volatile Linger linger;
     /** The last handover replay, done or running; completed at once when there was none. */
     private volatile CompletableFuture<Void> handover = CompletableFuture.completedFuture(null);
     /** How long lvsd's stop waits at most for a running handover replay. */
@@ -384,7 +385,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         } catch (ExecutionException | TimeoutException e) {
             log.warn("sync: stopping before the handover replay finished");
         }
-        long left = lingering == SyncDaemon.Role.MASTER ? lingerUntil - nanos.getAsLong() : 0;
+        Linger l = linger;
+        long left = l != null && l.role() == SyncDaemon.Role.MASTER ? l.until() - nanos.getAsLong() : 0;
         if (left > 0 && running.contains(SyncDaemon.Role.MASTER)) {
             log.info(EVENT, "sync: keeping the master daemon {} ms more, until its last messages are out",
                     TimeUnit.NANOSECONDS.toMillis(left));
@@ -454,8 +456,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             // daemon's ear for the old master's last ones and its handover replay.
             long window = master ? BACKUP_LINGER_NANOS : SyncDaemonPlan.FLUSH_WINDOW_NANOS;
             long until = nanos.getAsLong() + window;
-            lingering = master ? SyncDaemon.Role.BACKUP : SyncDaemon.Role.MASTER;
-            lingerUntil = until;
+            linger = new Linger(master ? SyncDaemon.Role.BACKUP : SyncDaemon.Role.MASTER, until);
             String cause = instance + " " + from + " -> " + to + " (" + reason + ")";
             apply(cause);
             later.after(window, () -> endLinger(until, instance));
@@ -469,10 +470,11 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
 
     /** One flush window after a transition: the role left behind stops, unless a later transition moved on. */
     private void endLinger(long until, String instance) {
-        if (lingerUntil != until || lingering == null || !config.enabled()) {
+        Linger l = linger;
+        if (l == null || l.until() != until || !config.enabled()) {
             return;
         }
-        lingering = null;
+        linger = null;
         apply(instance + ": one sync flush window after the transition");
     }
 
@@ -507,9 +509,9 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
      * reconciles on its driver thread and reports through {@link #applied}.
      */
     private CompletableFuture<Void> apply(String cause) {
-        SyncDaemon.Role l = lingering;
+        Linger l = linger;
         return ipvs.sync(new io.lvsd.controller.ipvs.KernelState.SyncIntent(config, followedIsMaster,
-                        l == null ? Set.of() : Set.of(l)), cause)
+                        l == null ? Set.of() : Set.of(l.role())), cause)
                 .whenComplete((v, t) -> {
             if (t != null) {
                 Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
