@@ -96,79 +96,85 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     private final LongSupplier nanos;
     private final SyncTraffic traffic;
     private final WatcherFactory watchers;
-
-    private volatile SyncDaemonConfig config = SyncDaemonConfig.disabled();
-    /** The followed instance's interface, to know whether sync senders share the VRRP addresses. */
-    private volatile String followedInterface;
-    private volatile boolean followedIsMaster;
-    private volatile VrrpState followedState = VrrpState.INIT;
-    private volatile Set<SyncDaemon.Role> running = EnumSet.noneOf(SyncDaemon.Role.class);
-    private volatile String lastChange = "none";
-    private volatile String error;
-    private volatile String gateState = "idle";
-    /** The fail-back wait in progress, by its start as the state machine gives it. */
-    private long gateWait = Long.MIN_VALUE;
     /**
-     * Whether the gate has opened for {@link #gateWait}: it stays open for the rest of that wait, as the state
-     * machine asks again at every advert until Master_Down_Interval has passed and it takes over.
+     * The sync thread. Every field below that is not final or {@link #view} is read and written only there:
+     * other threads (the VRRP loop, the sync-group listener, the IPVS driver thread, the daemon's own) post work
+     * to it, and read {@link #view}, which it replaces whole after every change.
      */
-    private boolean gateOpen;
-    /** The connections the master's stream brought during the current fail-back wait; guarded by itself. */
+    private final java.util.concurrent.Executor home;
+    private final Later later;
+    private final Sleeper sleeper;
+    private final ConnSource conns;
+    /** The fail-back gate's own state, confined to the VRRP loop. */
+    private final Gate gate = new Gate();
+
+    private SyncDaemonConfig config = SyncDaemonConfig.disabled();
+    /** The followed instance's interface, to know whether sync senders share the VRRP addresses. */
+    private String followedInterface;
+    private boolean followedIsMaster;
+    private VrrpState followedState = VrrpState.INIT;
+    private Set<SyncDaemon.Role> running = Set.of();
+    private String lastChange = "none";
+    private String error;
+    /** The sync daemon starts and stops the last reload made. */
+    private List<String> lastReload = List.of();
+    private io.lvsd.sync.SyncGroupSocket watcher;
+    private String watching;
+    private String watchError;
+    /** The role the director left at its last transition of the followed instance, kept until then; or null. */
+    private Linger linger;
+
+    private record Linger(SyncDaemon.Role role, long until) {
+    }
+
+    // A fail-back wait, as the returning director: the catch-up exchange of the wait whose request carries
+    // {@code nonce}, and the connections the master's stream brought meanwhile.
+    private boolean tracking;
+    private long nonce;
     private final Set<ConnKey> learned = new java.util.HashSet<>();
-    private volatile boolean tracking;
     private long lastNewConnection = Long.MIN_VALUE;
+    /** When this wait's first request actually went out ({@link #nanos}); Long.MAX_VALUE until then. */
+    private long firstSentAt = Long.MAX_VALUE;
+    /** The master said it has this wait's request: it knows the exchange, so its done is worth waiting for. */
+    private boolean accepted;
+    private boolean caughtUp;
+    /** When the done arrived ({@link #nanos}), and the count it gave. */
+    private long caughtUpAt;
+    private long caughtUpCount;
+    /** As the master: the catch-up requests answered (nonce -> when). */
+    private final java.util.Map<Long, Answer> answered = new java.util.LinkedHashMap<>();
 
     /** What identifies a connection in the kernel's table (a template has no client port). */
     private record ConnKey(int protocol, InetAddress client, int clientPort, InetAddress virtual, int virtualPort,
                            long fwmark, boolean template) {
     }
-    private volatile io.lvsd.sync.SyncGroupSocket watcher;
-    private String watching;
-    private volatile String watchError;
-
-    // The catch-up exchange. As the requester: the nonce of this wait's request, when it was last sent, and the
-    // answer. As the master: the requests answered (nonce -> when), guarded by itself.
-    private long requestNonce;
-    private long requestSentAt;
-    /** When this wait's first request actually went out ({@link #nanos}); Long.MAX_VALUE until then. */
-    private volatile long firstSentAt = Long.MAX_VALUE;
-    private volatile boolean caughtUp;
-    /** When the done arrived ({@link #nanos}). */
-    private volatile long caughtUpAt;
-    /** The master said it has this wait's request: it knows the exchange, so its done is worth waiting for. */
-    private volatile boolean accepted;
-    private volatile long caughtUpCount;
-    private final java.util.Map<Long, Answer> answered = new java.util.LinkedHashMap<>();
 
     /** A catch-up request this master took on: when, and the entries replayed (-1 while the replay runs). */
     private record Answer(long at, long replayed) {
     }
-    private final java.util.concurrent.Executor catchUp;
-    private final Later later;
-    private final Sleeper sleeper;
-    /**
-     * The role the director left at its last transition of the followed instance, kept until {@code until}
-     * ({@link #nanos}); null when none. Written on the VRRP loop, read on the driver thread, as one value.
-     */
-    private record Linger(SyncDaemon.Role role, long until) {
+
+    /** What the sync thread publishes for everyone else: its state after its last change, as one value. */
+    private record View(SyncDaemonConfig config, String followedInterface, VrrpState followedState,
+                        Set<SyncDaemon.Role> running, String lastChange, String error, String watchError,
+                        List<String> lastReload, Wait failBack) {
     }
-    private volatile Linger linger;
-    /** The last handover replay, done or running; completed at once when there was none. */
-    private volatile CompletableFuture<Void> handover = CompletableFuture.completedFuture(null);
-    /** How long lvsd's stop waits at most for a running handover replay. */
-    static final long HANDOVER_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    /** The catch-up exchange of the fail-back wait whose request carries {@code nonce}, as the gate reads it. */
+    private record Wait(boolean tracking, long nonce, long firstSentAt, boolean accepted, boolean caughtUp,
+                        long caughtUpAt, long caughtUpCount, int learned, long lastNewConnection) {
+        static final Wait NONE = new Wait(false, 0, Long.MAX_VALUE, false, false, 0, 0, 0, Long.MIN_VALUE);
+    }
+
+    private volatile View view = new View(SyncDaemonConfig.disabled(), null, VrrpState.INIT, Set.of(), "none", null,
+            null, List.of(), Wait.NONE);
+
+    /** How long lvsd's stop waits at most for the sync thread (a handover replay in progress, a flush window). */
+    static final long STOP_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(30);
     /**
      * How long a director that has become master keeps its backup daemon: the old master's last flush window
      * and its handover replay, which on a large table or a slow machine takes seconds.
      */
     static final long BACKUP_LINGER_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private final ConnSource conns;
-    /**
-     * Catch-up nonces, drawn on the VRRP loop: they need to be unlikely to repeat, not secret, so a SecureRandom
-     * (a read of /dev/urandom per draw) only seeds this generator once, here.
-     */
-    private final java.util.SplittableRandom random = new java.util.SplittableRandom(
-            new java.security.SecureRandom().nextLong());
 
     /**
      * Opens the sync-group socket, which counts what it hears in {@code traffic}, hands every datagram to
@@ -195,12 +201,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         long read(java.util.function.Consumer<ConnTable.Entry> each) throws IOException;
     }
 
-    /** The production wiring: the sync group by multicast, the kernel's table from /proc, a catch-up thread. */
+    /** The production wiring: the sync group by multicast, the kernel's table from /proc, a sync thread. */
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
                          WatcherFactory watchers) {
         this(ipvs, registry, clock, nanos, watchers, each -> ConnTable.read(ConnTable.procFile(), each),
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "lvsd-sync-catchup");
+                    Thread t = new Thread(r, "lvsd-sync");
                     t.setDaemon(true);
                     return t;
                 }));
@@ -214,12 +220,13 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
 
     /**
      * @param conns    the connection table a master replays
-     * @param catchUp  runs catch-up I/O (requests, replays), off the VRRP loop and the driver thread
-     * @param later    ends a flush window after a transition
-     * @param sleeper  waits out the master daemon's flush window when lvsd stops
+     * @param home     the sync thread: runs, one at a time, everything that reads or changes this component's
+     *                 state, catch-up and handover replays included (never the VRRP loop or the driver thread)
+     * @param later    runs work on {@code home} later (the end of a flush window after a transition)
+     * @param sleeper  waits out the master daemon's flush window when lvsd stops, on {@code home}
      */
     public SyncComponent(IpvsComponent ipvs, MeterRegistry registry, Clock clock, LongSupplier nanos,
-                         WatcherFactory watchers, ConnSource conns, java.util.concurrent.Executor catchUp,
+                         WatcherFactory watchers, ConnSource conns, java.util.concurrent.Executor home,
                          Later later, Sleeper sleeper) {
         this.later = later;
         this.sleeper = sleeper;
@@ -229,7 +236,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         this.nanos = nanos;
         this.watchers = watchers;
         this.conns = conns;
-        this.catchUp = catchUp;
+        this.home = home;
         this.traffic = new SyncTraffic(registry, nanos);
         Counter.builder("lvsd.sync.catchup.entries").description("Connection entries this director replayed to a "
                 + "returning peer at its catch-up request").register(registry);
@@ -246,7 +253,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         SyncCodec.decode(SyncCodec.encode(CatchUp.request(0, 0)));
         rehearseReplay();
         for (SyncDaemon.Role r : SyncDaemon.Role.values()) {
-            Gauge.builder("lvsd.sync.daemon.running", () -> running.contains(r) ? 1 : 0).tag("role", r.key())
+            Gauge.builder("lvsd.sync.daemon.running", () -> view.running().contains(r) ? 1 : 0).tag("role", r.key())
                     .description("1 while this director runs the kernel's sync daemon of this role").register(registry);
             for (SyncDaemonPlan.Action a : SyncDaemonPlan.Action.values()) {
                 changes(r, a);
@@ -254,7 +261,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
         Counter.builder("lvsd.sync.daemon.failures").description("Sync daemon starts or stops the kernel refused")
                 .register(registry);
-        ipvs.syncListener(this::applied);
+        ipvs.syncListener((cause, outcome, daemons) -> home.execute(() -> applied(cause, outcome, daemons)));
     }
 
     /**
@@ -313,47 +320,30 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         return "sync";
     }
 
+    // ---- the daemon's thread: each waits for the sync thread to do the work
+
     @Override
     public void start(LvsdConfig c) throws Exception {
-        configure(c);
-        if (config.enabled()) {
-            await(apply("start"));
-        }
+        await(onHome(() -> {
+            configure(c);
+            return config.enabled() ? apply("start") : CompletableFuture.<Void>completedFuture(null);
+        }));
     }
 
     @Override
     public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
-        boolean was = config.enabled();
-        configure(next);
-        lastReload = List.of();
-        if (was || config.enabled()) {
-            await(apply("reload"));
-        }
+        await(onHome(() -> {
+            boolean was = config.enabled();
+            configure(next);
+            lastReload = List.of();
+            publish();
+            return was || config.enabled() ? apply("reload") : CompletableFuture.<Void>completedFuture(null);
+        }));
     }
-
-    /** The sync daemon starts and stops the last reload made. */
-    private volatile List<String> lastReload = List.of();
 
     @Override
     public List<String> lastReload() {
-        return lastReload;
-    }
-
-    @Override
-    public void stop() {
-        boolean was = config.enabled();
-        if (was) {
-            finishHandover();
-        }
-        config = SyncDaemonConfig.disabled();
-        closeWatcher();
-        if (was) {
-            try {
-                await(apply("stop"));
-            } catch (Exception e) {
-                log.error("sync: could not stop the sync daemons: {}", e.getMessage());
-            }
-        }
+        return view.lastReload();
     }
 
     /**
@@ -363,28 +353,85 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
      */
     @Override
     public void beforeStop() {
-        SyncDaemonConfig s = config;
-        if (!s.enabled() || s.follow() == null || !followedIsMaster) {
-            return;
+        try {
+            onHome(() -> {
+                SyncDaemonConfig s = config;
+                if (s.enabled() && s.follow() != null && followedIsMaster) {
+                    handOver(s, "lvsd is stopping, before " + s.follow() + " lets go");
+                }
+                return null;
+            }).get(STOP_PATIENCE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("sync: the replay before VRRP lets go did not finish: {}", e.toString());
         }
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        handOver(s, "lvsd is stopping, before " + s.follow() + " lets go", done);
+    }
+
+    @Override
+    public void stop() {
+        try {
+            await(onHome(() -> {
+                boolean was = config.enabled();
+                if (was) {
+                    waitOutFlushWindow();
+                }
+                config = SyncDaemonConfig.disabled();
+                closeWatcher();
+                publish();
+                return was ? apply("stop") : CompletableFuture.<Void>completedFuture(null);
+            }));
+        } catch (Exception e) {
+            log.error("sync: could not stop the sync daemons: {}", e.getMessage());
+        }
     }
 
     /**
-     * Before the daemons go: a handover replay still running finishes (bounded), and a master daemon the
-     * director has just stopped needing (VRRP stops first, so a stopping master has just left MASTER) keeps
-     * running until its flush window is over, so its last messages go out rather than being thrown away.
+     * Runs {@code task} on the sync thread; the future completes with what it returns. For the daemon's thread
+     * only: the sync thread itself must not wait for it.
      */
-    private void finishHandover() {
+    private <T> CompletableFuture<T> onHome(java.util.concurrent.Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        home.execute(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Waits for the kernel's daemons to have changed as {@code f} (whose value is the change) says, and for the
+     * sync thread to have taken in what the driver thread reported of it.
+     */
+    private void await(CompletableFuture<CompletableFuture<Void>> f) throws Exception {
         try {
-            handover.get(HANDOVER_PATIENCE_NANOS, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (ExecutionException | TimeoutException e) {
-            log.warn("sync: stopping before the handover replay finished");
+            f.get(STOP_PATIENCE_NANOS, TimeUnit.NANOSECONDS).get(1, TimeUnit.MINUTES);
+            onHome(() -> null).get(STOP_PATIENCE_NANOS, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } catch (TimeoutException e) {
+            throw new IOException("the sync daemons did not change within a minute");
         }
+    }
+
+    // ---- the sync thread
+
+    /** Replaces {@link #view} with the state now. */
+    private void publish() {
+        view = new View(config, followedInterface, followedState, running, lastChange, error, watchError, lastReload,
+                new Wait(tracking, nonce, firstSentAt, accepted, caughtUp, caughtUpAt, caughtUpCount, learned.size(),
+                        lastNewConnection));
+    }
+
+    /**
+     * A master daemon the director has just stopped needing (VRRP stops first, so a stopping master has just left
+     * MASTER, and its handover replay has run before this) keeps running until its flush window is over, so its
+     * last messages go out rather than being thrown away.
+     */
+    private void waitOutFlushWindow() {
         Linger l = linger;
         long left = l != null && l.role() == SyncDaemon.Role.MASTER ? l.until() - nanos.getAsLong() : 0;
         if (left > 0 && running.contains(SyncDaemon.Role.MASTER)) {
@@ -418,6 +465,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                 }
             }
         }
+        publish();
     }
 
     private static InetAddress group(SyncDaemonConfig s) {
@@ -437,10 +485,15 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         watching = null;
     }
 
-    // ---- following VRRP (called on the VRRP loop: only posts work)
+    // ---- following VRRP
 
+    /** On the VRRP loop: hands the transition to the sync thread. */
     @Override
     public void transition(String instance, VrrpState from, VrrpState to, String reason) {
+        home.execute(() -> followed(instance, from, to, reason));
+    }
+
+    private void followed(String instance, VrrpState from, VrrpState to, String reason) {
         SyncDaemonConfig s = config;
         if (!s.enabled() || !instance.equals(s.follow())) {
             return;
@@ -461,11 +514,10 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             apply(cause);
             later.after(window, () -> endLinger(until, instance));
             if (!master) {
-                CompletableFuture<Void> done = new CompletableFuture<>();
-                handover = done;
-                catchUp.execute(() -> handOver(s, cause, done));
+                handOver(s, cause);
             }
         }
+        publish();
     }
 
     /** One flush window after a transition: the role left behind stops, unless a later transition moved on. */
@@ -479,12 +531,12 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     }
 
     /**
-     * On the catch-up thread, when the followed instance has left MASTER: replays this director's connection
-     * table to the group at once. The kernel's master daemon holds a connection's sync for up to a flush window,
-     * so the connections opened in the last seconds before a handover (a graceful stop, a preemption back) would
-     * reach the new master only after their next packets do, which it then resets; the replay gets there first.
+     * When the followed instance has left MASTER: replays this director's connection table to the group at once.
+     * The kernel's master daemon holds a connection's sync for up to a flush window, so the connections opened in
+     * the last seconds before a handover (a graceful stop, a preemption back) would reach the new master only
+     * after their next packets do, which it then resets; the replay gets there first.
      */
-    private void handOver(SyncDaemonConfig s, String cause, CompletableFuture<Void> done) {
+    private void handOver(SyncDaemonConfig s, String cause) {
         long t0 = nanos.getAsLong();
         try {
             CatchUpReplay.Result res = replayTable(s);
@@ -499,8 +551,6 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             handovers("failed").increment();
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn(EVENT, "sync: handover replay ({}): {}", cause, c.getMessage());
-        } finally {
-            done.complete(null);
         }
     }
 
@@ -515,13 +565,16 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                 .whenComplete((v, t) -> {
             if (t != null) {
                 Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                error = c.getMessage();
                 log.error("sync: {}: {}", cause, c.getMessage());
+                home.execute(() -> {
+                    error = c.getMessage();
+                    publish();
+                });
             }
         });
     }
 
-    /** On the driver thread, after the reconciler brought the kernel's daemons to what this component asked. */
+    /** After the reconciler brought the kernel's daemons to what this component asked (posted by the driver). */
     private void applied(String cause, SyncDaemonPlan.Outcome o, List<SyncDaemon> daemons) {
         if (cause.equals("reload")) {
             lastReload = o.done().stream().map(SyncDaemonPlan.Step::describe).toList();
@@ -547,7 +600,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         for (SyncDaemon d : daemons) {
             now.add(d.role());
         }
-        running = now;
+        running = java.util.Collections.unmodifiableSet(now);
         if (o.ok()) {
             error = null;
         } else {
@@ -555,136 +608,191 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             error = o.failed().describe() + ": " + o.error();
             log.error("sync: {} ({}); the drift check tries again", error, cause);
         }
+        publish();
     }
 
-    private static void await(CompletableFuture<Void> f) throws Exception {
-        try {
-            f.get(1, TimeUnit.MINUTES);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception ex ? ex : e;
-        } catch (TimeoutException e) {
-            throw new IOException("the sync daemons did not change within a minute");
-        }
-    }
-
-    // ---- sync-aware fail-back (called on the VRRP loop: answers from memory)
+    // ---- sync-aware fail-back
 
     @Override
     public boolean open(String instance, InetAddress master, long waitingSince, long now) {
-        SyncDaemonConfig s = config;
-        if (!s.enabled() || !instance.equals(s.follow()) || s.preemptWait().isZero()) {
-            return true;
-        }
-        String who = master.getHostAddress();
-        if (waitingSince != gateWait) {
-            gateWait = waitingSince;
-            gateOpen = false;
-            startTracking();
-            requestNonce = random.nextLong();
-            caughtUp = false;
-            accepted = false;
-            firstSentAt = Long.MAX_VALUE;
-            request(s, now);
-            log.info(EVENT, "sync: {} holds back from preempting {} until it has caught up with its connections (at most {} "
-                    + "ms); catch-up request {} sent", instance, who, s.preemptWait().toMillis(), Long.toHexString(requestNonce));
-        } else if (gateOpen) {
-            return true;
-        }
-        long waited = now - waitingSince;
-        if (!caughtUp && now - requestSentAt >= REQUEST_AGAIN_NANOS) {
-            request(s, now);
-        }
-        // A sync sender is the master's address on the sync interface; on another interface than VRRP's it is
-        // another address of the same peer, so any sender will do there.
-        boolean sameLink = s.interfaceName().equals(followedInterface);
-        boolean heard = sameLink ? traffic.heardFrom(master, waited) : traffic.heardFromAny(waited);
-        long quiet;
-        int count;
-        synchronized (learned) {
-            quiet = lastNewConnection == Long.MIN_VALUE ? 0 : now - lastNewConnection;
-            count = learned.size();
-        }
-        // After the done, one flush window more: a connection opened after the master read its table reaches
-        // this director through the kernel's own stream within IPVS_SYNC_FLUSH_TIME of its third packet. Waiting
-        // for a quiet stream instead would wait for ever under a steady stream of new connections.
-        long sinceDone = caughtUp ? now - caughtUpAt : -1;
-        if (caughtUp && sinceDone >= SETTLE_NANOS) {
-            return pass("open: caught up: " + who + " replayed " + caughtUpCount + " connection(s), done "
-                    + TimeUnit.NANOSECONDS.toMillis(sinceDone) + " ms ago; " + count + " learned; waited "
-                    + TimeUnit.NANOSECONDS.toMillis(waited) + " ms", false, instance, who);
-        }
-        long unanswered = firstSentAt == Long.MAX_VALUE ? 0 : now - firstSentAt;
-        if (!caughtUp && !accepted && unanswered >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
-            return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new for "
-                    + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited " + TimeUnit.NANOSECONDS.toMillis(waited)
-                    + " ms; no catch-up answer from " + who,
-                    true, instance, who);
-        }
-        if (waited >= s.preemptWait().toNanos()) {
-            return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
-                    ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
-                    : "without sync traffic from " + who), true, instance, who);
-        }
-        gateState = (caughtUp ? "caught up with " + who + " (" + caughtUpCount + " replayed); waiting one sync "
-                + "flush window for connections opened since" : accepted ? "waiting for " + who + " to finish replaying its connections"
-                : "waiting for " + who + " to answer the catch-up request and for its sync stream")
-                + " (" + TimeUnit.NANOSECONDS.toMillis(waited) + " ms so far, " + count + " connection(s) learned)";
-        return false;
+        return gate.open(instance, master, waitingSince, now);
     }
 
-    /** Sends this wait's catch-up request to the group, off the VRRP loop. */
-    private void request(SyncDaemonConfig s, long now) {
-        requestSentAt = now;
-        long nonce = requestNonce;
-        CatchUp c = CatchUp.request(s.syncId(), nonce);
-        catchUp.execute(() -> {
-            if (send(c, null) && firstSentAt == Long.MAX_VALUE && nonce == requestNonce) {
-                firstSentAt = nanos.getAsLong();
+    /**
+     * The fail-back gate, asked on the VRRP loop at every advert of a lower-priority master while this director
+     * would preempt it; answers at once from {@link #view}, and posts the catch-up exchange to the sync thread. Its
+     * fields are the VRRP loop's only.
+     */
+    private final class Gate {
+        /** The fail-back wait in progress, by its start as the state machine gives it. */
+        private long wait = Long.MIN_VALUE;
+        /**
+         * Whether the gate has opened for {@link #wait}: it stays open for the rest of that wait, as the state
+         * machine asks again at every advert until Master_Down_Interval has passed and it takes over.
+         */
+        private boolean opened;
+        private long requestNonce;
+        private long requestSentAt;
+        /** The last answer, for {@code /status}. */
+        private volatile String state = "idle";
+        /**
+         * Catch-up nonces: they need to be unlikely to repeat, not secret, so a SecureRandom (a read of
+         * /dev/urandom per draw) only seeds this generator once, here.
+         */
+        private final java.util.SplittableRandom random = new java.util.SplittableRandom(
+                new java.security.SecureRandom().nextLong());
+
+        boolean open(String instance, InetAddress master, long waitingSince, long now) {
+            View v = view;
+            SyncDaemonConfig s = v.config();
+            if (!s.enabled() || !instance.equals(s.follow()) || s.preemptWait().isZero()) {
+                return true;
             }
-        });
+            String who = master.getHostAddress();
+            if (waitingSince != wait) {
+                wait = waitingSince;
+                opened = false;
+                long n = random.nextLong();
+                requestNonce = n;
+                requestSentAt = now;
+                home.execute(() -> beginWait(s, n));
+                log.info(EVENT, "sync: {} holds back from preempting {} until it has caught up with its connections (at "
+                        + "most {} ms); catch-up request {} sent", instance, who, s.preemptWait().toMillis(),
+                        Long.toHexString(n));
+                v = view;
+            } else if (opened) {
+                return true;
+            }
+            // What the sync thread has of this wait; nothing yet while it has not taken the wait on.
+            Wait w = v.failBack().tracking() && v.failBack().nonce() == requestNonce ? v.failBack() : Wait.NONE;
+            long waited = now - waitingSince;
+            if (!w.caughtUp() && now - requestSentAt >= REQUEST_AGAIN_NANOS) {
+                requestSentAt = now;
+                long n = requestNonce;
+                home.execute(() -> request(s, n));
+            }
+            // A sync sender is the master's address on the sync interface; on another interface than VRRP's it is
+            // another address of the same peer, so any sender will do there.
+            boolean sameLink = s.interfaceName().equals(v.followedInterface());
+            boolean heard = sameLink ? traffic.heardFrom(master, waited) : traffic.heardFromAny(waited);
+            long quiet = w.lastNewConnection() == Long.MIN_VALUE ? 0 : now - w.lastNewConnection();
+            int count = w.learned();
+            // After the done, one flush window more: a connection opened after the master read its table reaches
+            // this director through the kernel's own stream within IPVS_SYNC_FLUSH_TIME of its third packet.
+            // Waiting for a quiet stream instead would wait for ever under a steady stream of new connections.
+            long sinceDone = w.caughtUp() ? now - w.caughtUpAt() : -1;
+            if (w.caughtUp() && sinceDone >= SETTLE_NANOS) {
+                return pass("open: caught up: " + who + " replayed " + w.caughtUpCount() + " connection(s), done "
+                        + TimeUnit.NANOSECONDS.toMillis(sinceDone) + " ms ago; " + count + " learned; waited "
+                        + TimeUnit.NANOSECONDS.toMillis(waited) + " ms", false, instance, who);
+            }
+            long unanswered = w.firstSentAt() == Long.MAX_VALUE ? 0 : now - w.firstSentAt();
+            if (!w.caughtUp() && !w.accepted() && unanswered >= ANSWER_PATIENCE_NANOS && heard && quiet >= SETTLE_NANOS) {
+                return pass("open: sync traffic from " + who + " heard; " + count + " connection(s) learned, none new "
+                        + "for " + TimeUnit.NANOSECONDS.toMillis(quiet) + " ms; waited "
+                        + TimeUnit.NANOSECONDS.toMillis(waited) + " ms; no catch-up answer from " + who,
+                        true, instance, who);
+            }
+            if (waited >= s.preemptWait().toNanos()) {
+                return pass("open: preempt-wait (" + s.preemptWait().toMillis() + " ms) ran out " + (heard
+                        ? "while the sync stream from " + who + " still brought new connections (" + count + " learned)"
+                        : "without sync traffic from " + who), true, instance, who);
+            }
+            state = (w.caughtUp() ? "caught up with " + who + " (" + w.caughtUpCount() + " replayed); waiting one "
+                    + "sync flush window for connections opened since" : w.accepted() ? "waiting for " + who
+                    + " to finish replaying its connections" : "waiting for " + who + " to answer the catch-up request "
+                    + "and for its sync stream") + " (" + TimeUnit.NANOSECONDS.toMillis(waited) + " ms so far, "
+                    + count + " connection(s) learned)";
+            return false;
+        }
+
+        private boolean pass(String why, boolean warn, String instance, String who) {
+            state = why;
+            opened = true;
+            long n = requestNonce;
+            home.execute(() -> endWait(n));
+            if (warn) {
+                log.warn(EVENT, "sync: {} preempts {}: {}: connections only it knows may break", instance, who,
+                        why.substring(6));
+            } else {
+                log.info(EVENT, "sync: {} may preempt {}: {}", instance, who, why.substring(6));
+            }
+            return true;
+        }
+    }
+
+    /** A new fail-back wait: forget the last one's exchange and connections, and send this one's request. */
+    private void beginWait(SyncDaemonConfig s, long n) {
+        learned.clear();
+        lastNewConnection = Long.MIN_VALUE;
+        tracking = true;
+        nonce = n;
+        accepted = false;
+        caughtUp = false;
+        caughtUpCount = 0;
+        firstSentAt = Long.MAX_VALUE;
+        publish();
+        request(s, n);
+    }
+
+    private void endWait(long n) {
+        if (nonce == n && tracking) {
+            tracking = false;
+            publish();
+        }
+    }
+
+    /** Sends the catch-up request of the wait {@code n}, unless a later wait has begun. */
+    private void request(SyncDaemonConfig s, long n) {
+        if (n != nonce || !tracking) {
+            return;
+        }
+        if (send(CatchUp.request(s.syncId(), n), null) && firstSentAt == Long.MAX_VALUE) {
+            firstSentAt = nanos.getAsLong();
+            publish();
+        }
     }
 
     /** From the sync-group listener's thread: a catch-up request (as master) or its answer (as returning director). */
     @Override
     public void control(InetAddress from, CatchUp c) {
+        long at = nanos.getAsLong();
+        home.execute(() -> control(from, c, at));
+    }
+
+    private void control(InetAddress from, CatchUp c, long at) {
         SyncDaemonConfig s = config;
         if (!s.enabled() || (s.syncId() != 0 && c.syncId() != 0 && s.syncId() != c.syncId())) {
             return;
         }
         if (c.kind() == CatchUp.Kind.ACCEPTED) {
-            if (tracking && c.nonce() == requestNonce) {
+            if (tracking && c.nonce() == nonce && !accepted) {
                 accepted = true;
+                publish();
             }
             return;
         }
         if (c.kind() == CatchUp.Kind.DONE) {
-            synchronized (learned) {
-                if (tracking && c.nonce() == requestNonce && !caughtUp) {
-                    caughtUpCount = c.count();
-                    caughtUpAt = nanos.getAsLong();
-                    caughtUp = true;
-                    log.info(EVENT, "sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
-                            Long.toHexString(c.nonce()));
-                }
+            if (tracking && c.nonce() == nonce && !caughtUp) {
+                caughtUpCount = c.count();
+                caughtUpAt = at;
+                caughtUp = true;
+                publish();
+                log.info(EVENT, "sync: {} replayed {} connection(s) (catch-up {})", from.getHostAddress(), c.count(),
+                        Long.toHexString(c.nonce()));
             }
             return;
         }
         if (s.follow() == null || !followedIsMaster) {
             return; // only the master's table is worth replaying
         }
-        long now = nanos.getAsLong();
-        Answer before;
-        synchronized (answered) {
-            answered.values().removeIf(a -> now - a.at() >= ANSWERED_NANOS);
-            before = answered.get(c.nonce());
-            if (before == null) {
-                answered.put(c.nonce(), new Answer(now, -1));
-            }
-        }
+        answered.values().removeIf(a -> at - a.at() >= ANSWERED_NANOS);
+        Answer before = answered.get(c.nonce());
         if (before == null) {
-            // Said at once, from this thread: the requester then waits for the done however long the replay takes.
+            answered.put(c.nonce(), new Answer(at, -1));
+            // Said before the replay: the requester then waits for the done however long the replay takes.
             send(CatchUp.accepted(s.syncId(), c.nonce()), from);
-            catchUp.execute(() -> replay(s, from, c.nonce()));
+            replay(s, from, c.nonce());
         } else if (before.replayed() >= 0) {
             // The requester asks again: its done was lost. Say it again rather than replay everything again.
             catchUpReplays("repeated").increment();
@@ -693,8 +801,8 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
     }
 
     /**
-     * Sends a catch-up datagram now, on the calling thread (one small UDP send); {@code to} names the peer it
-     * answers, null for a request. False when there is no socket or the send failed (logged).
+     * Sends a catch-up datagram now (one small UDP send); {@code to} names the peer it answers, null for a
+     * request. False when there is no socket or the send failed (logged).
      */
     private boolean send(CatchUp c, InetAddress to) {
         io.lvsd.sync.SyncGroupSocket w = watcher;
@@ -711,23 +819,17 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         }
     }
 
-    /** On the catch-up thread: replays this master's connection table to the group, then says it is done. */
-    private void replay(SyncDaemonConfig s, InetAddress to, long nonce) {
-        io.lvsd.sync.SyncGroupSocket w = watcher;
-        String id = Long.toHexString(nonce);
-        if (w == null) {
-            return;
-        }
+    /** Replays this master's connection table to the group, then says it is done. */
+    private void replay(SyncDaemonConfig s, InetAddress to, long n) {
+        String id = Long.toHexString(n);
         long t0 = nanos.getAsLong();
         try {
             CatchUpReplay.Result res = replayTable(s);
             if (res == null) {
                 throw new IOException("the sync-group socket is closed");
             }
-            w.send(SyncCodec.encode(CatchUp.done(s.syncId(), nonce, res.replayed())));
-            synchronized (answered) {
-                answered.computeIfPresent(nonce, (k, a) -> new Answer(a.at(), res.replayed()));
-            }
+            watcher.send(SyncCodec.encode(CatchUp.done(s.syncId(), n, res.replayed())));
+            answered.computeIfPresent(n, (k, a) -> new Answer(a.at(), res.replayed()));
             catchUpReplays("ok").increment();
             registry.counter("lvsd.sync.catchup.entries").increment(res.replayed());
             log.info(EVENT, "sync: replayed {} connection(s) in {} datagram(s) in {} ms at {}'s catch-up request {}{}",
@@ -737,9 +839,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
                             + res.persistenceEngine() + " persistence-engine entries");
         } catch (Exception e) {
             catchUpReplays("failed").increment();
-            synchronized (answered) {
-                answered.remove(nonce); // a repeated request tries again
-            }
+            answered.remove(n); // a repeated request tries again
             Throwable c = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("sync: catch-up replay for {} ({}): {}", to.getHostAddress(), id, c.getMessage());
         }
@@ -747,15 +847,15 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
 
     /**
      * Replays this director's whole connection table to the group as sync messages, paced; null when the
-     * sync-group socket is closed. Runs on the catch-up thread.
+     * sync-group socket is closed. The table comes from the driver thread, which never waits for this one.
      */
     private CatchUpReplay.Result replayTable(SyncDaemonConfig s) throws Exception {
         io.lvsd.sync.SyncGroupSocket w = watcher;
         if (w == null) {
             return null;
         }
-        java.util.concurrent.atomic.AtomicReference<List<ServiceState>> table = new java.util.concurrent.atomic.AtomicReference<>();
-        ipvs.execute(client -> table.set(client.dump())).get(30, TimeUnit.SECONDS);
+        CompletableFuture<List<ServiceState>> table = new CompletableFuture<>();
+        ipvs.execute(client -> table.complete(client.dump())).get(30, TimeUnit.SECONDS);
         int[] sent = {0};
         IOException[] failed = {null};
         IpFamily family = io.lvsd.linux.net.IpAddresses.family(group(s));
@@ -764,7 +864,7 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
             // The operator's cap on sync payloads holds for the replay too.
             mtu = Math.min(mtu, s.maxlen() + (family == IpFamily.IPV6 ? 48 : 28));
         }
-        CatchUpReplay r = new CatchUpReplay(table.get(), s.syncId(), mtu, family,
+        CatchUpReplay r = new CatchUpReplay(table.getNow(List.of()), s.syncId(), mtu, family,
                 d -> {
                     if (failed[0] != null) {
                         return;
@@ -786,48 +886,34 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
         return res;
     }
 
-    private boolean pass(String state, boolean warn, String instance, String who) {
-        gateState = state;
-        tracking = false;
-        gateOpen = true;
-        if (warn) {
-            log.warn(EVENT, "sync: {} preempts {}: {}: connections only it knows may break", instance, who, state.substring(6));
-        } else {
-            log.info(EVENT, "sync: {} may preempt {}: {}", instance, who, state.substring(6));
-        }
-        return true;
-    }
-
-    private void startTracking() {
-        synchronized (learned) {
-            learned.clear();
-            lastNewConnection = Long.MIN_VALUE;
-        }
-        tracking = true;
-    }
-
     /** From the sync-group listener's thread: during a fail-back wait, notes connections new to this director. */
     @Override
     public void message(InetAddress from, SyncMessage message) {
+        if (!view.failBack().tracking()) {
+            return;
+        }
+        long at = nanos.getAsLong();
+        home.execute(() -> learn(message, at));
+    }
+
+    private void learn(SyncMessage message, long at) {
         if (!tracking) {
             return;
         }
-        long now = nanos.getAsLong();
-        synchronized (learned) {
-            for (SyncConnection c : message.connections()) {
-                if (learned.size() >= MAX_TRACKED) {
-                    break;
-                }
-                boolean template = (c.flags() & SyncConnection.F_TEMPLATE) != 0;
-                if (learned.add(new ConnKey(c.protocol(), c.client(), c.clientPort(), c.virtual(), c.virtualPort(),
-                        c.fwmark(), template))) {
-                    lastNewConnection = now;
-                }
+        for (SyncConnection c : message.connections()) {
+            if (learned.size() >= MAX_TRACKED) {
+                break;
             }
-            if (lastNewConnection == Long.MIN_VALUE) {
-                lastNewConnection = now; // a first message with nothing in it still starts the quiet window
+            boolean template = (c.flags() & SyncConnection.F_TEMPLATE) != 0;
+            if (learned.add(new ConnKey(c.protocol(), c.client(), c.clientPort(), c.virtual(), c.virtualPort(),
+                    c.fwmark(), template))) {
+                lastNewConnection = at;
             }
         }
+        if (lastNewConnection == Long.MIN_VALUE) {
+            lastNewConnection = at; // a first message with nothing in it still starts the quiet window
+        }
+        publish();
     }
 
     @Override
@@ -839,16 +925,17 @@ public final class SyncComponent implements Component, VrrpComponent.Listener, P
 
     /** The {@code /status} view. */
     public SyncStatus status() {
-        SyncDaemonConfig s = config;
+        View v = view;
+        SyncDaemonConfig s = v.config();
         List<SyncStatus.Sender> senders = new ArrayList<>();
         long now = nanos.getAsLong();
         for (SyncTraffic.SenderStats st : traffic.senders()) {
             senders.add(new SyncStatus.Sender(st.sender(), st.syncId(), st.messages(), st.entries(), st.errors(),
                     st.lastNanos() == Long.MIN_VALUE ? null : (now - st.lastNanos()) / 1e9));
         }
-        List<String> roles = running.stream().map(SyncDaemon.Role::key).toList();
+        List<String> roles = v.running().stream().sorted().map(SyncDaemon.Role::key).toList();
         return new SyncStatus(s.enabled(), s.interfaceName(), s.syncId(), s.follow(),
-                s.follow() == null ? null : followedState.name(), roles, lastChange, error, watchError,
-                s.follow() == null ? null : gateState, senders);
+                s.follow() == null ? null : v.followedState().name(), roles, v.lastChange(), v.error(), v.watchError(),
+                s.follow() == null ? null : gate.state, senders);
     }
 }

@@ -134,7 +134,7 @@ class SyncComponentTest {
                 }
             }
             return n;
-        }, Runnable::run, (delay, task) -> later.add(new Later(now + delay, task)), slept::add);
+        }, this::home, (delay, task) -> later.add(new Later(now + delay, task)), slept::add);
         return sync;
     }
 
@@ -145,9 +145,32 @@ class SyncComponentTest {
         }
     }
 
-    /** Waits until everything queued on the IPVS driver thread has run. */
+    /**
+     * The component's sync thread is this test's thread: work posted from it runs at once, after what other
+     * threads (the IPVS driver's) posted before, which waits for {@link #settle}.
+     */
+    final Thread testThread = Thread.currentThread();
+    final java.util.Queue<Runnable> posted = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    void home(Runnable r) {
+        if (Thread.currentThread() != testThread) {
+            posted.add(r);
+            return;
+        }
+        runPosted();
+        r.run();
+    }
+
+    void runPosted() {
+        for (Runnable p; (p = posted.poll()) != null; ) {
+            p.run();
+        }
+    }
+
+    /** Waits until everything queued on the IPVS driver thread has run, then what it posted to the sync thread. */
     void settle() throws Exception {
         ipvs.execute(c -> { }).get();
+        runPosted();
     }
 
     List<Role> daemons() {
@@ -185,6 +208,27 @@ class SyncComponentTest {
         assertThat(daemons()).containsExactly(Role.BACKUP);
         assertThat(changes("backup", "start")).isEqualTo(2);
         assertThat(changes("master", "stop")).isEqualTo(1);
+    }
+
+    @Test
+    void otherThreadsOnlyPostWorkToTheSyncThread() throws Exception {
+        component().start(config("interface = eth0, sync-id = 7, follow = VI_1, preempt-wait = 10s"));
+        masterTable();
+        Thread vrrpLoop = new Thread(() -> sync.transition("VI_1", VrrpState.BACKUP, VrrpState.MASTER, "startup"));
+        vrrpLoop.start();
+        vrrpLoop.join();
+        assertThat(posted).hasSize(1);
+        assertThat(sync.status().followedState()).as("nothing changes off the sync thread").isEqualTo("INIT");
+        runPosted();
+        settle();
+        assertThat(sync.status().followedState()).isEqualTo("MASTER");
+        assertThat(daemons()).containsExactlyInAnyOrder(Role.MASTER, Role.BACKUP);
+        Thread listener = new Thread(() -> sync.control(IpAddresses.parse("10.99.0.11"), CatchUp.request(7, 42)));
+        listener.start();
+        listener.join();
+        assertThat(sent).as("the listener's thread does not answer").isEmpty();
+        runPosted();
+        assertThat(sentCatchUps()).containsExactly(CatchUp.accepted(7, 42), CatchUp.done(7, 42, 4));
     }
 
     @Test
