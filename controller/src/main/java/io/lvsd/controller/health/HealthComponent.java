@@ -49,16 +49,19 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     record Key(ServiceKey service, InetSocketAddress realServer) {
     }
 
-    /** One watched real server. */
+    /**
+     * One watched real server: the monitor's listener for it. Its mutable fields are the health thread's; other
+     * threads see it through {@link Seen}.
+     */
     final class Entry implements HealthMonitor.Listener {
         final Key key;
         final String service;
         final String realServer;
-        volatile VirtualServerConfig vs;
-        volatile RealServerConfig rs;
-        /** Set before the entry is published; entries are only read through {@link #entries}. */
+        VirtualServerConfig vs;
+        RealServerConfig rs;
+        /** Set before the entry is published. */
         HealthMonitor.Watch watch;
-        volatile String since;
+        String since;
         final String how;
         /** The weight last logged for this real server (weights reported while up), or -1. */
         private int loggedWeight = -1;
@@ -73,8 +76,17 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             this.since = clock.instant().toString();
         }
 
+        /** On a probe loop: handed to the health thread. */
         @Override
         public void changed(HealthMonitor.Watch w, HealthTracker.Transition t, CheckResult result) {
+            if (home.inEventLoop()) {
+                transition(w, t);
+            } else {
+                home.execute(() -> transition(w, t));
+            }
+        }
+
+        private void transition(HealthMonitor.Watch w, HealthTracker.Transition t) {
             since = clock.instant().toString();
             String check = rs.check().type().name().toLowerCase(java.util.Locale.ROOT);
             if (t.from() == t.to()) {
@@ -95,24 +107,91 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                         .tag("to", t.to().name().toLowerCase(java.util.Locale.ROOT))
                         .description("Health state changes of real servers").register(registry).increment();
                 io.lvsd.linux.proc.Command notify = t.to() == HealthTracker.State.UP ? rs.notifyUp() : rs.notifyDown();
-                if (notify != null && scripts != null) {
-                    scripts.run(notify, List.of(), scriptTimeout).thenAccept(r -> {
+                ScriptRunner runner = scripts;
+                if (notify != null && runner != null) {
+                    runner.run(notify, List.of(), scriptTimeout).thenAccept(r -> {
                         if (!r.ok()) {
                             log.warn("health: notify script {} for {} {}: {}", notify, service, realServer, r.describe());
                         }
                     });
                 }
             }
+            publish();
             evaluateQuorum(vs, "after " + realServer + " went " + t.to());
             ipvs.healthChanged();
         }
 
-        boolean up() {
-            return watch.state() == HealthTracker.State.UP;
+        /** What other threads see of this real server now. */
+        Seen seen() {
+            boolean up = watch.state() == HealthTracker.State.UP;
+            return new Seen(key, service, realServer, vs, rs, watch, since, up, HealthComponent.upWeight(watch, rs));
+        }
+    }
+
+    /** A watched real server as the health thread last published it. */
+    record Seen(Key key, String service, String realServer, VirtualServerConfig vs, RealServerConfig rs,
+                HealthMonitor.Watch watch, String since, boolean up, int upWeight) {
+    }
+
+    /**
+     * What the health thread publishes after every change, whole: the IPVS driver computes a table from one
+     * ({@link #now}), and {@code /status}, the gauges and the admin API's checks read it.
+     */
+    private record View(Map<Key, Seen> entries, Map<ServiceKey, VirtualServerConfig> services,
+                        java.util.Set<ServiceKey> quorumLost, Map<Key, RuntimeOverride> overrides,
+                        Map<Key, Draining> draining, List<String> lastReload) implements DesiredTable.Health {
+        static final View EMPTY = new View(Map.of(), Map.of(), java.util.Set.of(), Map.of(), Map.of(), List.of());
+
+        @Override
+        public java.net.InetSocketAddress sorryServer(VirtualServerConfig v) {
+            return v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v)) ? v.sorryServer() : null;
         }
 
-        int upWeight() {
-            return HealthComponent.upWeight(watch, rs);
+        @Override
+        public List<RealServerConfig> draining(VirtualServerConfig v) {
+            ServiceKey k = DesiredTable.keyOf(v);
+            List<RealServerConfig> out = new ArrayList<>();
+            draining.forEach((key, d) -> {
+                if (key.service().equals(k)) {
+                    out.add(d.rs());
+                }
+            });
+            return out;
+        }
+
+        @Override
+        public Integer weight(VirtualServerConfig v, RealServerConfig r) {
+            if (sorryServer(v) != null) {
+                return null; // the sorry server stands in for all of them
+            }
+            Key k = new Key(DesiredTable.keyOf(v), r.address());
+            RuntimeOverride o = overrides.get(k);
+            if (o != null && o.weight() == null) {
+                return o.drained() ? null : 0;
+            }
+            Seen e = entries.get(k);
+            if (e != null && !e.up()) {
+                return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
+            }
+            if (o != null) {
+                return o.weight();
+            }
+            return e == null ? r.weight() : e.upWeight();
+        }
+
+        /** The sum of the weights of {@code v}'s real servers that are up. */
+        long liveWeight(VirtualServerConfig v) {
+            ServiceKey k = DesiredTable.keyOf(v);
+            long live = 0;
+            for (RealServerConfig r : v.realServers()) {
+                Seen e = entries.get(new Key(k, r.address()));
+                if (e == null) {
+                    live += r.weight();
+                } else if (e.up()) {
+                    live += e.upWeight();
+                }
+            }
+            return live;
         }
     }
 
@@ -121,20 +200,30 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private final Clock clock;
     private final LongSupplier nanos;
     private final ProbeTransport transport;
+    /**
+     * The health thread, one of the probe loops: every field below except {@link #view} and {@link #scripts} is
+     * read and written only there. Probe results from the other loops, the daemon's start, reload and stop, the
+     * admin API and the drain ticker all run on it.
+     */
+    private final io.netty.channel.EventLoop home;
     private HealthMonitor monitor;
+    /** The script runner, handed to the script and agent checkers on the probe loops; itself thread-safe. */
     private volatile ScriptRunner scripts;
     private String scriptsUser;
     private java.time.Duration scriptTimeout = java.time.Duration.ofSeconds(10);
-    private volatile Map<Key, Entry> entries = Map.of();
-    /** Virtual servers whose quorum is lost now; guarded by {@code this}. */
-    private final java.util.Set<ServiceKey> quorumLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile Map<ServiceKey, VirtualServerConfig> services = Map.of();
+    private Map<Key, Entry> entries = Map.of();
+    /** Virtual servers whose quorum is lost now. */
+    private final java.util.Set<ServiceKey> quorumLost = new java.util.HashSet<>();
+    private Map<ServiceKey, VirtualServerConfig> services = Map.of();
     private final List<Meter> meters = new ArrayList<>();
     /** Operators' runtime overrides (admin API), until cleared or the next reload. */
-    private final Map<Key, RuntimeOverride> overrides = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Key, RuntimeOverride> overrides = new LinkedHashMap<>();
     /** Real servers the configuration no longer names, at weight 0 until idle or drain-timeout. */
-    private final Map<Key, Draining> draining = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Key, Draining> draining = new LinkedHashMap<>();
+    /** What the last reload changed: checks started, restarted (a new definition) or stopped, and drains begun. */
+    private List<String> lastReload = List.of();
     private io.netty.util.concurrent.ScheduledFuture<?> drainTicker;
+    private volatile View view = View.EMPTY;
 
     /**
      * A runtime override: {@code weight} null means drain (weight 0, then out of the table once idle or after
@@ -166,7 +255,35 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         this.clock = clock;
         this.nanos = nanos;
         this.transport = transport;
+        this.home = transport.next();
         ipvs.health(this);
+    }
+
+    /**
+     * Runs {@code task} on the health thread and returns what it returns; from another thread, waits for it. A
+     * RuntimeException it throws reaches the caller as it is.
+     */
+    private <T> T onHome(java.util.concurrent.Callable<T> task) throws Exception {
+        if (home.inEventLoop()) {
+            return task.call();
+        }
+        try {
+            return home.submit(task).get(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("the health checks' thread did not answer within a minute");
+        }
+    }
+
+    /** Replaces {@link #view} with the state now. */
+    private void publish() {
+        Map<Key, Seen> seen = new LinkedHashMap<>();
+        for (Entry e : entries.values()) {
+            seen.put(e.key, e.seen());
+        }
+        view = new View(java.util.Collections.unmodifiableMap(seen), services, java.util.Set.copyOf(quorumLost),
+                Map.copyOf(overrides), java.util.Collections.unmodifiableMap(new LinkedHashMap<>(draining)), lastReload);
     }
 
     @Override
@@ -175,48 +292,61 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     @Override
-    public void start(LvsdConfig config) {
-        scripts(config);
-        Map<CheckType, Checker> all = checkers;
-        if (all == null) {
-            all = new HashMap<>(HealthMonitor.networkCheckers());
-            all.put(CheckType.SCRIPT, new ScriptChecker(() -> scripts));
-            all.put(CheckType.AGENT, new io.lvsd.healthcheck.AgentChecker(() -> scripts));
-        }
-        monitor = new HealthMonitor(transport, all, registry, nanos,
-                () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        apply(config);
-        drainTicker = transport.next().scheduleWithFixedDelay(this::drainTick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    public void start(LvsdConfig config) throws Exception {
+        onHome(() -> {
+            scripts(config);
+            Map<CheckType, Checker> all = checkers;
+            if (all == null) {
+                all = new HashMap<>(HealthMonitor.networkCheckers());
+                all.put(CheckType.SCRIPT, new ScriptChecker(() -> scripts));
+                all.put(CheckType.AGENT, new io.lvsd.healthcheck.AgentChecker(() -> scripts));
+            }
+            monitor = new HealthMonitor(transport, all, registry, nanos,
+                    () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+            apply(config);
+            drainTicker = home.scheduleWithFixedDelay(this::drainTick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            return null;
+        });
     }
 
     @Override
-    public void reload(LvsdConfig previous, LvsdConfig next) {
-        scripts(next);
-        lastReload = List.copyOf(apply(next));
-        for (String change : lastReload) {
-            io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), change.substring(0, change.indexOf(' ')));
-        }
+    public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
+        onHome(() -> {
+            scripts(next);
+            lastReload = List.copyOf(apply(next));
+            publish();
+            for (String change : lastReload) {
+                io.lvsd.controller.daemon.Component.countReloadAction(registry, name(),
+                        change.substring(0, change.indexOf(' ')));
+            }
+            return null;
+        });
     }
-
-    /** What the last reload changed: checks started, restarted (a new definition) or stopped, and drains begun. */
-    private volatile List<String> lastReload = List.of();
 
     @Override
     public List<String> lastReload() {
-        return lastReload;
+        return view.lastReload();
     }
 
     @Override
     public void stop() {
-        if (drainTicker != null) {
-            drainTicker.cancel(false);
-        }
-        if (monitor != null) {
-            monitor.close();
+        try {
+            onHome(() -> {
+                if (drainTicker != null) {
+                    drainTicker.cancel(false);
+                }
+                if (monitor != null) {
+                    monitor.close();
+                }
+                return null;
+            });
+        } catch (Exception e) {
+            log.warn("health: stopping the checks: {}", e.getMessage());
         }
         transport.close();
-        if (scripts != null) {
-            scripts.close();
+        ScriptRunner s = scripts;
+        if (s != null) {
+            s.close();
         }
     }
 
@@ -282,6 +412,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         entries = java.util.Collections.unmodifiableMap(next);
         services = java.util.Collections.unmodifiableMap(vss);
         quorumLost.retainAll(vss.keySet());
+        publish();
         for (VirtualServerConfig v : config.virtualServers()) {
             evaluateQuorum(v, "configuration");
         }
@@ -306,35 +437,24 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         }
         meters.clear();
         for (Entry e : all) {
-            meters.add(Gauge.builder("lvsd.real.server.up", e, x -> x.up() ? 1 : 0).tag("service", e.service)
+            Key k = e.key;
+            meters.add(Gauge.builder("lvsd.real.server.up", this, h -> {
+                        Seen s = h.view.entries().get(k);
+                        return s != null && s.up() ? 1 : 0;
+                    }).tag("service", e.service)
                     .tag("real_server", e.realServer).description("1 while the real server's check passes")
                     .register(registry));
         }
         for (Map.Entry<ServiceKey, VirtualServerConfig> v : services.entrySet()) {
             ServiceKey k = v.getKey();
-            meters.add(Gauge.builder("lvsd.virtual.server.quorum", quorumLost, q -> q.contains(k) ? 0 : 1)
+            meters.add(Gauge.builder("lvsd.virtual.server.quorum", this, h -> h.view.quorumLost().contains(k) ? 0 : 1)
                     .tag("service", v.getValue().name())
                     .description("1 while the live weight of the virtual server's real servers meets its quorum")
                     .register(registry));
-            meters.add(Gauge.builder("lvsd.virtual.server.live.weight", this, h -> h.liveWeight(v.getValue()))
+            meters.add(Gauge.builder("lvsd.virtual.server.live.weight", this, h -> h.view.liveWeight(v.getValue()))
                     .tag("service", v.getValue().name()).description("Sum of the weights of the real servers that are up")
                     .register(registry));
         }
-    }
-
-    /** The sum of the weights of {@code v}'s real servers that are up. */
-    long liveWeight(VirtualServerConfig v) {
-        ServiceKey k = DesiredTable.keyOf(v);
-        long live = 0;
-        for (RealServerConfig r : v.realServers()) {
-            Entry e = entries.get(new Key(k, r.address()));
-            if (e == null) {
-                live += r.weight();
-            } else if (e.up()) {
-                live += e.upWeight();
-            }
-        }
-        return live;
     }
 
     /**
@@ -342,19 +462,21 @@ public final class HealthComponent implements Component, DesiredTable.Health {
      * reaches {@code weight + hysteresis}; each change is logged and runs quorum.down / quorum.up. While it is
      * lost the sorry server, if any, takes the real servers' place.
      */
-    private synchronized void evaluateQuorum(VirtualServerConfig v, String why) {
+    private void evaluateQuorum(VirtualServerConfig v, String why) {
         ServiceKey k = DesiredTable.keyOf(v);
         VirtualServerConfig.Quorum q = v.quorum();
-        long live = liveWeight(v);
+        long live = view.liveWeight(v);
         boolean lost = quorumLost.contains(k);
         String sorry = v.sorryServer() == null ? "" : "; sorry server " + IpAddresses.format(v.sorryServer());
         if (!lost && live < (long) q.weight() - q.hysteresis()) {
             quorumLost.add(k);
+            publish();
             log.warn(EVENT, "health: {} lost its quorum: live weight {} < {}{} ({}){}", v.name(), live, q.weight(),
                     q.hysteresis() == 0 ? "" : " - " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " in place");
             runQuorumScript(v, q.down(), "down");
         } else if (lost && live >= (long) q.weight() + q.hysteresis()) {
             quorumLost.remove(k);
+            publish();
             log.info(EVENT, "health: {} regained its quorum: live weight {} >= {}{} ({}){}", v.name(), live, q.weight(),
                     q.hysteresis() == 0 ? "" : " + " + q.hysteresis(), why, sorry.isEmpty() ? "" : sorry + " withdrawn");
             runQuorumScript(v, q.up(), "up");
@@ -362,8 +484,9 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     private void runQuorumScript(VirtualServerConfig v, io.lvsd.linux.proc.Command cmd, String which) {
-        if (cmd != null && scripts != null) {
-            scripts.run(cmd, List.of(), scriptTimeout).thenAccept(r -> {
+        ScriptRunner runner = scripts;
+        if (cmd != null && runner != null) {
+            runner.run(cmd, List.of(), scriptTimeout).thenAccept(r -> {
                 if (!r.ok()) {
                     log.warn("health: quorum.{} script {} for {}: {}", which, cmd, v.name(), r.describe());
                 }
@@ -371,55 +494,44 @@ public final class HealthComponent implements Component, DesiredTable.Health {
         }
     }
 
-    // ---- DesiredTable.Health (the IPVS driver thread)
+    // ---- DesiredTable.Health (the IPVS driver thread): answered from the published view
+
+    @Override
+    public DesiredTable.Health now() {
+        return view;
+    }
 
     @Override
     public java.net.InetSocketAddress sorryServer(VirtualServerConfig v) {
-        return v.sorryServer() != null && quorumLost.contains(DesiredTable.keyOf(v)) ? v.sorryServer() : null;
+        return view.sorryServer(v);
     }
 
     @Override
     public List<RealServerConfig> draining(VirtualServerConfig v) {
-        ServiceKey k = DesiredTable.keyOf(v);
-        List<RealServerConfig> out = new ArrayList<>();
-        draining.forEach((key, d) -> {
-            if (key.service().equals(k)) {
-                out.add(d.rs());
-            }
-        });
-        return out;
+        return view.draining(v);
     }
 
     @Override
     public Integer weight(VirtualServerConfig v, RealServerConfig r) {
-        if (sorryServer(v) != null) {
-            return null; // the sorry server stands in for all of them
-        }
-        Key k = new Key(DesiredTable.keyOf(v), r.address());
-        RuntimeOverride o = overrides.get(k);
-        if (o != null && o.weight() == null) {
-            return o.drained() ? null : 0;
-        }
-        Entry e = entries.get(k);
-        if (e != null && !e.up()) {
-            return v.onFailure() == VirtualServerConfig.OnFailure.REMOVE ? null : 0;
-        }
-        if (o != null) {
-            return o.weight();
-        }
-        return e == null ? r.weight() : e.upWeight();
+        return view.weight(v, r);
     }
 
-    // ---- drains and the runtime API
+    /** The sum of the weights of {@code v}'s real servers that are up. */
+    long liveWeight(VirtualServerConfig v) {
+        return view.liveWeight(v);
+    }
+
+    // ---- drains and the runtime API (the health thread)
 
     /** Ends drains whose real server has no active connection left, or whose drain-timeout has passed. */
     void drainTick() {
         long now = nanos.getAsLong();
         boolean changed = false;
-        for (Map.Entry<Key, Draining> d : draining.entrySet()) {
+        for (var it = draining.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Key, Draining> d = it.next();
             String done = drainDone(d.getKey(), d.getValue().deadlineNanos(), now);
             if (done != null) {
-                draining.remove(d.getKey(), d.getValue());
+                it.remove();
                 log.info(EVENT, "health: {} {} drained ({}): deleting it", d.getValue().service(),
                         IpAddresses.format(d.getKey().realServer()), done);
                 changed = true;
@@ -429,7 +541,8 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             RuntimeOverride ov = o.getValue();
             if (ov.weight() == null && !ov.drained()) {
                 String done = drainDone(o.getKey(), ov.deadlineNanos(), now);
-                if (done != null && overrides.replace(o.getKey(), ov, ov.done())) {
+                if (done != null) {
+                    o.setValue(ov.done());
                     log.info(EVENT, "health: {} {} drained ({}): out of the table until enabled or the next reload",
                             serviceName(o.getKey().service()), IpAddresses.format(o.getKey().realServer()), done);
                     changed = true;
@@ -437,6 +550,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             }
         }
         if (changed) {
+            publish();
             ipvs.healthChanged();
         }
     }
@@ -455,10 +569,21 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     }
 
     /**
-     * The admin API: {@code drain}, {@code enable} or {@code weight} for one real server of one virtual server.
-     * Returns what was done; throws IllegalArgumentException naming the parameter that is wrong.
+     * The admin API: {@code drain}, {@code enable} or {@code weight} for one real server of one virtual server,
+     * done on the health thread. Returns what was done; throws IllegalArgumentException naming the parameter that
+     * is wrong.
      */
     public String control(String action, String service, String realServer, String weight) {
+        try {
+            return onHome(() -> controlOnHome(action, service, realServer, weight));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private String controlOnHome(String action, String service, String realServer, String weight) {
         if (service == null || service.isBlank()) {
             throw new IllegalArgumentException("service: missing (expected the virtual server's name)");
         }
@@ -508,6 +633,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             }
             default -> throw new IllegalArgumentException("action: \"" + action + "\" (expected drain, enable or weight)");
         }
+        publish();
         log.info(EVENT, "health: admin API: {}", what);
         ipvs.healthChanged();
         return what;
@@ -525,28 +651,34 @@ public final class HealthComponent implements Component, DesiredTable.Health {
 
     /** The /status view: every watched real server and every virtual server's quorum. */
     public HealthStatus.Report report() {
+        View v = view;
         List<HealthStatus.Quorum> qs = new ArrayList<>();
-        for (VirtualServerConfig v : services.values()) {
-            boolean lost = quorumLost.contains(DesiredTable.keyOf(v));
-            qs.add(new HealthStatus.Quorum(v.name(), liveWeight(v), v.quorum().weight(), v.quorum().hysteresis(),
-                    lost ? "lost" : "held", lost && v.sorryServer() != null ? IpAddresses.format(v.sorryServer()) : null));
+        for (VirtualServerConfig vs : v.services().values()) {
+            boolean lost = v.quorumLost().contains(DesiredTable.keyOf(vs));
+            qs.add(new HealthStatus.Quorum(vs.name(), v.liveWeight(vs), vs.quorum().weight(), vs.quorum().hysteresis(),
+                    lost ? "lost" : "held", lost && vs.sorryServer() != null ? IpAddresses.format(vs.sorryServer()) : null));
         }
-        return new HealthStatus.Report(status(), qs);
+        return new HealthStatus.Report(status(v), qs);
     }
 
     /** The /status view of every watched real server. */
     public List<HealthStatus> status() {
+        return status(view);
+    }
+
+    private static List<HealthStatus> status(View v) {
         List<HealthStatus> out = new ArrayList<>();
-        for (Entry e : entries.values()) {
-            CheckResult last = e.watch.last();
-            RuntimeOverride o = overrides.get(e.key);
+        for (Seen e : v.entries().values()) {
+            CheckResult last = e.watch().last();
+            RuntimeOverride o = v.overrides().get(e.key());
             String override = o == null ? null : o.weight() != null ? "weight " + o.weight() + " since " + o.since()
                     : (o.drained() ? "drained" : "draining") + " since " + o.since();
-            out.add(new HealthStatus(e.service, e.realServer, e.rs.check().type().name().toLowerCase(java.util.Locale.ROOT),
-                    e.watch.state().name(), weight(e.vs, e.rs), e.since, last == null ? null : last.detail(),
-                    last == null ? null : last.latencyNanos() / 1e6, e.watch.sharedBy(), override));
+            out.add(new HealthStatus(e.service(), e.realServer(),
+                    e.rs().check().type().name().toLowerCase(java.util.Locale.ROOT), e.up() ? "UP" : "DOWN",
+                    v.weight(e.vs(), e.rs()), e.since(), last == null ? null : last.detail(),
+                    last == null ? null : last.latencyNanos() / 1e6, e.watch().sharedBy(), override));
         }
-        draining.forEach((k, d) -> out.add(new HealthStatus(d.service(), IpAddresses.format(k.realServer()),
+        v.draining().forEach((k, d) -> out.add(new HealthStatus(d.service(), IpAddresses.format(k.realServer()),
                 d.rs().check().type().name().toLowerCase(java.util.Locale.ROOT), "REMOVED", 0, null, null, null, 0,
                 "draining: no longer in the configuration")));
         return out;

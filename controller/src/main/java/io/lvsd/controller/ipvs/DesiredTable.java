@@ -41,6 +41,14 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         default InetSocketAddress sorryServer(VirtualServerConfig v) {
             return null;
         }
+
+        /**
+         * One consistent picture of health now, which does not change while a table is computed from it; the
+         * reconciler takes one per reconcile. This one when it never changes.
+         */
+        default Health now() {
+            return this;
+        }
     }
 
     /** The table with configured weights. */

@@ -405,7 +405,7 @@ public final class IpvsComponent implements Component {
      * component's wish ask for ({@link KernelState#desired}, the one place it is computed).
      */
     private void refreshDesired() {
-        state = KernelState.desired(config, health, syncIntent);
+        state = KernelState.desired(config, health.now(), syncIntent);
         desired = state.table();
         timeouts = state.timeouts();
     }
