@@ -36,7 +36,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,16 +73,15 @@ public final class IpvsComponent implements Component {
     /** What the sync component asks for (driver thread), and whether it changed since the daemons were applied. */
     private KernelState.SyncIntent syncIntent;
     private boolean syncDirty;
-    private volatile SyncListener syncListener = (cause, outcome, running) -> { };
-    /** The whole desired kernel state (driver thread); {@link #desired} is its table, for other threads. */
+    /** Set while wiring, before {@link #start}: the driver thread's tasks are all submitted after. */
+    private SyncListener syncListener = (cause, outcome, running) -> { };
+    /** The whole desired kernel state (driver thread). */
     private KernelState state = KernelState.desired(null, DesiredTable.Health.CONFIGURED, null);
-    private volatile DesiredTable desired = new DesiredTable(List.of(), Map.of());
-    private volatile DesiredTable.Health health = DesiredTable.Health.CONFIGURED;
+    /** Set while wiring, before {@link #start}, like {@link #syncListener}. */
+    private DesiredTable.Health health = DesiredTable.Health.CONFIGURED;
     private LvsdConfig config;
     private final java.util.concurrent.atomic.AtomicBoolean healthPending = new java.util.concurrent.atomic.AtomicBoolean();
     private IpvsTimeouts timeouts = IpvsTimeouts.unchanged();
-    /** The table operations (and timeouts) the last reload applied. */
-    private volatile List<String> lastReload = List.of();
     private final Set<ServiceKey> owned = new LinkedHashSet<>();
     private final Path stateFile;
     /** What the state file holds now (driver thread), so that it is written only when ownership changes. */
@@ -92,26 +90,46 @@ public final class IpvsComponent implements Component {
     private ScheduledFuture<?> statsTask;
     private Duration driftInterval;
 
-    private final AtomicReference<List<ServiceState>> snapshot = new AtomicReference<>(List.of());
     /**
-     * What the driver thread last saw of the kernel, as one immutable snapshot: only the driver thread replaces
-     * it, and {@link #status}, the gauges and other threads read it whole.
+     * What the driver thread last saw of the kernel and last made of the configuration, as one immutable
+     * snapshot: only the driver thread replaces it, and {@link #status}, the gauges, the health thread
+     * ({@link #activeConnections}) and other threads read it whole.
+     *
+     * @param table      the kernel's table at the last dump (refreshed every few seconds and after each reconcile)
+     * @param names      the configured virtual servers' names, by key
+     * @param lastReload the table operations (and timeouts) the last reload applied
      */
     private record Observed(boolean available, String error, String lastReconcile, List<String> lastFailures,
-                            List<ServiceKey> foreign) {
+                            List<ServiceKey> foreign, List<ServiceState> table, Map<ServiceKey, String> names,
+                            List<String> lastReload) {
         Observed {
             lastFailures = List.copyOf(lastFailures);
             foreign = List.copyOf(foreign);
+            table = List.copyOf(table);
+            lastReload = List.copyOf(lastReload);
         }
 
-        static final Observed START = new Observed(false, null, "never", List.of(), List.of());
+        static final Observed START = new Observed(false, null, "never", List.of(), List.of(), List.of(), Map.of(),
+                List.of());
 
         Observed reachable(boolean up, String why) {
-            return new Observed(up, why, lastReconcile, lastFailures, foreign);
+            return new Observed(up, why, lastReconcile, lastFailures, foreign, table, names, lastReload);
         }
 
         Observed reconciled(String when, List<String> failures, List<ServiceKey> notOurs) {
-            return new Observed(available, error, when, failures, notOurs);
+            return new Observed(available, error, when, failures, notOurs, table, names, lastReload);
+        }
+
+        Observed dumped(List<ServiceState> now) {
+            return new Observed(available, error, lastReconcile, lastFailures, foreign, now, names, lastReload);
+        }
+
+        Observed named(Map<ServiceKey, String> now) {
+            return new Observed(available, error, lastReconcile, lastFailures, foreign, table, now, lastReload);
+        }
+
+        Observed reloaded(List<String> done) {
+            return new Observed(available, error, lastReconcile, lastFailures, foreign, table, names, done);
         }
     }
 
@@ -195,7 +213,7 @@ public final class IpvsComponent implements Component {
 
     @Override
     public List<String> lastReload() {
-        return lastReload;
+        return observed.lastReload();
     }
 
     @Override
@@ -303,7 +321,7 @@ public final class IpvsComponent implements Component {
      * seconds and after each reconcile), or -1 when the kernel does not have it.
      */
     public long activeConnections(ServiceKey service, InetSocketAddress realServer) {
-        for (ServiceState s : snapshot.get()) {
+        for (ServiceState s : observed.table()) {
             if (s.service().key().equals(service)) {
                 for (ServiceState.DestinationState d : s.destinations()) {
                     if (d.destination().address().equals(realServer)) {
@@ -318,8 +336,9 @@ public final class IpvsComponent implements Component {
     /** The /status view, from the last snapshot. */
     public IpvsStatus status() {
         List<IpvsStatus.Service> services = new ArrayList<>();
-        Map<ServiceKey, String> names = desired.names();
-        for (ServiceState s : io.lvsd.ipvs.IpvsadmOrder.sort(snapshot.get())) {
+        Observed o = observed;
+        Map<ServiceKey, String> names = o.names();
+        for (ServiceState s : io.lvsd.ipvs.IpvsadmOrder.sort(o.table())) {
             List<IpvsStatus.RealServer> reals = new ArrayList<>();
             for (ServiceState.DestinationState d : s.destinations()) {
                 reals.add(new IpvsStatus.RealServer(IpAddresses.format(d.destination().address()),
@@ -332,7 +351,6 @@ public final class IpvsComponent implements Component {
                     s.service().scheduler(), rule, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
                     st.outBytes(), st.cps(), st.inPps(), st.outPps(), st.inBps(), st.outBps(), reals));
         }
-        Observed o = observed;
         return new IpvsStatus(o.available(), o.error(), o.lastReconcile(), (long) driftCorrections.count(),
                 o.lastFailures(), o.foreign().stream().map(ServiceKey::describe).toList(), services);
     }
@@ -396,7 +414,7 @@ public final class IpvsComponent implements Component {
         this.config = config;
         refreshDesired();
         owned.addAll(previouslyWanted);
-        owned.addAll(desired.names().keySet());
+        owned.addAll(state.table().names().keySet());
         reconcile(why);
     }
 
@@ -406,8 +424,8 @@ public final class IpvsComponent implements Component {
      */
     private void refreshDesired() {
         state = KernelState.desired(config, health.now(), syncIntent);
-        desired = state.table();
         timeouts = state.timeouts();
+        observed = observed.named(state.table().names());
     }
 
     private long driftCheck() {
@@ -421,7 +439,7 @@ public final class IpvsComponent implements Component {
      */
     private long reconcile(String why) {
         boolean syncWanted = state.sync().managed() || syncDirty;
-        if (desired.services().isEmpty() && owned.isEmpty() && client == null && !syncWanted) {
+        if (state.table().services().isEmpty() && owned.isEmpty() && client == null && !syncWanted) {
             // No virtual servers: IPVS is not needed (a VRRP-only director runs without it).
             observed = observed.reachable(false, null).reconciled(clock.instant() + " (" + why
                     + ": no virtual servers configured)", observed.lastFailures(), observed.foreign());
@@ -442,7 +460,7 @@ public final class IpvsComponent implements Component {
             if (sysctl != null && (why.equals("start") || why.equals("reload"))) {
                 sysctls(why);
             }
-            Reconciler.Report r = Reconciler.reconcile(client, desired.services(), owned);
+            Reconciler.Report r = Reconciler.reconcile(client, state.table().services(), owned);
             ApplyResult result = r.result();
             for (ApplyResult.Outcome o : result.outcomes()) {
                 registry.counter("lvsd.ipvs.reconcile.operations", "op", o.op().kind(),
@@ -453,7 +471,7 @@ public final class IpvsComponent implements Component {
                         String.join(", ", r.plan().foreign().stream().map(ServiceKey::describe).toList()));
             }
             // Services lvsd wanted before but no longer does are gone now (or will be retried).
-            Set<ServiceKey> keep = new HashSet<>(desired.names().keySet());
+            Set<ServiceKey> keep = new HashSet<>(state.table().names().keySet());
             for (ApplyResult.Outcome o : result.outcomes()) {
                 if (!o.applied() && o.op() instanceof IpvsOp.DeleteService d) {
                     keep.add(d.key());
@@ -477,7 +495,7 @@ public final class IpvsComponent implements Component {
                             + "s udp " + t.udp().toSeconds() + "s");
                     io.lvsd.controller.daemon.Component.countReloadAction(registry, name(), "set-timeouts");
                 }
-                lastReload = List.copyOf(done);
+                observed = observed.reloaded(done);
             }
             if (why.equals("drift check") && applied > 0) {
                 driftCorrections.increment(applied);
@@ -565,7 +583,7 @@ public final class IpvsComponent implements Component {
         }
         try {
             List<ServiceState> s = client.dump();
-            snapshot.set(s);
+            observed = observed.dumped(s);
             updateMeters(s);
         } catch (IOException | RuntimeException e) {
             log.warn("ipvs: reading counters failed: {}", e.getMessage());
@@ -575,7 +593,7 @@ public final class IpvsComponent implements Component {
     /** Per-service and per-real-server meters, labelled with the configured names. */
     private void updateMeters(List<ServiceState> table) {
         Set<String> seen = new HashSet<>();
-        Map<ServiceKey, String> names = desired.names();
+        Map<ServiceKey, String> names = state.table().names();
         for (ServiceState s : table) {
             String svc = names.get(s.service().key());
             if (svc == null) {

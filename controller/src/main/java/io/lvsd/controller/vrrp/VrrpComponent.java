@@ -42,13 +42,26 @@ public final class VrrpComponent implements Component {
 
     private final MeterRegistry registry;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private volatile PreemptGate gate = PreemptGate.OPEN;
-    private volatile Map<String, AnnounceConfig> announce = Map.of();
+    // The daemon's thread only: it wires, starts, reloads and stops the component, one at a time. The VRRP loop
+    // and /status read {@link #view}, replaced whole after each change.
+    private PreemptGate gate = PreemptGate.OPEN;
+    private Map<String, AnnounceConfig> announce = Map.of();
     private DefaultEventLoop announceLoop;
     private Announcer announcer;
     private ScriptRunner scripts;
-    private volatile Vrrp vrrp;
-    private volatile List<ReloadChange> lastReload = List.of();
+    private Vrrp vrrp;
+    private List<ReloadChange> lastReload = List.of();
+
+    /** What other threads read: the running module (null without VRRP), garp settings, the gate, the last reload. */
+    private record View(Vrrp vrrp, Map<String, AnnounceConfig> announce, PreemptGate gate,
+                        List<ReloadChange> lastReload) {
+    }
+
+    private volatile View view = new View(null, Map.of(), PreemptGate.OPEN, List.of());
+
+    private void publish() {
+        view = new View(vrrp, announce, gate, lastReload);
+    }
 
     public VrrpComponent(MeterRegistry registry) {
         this.registry = registry;
@@ -61,6 +74,7 @@ public final class VrrpComponent implements Component {
     /** Asked before any instance preempts a lower-priority master (sync-aware fail-back); must answer at once. */
     public void preemptGate(PreemptGate g) {
         gate = g;
+        publish();
     }
 
     @Override
@@ -71,6 +85,7 @@ public final class VrrpComponent implements Component {
     @Override
     public void start(LvsdConfig config) throws Exception {
         announce = config.announce();
+        publish();
         if (config.vrrp().instances().isEmpty()) {
             return;
         }
@@ -82,7 +97,7 @@ public final class VrrpComponent implements Component {
         announcer = Announcer.open(announceLoop, registry);
         config.vrrp().instances().keySet().forEach(announcer::prepare);
         scripts = newScriptRunner(config);
-        Vrrp v = new Vrrp(hooks(), registry, scripts, config.scripts().timeout());
+        Vrrp v = new Vrrp(hooks(announcer), registry, scripts, config.scripts().timeout());
         try {
             v.start(config.vrrp());
         } catch (Exception e) {
@@ -91,6 +106,7 @@ public final class VrrpComponent implements Component {
             throw new IllegalStateException("VRRP cannot start: " + e.getMessage(), e);
         }
         vrrp = v;
+        publish();
     }
 
     private static ScriptRunner newScriptRunner(LvsdConfig config) {
@@ -107,11 +123,12 @@ public final class VrrpComponent implements Component {
                 || i.notifyCommands().stop() != null || i.notifyCommands().any() != null);
     }
 
-    private VrrpHooks hooks() {
+    /** The module's hooks, called on the VRRP loop: they read only {@code announcer} and {@link #view}. */
+    private VrrpHooks hooks(Announcer announcer) {
         return new VrrpHooks() {
             @Override
             public void announce(String instance, List<Announce> targets) {
-                announcer.announce(instance, announcerTargets(targets), announce.getOrDefault(instance,
+                announcer.announce(instance, announcerTargets(targets), view.announce().getOrDefault(instance,
                         DEFAULT_ANNOUNCE));
             }
 
@@ -149,7 +166,7 @@ public final class VrrpComponent implements Component {
 
             @Override
             public PreemptGate preemptGate() {
-                return (instance, master, since, now) -> gate.open(instance, master, since, now);
+                return (instance, master, since, now) -> view.gate().open(instance, master, since, now);
             }
 
             @Override
@@ -168,6 +185,7 @@ public final class VrrpComponent implements Component {
     @Override
     public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
         announce = next.announce();
+        publish();
         boolean had = vrrp != null;
         boolean wants = !next.vrrp().instances().isEmpty();
         if (had && wants) {
@@ -189,6 +207,7 @@ public final class VrrpComponent implements Component {
                 Component.countReloadAction(registry, name(), c.action());
             }
             lastReload = List.copyOf(changes);
+            publish();
         } else if (!had && wants) {
             open(next);
         } else if (had) {
@@ -233,6 +252,7 @@ public final class VrrpComponent implements Component {
     public void stop() {
         Vrrp v = vrrp;
         vrrp = null;
+        publish();
         if (v != null) {
             v.stop(Duration.ofSeconds(5));
         }
@@ -257,17 +277,17 @@ public final class VrrpComponent implements Component {
 
     /** What the last reload changed in the running instances (empty before the first, or when it changed none). */
     public List<ReloadChange> lastReloadChanges() {
-        return lastReload;
+        return view.lastReload();
     }
 
     @Override
     public List<String> lastReload() {
-        return lastReload.stream().map(ReloadChange::describe).toList();
+        return view.lastReload().stream().map(ReloadChange::describe).toList();
     }
 
     /** Every instance now; empty without VRRP. */
     public List<InstanceStatus> status() {
-        Vrrp v = vrrp;
+        Vrrp v = view.vrrp();
         return v == null ? List.of() : v.status();
     }
 }
