@@ -68,15 +68,15 @@ final class TakeoverPath {
         long nanoTime();
 
         /** Adds the address; returns how long the request took. Errors are logged, never thrown. */
-        long addAddress(String instance, VrrpRuntime.AddrOp op);
+        long addAddress(String instance, VipWriter.AddrOp op);
 
         /** Times an address change (after the announcement). */
-        void noteAddressChange(String instance, String what, VrrpRuntime.AddrOp op, long nanos);
+        void noteAddressChange(String instance, String what, VipWriter.AddrOp op, long nanos);
 
         void announce(String instance, List<VrrpHooks.Announce> targets);
 
         /** Builds the request {@link #addAddress} would send, and sends nothing. */
-        void rehearseAddAddress(VrrpRuntime.AddrOp op);
+        void rehearseAddAddress(VipWriter.AddrOp op);
 
         /** Builds the frames {@link #announce} would send, and sends nothing. */
         void rehearseAnnounce(String instance, List<VrrpHooks.Announce> targets);
@@ -93,7 +93,7 @@ final class TakeoverPath {
     static final class Takeover implements Runnable {
         private final Io io;
         private final String name;
-        private final List<VrrpRuntime.AddrOp> adds;
+        private final List<VipWriter.AddrOp> adds;
         final List<VrrpHooks.Announce> targets;
         private final Timer[] timers;
         private final long advert;
@@ -109,7 +109,7 @@ final class TakeoverPath {
          *                timer's
          * @param decided when the loop acted
          */
-        Takeover(Io io, String name, List<VrrpRuntime.AddrOp> adds, List<VrrpHooks.Announce> targets, Timer[] timers,
+        Takeover(Io io, String name, List<VipWriter.AddrOp> adds, List<VrrpHooks.Announce> targets, Timer[] timers,
                  long advert, long expiry, long decided) {
             this.io = io;
             this.name = name;
@@ -140,7 +140,7 @@ final class TakeoverPath {
         /** On the io thread: builds the requests and the frames {@link #run} would send, and sends nothing. */
         void rehearse() {
             io.nanoTime();
-            for (VrrpRuntime.AddrOp op : adds) {
+            for (VipWriter.AddrOp op : adds) {
                 io.rehearseAddAddress(op);
             }
             io.rehearseAnnounce(name, targets);

@@ -11,7 +11,6 @@ import io.lvsd.linux.netlink.Rtnetlink;
 import io.lvsd.linux.netlink.Rtnetlink.Address;
 import io.lvsd.linux.netlink.Rtnetlink.Link;
 import io.lvsd.linux.netlink.RtnetlinkMonitor;
-import io.lvsd.linux.proc.Command;
 import io.lvsd.linux.proc.ScriptRunner;
 import io.lvsd.vrrp.InstanceStatus;
 import io.lvsd.vrrp.SyncGroupConfig;
@@ -20,6 +19,7 @@ import io.lvsd.vrrp.VrrpHooks;
 import io.lvsd.vrrp.VrrpInstanceConfig;
 import io.lvsd.vrrp.VrrpInstanceConfig.TrackedInterface;
 import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
+import io.lvsd.vrrp.internal.VipWriter.AddrOp;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Action;
 import io.lvsd.vrrp.internal.VrrpStateMachine.Reannounce;
 import io.lvsd.vrrp.internal.VrrpStateMachine.SendAdvert;
@@ -78,8 +78,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class VrrpRuntime {
     private static final Logger log = LoggerFactory.getLogger("io.lvsd.vrrp");
-    private static final InetAddress GROUP4 = IpAddresses.parse("224.0.0.18");
-    private static final InetAddress GROUP6 = IpAddresses.parse("ff02::12");
     private static final int IFA_F_TENTATIVE = 0x40;
     private static final int IFA_F_DADFAILED = 0x08;
     /** How long start and reload wait for the loops. */
@@ -87,15 +85,17 @@ public final class VrrpRuntime {
 
     private final VrrpHooks hooks;
     private final MeterRegistry registry;
-    /** Loop only: a reload may replace them (track scripts use the new ones from their next run). */
-    private ScriptRunner scripts;
-    private Duration notifyTimeout;
+    /** Notify scripts, and the script settings a reload may replace (track scripts use them too); loop only. */
+    private final NotifyScripts notify;
     private final VrrpKernel kernel;
     /** The takeover's io-thread side: one object, made at construction (see {@link TakeoverPath}). */
     private final TakeoverIo takeoverIo = new TakeoverIo();
     private final VrrpExecutors ex;
     private final Counter loopErrors;
-    private final Timer addressChanges;
+    /** What the channels' readers hand the loop: packets, counted. */
+    private final VrrpChannel.Sink channelSink;
+    /** The VIP writes, on the io thread. */
+    private final VipWriter vips;
     private final Timer receiveWaits;
 
     // Everything below belongs to the loop thread.
@@ -103,11 +103,8 @@ public final class VrrpRuntime {
     private final Map<String, Link> linksByName = new HashMap<>();
     private final Map<Integer, List<Address>> addresses = new HashMap<>();
     private final Map<String, Inst> instances = new LinkedHashMap<>();
-    private final Map<String, Channel> channels = new HashMap<>();
-    private final Map<String, SyncGroup> groups = new HashMap<>();
-    private final Map<String, String> groupOf = new HashMap<>();
-    private final Map<String, String> groupState = new HashMap<>();
-    private final Map<String, SyncGroupConfig> groupConfigs = new HashMap<>();
+    private final Map<String, VrrpChannel> channels = new HashMap<>();
+    private final SyncGroups groups = new SyncGroups();
     private final Tracking tracking;
     private final Map<String, Counter> unknownVridDrops = new HashMap<>();
     private VrrpConfig config = VrrpConfig.none();
@@ -124,18 +121,36 @@ public final class VrrpRuntime {
         this.ex = executors;
         this.hooks = hooks;
         this.registry = registry;
-        this.scripts = scripts;
-        this.notifyTimeout = notifyTimeout;
-        this.tracking = new Tracking(executors, registry, () -> this.scripts,
+        this.notify = new NotifyScripts(scripts, notifyTimeout);
+        this.tracking = new Tracking(executors, registry, this.notify::runner,
                 () -> instances.values().stream().map(i -> i.cfg).toList(), this::onLoop, this::guarded,
                 picks -> new ArrayList<>(instances.values()).stream().filter(i -> picks.test(i.cfg))
                         .forEach(this::evaluate));
         this.loopErrors = Counter.builder("lvsd.vrrp.loop.errors")
                 .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
                 .register(registry);
-        this.addressChanges = Timer.builder("lvsd.vrrp.address.change")
-                .description("VIP additions and removals on the VRRP io thread, each as long as it waited for the kernel")
-                .register(registry);
+        this.channelSink = new VrrpChannel.Sink() {
+            @Override
+            public void received(VrrpChannel ch, RawIpSocket.Packet p) {
+                receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
+                onLoop(() -> {
+                    if (ch.handled()) {
+                        onPacket(ch, p);
+                    }
+                });
+            }
+
+            @Override
+            public void failed() {
+                loopErrors.increment();
+            }
+        };
+        this.vips = new VipWriter(kernel, executors::nanoTime, registry, name -> onLoop(() -> {
+            Inst i = instances.get(name);
+            if (i != null) {
+                i.restored.increment();
+            }
+        }));
         this.receiveWaits = Timer.builder("lvsd.vrrp.receive.wait")
                 .description("How long received VRRP packets waited between the kernel's receive timestamp and "
                         + "lvsd's reader thread taking them")
@@ -165,10 +180,9 @@ public final class VrrpRuntime {
      * whose identity changed restart. {@code runner} and {@code notify} replace the script settings from the next
      * script run on. Returns what changed.
      */
-    public ReloadPlan reload(VrrpConfig c, ScriptRunner runner, Duration notify) throws Exception {
+    public ReloadPlan reload(VrrpConfig c, ScriptRunner runner, Duration notifyTimeout) throws Exception {
         return ex.call(() -> {
-            scripts = runner;
-            notifyTimeout = notify;
+            notify.settings(runner, notifyTimeout);
             return apply(c);
         }, CALL_TIMEOUT_MS);
     }
@@ -184,7 +198,7 @@ public final class VrrpRuntime {
                     stopInstance(name); // the priority-0 adverts go out before the sockets close
                 }
                 tracking.stop();
-                channels.values().forEach(Channel::close);
+                channels.values().forEach(VrrpChannel::close);
                 channels.clear();
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }, wait.toMillis());
@@ -255,7 +269,7 @@ public final class VrrpRuntime {
                 .forEach(c -> groupsChanged.addAll(((ReloadPlan.SyncGroups) c).changed()));
         syncGroups(groupsChanged, started);
         for (String name : new ArrayList<>(channels.keySet())) {
-            Channel ch = channels.get(name);
+            VrrpChannel ch = channels.get(name);
             if (instances.values().stream().noneMatch(i -> i.channelKey().equals(name))) {
                 ch.close();
                 channels.remove(name);
@@ -284,7 +298,7 @@ public final class VrrpRuntime {
             }
         }
         for (String g : groupsChanged) {
-            SyncGroupConfig gc = groupConfigs.get(g);
+            SyncGroupConfig gc = groups.config(g);
             if (gc != null && gc.instances().stream().map(m -> instances.get(m).sm.state()).distinct().count() > 1) {
                 log.warn("sync group {}: its members are in different states ({}); they align at the next "
                         + "transition of one of them", g, String.join(", ", gc.instances().stream()
@@ -360,9 +374,9 @@ public final class VrrpRuntime {
         }
         List<VrrpHooks.Announce> all = takeover(i).targets;
         ex.executeIo(() -> {
-            fresh.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
-            dels.forEach(op -> deleteAddress(name, op));
-            again.forEach(op -> noteAddressChange(name, "adding", op, addAddress(name, op, false)));
+            fresh.forEach(op -> vips.addAndNote(name, "adding", op, false));
+            dels.forEach(op -> vips.delete(name, op));
+            again.forEach(op -> vips.addAndNote(name, "adding", op, false));
             hooks.addressesChanged(name, all, announce);
         });
     }
@@ -371,7 +385,7 @@ public final class VrrpRuntime {
     private AddrOp addOp(Inst i, VirtualAddress v) {
         String ifn = vipInterface(i, v);
         Link l = linksByName.get(ifn);
-        return l == null ? null : new AddrOp(l.index(), ifn, v.prefix(), label(ifn, i.cfg.virtualRouterId()));
+        return l == null ? null : new AddrOp(l.index(), ifn, v.prefix(), VipWriter.label(ifn, i.cfg.virtualRouterId()));
     }
 
     /** What announces the address {@code op} adds: its interface, MAC and address. */
@@ -386,30 +400,11 @@ public final class VrrpRuntime {
      * faults at once. No member restarts.
      */
     private void syncGroups(Set<String> changed, List<String> started) {
-        Map<String, SyncGroup> before = new HashMap<>(groups);
-        groups.clear();
-        groupOf.clear();
-        groupConfigs.clear();
         long now = ex.nanoTime();
-        List<SyncGroup> fresh = new ArrayList<>();
+        List<SyncGroup> fresh = groups.rebuild(config.syncGroups().values(), changed, started,
+                m -> instances.get(m).sm);
         for (SyncGroupConfig g : config.syncGroups().values()) {
-            SyncGroup sg = before.get(g.name());
-            if (sg == null || changed.contains(g.name()) || g.instances().stream().anyMatch(started::contains)) {
-                Map<String, VrrpStateMachine> members = new LinkedHashMap<>();
-                g.instances().forEach(m -> members.put(m, instances.get(m).sm));
-                sg = new SyncGroup(g.name(), members);
-                groupState.remove(g.name());
-                fresh.add(sg);
-            }
-            groups.put(g.name(), sg);
-            groupConfigs.put(g.name(), g);
-            for (String m : g.instances()) {
-                groupOf.put(m, g.name());
-            }
-        }
-        groupState.keySet().retainAll(groups.keySet());
-        for (SyncGroupConfig g : config.syncGroups().values()) {
-            SyncGroup sg = groups.get(g.name());
+            SyncGroup sg = groups.named(g.name());
             if (!fresh.contains(sg)) {
                 continue;
             }
@@ -573,7 +568,7 @@ public final class VrrpRuntime {
                     source == null ? null : IpAddresses.text(source),
                     cfg.virtualAddresses().stream().map(v -> v.prefix().toString()).toList(),
                     sm.state() == VrrpState.MASTER,
-                    groupOf.get(cfg.name()), lastTransition == null ? null : lastTransition.toString(), lastReason, faultReason, (long) sent.count(),
+                    groups.nameOf(cfg.name()), lastTransition == null ? null : lastTransition.toString(), lastReason, faultReason, (long) sent.count(),
                     (long) received.count(), d, (long) restored.count());
         }
     }
@@ -592,7 +587,7 @@ public final class VrrpRuntime {
                 return "interface " + v.interfaceName() + " (of " + v.prefix() + ") does not exist";
             }
         }
-        Channel ch = channels.get(i.channelKey());
+        VrrpChannel ch = channels.get(i.channelKey());
         if (ch == null || ch.socket == null) {
             return ch == null || ch.error == null ? "no socket on " + i.cfg.interfaceName() : ch.error;
         }
@@ -643,8 +638,7 @@ public final class VrrpRuntime {
     }
 
     private SyncGroup group(Inst i) {
-        String g = groupOf.get(i.cfg.name());
-        return g == null ? null : groups.get(g);
+        return groups.of(i.cfg.name());
     }
 
     /** Actions of one member: through its sync group first, so the others follow. */
@@ -664,7 +658,7 @@ public final class VrrpRuntime {
             Inst m = instances.get(e.getKey());
             if (m != null) {
                 handle(m, e.getValue());
-                groupName = groupOf.get(m.cfg.name());
+                groupName = groups.nameOf(m.cfg.name());
             }
         }
         if (groupName != null) {
@@ -750,7 +744,7 @@ public final class VrrpRuntime {
      * {@link UnreadAdvertGuard}), and the loop looks again shortly instead of taking over.
      */
     private boolean heldForUnread(Inst i, long now) {
-        Channel ch = channels.get(i.channelKey());
+        VrrpChannel ch = channels.get(i.channelKey());
         boolean first = !i.unread.waiting();
         long limit = i.sm.masterDownIntervalNanos();
         // Compared with ==, not switched on: an enum switch loads a synthetic class at its first run, which here is
@@ -790,11 +784,7 @@ public final class VrrpRuntime {
         log.info(VrrpEvents.MARKER, "{}: {} -> {} ({})", name, t.from(), t.to(), t.reason());
         transitionCounter(name, t.from(), t.to()).increment();
         hooks.transition(name, t.from(), t.to(), t.reason());
-        NotifyScripts.forState(i.cfg.notifyCommands(), t.to()).ifPresent(c -> notifyScript(i, c, List.of()));
-        if (i.cfg.notifyCommands().any() != null) {
-            notifyScript(i, i.cfg.notifyCommands().any(), List.of("INSTANCE", name, stateWord(t.to()),
-                    Integer.toString(i.sm.priority())));
-        }
+        i.notifyChain = notify.instance(i.notifyChain, name, i.cfg.notifyCommands(), t.to(), i.sm.priority());
     }
 
     /** Adds the instance's VIPs on the io loop, then announces them (the first frames leave from there too). */
@@ -828,12 +818,12 @@ public final class VrrpRuntime {
 
         @Override
         public long addAddress(String instance, AddrOp op) {
-            return VrrpRuntime.this.addAddress(instance, op, false);
+            return vips.add(instance, op, false);
         }
 
         @Override
         public void noteAddressChange(String instance, String what, AddrOp op, long nanos) {
-            VrrpRuntime.this.noteAddressChange(instance, what, op, nanos);
+            vips.note(instance, what, op, nanos);
         }
 
         @Override
@@ -843,7 +833,7 @@ public final class VrrpRuntime {
 
         @Override
         public void rehearseAddAddress(AddrOp op) {
-            kernel.rehearseAddAddress(op.ifindex(), op.prefix(), op.label());
+            vips.rehearseAdd(op);
         }
 
         @Override
@@ -867,25 +857,9 @@ public final class VrrpRuntime {
         }
         i.rehearsed = true;
         TakeoverPath.Takeover t = takeover(i);
-        Channel ch = channels.get(i.channelKey());
+        VrrpChannel ch = channels.get(i.channelKey());
         new UnreadAdvertGuard().atExpiry(0, ch != null && ch.behind(), 1); // a scratch guard: i.unread is untouched
         ex.executeIo(t::rehearse);
-    }
-
-    /**
-     * An address change waits for the kernel's rtnl lock inside its {@code sendmsg}, which is why it runs on the
-     * io thread and never on the VRRP loop. Every change is timed; a long one is logged, as a takeover's VIPs (and
-     * the io thread's other work) waited that long.
-     */
-    static final long SLOW_ADDRESS_CHANGE_NANOS = 50_000_000L;
-
-    /** On the io thread. */
-    private void noteAddressChange(String instance, String what, AddrOp op, long nanos) {
-        addressChanges.record(nanos, TimeUnit.NANOSECONDS);
-        if (nanos >= SLOW_ADDRESS_CHANGE_NANOS) {
-            log.warn("{}: {} {} on {} took {} ms (the kernel's rtnl lock was busy)", instance, what, op.prefix(),
-                    op.ifname(), nanos / 1_000_000);
-        }
     }
 
     /** Leaving MASTER; or starting up ({@code from} INIT), when a crashed predecessor may have left them. */
@@ -903,70 +877,13 @@ public final class VrrpRuntime {
             }
         }
         if (!dels.isEmpty()) {
-            ex.executeIo(() -> dels.forEach(op -> deleteAddress(name, op)));
+            ex.executeIo(() -> dels.forEach(op -> vips.delete(name, op)));
         }
     }
 
     /** The interface a VIP goes on: its own, else the instance's. */
     private static String vipInterface(Inst i, VirtualAddress v) {
         return v.interfaceName() != null ? v.interfaceName() : i.cfg.interfaceName();
-    }
-
-    /** keepalived's words for the generic notify script. */
-    private static String stateWord(VrrpState s) {
-        return s == VrrpState.INIT ? "STOP" : s.name();
-    }
-
-    /** An IPv4 label like {@code eth0:vrrp51}; labels must start with the device name and fit IFNAMSIZ. */
-    static String label(String ifname, int vrid) {
-        String l = ifname + ":vrrp" + vrid;
-        return l.length() <= 15 ? l : null;
-    }
-
-    /** One address request: where, what, and its IPv4 label. */
-    record AddrOp(int ifindex, String ifname, IpPrefix prefix, String label) {
-    }
-
-    /**
-     * On the io thread. {@code restore}: someone deleted it while we were master.
-     *
-     * @return how long the request took, for {@link #noteAddressChange}
-     */
-    private long addAddress(String instance, AddrOp op, boolean restore) {
-        long t0 = ex.nanoTime();
-        try {
-            kernel.addAddress(op.ifindex(), op.prefix(), op.label());
-            if (restore) {
-                onLoop(() -> {
-                    Inst i = instances.get(instance);
-                    if (i != null) {
-                        i.restored.increment();
-                    }
-                });
-                log.warn("{}: {} was removed from {} while master; put back", instance, op.prefix(), op.ifname());
-            }
-        } catch (NetlinkException e) {
-            if (e.errno() != LinuxNative.EEXIST) {
-                log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
-            }
-        } catch (NativeException | RuntimeException e) {
-            log.error("{}: cannot add {} to {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
-        }
-        return ex.nanoTime() - t0;
-    }
-
-    private void deleteAddress(String instance, AddrOp op) {
-        long t0 = ex.nanoTime();
-        try {
-            kernel.deleteAddress(op.ifindex(), op.prefix());
-        } catch (NetlinkException e) {
-            if (e.errno() != LinuxNative.EADDRNOTAVAIL && e.errno() != LinuxNative.ENODEV) {
-                log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
-            }
-        } catch (NativeException | RuntimeException e) {
-            log.error("{}: cannot remove {} from {}: {}", instance, op.prefix(), op.ifname(), e.getMessage());
-        }
-        noteAddressChange(instance, "removing", op, ex.nanoTime() - t0);
     }
 
     private boolean present(int ifindex, InetAddress a) {
@@ -976,7 +893,7 @@ public final class VrrpRuntime {
     // ------------------------------------------------------------------ adverts
 
     private void sendAdvert(Inst i, int priority) {
-        Channel ch = channels.get(i.channelKey());
+        VrrpChannel ch = channels.get(i.channelKey());
         if (ch == null || ch.socket == null || i.source == null) {
             return;
         }
@@ -995,7 +912,7 @@ public final class VrrpRuntime {
     }
 
     private static List<InetAddress> destinations(Inst i) {
-        return i.multicast() ? List.of(i.cfg.family() == IpFamily.IPV4 ? GROUP4 : GROUP6) : i.cfg.unicastPeers();
+        return i.multicast() ? List.of(VrrpChannel.group(i.cfg.family())) : i.cfg.unicastPeers();
     }
 
     /** The encoded advert of {@code i} from its current source to {@code dst}. */
@@ -1008,7 +925,7 @@ public final class VrrpRuntime {
         return VrrpCodec.encode(p, i.source, dst, c.v3ChecksumPseudoHeader());
     }
 
-    private void onPacket(Channel ch, RawIpSocket.Packet pkt) {
+    private void onPacket(VrrpChannel ch, RawIpSocket.Packet pkt) {
         byte[] m = pkt.payload();
         int vrid = m.length >= 2 ? m[1] & 0xff : 0;
         Inst i = null;
@@ -1087,7 +1004,7 @@ public final class VrrpRuntime {
         return p.receivedAt() + Math.max(0, p.waitedNanos() - masterDownIntervalNanos / 8);
     }
 
-    private void drop(Channel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {
+    private void drop(VrrpChannel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {
         if (i != null) {
             i.drops.get(reason).increment();
         } else {
@@ -1103,110 +1020,16 @@ public final class VrrpRuntime {
 
     // ------------------------------------------------------------------ sockets and sources
 
-    /** A raw socket for one interface and family, shared by the instances on it; its reader hands packets over. */
-    final class Channel implements VrrpKernel.Receiver {
-        final String key;
-        final String ifname;
-        final IpFamily family;
-        final int ifindex;
-        volatile VrrpKernel.Socket socket;
-        /** Packets the reader has taken from the socket (reader thread writes). */
-        volatile long pulled;
-        /** Of those, the packets the loop has handled (loop only). */
-        long handled;
-        String error;
-        long sendErrors;
-        boolean joined;
-
-        Channel(String key, String ifname, IpFamily family, int ifindex) {
-            this.key = key;
-            this.ifname = ifname;
-            this.family = family;
-            this.ifindex = ifindex;
-        }
-
-        /** Joins the VRRP group (once): an instance on this channel advertises by multicast. */
-        void join() throws NativeException {
-            if (!joined && socket != null) {
-                socket.joinGroup(family == IpFamily.IPV4 ? GROUP4 : GROUP6);
-                joined = true;
-            }
-        }
-
-        void open(boolean join) {
-            try {
-                socket = kernel.openSocket(family, ifname, ifindex, this);
-                if (join) {
-                    join();
-                }
-            } catch (NativeException | RuntimeException e) {
-                error = "cannot open the VRRP socket on " + ifname + ": " + e.getMessage();
-                log.error(error);
-                if (socket != null) {
-                    socket.close();
-                    socket = null;
-                }
-            }
-        }
-
-        /** On the reader thread. */
-        @Override
-        public void received(RawIpSocket.Packet p) {
-            receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
-            pulled = pulled + 1; // the only writer
-            onLoop(() -> {
-                handled++;
-                if (socket != null) {
-                    onPacket(this, p);
-                }
-            });
-        }
-
-        /** On the reader thread. */
-        @Override
-        public void failed(Exception e, long errors) {
-            if (errors == 1 || errors % 1000 == 0) {
-                log.warn("receiving on {} failed ({} so far): {}", key, errors, e.getMessage());
-            }
-            loopErrors.increment();
-        }
-
-        /**
-         * On the loop: whether packets wait that the loop has not handled, in the socket's queue or in the reader's
-         * hands. (A packet the reader has just taken and not yet counted slips through: a window of a few
-         * instructions.)
-         */
-        boolean behind() {
-            if (pulled != handled) {
-                return true;
-            }
-            VrrpKernel.Socket s = socket;
-            try {
-                return s != null && s.hasQueued();
-            } catch (NativeException e) {
-                return false; // the reader reports a broken socket
-            }
-        }
-
-        void close() {
-            VrrpKernel.Socket s = socket;
-            socket = null;
-            if (s != null) {
-                s.close();
-            }
-        }
-    }
-
     private void ensureChannel(Inst i) {
         Link l = linksByName.get(i.cfg.interfaceName());
-        Channel ch = channels.get(i.channelKey());
+        VrrpChannel ch = channels.get(i.channelKey());
         if (ch != null && (l == null || ch.ifindex != l.index())) {
             ch.close(); // the interface went away or was recreated with a new index
             channels.remove(i.channelKey());
             ch = null;
         }
         if (ch == null && l != null) {
-            ch = new Channel(i.channelKey(), i.cfg.interfaceName(), i.cfg.family(), l.index());
+            ch = new VrrpChannel(i.channelKey(), i.cfg.interfaceName(), i.cfg.family(), l.index(), kernel, channelSink);
             String key = i.channelKey();
             ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()));
             channels.put(i.channelKey(), ch);
@@ -1243,7 +1066,7 @@ public final class VrrpRuntime {
                 i.sm.primaryAddress(s);
                 // A backup's first advert is its takeover advert: build it now, rather than on that path
                 // (measured: 1-2.5 ms when the codec was cold; 0.2 ms interpreted after).
-                Channel ch = channels.get(i.channelKey());
+                VrrpChannel ch = channels.get(i.channelKey());
                 if (ch != null && ch.socket != null) {
                     for (InetAddress dst : destinations(i)) {
                         i.prepared(ch.socket, i.sm.priority(), dst);
@@ -1346,7 +1169,7 @@ public final class VrrpRuntime {
                 AddrOp op = addOp(i, v);
                 if (op != null && op.ifindex() == a.ifindex() && v.prefix().equals(a.prefix())) { // not one a reload replaced
                     String name = i.cfg.name();
-                    ex.executeIo(() -> noteAddressChange(name, "restoring", op, addAddress(name, op, true)));
+                    ex.executeIo(() -> vips.addAndNote(name, "restoring", op, true));
                 }
             }
         }
@@ -1354,46 +1177,18 @@ public final class VrrpRuntime {
 
     // ------------------------------------------------------------------ notify scripts
 
-    private void notifyScript(Inst i, Command c, List<String> args) {
-        // One instance's notifications run in order: MASTER's script finishes before BACKUP's starts. The runner and
-        // timeout are read here, on the loop: a reload may replace them while this one waits its turn.
-        ScriptRunner runner = scripts;
-        Duration timeout = notifyTimeout;
-        i.notifyChain = i.notifyChain.thenCompose(x -> runner.run(c, args, timeout)).whenComplete((r, ex) -> {
-            if (ex != null || !r.ok()) {
-                log.warn("{}: notify {} failed: {}", i.cfg.name(), c, ex != null ? ex.toString() : r.describe());
-            }
-        }).exceptionally(ex -> null);
-    }
-
     private void groupNotify(String group) {
-        SyncGroupConfig g = groupConfigs.get(group);
-        if (g == null) {
-            return;
-        }
-        VrrpState common = null;
-        for (String m : g.instances()) {
+        VrrpState common = groups.settled(group, m -> {
             Inst i = instances.get(m);
-            if (i == null) {
-                return;
-            }
-            if (common == null) {
-                common = i.sm.state();
-            } else if (common != i.sm.state()) {
-                return;
-            }
-        }
-        if (common == null || common.name().equals(groupState.put(group, common.name()))) {
+            return i == null ? null : i.sm.state();
+        });
+        if (common == null) {
             return;
         }
+        SyncGroupConfig g = groups.config(group);
         log.info("sync group {} is {}", group, common);
         Inst first = instances.get(g.instances().get(0));
-        VrrpState s = common;
-        NotifyScripts.forState(g.notifyCommands(), s).ifPresent(c -> notifyScript(first, c, List.of()));
-        if (g.notifyCommands().any() != null) {
-            notifyScript(first, g.notifyCommands().any(), List.of("GROUP", group, stateWord(s),
-                    Integer.toString(first.sm.priority())));
-        }
+        first.notifyChain = notify.group(first.notifyChain, g, common, first.sm.priority());
     }
 
     // ------------------------------------------------------------------ plumbing
