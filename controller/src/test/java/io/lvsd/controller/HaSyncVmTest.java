@@ -10,73 +10,100 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Connection sync end to end on the real kernel: two lvsd directors (d1 priority 150, d2 100) in front of DR and
  * NAT real servers ({@link HaLab}), the kernel's sync daemons following VI_1. The client's own connections are
  * the proof: they must keep answering from the same real server across a failover.
+ *
+ * <p>The master's death leaves d2 master and d1 dead, which is where a fail-back starts: the fail-back scenario
+ * carries on with that pair rather than starting d2 alone on a new one (a director's start and a convergence
+ * under emulation, about a minute). Run on its own, it sets that state up itself.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HaSyncVmTest {
     static final String SYNC = "interface = eth0, sync-id = 7, follow = VI_1";
     /** Generous for single-threaded emulation (one lvsd takes 20-35 s to start there), then Master_Down_Interval. */
     static final Duration CONVERGE = Duration.ofSeconds(240);
     /**
-     * Fail-back rounds advertise every 500 ms (Master_Down_Interval 1.6 s): short, so that a returning director
-     * preempts soon after it starts, yet long enough that the emulated guest, busy with a JVM starting, does not
-     * starve the master's advert timer past it (300 ms did, now and then: a false takeover).
+     * The sync pair advertises every 500 ms (Master_Down_Interval 1.6 s): short, so that a backup takes over and a
+     * returning director preempts soon after it starts, yet long enough that the emulated guest, busy with a JVM
+     * starting, does not starve the master's advert timer past it (300 ms did, now and then: a false takeover).
      */
     static final String FAST = "500ms";
 
-    @Test
-    void establishedDrAndNatConnectionsSurviveTheMastersDeath() throws Exception {
-        KernelLab.requireIpvs();
-        try (HaLab lab = new HaLab("lvsd-ha")) {
-            lab.start("d1", 150, SYNC);
-            lab.start("d2", 100, SYNC);
-            lab.awaitMaster("d1", "d2", CONVERGE);
-            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(lab.admin("d1", "/status").contains("\"daemons\" : [ \"master\" ]")
-                            && lab.admin("d2", "/status").contains("\"daemons\" : [ \"backup\" ]"))
-                            .as(() -> "d1 runs the master daemon, d2 the backup daemon" + lab.outputs()).isTrue());
-            // A bystander on the LAN watches the sync group while the connections open.
-            LvsdProcess watch = LvsdProcess.startIn(lab.net.name("w1"), Map.of(), "sync", "watch", "-i", "eth0",
-                    "--seconds", "15", "--interval", "1");
-            await().atMost(Duration.ofSeconds(60)).until(() -> watch.output().contains("listening on 224.0.0.81:8848"));
+    /** The sync pair shared by the master's death and the fail-back; closed after the class. */
+    private static HaLab pair;
+    /** Set when the master's death has left {@link #pair} with d2 master alone and d1 dead. */
+    private static boolean d2ServesAlone;
 
-            List<HaLab.Conn> dr = lab.open(7, 20);
-            List<HaLab.Conn> nat = lab.open(8, 10);
-            assertThat(dr).extracting(c -> c.owner).contains("r1", "r2");
-            assertThat(nat).extracting(c -> c.owner).contains("n1", "n2");
-            // The kernel's oracle: every connection is in the backup's table before the master dies.
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(lab.established("d2")).as("connections synced to d2")
-                            .containsAll(keys(dr, 7)).containsAll(keys(nat, 8)));
-            assertThat(watch.waitFor(60)).as(watch.output()).isZero();
-            for (HaLab.Conn c : dr) {
-                assertThat(watch.output()).contains("10.99.0.11 syncid 7 v1: TCP 10.99.0.50:" + c.port + " -> "
-                        + HaLab.VIP + ":7 -> " + (c.owner.equals("r1") ? "10.99.0.21" : "10.99.0.22") + ":7 Route ESTABLISHED");
-            }
-            assertThat(watch.output()).contains("rate 10.99.0.11: ");
-
-            lab.kill("d1");
-            lab.awaitMaster("d2", "d1", Duration.ofSeconds(30));
-            List<String> broken = new ArrayList<>();
-            for (HaLab.Conn c : concat(dr, nat)) {
-                if (!c.works("after failover " + c.port)) {
-                    broken.add(c.port + " (" + c.owner + ")");
-                }
-            }
-            assertThat(broken).as("connections that broke when d1 died" + lab.outputs()).isEmpty();
-            // The backup daemon stays one sync flush window after the takeover, for d1's last messages.
-            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
-                    .untilAsserted(() -> assertThat(lab.admin("d2", "/status"))
-                            .contains("\"daemons\" : [ \"master\" ]").contains("VI_1 BACKUP -> MASTER"));
-            assertThat(lab.output("d2")).contains("sync: start master daemon (eth0, sync-id 7").doesNotContain("\tat ");
+    @AfterAll
+    static void closePair() throws Exception {
+        if (pair != null) {
+            pair.close();
         }
     }
 
     @Test
+    @Order(1)
+    void establishedDrAndNatConnectionsSurviveTheMastersDeath() throws Exception {
+        KernelLab.requireIpvs();
+        pair = new HaLab("lvsd-ha");
+        HaLab lab = pair;
+        lab.start("d1", 150, SYNC, FAST);
+        lab.start("d2", 100, SYNC, FAST);
+        lab.awaitMaster("d1", "d2", CONVERGE);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(lab.admin("d1", "/status").contains("\"daemons\" : [ \"master\" ]")
+                        && lab.admin("d2", "/status").contains("\"daemons\" : [ \"backup\" ]"))
+                        .as(() -> "d1 runs the master daemon, d2 the backup daemon" + lab.outputs()).isTrue());
+        // A bystander on the LAN watches the sync group while the connections open.
+        LvsdProcess watch = LvsdProcess.startIn(lab.net.name("w1"), Map.of(), "sync", "watch", "-i", "eth0",
+                "--seconds", "15", "--interval", "1");
+        await().atMost(Duration.ofSeconds(60)).until(() -> watch.output().contains("listening on 224.0.0.81:8848"));
+
+        List<HaLab.Conn> dr = lab.open(7, 20);
+        List<HaLab.Conn> nat = lab.open(8, 10);
+        assertThat(dr).extracting(c -> c.owner).contains("r1", "r2");
+        assertThat(nat).extracting(c -> c.owner).contains("n1", "n2");
+        // The kernel's oracle: every connection is in the backup's table before the master dies.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(lab.established("d2")).as("connections synced to d2")
+                        .containsAll(keys(dr, 7)).containsAll(keys(nat, 8)));
+        assertThat(watch.waitFor(60)).as(watch.output()).isZero();
+        for (HaLab.Conn c : dr) {
+            assertThat(watch.output()).contains("10.99.0.11 syncid 7 v1: TCP 10.99.0.50:" + c.port + " -> "
+                    + HaLab.VIP + ":7 -> " + (c.owner.equals("r1") ? "10.99.0.21" : "10.99.0.22") + ":7 Route ESTABLISHED");
+        }
+        assertThat(watch.output()).contains("rate 10.99.0.11: ");
+
+        lab.kill("d1");
+        lab.awaitMaster("d2", "d1", Duration.ofSeconds(30));
+        List<String> broken = new ArrayList<>();
+        for (HaLab.Conn c : concat(dr, nat)) {
+            if (!c.works("after failover " + c.port)) {
+                broken.add(c.port + " (" + c.owner + ")");
+            }
+        }
+        assertThat(broken).as("connections that broke when d1 died" + lab.outputs()).isEmpty();
+        // The backup daemon stays one sync flush window after the takeover, for d1's last messages.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(lab.admin("d2", "/status"))
+                        .contains("\"daemons\" : [ \"master\" ]").contains("VI_1 BACKUP -> MASTER"));
+        assertThat(lab.output("d2")).contains("sync: start master daemon (eth0, sync-id 7").doesNotContain("\tat ");
+        for (HaLab.Conn c : concat(dr, nat)) {
+            c.close();
+        }
+        d2ServesAlone = true;
+    }
+
+    @Test
+    @Order(3)
     void withoutSyncTheSameFailoverBreaksEveryConnection() throws Exception {
         KernelLab.requireIpvs();
         try (HaLab lab = new HaLab("lvsd-ha")) {
@@ -96,39 +123,43 @@ class HaSyncVmTest {
     }
 
     @Test
+    @Order(2)
     void failBackCatchesUpWithBusyAndIdleConnectionsAndLosesNone() throws Exception {
         KernelLab.requireIpvs();
-        try (HaLab lab = new HaLab("lvsd-ha")) {
-            // Adverts every 500 ms: a returning director preempts soon after it starts.
-            lab.start("d2", 100, SYNC, FAST); // d1 is down: d2 serves alone
-            lab.awaitMaster("d2", "d1", CONVERGE);
-            FailBack gated = failBack(lab, SYNC + ", preempt-wait = 30s");
-            assertThat(gated.d1Output()).as(gated.outputs())
-                    .contains("VI_1 may preempt 10.99.0.12: caught up: 10.99.0.12 replayed");
-            assertThat(gated.d2Output()).as(gated.outputs()).contains("sync: replayed ")
-                    .contains("at 10.99.0.11's catch-up request");
-            assertThat(gated.lost()).as("busy connections lost at fail-back with sync-aware preemption\n"
-                    + gated.outputs()).isZero();
-            assertThat(gated.idleLost()).as("idle connections lost at fail-back with sync-aware preemption\n"
-                    + gated.outputs()).isZero();
-            FailBack plain = failBack(lab, SYNC + ", preempt-wait = 0s");
-            assertThat(plain.d1Output()).as(plain.outputs()).doesNotContain("may preempt");
-            // The kernel's sync sends a connection only when packets move on it, so the returning director would
-            // never hear of the idle ones. Without the gate, d2's handover replay (its whole table, sent when it
-            // leaves MASTER) is what tells d1 of them; busy connections may still break in the moment before it
-            // lands (printed below, not asserted).
-            assertThat(plain.d2Output()).as(plain.outputs()).contains("sync: handed over ");
-            assertThat(plain.idleLost()).as("idle connections lost with plain preemption\n" + plain.outputs())
-                    .isZero();
-            System.out.printf("fail-back: busy %d of 20 and idle %d of %d lost with sync-aware preemption and catch-up "
-                    + "(d1 master %.1f s after its start); busy %d of 20 and idle %d of %d with plain preemption "
-                    + "(%.1f s)%n", gated.lost(), gated.idleLost(), IDLE, gated.seconds(), plain.lost(),
-                    plain.idleLost(), IDLE, plain.seconds());
-            for (String line : gated.d1Output().split("\n")) {
-                if (line.contains("lvsd started") || line.contains("holds back") || line.contains("may preempt")
-                        || line.contains("replayed") || line.contains("-> MASTER")) {
-                    System.out.println("fail-back d1: " + line);
-                }
+        if (!d2ServesAlone) { // run on its own, or after the master's death failed
+            closePair();
+            pair = new HaLab("lvsd-ha");
+            pair.start("d2", 100, SYNC, FAST); // d1 is down: d2 serves alone
+            pair.awaitMaster("d2", "d1", CONVERGE);
+        }
+        d2ServesAlone = false;
+        HaLab lab = pair;
+        FailBack gated = failBack(lab, SYNC + ", preempt-wait = 30s");
+        assertThat(gated.d1Output()).as(gated.outputs())
+                .contains("VI_1 may preempt 10.99.0.12: caught up: 10.99.0.12 replayed");
+        assertThat(gated.d2Output()).as(gated.outputs()).contains("sync: replayed ")
+                .contains("at 10.99.0.11's catch-up request");
+        assertThat(gated.lost()).as("busy connections lost at fail-back with sync-aware preemption\n"
+                + gated.outputs()).isZero();
+        assertThat(gated.idleLost()).as("idle connections lost at fail-back with sync-aware preemption\n"
+                + gated.outputs()).isZero();
+        FailBack plain = failBack(lab, SYNC + ", preempt-wait = 0s");
+        assertThat(plain.d1Output()).as(plain.outputs()).doesNotContain("may preempt");
+        // The kernel's sync sends a connection only when packets move on it, so the returning director would
+        // never hear of the idle ones. Without the gate, d2's handover replay (its whole table, sent when it
+        // leaves MASTER) is what tells d1 of them; busy connections may still break in the moment before it
+        // lands (printed below, not asserted).
+        assertThat(plain.d2Output()).as(plain.outputs()).contains("sync: handed over ");
+        assertThat(plain.idleLost()).as("idle connections lost with plain preemption\n" + plain.outputs())
+                .isZero();
+        System.out.printf("fail-back: busy %d of 20 and idle %d of %d lost with sync-aware preemption and catch-up "
+                + "(d1 master %.1f s after its start); busy %d of 20 and idle %d of %d with plain preemption "
+                + "(%.1f s)%n", gated.lost(), gated.idleLost(), IDLE, gated.seconds(), plain.lost(),
+                plain.idleLost(), IDLE, plain.seconds());
+        for (String line : gated.d1Output().split("\n")) {
+            if (line.contains("lvsd started") || line.contains("holds back") || line.contains("may preempt")
+                    || line.contains("replayed") || line.contains("-> MASTER")) {
+                System.out.println("fail-back d1: " + line);
             }
         }
     }
