@@ -22,6 +22,9 @@ import java.util.Objects;
  * @param preemptDelay          how long a backup waits before preempting, after startup
  * @param unicastSource         source address for unicast adverts, or null
  * @param unicastPeers          unicast peers; empty means multicast to 224.0.0.18 / ff02::12
+ * @param unicastPeersCheck     in unicast mode, drop adverts whose source is not one of {@code unicastPeers}
+ * @param unicastMinTtl         in unicast mode, drop adverts that arrive with a lower TTL / hop limit (0: no
+ *                              check); 255 accepts only peers on the link (the idea of RFC 5082), lvsd's own policy
  * @param authPassword          VRRPv2 simple-text password (RFC 2338 type 1), or null
  * @param virtualAddresses      the addresses the master holds, all of one family
  * @param v3ChecksumPseudoHeader for v3 over IPv4, whether the checksum covers the IPv4
@@ -31,7 +34,8 @@ import java.util.Objects;
  */
 public record VrrpInstanceConfig(String name, String interfaceName, int virtualRouterId, int priority, int version,
                                  Duration advertInterval, boolean preempt, Duration preemptDelay,
-                                 InetAddress unicastSource, List<InetAddress> unicastPeers, String authPassword,
+                                 InetAddress unicastSource, List<InetAddress> unicastPeers, boolean unicastPeersCheck,
+                                 int unicastMinTtl, String authPassword,
                                  List<VirtualAddress> virtualAddresses, boolean v3ChecksumPseudoHeader,
                                  Track track, NotifyCommands notifyCommands) {
     public VrrpInstanceConfig {
@@ -43,6 +47,7 @@ public record VrrpInstanceConfig(String name, String interfaceName, int virtualR
         Require.positive("advert-interval", advertInterval);
         Require.nonNegative("preempt-delay", preemptDelay);
         unicastPeers = List.copyOf(unicastPeers);
+        Require.range("unicast-min-ttl", unicastMinTtl, 0, 255);
         virtualAddresses = List.copyOf(virtualAddresses);
         if (virtualAddresses.isEmpty()) {
             throw new IllegalArgumentException("virtual-addresses: [] (expected at least one address)");

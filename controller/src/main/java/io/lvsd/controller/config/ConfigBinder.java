@@ -296,6 +296,8 @@ final class ConfigBinder {
         Duration preemptDelay = n.nonNegativeDuration("preempt-delay");
         InetAddress unicastSource = ip(n, "unicast-source", false);
         List<InetAddress> peers = ipList(n, "unicast-peers");
+        Boolean peersCheck = n.bool("unicast-peers-check");
+        Integer minTtl = n.intIn("unicast-min-ttl", 0, 255, true);
         if (unicastSource != null && peers != null && peers.isEmpty()) {
             n.error("unicast-source", "set without unicast-peers (expected unicast-peers for unicast mode)");
         }
@@ -343,14 +345,14 @@ final class ConfigBinder {
             announce.put(name, garp);
         }
         if (iface == null || vrid == null || priority == null || version == null || advert == null || preempt == null
-                || preemptDelay == null || peers == null || vips == null || vips.isEmpty() || pseudo == null
+                || preemptDelay == null || peers == null || peersCheck == null || minTtl == null || vips == null || vips.isEmpty() || pseudo == null
                 || track == null || notify == null || (auth != null && auth.userSet("password") && password == null)) {
             return null;
         }
         String pw = password;
         Duration adv = advert;
         return n.build(() -> new VrrpInstanceConfig(name, iface, vrid, priority, version, adv, preempt, preemptDelay,
-                unicastSource, peers, pw, vips, pseudo, track, notify));
+                unicastSource, peers, peersCheck, minTtl, pw, vips, pseudo, track, notify));
     }
 
     private List<VirtualAddress> virtualAddresses(Node n) {

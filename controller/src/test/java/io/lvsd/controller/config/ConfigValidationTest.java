@@ -32,6 +32,13 @@ class ConfigValidationTest {
     }
 
     @Test
+    void unicastChecksAreValidated() {
+        assertThat(errors(VI + "  unicast-peers = [\"10.0.0.2\"]\n  unicast-min-ttl = 256\n  unicast-peers-check = maybe\n}\n"))
+                .containsExactly("lvsd.conf:6: vrrp.instances.VI_1.unicast-min-ttl: 256 (expected 0-255)",
+                        "lvsd.conf:7: vrrp.instances.VI_1.unicast-peers-check: \"maybe\" (expected true or false)");
+    }
+
+    @Test
     void unknownKeyWithSuggestion() {
         assertThat(errors(VI + "  prority = 100\n}\n"))
                 .containsExactly("lvsd.conf:5: vrrp.instances.VI_1.prority: unknown key (did you mean priority?)");

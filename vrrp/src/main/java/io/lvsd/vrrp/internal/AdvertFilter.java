@@ -1,5 +1,8 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.vrrp.VrrpInstanceConfig;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
 
@@ -27,6 +30,38 @@ final class AdvertFilter {
         Previous note() {
             return new Previous(advertInterval, authPassword, untilNanos, true);
         }
+    }
+
+    /**
+     * Unicast mode's own checks, which the RFCs do not define (their TTL-255 rule is for multicast): the source must
+     * be one of the configured peers, and, when {@code unicast-min-ttl} is set, the TTL / hop limit at least that.
+     * Null in multicast mode. A source address can be forged by anyone who can reach the director; these checks stop
+     * a stranger elsewhere on the network, not a forger on the peers' own segment (docs/security.md).
+     */
+    static Rejection unicast(VrrpInstanceConfig c, InetAddress source, int ttl) {
+        if (c.unicastPeers().isEmpty()) {
+            return null;
+        }
+        if (c.unicastPeersCheck() && !isPeer(c, source)) {
+            return new Rejection(DropReason.UNICAST_SOURCE_ERROR, "source " + IpAddresses.text(source)
+                    + " (expected one of unicast-peers)");
+        }
+        if (ttl < c.unicastMinTtl()) {
+            return new Rejection(DropReason.IP_TTL_ERROR, "TTL/hop limit " + ttl + " (expected at least "
+                    + c.unicastMinTtl() + ", unicast-min-ttl)");
+        }
+        return null;
+    }
+
+    /** By address bytes: an IPv6 link-local source carries its interface's scope, a configured peer none. */
+    private static boolean isPeer(VrrpInstanceConfig c, InetAddress source) {
+        byte[] a = source.getAddress();
+        for (InetAddress p : c.unicastPeers()) {
+            if (Arrays.equals(p.getAddress(), a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

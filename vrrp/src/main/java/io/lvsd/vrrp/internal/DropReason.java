@@ -23,6 +23,8 @@ public enum DropReason {
     INVALID_AUTH_TYPE("invalid_auth_type"),
     /** vrrpStatsAdvertiseIntervalErrors (v2): the interval differs from ours. */
     ADVERTISE_INTERVAL_ERROR("advertise_interval"),
+    /** Unicast mode: the source is not one of unicast-peers (lvsd's own check; keepalived's vrrp_check_unicast_src). */
+    UNICAST_SOURCE_ERROR("unicast_source"),
     /** A packet we sent ourselves, looped back. */
     OWN_PACKET("own_packet");
 

@@ -340,6 +340,12 @@ public final class ReloadPlan {
         if (!a.unicastPeers().equals(b.unicastPeers())) {
             what.add("unicast-peers");
         }
+        if (a.unicastPeersCheck() != b.unicastPeersCheck()) {
+            what.add("unicast-peers-check");
+        }
+        if (a.unicastMinTtl() != b.unicastMinTtl()) {
+            what.add("unicast-min-ttl");
+        }
         if (!Objects.equals(a.unicastSource(), b.unicastSource())) {
             what.add("unicast-source");
         }

@@ -478,6 +478,8 @@ public final class VrrpRuntime {
         final Counter listMismatch;
         final Counter heldForUnread;
         final UnreadAdvertGuard unread = new UnreadAdvertGuard();
+        /** Unicast adverts from strangers, logged at most once a minute. */
+        final StrangerLog strangers = new StrangerLog();
         final Map<DropReason, Counter> drops = new TreeMap<>();
         final Map<String, Boolean> trackedLinks = new HashMap<>();
         Future<?> timer;
@@ -951,6 +953,12 @@ public final class VrrpRuntime {
             drop(ch, i, DropReason.OWN_PACKET, pkt, "our own advert");
             return;
         }
+        AdvertFilter.Rejection stranger = AdvertFilter.unicast(c, pkt.source(), pkt.ttl());
+        if (stranger != null) {
+            drop(ch, i, stranger.reason(), pkt, stranger.detail());
+            i.strangers.note(pkt.receivedAt(), c.name(), pkt.source(), p.priority(), stranger.detail());
+            return;
+        }
         if (p.version() != c.version()) {
             drop(ch, i, DropReason.VERSION_ERROR, pkt, "version " + p.version() + " (expected " + c.version() + ")");
             return;
@@ -1002,6 +1010,31 @@ public final class VrrpRuntime {
      */
     static long arrival(RawIpSocket.Packet p, long masterDownIntervalNanos) {
         return p.receivedAt() + Math.max(0, p.waitedNanos() - masterDownIntervalNanos / 8);
+    }
+
+    /**
+     * A warning for unicast adverts that fail {@link AdvertFilter#unicast}: the first at once, then at most one a
+     * minute with how many there were (a flood must not flood the log). Every one is counted in the drop metrics.
+     */
+    static final class StrangerLog {
+        static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+        private long lastAt;
+        private boolean logged;
+        private long suppressed;
+
+        /** Logs the drop unless one was logged less than a minute ago; whether it logged. */
+        boolean note(long now, String instance, InetAddress source, int priority, String detail) {
+            if (logged && now - lastAt < EVERY_NANOS) {
+                suppressed++;
+                return false;
+            }
+            log.warn("{}: dropped an advert from {} (priority {}): {}{}", instance, IpAddresses.text(source), priority,
+                    detail, suppressed == 0 ? "" : " (and " + suppressed + " more such since the last warning)");
+            logged = true;
+            lastAt = now;
+            suppressed = 0;
+            return true;
+        }
     }
 
     private void drop(VrrpChannel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {

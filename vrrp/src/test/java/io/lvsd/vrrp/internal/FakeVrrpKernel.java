@@ -74,11 +74,17 @@ public final class FakeVrrpKernel implements VrrpKernel {
     /** A packet arrives on {@code ifname}'s socket for {@code family}, received by the kernel at {@code at}. */
     void deliver(String ifname, IpFamily family, InetAddress source, InetAddress destination, byte[] payload,
                  long at) {
+        deliver(ifname, family, source, destination, 255, payload, at);
+    }
+
+    /** {@link #deliver} with the TTL / hop limit it arrived with. */
+    void deliver(String ifname, IpFamily family, InetAddress source, InetAddress destination, int ttl, byte[] payload,
+                 long at) {
         FakeSocket s = sockets.get(ifname + "/" + family);
         if (s == null || s.closed) {
             throw new IllegalStateException("no open VRRP socket on " + ifname + "/" + family);
         }
-        s.receiver.received(new RawIpSocket.Packet(source, destination, 255, payload, at, 0));
+        s.receiver.received(new RawIpSocket.Packet(source, destination, ttl, payload, at, 0));
     }
 
     public FakeSocket socket(String ifname, IpFamily family) {

@@ -56,7 +56,7 @@ class ReloadPlanTest {
 
         VrrpInstanceConfig build() {
             return new VrrpInstanceConfig(name, ifname, vrid, priority, version, interval, preempt, preemptDelay,
-                    unicastSource, peers, password, vips, pseudo, track, notify);
+                    unicastSource, peers, true, 0, password, vips, pseudo, track, notify);
         }
     }
 

@@ -88,7 +88,7 @@ class VrrpRuntimeFakeKernelTest {
             v.add(new VirtualAddress(IpPrefix.parse(a), null));
         }
         return new VrrpInstanceConfig(name, "eth0", vrid, priority, version, interval, true, Duration.ZERO, null,
-                List.of(), password, v, true, VrrpInstanceConfig.Track.none(), NotifyCommands.none());
+                List.of(), true, 0, password, v, true, VrrpInstanceConfig.Track.none(), NotifyCommands.none());
     }
 
     static VrrpInstanceConfig vi1(int priority, String... vips) {
@@ -280,6 +280,63 @@ class VrrpRuntimeFakeKernelTest {
     }
 
     // ---- receive checks
+
+    static VrrpInstanceConfig unicast(boolean peersCheck, int minTtl) {
+        VrrpInstanceConfig c = vi1(100, VIP);
+        return new VrrpInstanceConfig(c.name(), c.interfaceName(), c.virtualRouterId(), c.priority(), c.version(),
+                c.advertInterval(), c.preempt(), c.preemptDelay(), ME, List.of(PEER), peersCheck, minTtl, null,
+                c.virtualAddresses(), true, c.track(), c.notifyCommands());
+    }
+
+    /** A unicast advert from {@code from} to this director, arriving with {@code ttl}. */
+    void unicastAdvert(InetAddress from, int ttl, int priority) {
+        VrrpPacket p = new VrrpPacket(3, 51, priority, 100, List.of(IpPrefix.parse(VIP).address()), 0, null);
+        kernel.deliver("eth0", IpFamily.IPV4, from, ME, ttl, VrrpCodec.encode(p, from, ME, true), clock.nanoTime());
+        clock.runDue();
+    }
+
+    @Test
+    void unicastAdvertsFromOutsideThePeersAreDroppedAndCounted() throws Exception {
+        master(unicast(true, 0));
+        InetAddress stranger = IpAddresses.parse("10.0.0.66");
+        for (int s = 0; s < 5; s++) {
+            unicastAdvert(stranger, 255, 254);
+            clock.advance(1_000 * MS);
+        }
+        assertThat(state("VI_1")).as("a stranger's priority 254 takes nothing").isEqualTo("MASTER");
+        assertThat(runtime.status().get(0).drops()).containsEntry("unicast_source", 5L);
+        assertThat(counter("lvsd.vrrp.drops", "instance", "VI_1", "reason", "unicast_source")).isEqualTo(5);
+        unicastAdvert(PEER, 64, 200);
+        assertThat(state("VI_1")).as("the peer, from a routed network: no TTL rule by default").isEqualTo("BACKUP");
+    }
+
+    @Test
+    void withTheCheckOffAnySourceCounts() throws Exception {
+        master(unicast(false, 0));
+        unicastAdvert(IpAddresses.parse("10.0.0.66"), 255, 254);
+        assertThat(state("VI_1")).as("unicast-peers-check = false: keepalived's behaviour without "
+                + "vrrp_check_unicast_src").isEqualTo("BACKUP");
+    }
+
+    @Test
+    void unicastMinTtlDropsAdvertsThatCrossedARouter() throws Exception {
+        master(unicast(true, 255));
+        unicastAdvert(PEER, 254, 200);
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+        assertThat(runtime.status().get(0).drops()).containsEntry("ip_ttl", 1L);
+        unicastAdvert(PEER, 255, 200);
+        assertThat(state("VI_1")).isEqualTo("BACKUP");
+    }
+
+    @Test
+    void unicastChecksChangeAtAReloadWithoutAStateChange() throws Exception {
+        master(unicast(true, 0));
+        runtime.reload(config(unicast(false, 0)), null, Duration.ofSeconds(1));
+        clock.runDue();
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+        unicastAdvert(IpAddresses.parse("10.0.0.66"), 255, 254);
+        assertThat(state("VI_1")).as("the reloaded setting is in force").isEqualTo("BACKUP");
+    }
 
     @Test
     void aV2AdvertWithAnotherIntervalIsDroppedAndDoesNotHoldTheBackup() throws Exception {
