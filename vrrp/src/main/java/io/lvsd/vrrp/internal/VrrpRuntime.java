@@ -1,6 +1,7 @@
 package io.lvsd.vrrp.internal;
 
 import io.lvsd.linux.LinuxNative;
+import io.lvsd.linux.LogThrottle;
 import io.lvsd.linux.NativeException;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
@@ -478,8 +479,8 @@ public final class VrrpRuntime {
         final Counter listMismatch;
         final Counter heldForUnread;
         final UnreadAdvertGuard unread = new UnreadAdvertGuard();
-        /** Unicast adverts from strangers, logged at most once a minute. */
-        final StrangerLog strangers = new StrangerLog();
+        /** Unicast adverts from strangers: logged at most once a minute, every one counted. */
+        final LogThrottle strangers = new LogThrottle(Duration.ofMinutes(1));
         final Map<DropReason, Counter> drops = new TreeMap<>();
         final Map<String, Boolean> trackedLinks = new HashMap<>();
         Future<?> timer;
@@ -956,7 +957,11 @@ public final class VrrpRuntime {
         AdvertFilter.Rejection stranger = AdvertFilter.unicast(c, pkt.source(), pkt.ttl());
         if (stranger != null) {
             drop(ch, i, stranger.reason(), pkt, stranger.detail());
-            i.strangers.note(pkt.receivedAt(), c.name(), pkt.source(), p.priority(), stranger.detail());
+            long held = i.strangers.admit(pkt.receivedAt());
+            if (held >= 0) {
+                log.warn("{}: dropped an advert from {} (priority {}): {}{}", c.name(), IpAddresses.text(pkt.source()),
+                        p.priority(), stranger.detail(), LogThrottle.heldBack(held));
+            }
             return;
         }
         if (p.version() != c.version()) {
@@ -1010,31 +1015,6 @@ public final class VrrpRuntime {
      */
     static long arrival(RawIpSocket.Packet p, long masterDownIntervalNanos) {
         return p.receivedAt() + Math.max(0, p.waitedNanos() - masterDownIntervalNanos / 8);
-    }
-
-    /**
-     * A warning for unicast adverts that fail {@link AdvertFilter#unicast}: the first at once, then at most one a
-     * minute with how many there were (a flood must not flood the log). Every one is counted in the drop metrics.
-     */
-    static final class StrangerLog {
-        static final long EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
-        private long lastAt;
-        private boolean logged;
-        private long suppressed;
-
-        /** Logs the drop unless one was logged less than a minute ago; whether it logged. */
-        boolean note(long now, String instance, InetAddress source, int priority, String detail) {
-            if (logged && now - lastAt < EVERY_NANOS) {
-                suppressed++;
-                return false;
-            }
-            log.warn("{}: dropped an advert from {} (priority {}): {}{}", instance, IpAddresses.text(source), priority,
-                    detail, suppressed == 0 ? "" : " (and " + suppressed + " more such since the last warning)");
-            logged = true;
-            lastAt = now;
-            suppressed = 0;
-            return true;
-        }
     }
 
     private void drop(VrrpChannel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {

@@ -32,16 +32,4 @@ class VrrpRuntimeTest {
         assertThat(VrrpRuntime.arrival(packet(5_000 * MS, 900 * MS), MASTER_DOWN)).as("a stepped clock's stamp")
                 .isEqualTo(read - limit);
     }
-
-    @Test
-    void strangersAdvertsAreLoggedAtMostOnceAMinute() {
-        VrrpRuntime.StrangerLog log = new VrrpRuntime.StrangerLog();
-        java.net.InetAddress a = io.lvsd.linux.net.IpAddresses.parse("10.0.0.66");
-        long t = 5_000_000_000L;
-        assertThat(log.note(t, "VI_1", a, 254, "x")).as("the first at once").isTrue();
-        for (int k = 1; k <= 100; k++) {
-            assertThat(log.note(t + k * 100_000_000L, "VI_1", a, 254, "x")).isFalse();
-        }
-        assertThat(log.note(t + VrrpRuntime.StrangerLog.EVERY_NANOS, "VI_1", a, 254, "x")).as("a minute later").isTrue();
-    }
 }
