@@ -3,6 +3,7 @@ package io.lvsd.controller;
 import ch.qos.logback.classic.LoggerContext;
 import io.lvsd.controller.cli.CheckConfigCommand;
 import io.lvsd.controller.cli.IpvsCommand;
+import io.lvsd.controller.cli.RealServerCommand;
 import io.lvsd.controller.cli.RunCommand;
 import io.lvsd.controller.cli.StatusCommand;
 import io.lvsd.controller.cli.SyncCommand;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Command;
 /** The {@code lvsd} command. */
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, IpvsCommand.class, SyncCommand.class,
+        subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
+                IpvsCommand.class, SyncCommand.class,
                 VersionCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class},

@@ -1,17 +1,30 @@
 package io.lvsd.controller.config;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * {@code admin { listen, allow-remote }}: where /metrics, /status and /healthz are served.
- * A non-loopback address needs {@code allow-remote = true}.
+ * {@code admin { ... }}: where the page, /metrics, /status and /healthz are served, and who may use the runtime API
+ * (drain, enable, weight). A non-loopback {@code listen} needs {@code allow-remote = true}.
+ *
+ * @param controlSocket      the runtime API's Unix-domain socket; null: {@code lvsd-netns-ID.sock} in the runtime
+ *                           directory, one per network namespace like the instance lock
+ * @param controlSocketGroup a group whose members may use the control socket too (mode 0660), or null: its owner
+ *                           only (0600)
+ * @param tokenFile          a file, readable by its owner only, holding the bearer token that lets a loopback client
+ *                           of {@code listen} use the runtime API; null: the API is not served over {@code listen}
  */
-public record AdminConfig(InetSocketAddress listen, boolean allowRemote) {
+public record AdminConfig(InetSocketAddress listen, boolean allowRemote, Path controlSocket, String controlSocketGroup,
+                          Path tokenFile) {
     public AdminConfig {
         Objects.requireNonNull(listen, "listen");
         if (!allowRemote && !listen.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("listen: " + listen + " (expected a loopback address unless allow-remote = true)");
         }
+    }
+
+    public AdminConfig(InetSocketAddress listen, boolean allowRemote) {
+        this(listen, allowRemote, null, null, null);
     }
 }

@@ -35,6 +35,7 @@ import io.lvsd.vrrp.VrrpInstanceConfig.TrackedScript;
 import io.lvsd.vrrp.VrrpInstanceConfig.VirtualAddress;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -175,8 +176,61 @@ final class ConfigBinder {
                     + " (expected a loopback address; set admin.allow-remote = true to serve the admin endpoint on the network)");
             listen = null;
         }
+        String socket = n.string("control-socket", false, "an absolute path, or null");
+        if (socket != null && !socket.startsWith("/")) {
+            n.bad("control-socket", "an absolute path, or null");
+            socket = null;
+        }
+        String group = n.string("control-socket-group", false, "a group name, or null");
+        if (group != null && !lookupGroup(group)) {
+            n.error("control-socket-group", Node.render(n.value("control-socket-group"))
+                    + " (expected an existing group: groupadd --system " + group + ")");
+        }
+        String token = n.string("token-file", false, "an absolute path, or null");
+        if (token != null && (!token.startsWith("/") || !tokenFileOk(n, Path.of(token)))) {
+            if (!token.startsWith("/")) {
+                n.bad("token-file", "an absolute path, or null");
+            }
+            token = null;
+        }
         n.finish();
-        return listen == null || allowRemote == null ? null : new AdminConfig(listen, allowRemote);
+        return listen == null || allowRemote == null ? null : new AdminConfig(listen, allowRemote,
+                socket == null ? null : Path.of(socket), group, token == null ? null : Path.of(token));
+    }
+
+    private static boolean lookupGroup(String group) {
+        try {
+            java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The bearer token's file: it must exist, hold a token of at least 16 characters, and be readable by its owner
+     * alone (like ssh's keys), since whoever reads it may drain every real server. The token itself is never shown.
+     */
+    private static boolean tokenFileOk(Node n, Path file) {
+        String fix = " (chmod 600 " + file + ")";
+        try {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(file);
+            for (java.nio.file.attribute.PosixFilePermission p : mode) {
+                if (p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")) {
+                    n.error("token-file", file + ": readable by others (expected mode 0600 or 0400)" + fix);
+                    return false;
+                }
+            }
+            if (AdminToken.read(file) == null) {
+                n.error("token-file", file + ": no token (expected one line of at least " + AdminToken.MIN_LENGTH
+                        + " characters: head -c 32 /dev/urandom | base64 > " + file + ")");
+                return false;
+            }
+            return true;
+        } catch (IOException e) {
+            n.error("token-file", file + ": cannot read it (" + e.getClass().getSimpleName() + ")");
+            return false;
+        }
     }
 
     private ScriptsConfig scripts(Node n) {

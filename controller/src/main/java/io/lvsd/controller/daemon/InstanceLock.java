@@ -50,6 +50,11 @@ public final class InstanceLock implements AutoCloseable {
         return dir.resolve("lvsd-netns-" + netnsId() + ".lock");
     }
 
+    /** The runtime API's default control socket in {@code dir}, named after this process's network namespace. */
+    public static Path controlSocket(Path dir) {
+        return dir.resolve("lvsd-netns-" + netnsId() + ".sock");
+    }
+
     /** The namespace's inode number, as {@code /proc/self/ns/net} names it ({@code net:[4026531992]}). */
     static String netnsId() {
         try {

@@ -33,12 +33,39 @@ class AdminServerTest {
     private final java.util.concurrent.atomic.AtomicInteger errors = new java.util.concurrent.atomic.AtomicInteger();
     private AdminServer server;
 
+    static final String TOKEN = "s3cret-token-for-the-runtime-api";
+
     private LvsdConfig config(int port) {
+        return config(port, "");
+    }
+
+    /** {@code admin} with {@code extra} settings; the control socket always in the test's directory. */
+    private LvsdConfig config(int port, String extra) {
         return TestConfigs.valid(dir, """
                 director { name = adm }
-                admin { listen = "127.0.0.1:%d" }
+                admin { listen = "127.0.0.1:%d", control-socket = "%s" %s }
                 vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, virtual-addresses = ["10.0.0.100/24"] }
-                """.formatted(port));
+                """.formatted(port, dir.resolve("control.sock"), extra));
+    }
+
+    /** A token file, owner-only. */
+    private Path tokenFile() throws Exception {
+        Path f = dir.resolve("api-token");
+        java.nio.file.Files.writeString(f, TOKEN + "\n");
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return f;
+    }
+
+    /** A recorder for the runtime API's calls. */
+    private AdminServer.Controls recorder(java.util.List<String> calls) {
+        return (a, s, r, w) -> {
+            calls.add(a + " " + s + " " + r + " " + w);
+            return switch (a) {
+                case "drain" -> "draining " + s + " " + r;
+                case "weight" -> throw new IllegalArgumentException("weight: \"" + w + "\" (expected 0-65535)");
+                default -> throw new java.util.NoSuchElementException("service: no virtual server named " + s);
+            };
+        };
     }
 
     private HttpResponse<String> get(int port, String path) throws Exception {
@@ -78,16 +105,9 @@ class AdminServerTest {
     @Test
     void theRuntimeApiTakesPostsAndAnswersWithWhatItDidOrWhatIsWrong() throws Exception {
         int port = Ports.freeLoopbackPort();
-        LvsdConfig c = config(port);
+        LvsdConfig c = config(port, ", token-file = \"" + tokenFile() + "\"");
         java.util.List<String> calls = new java.util.ArrayList<>();
-        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet, (a, s, r, w) -> {
-            calls.add(a + " " + s + " " + r + " " + w);
-            return switch (a) {
-                case "drain" -> "draining " + s + " " + r;
-                case "weight" -> throw new IllegalArgumentException("weight: \"" + w + "\" (expected 0-65535)");
-                default -> throw new java.util.NoSuchElementException("service: no virtual server named " + s);
-            };
-        });
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet, recorder(calls));
         server.start(c);
         HttpResponse<String> ok = post(port, "/real-servers/drain?service=web&real-server=10.1.0.1:80");
         assertThat(ok.statusCode()).isEqualTo(200);
@@ -105,8 +125,107 @@ class AdminServerTest {
     }
 
     private HttpResponse<String> post(int port, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        return post(port, path, "Bearer " + TOKEN);
+    }
+
+    private HttpResponse<String> post(int port, String path, String authorization) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private double refused(String reason) {
+        return registry.get("lvsd.admin.api.refused").tag("reason", reason).counter().count();
+    }
+
+    @Test
+    void withoutTheTokenALoopbackClientChangesNothing() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port, ", token-file = \"" + tokenFile() + "\"");
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet, recorder(calls));
+        server.start(c);
+        String drain = "/real-servers/drain?service=web&real-server=10.1.0.1:80";
+        HttpResponse<String> none = post(port, drain, null);
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.body()).as("no detail").isEqualTo("unauthorized\n");
+        assertThat(none.headers().firstValue("www-authenticate")).contains("Bearer");
+        assertThat(post(port, drain, "Bearer not-the-token-at-all").statusCode()).isEqualTo(401);
+        assertThat(post(port, drain, "Basic " + TOKEN).statusCode()).as("another scheme").isEqualTo(401);
+        assertThat(calls).as("nothing reached the controls").isEmpty();
+        assertThat(refused("no_token")).isEqualTo(2);
+        assertThat(refused("bad_token")).isEqualTo(1);
+        assertThat(post(port, drain).statusCode()).as("the token").isEqualTo(200);
+        assertThat(calls).containsExactly("drain web 10.1.0.1:80 null");
+        assertThat(get(port, "/status").statusCode()).as("read-only endpoints need nothing").isEqualTo(200);
+        assertThat(get(port, "/status").body()).doesNotContain(TOKEN);
+        assertThat(get(port, "/metrics").body()).doesNotContain(TOKEN);
+    }
+
+    @Test
+    void withoutATokenFileTheApiIsOnTheControlSocketOnly() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port);
+        java.util.List<String> calls = new java.util.ArrayList<>();
+        server = new AdminServer(registry, () -> ConfigSummary.of(c), errors::incrementAndGet, recorder(calls));
+        server.start(c);
+        HttpResponse<String> r = post(port, "/real-servers/drain?service=web&real-server=10.1.0.1:80", "Bearer " + TOKEN);
+        assertThat(r.statusCode()).isEqualTo(403);
+        assertThat(r.body()).isEqualTo("forbidden\n");
+        assertThat(refused("no_credential")).isEqualTo(1);
+        Path socket = dir.resolve("control.sock");
+        assertThat(server.controlSocket()).isEqualTo(socket);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(socket))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        String answer = UnixHttp.post(socket, "/real-servers/drain?service=web&real-server=10.1.0.1:80");
+        assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("draining web 10.1.0.1:80\n");
+        assertThat(UnixHttp.get(socket, "/healthz")).endsWith("ok\n");
+        assertThat(calls).containsExactly("drain web 10.1.0.1:80 null");
+        server.stop();
+        server = null;
+        assertThat(socket).as("removed at stop").doesNotExist();
+    }
+
+    @Test
+    void aStaleControlSocketIsReplacedAndALiveOneIsLeftAlone() throws Exception {
+        Path socket = dir.resolve("control.sock");
+        try (var stale = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stale.bind(java.net.UnixDomainSocketAddress.of(socket));
+            int port = Ports.freeLoopbackPort();
+            LvsdConfig c = config(port);
+            AdminServer live = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
+            assertThatThrownBy(() -> live.start(c)).hasMessage("admin.control-socket: cannot listen on " + socket
+                    + ": another process listens on it");
+            live.stop();
+        }
+        assertThat(socket).as("left by a dead process").exists();
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
+        server.start(c);
+        assertThat(UnixHttp.get(socket, "/healthz")).endsWith("ok\n");
+    }
+
+    @Test
+    void accessIsDecidedByTransportAddressAndToken() throws Exception {
+        Path f = tokenFile();
+        io.lvsd.controller.config.AdminToken t = io.lvsd.controller.config.AdminToken.read(f);
+        var loopback = new java.net.InetSocketAddress("127.0.0.1", 40000);
+        var remote = new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(new byte[] {10, 0, 0, 5}), 40000);
+        assertThat(AdminServer.access("uid 0 pid 1", null, null, null).who())
+                .isEqualTo("uid 0 pid 1 over the control socket");
+        assertThat(AdminServer.access(null, remote, "Bearer " + TOKEN, t))
+                .as("off the loopback, even with the token").extracting(AdminServer.Access::reason)
+                .isEqualTo("not_loopback");
+        assertThat(AdminServer.access(null, remote, "Bearer " + TOKEN, t).refusal().code()).isEqualTo(403);
+        assertThat(AdminServer.access(null, loopback, "Bearer " + TOKEN, null).reason()).isEqualTo("no_credential");
+        assertThat(AdminServer.access(null, loopback, null, t).reason()).isEqualTo("no_token");
+        assertThat(AdminServer.access(null, loopback, "Bearer x" + TOKEN, t).reason()).isEqualTo("bad_token");
+        assertThat(AdminServer.access(null, loopback, "bearer " + TOKEN, t).who())
+                .isEqualTo("token " + t.id() + " from 127.0.0.1:40000").doesNotContain(TOKEN);
     }
 
     @Test

@@ -114,12 +114,54 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "check-config", "status", "version", "demo", "ipvs", "ipvs list", "ipvs save", "ipvs restore", "ipvs flush", "ipvs timeouts"})
+    @ValueSource(strings = {"run", "check-config", "status", "real-server", "version", "demo", "ipvs", "ipvs list", "ipvs save", "ipvs restore", "ipvs flush", "ipvs timeouts"})
     void everyCommandHasHelpWithExamples(String command) {
         String[] args = (command + " --help").split(" ");
         Run r = lvsd(args);
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: lvsd " + command).containsIgnoringCase("example");
+    }
+
+    @Test
+    void realServerChangesGoThroughTheControlSocket() throws Exception {
+        Path socket = dir.resolve("control.sock");
+        var c = TestConfigs.valid(dir, """
+                admin { listen = "127.0.0.1:%d", control-socket = "%s" }
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, virtual-addresses = ["10.0.0.100/24"] }
+                """.formatted(io.lvsd.testkit.Ports.freeLoopbackPort(), socket));
+        List<String> calls = new java.util.ArrayList<>();
+        var server = new io.lvsd.controller.admin.AdminServer(
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), java.util.Map::of, () -> { },
+                (a, sv, rs, w) -> {
+                    calls.add(a + " " + sv + " " + rs + " " + w);
+                    if (!sv.equals("web")) {
+                        throw new java.util.NoSuchElementException("service: no virtual server named " + sv);
+                    }
+                    return a + " " + sv + " " + rs + (w == null ? "" : " weight " + w);
+                });
+        server.start(c);
+        try {
+            Run drain = lvsd("real-server", "drain", "-s", "web", "-r", "10.1.0.1:80", "--socket", socket.toString());
+            assertThat(drain.code()).as(drain.err()).isZero();
+            assertThat(drain.out()).isEqualTo("drain web 10.1.0.1:80\n");
+            Run weight = lvsd("real-server", "weight", "-s", "web", "-r", "10.1.0.1:80", "-w", "5", "--socket",
+                    socket.toString());
+            assertThat(weight.out()).isEqualTo("weight web 10.1.0.1:80 weight 5\n");
+            Run unknown = lvsd("real-server", "enable", "-s", "nope", "-r", "10.1.0.1:80", "--socket", socket.toString());
+            assertThat(unknown.code()).isEqualTo(Main.EXIT_FAILURE);
+            assertThat(unknown.err()).isEqualTo("lvsd real-server: service: no virtual server named nope (HTTP 404)\n");
+            assertThat(calls).containsExactly("drain web 10.1.0.1:80 null", "weight web 10.1.0.1:80 5",
+                    "enable nope 10.1.0.1:80 null");
+        } finally {
+            server.stop();
+        }
+        Run down = lvsd("real-server", "drain", "-s", "web", "-r", "10.1.0.1:80", "--socket", socket.toString());
+        assertThat(down.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(down.err()).startsWith("lvsd real-server: no lvsd answered on " + socket);
+        assertThat(lvsd("real-server", "weight", "-s", "web", "-r", "10.1.0.1:80").code()).as("weight without -w")
+                .isEqualTo(Main.EXIT_USAGE);
+        assertThat(lvsd("real-server", "pause", "-s", "web", "-r", "10.1.0.1:80").code()).isEqualTo(Main.EXIT_USAGE);
     }
 
     @Test

@@ -39,6 +39,28 @@ class ConfigValidationTest {
     }
 
     @Test
+    void theApiTokenFileMustBeOwnerOnlyAndHoldAToken() throws Exception {
+        Path f = dir.resolve("token");
+        java.nio.file.Files.writeString(f, "a-long-enough-secret-token\n");
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String conf = "admin { token-file = \"" + f + "\" }\n" + VI + "}\n";
+        // (errors() shows paths in the test's directory relative to it)
+        assertThat(errors(conf)).containsExactly("lvsd.conf:1: admin.token-file: token: readable by others "
+                + "(expected mode 0600 or 0400) (chmod 600 token)");
+        java.nio.file.Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(errors(conf)).isEmpty();
+        java.nio.file.Files.writeString(f, "short\n");
+        assertThat(errors(conf)).singleElement().asString().startsWith("lvsd.conf:1: admin.token-file: token: no token "
+                + "(expected one line of at least 16 characters").doesNotContain("short");
+        java.nio.file.Files.delete(f);
+        assertThat(errors(conf)).containsExactly("lvsd.conf:1: admin.token-file: token: cannot read it "
+                + "(NoSuchFileException)");
+        assertThat(errors("admin { control-socket-group = no-such-group-here }\n" + VI + "}\n")).containsExactly(
+                "lvsd.conf:1: admin.control-socket-group: \"no-such-group-here\" (expected an existing group: "
+                        + "groupadd --system no-such-group-here)");
+    }
+
+    @Test
     void unknownKeyWithSuggestion() {
         assertThat(errors(VI + "  prority = 100\n}\n"))
                 .containsExactly("lvsd.conf:5: vrrp.instances.VI_1.prority: unknown key (did you mean priority?)");
