@@ -73,6 +73,22 @@ final class ConfigBinder {
     private final Config reference;
     private final Map<String, ConfigObject> templates = new HashMap<>();
 
+    /**
+     * Whether a user exists on this host ({@code getpwnam} through the JDK's lookup service): scripts run as
+     * {@code scripts.user}, so a configuration with scripts and a missing user is an error here, at check-config time,
+     * not at the first script's run. Tests replace it.
+     */
+    static java.util.function.Predicate<String> users = ConfigBinder::userExists;
+
+    static boolean userExists(String user) {
+        try {
+            java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(user);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     ConfigBinder(Config merged, Config reference) {
         this.merged = merged;
         this.reference = reference;
@@ -87,10 +103,24 @@ final class ConfigBinder {
         bindTemplates(root);
         DirectorConfig director = director(root.object("director"));
         AdminConfig admin = admin(root.object("admin"));
-        ScriptsConfig scripts = scripts(root.object("scripts"));
+        Node scriptsNode = root.object("scripts");
+        ScriptsConfig scripts = scripts(scriptsNode);
         Map<String, AnnounceConfig> announce = new LinkedHashMap<>();
         VrrpConfig vrrp = vrrp(root.object("vrrp"), scripts, announce);
         List<VirtualServerConfig> virtualServers = virtualServers(root);
+        String usedBy = scripts == null ? null : firstScript(vrrp, virtualServers);
+        if (usedBy != null && !users.test(scripts.user())) {
+            String message = "\"" + scripts.user() + "\" does not exist, and " + usedBy + " runs as it (expected an "
+                    + "existing user: useradd --system --no-create-home " + scripts.user()
+                    + ", which the Debian package does for lvsd-script; or set scripts.user)";
+            ConfigValue u = scriptsNode.value("user");
+            if (u != null && !Node.isDefault(u)) {
+                scriptsNode.error("user", message);
+            } else { // the default user: the file that configured the scripts is where to fix it
+                problems.error(com.typesafe.config.ConfigOriginFactory.newFile(source.toString()), "scripts.user",
+                        message);
+            }
+        }
         SyncDaemonConfig sync = syncDaemon(root.object("sync-daemon"), vrrp);
         IpvsConfig ipvs = ipvs(root.object("ipvs"));
         root.finish();
@@ -98,6 +128,35 @@ final class ConfigBinder {
             return null;
         }
         return new LvsdConfig(source, director, admin, scripts, vrrp, announce, virtualServers, sync, ipvs);
+    }
+
+    /** What first runs a script in this configuration (for the message), or null when nothing does. */
+    private static String firstScript(VrrpConfig vrrp, List<VirtualServerConfig> virtualServers) {
+        if (vrrp != null) {
+            if (!vrrp.trackScripts().isEmpty()) {
+                return "vrrp.track-scripts." + vrrp.trackScripts().keySet().iterator().next();
+            }
+            for (var i : vrrp.instances().values()) {
+                var n = i.notifyCommands();
+                if (n.master() != null || n.backup() != null || n.fault() != null || n.stop() != null || n.any() != null) {
+                    return "the notify of vrrp.instances." + i.name();
+                }
+            }
+        }
+        if (virtualServers != null) {
+            for (VirtualServerConfig v : virtualServers) {
+                for (RealServerConfig r : v.realServers()) {
+                    CheckConfig c = r.check() != null ? r.check() : v.check();
+                    if (c != null && c.spec() instanceof CheckSpec.Script) {
+                        return "the script check of virtual server " + v.name();
+                    }
+                    if (r.notifyUp() != null || r.notifyDown() != null) {
+                        return "a notify of virtual server " + v.name();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     // ---- defaults: templates merged under instances, servers and checks

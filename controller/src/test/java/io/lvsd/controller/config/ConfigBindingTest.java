@@ -63,6 +63,7 @@ class ConfigBindingTest {
     @Test
     void vrrpInstanceBindsEveryKey() {
         LvsdConfig c = TestConfigs.valid(dir, """
+                scripts.user = nobody
                 vrrp {
                   track-scripts {
                     chk_haproxy { command = "/usr/bin/pgrep haproxy", interval = 3s, weight = -20, rise = 2, fall = 3 }
@@ -163,6 +164,7 @@ class ConfigBindingTest {
     @Test
     void virtualServerBindsEveryKey() {
         LvsdConfig c = TestConfigs.valid(dir, """
+                scripts.user = nobody
                 virtual-servers = [
                   {
                     name = dns
@@ -269,6 +271,7 @@ class ConfigBindingTest {
     @Test
     void everyCheckTypeBinds() {
         LvsdConfig c = TestConfigs.valid(dir, """
+                scripts.user = nobody
                 virtual-servers = [
                   { name = a, address = "10.0.0.1:443", check { type = https, http { sni = www.example.org, host = www.example.org,
                       digest = "sha256:%s" } }, real-servers = [ { address = "10.1.0.1:443" } ] }

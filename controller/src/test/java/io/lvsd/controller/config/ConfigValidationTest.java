@@ -61,6 +61,25 @@ class ConfigValidationTest {
     }
 
     @Test
+    void scriptsNeedTheirUserToExist() {
+        String scripts = "vrrp.track-scripts.chk { command = /bin/true }\n";
+        assertThat(errors("scripts.user = no-such-user-here\n" + scripts)).containsExactly("lvsd.conf:1: scripts.user: "
+                + "\"no-such-user-here\" does not exist, and vrrp.track-scripts.chk runs as it (expected an existing "
+                + "user: useradd --system --no-create-home no-such-user-here, which the Debian package does for "
+                + "lvsd-script; or set scripts.user)");
+        assertThat(errors("scripts.user = no-such-user-here\n" + VI + "}\n")).as("no script, no user needed").isEmpty();
+        java.util.function.Predicate<String> real = ConfigBinder.users;
+        ConfigBinder.users = u -> false;
+        try {
+            assertThat(errors(VI + "  notify.master = /bin/true\n}\n")).as("the default user, named in the file")
+                    .singleElement().asString().startsWith("lvsd.conf: scripts.user: \"lvsd-script\" does not exist, "
+                            + "and the notify of vrrp.instances.VI_1 runs as it");
+        } finally {
+            ConfigBinder.users = real;
+        }
+    }
+
+    @Test
     void unknownKeyWithSuggestion() {
         assertThat(errors(VI + "  prority = 100\n}\n"))
                 .containsExactly("lvsd.conf:5: vrrp.instances.VI_1.prority: unknown key (did you mean priority?)");
@@ -242,7 +261,8 @@ class ConfigValidationTest {
 
     @Test
     void trackScriptReferencesMustExist() {
-        assertThat(errors(VI + "  track { scripts = [chk_web] }\n}\nvrrp.track-scripts.chk_www { command = /bin/true }\n"))
+        assertThat(errors(VI + "  track { scripts = [chk_web] }\n}\nvrrp.track-scripts.chk_www { command = /bin/true }\n"
+                + "scripts.user = nobody\n"))
                 .containsExactly("lvsd.conf:5: vrrp.instances.VI_1.track.scripts[0]: \"chk_web\" is not defined in "
                         + "vrrp.track-scripts (did you mean chk_www?)");
     }

@@ -10,7 +10,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every configuration the project ships (the sample and the examples) loads without an error or a warning. */
+/**
+ * Every configuration the project ships (the sample and the examples) loads without an error or a warning, on a host
+ * where the Debian package created their script user (DebianPackageIT checks that on a real install).
+ */
 class ShippedConfigsTest {
     static Stream<Path> shipped() throws IOException {
         Path etc = Path.of("../etc").toAbsolutePath().normalize();
@@ -25,7 +28,7 @@ class ShippedConfigsTest {
     @ParameterizedTest
     @MethodSource("shipped")
     void loadsCleanly(Path file) {
-        LoadResult r = ConfigLoader.load(file);
+        LoadResult r = TestConfigs.asPackaged(() -> ConfigLoader.load(file));
         assertThat(r.errors()).as(file.toString()).isEmpty();
         assertThat(r.warnings()).as(file.toString()).isEmpty();
     }

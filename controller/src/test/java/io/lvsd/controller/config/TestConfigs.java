@@ -37,6 +37,20 @@ public final class TestConfigs {
         return r.warnings().stream().map(p -> p.format().replace(dir + "/", "")).toList();
     }
 
+    /**
+     * Runs {@code body} as on a host where the Debian package created {@code lvsd-script}, the shipped configuration's
+     * script user: their scripts.user check then passes here too.
+     */
+    public static <T> T asPackaged(java.util.function.Supplier<T> body) {
+        java.util.function.Predicate<String> real = ConfigBinder.users;
+        ConfigBinder.users = u -> u.equals("lvsd-script") || ConfigBinder.userExists(u);
+        try {
+            return body.get();
+        } finally {
+            ConfigBinder.users = real;
+        }
+    }
+
     /** Loads text that must be valid, failing with every error otherwise. */
     public static LvsdConfig valid(Path dir, String text) {
         LoadResult r = load(dir, text);

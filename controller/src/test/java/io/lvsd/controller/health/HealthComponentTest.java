@@ -46,6 +46,7 @@ class HealthComponentTest {
     long now;
 
     static final String CONFIG = """
+            scripts.user = nobody
             defaults.check { type = tcp, interval = 5s, timeout = 1s, retries = 1, rise = 1 }
             virtual-servers = [
               { name = web, address = "10.0.0.1:80", scheduler = rr, on-failure = remove,
