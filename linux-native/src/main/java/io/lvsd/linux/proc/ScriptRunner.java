@@ -18,9 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs operator scripts (track, notify, check) off the caller's thread: at most
  * {@code maxConcurrent} at once, each as {@code user} and in a session and process group of its
- * own ({@code setsid}, then {@code setpriv} when lvsd runs as root and {@code user} is another
- * user), so that a timeout kills the script and everything it started (SIGKILL to the group).
- * Output is discarded, like keepalived's; the exit code is the result.
+ * own ({@code setsid}), so that a timeout kills the script and everything it started (SIGKILL to
+ * the group). Output is discarded, like keepalived's; the exit code is the result.
+ *
+ * <p>Every script starts through {@code setpriv} with no capabilities: its inheritable and ambient sets are cleared
+ * ({@code --inh-caps=-all --ambient-caps=-all}), so that a non-root lvsd given ambient capabilities (systemd's
+ * {@code AmbientCapabilities=}) does not hand them on, and a switch from root to {@code user} ({@code --reuid},
+ * {@code --regid}, {@code --init-groups}; CAP_SETUID and CAP_SETGID) clears the rest. A script that
+ * {@code user} is root keeps root's capabilities: that is the operator's explicit choice.
  */
 public final class ScriptRunner implements AutoCloseable {
     /** At most this much of a script's output is kept, when it is kept at all. */
@@ -56,17 +61,16 @@ public final class ScriptRunner implements AutoCloseable {
      * @param maxConcurrent scripts running at once at most
      */
     public ScriptRunner(String user, int maxConcurrent, String threadName) {
-        List<String> p = new ArrayList<>(List.of("setsid"));
+        List<String> p = new ArrayList<>(List.of("setsid", "setpriv", "--inh-caps=-all", "--ambient-caps=-all"));
         String err = null;
-        if (isRoot() && !"root".equals(user)) {
-            String[] pw = passwd(user);
-            if (pw == null) {
-                err = "scripts.user " + user + " does not exist (create it, e.g. useradd --system --no-create-home "
-                        + user + ", or set scripts.user)";
-            } else {
-                p.addAll(List.of("setpriv", "--reuid=" + pw[2], "--regid=" + pw[3], "--init-groups", "--"));
-            }
+        String[] pw = passwd(user);
+        if (pw == null) {
+            err = "scripts.user " + user + " does not exist (create it, e.g. useradd --system --no-create-home "
+                    + user + ", or set scripts.user)";
+        } else if (!pw[2].equals(effectiveUid())) {
+            p.addAll(List.of("--reuid=" + pw[2], "--regid=" + pw[3], "--init-groups"));
         }
+        p.add("--");
         this.prefix = List.copyOf(p);
         this.setupError = err;
         AtomicInteger n = new AtomicInteger();
@@ -182,17 +186,18 @@ public final class ScriptRunner implements AutoCloseable {
         }
     }
 
-    private static boolean isRoot() {
+    /** This process's effective uid, as text, or null when unknown. */
+    private static String effectiveUid() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0"); // effective uid
+                    return line.split("\\s+")[2];
                 }
             }
         } catch (IOException e) {
-            return false;
+            return null;
         }
-        return false;
+        return null;
     }
 
     /** The /etc/passwd fields of {@code user}, or null. */

@@ -73,15 +73,25 @@ class ScriptRunnerIT {
     void anUnknownUserIsASetupErrorNamingTheKey() throws Exception {
         ScriptRunner r = new ScriptRunner("no-such-user-lvsd", 1, "t");
         try {
-            if (!"root".equals(ProcessHandle.current().info().user().orElse(""))) {
-                assertThat(r.setupError()).isNull(); // not root: scripts run as lvsd's own user
-                return;
-            }
             assertThat(r.setupError()).startsWith("scripts.user no-such-user-lvsd does not exist");
             assertThat(r.run(new Command(List.of("/bin/true")), List.of(), Duration.ofSeconds(5)).get().describe())
                     .isEqualTo(r.setupError());
         } finally {
             r.close();
+        }
+    }
+
+    @Test
+    void aScriptRunsWithoutCapabilities() throws Exception {
+        Lab.requireRoot("switching to scripts.user needs root");
+        ScriptRunner nobody = new ScriptRunner("nobody", 1, "t");
+        try {
+            Result r = nobody.runCapturing(new Command(List.of("/bin/grep", "-E", "^Cap(Inh|Prm|Eff|Amb)",
+                    "/proc/self/status")), List.of(), Duration.ofSeconds(20)).get();
+            assertThat(r.output().lines()).containsExactly("CapInh:\t0000000000000000", "CapPrm:\t0000000000000000",
+                    "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000");
+        } finally {
+            nobody.close();
         }
     }
 
