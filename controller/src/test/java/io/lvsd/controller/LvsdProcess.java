@@ -153,7 +153,18 @@ final class LvsdProcess implements AutoCloseable {
 
     /** Runs the launcher inside network namespace {@code ns}. */
     static LvsdProcess startIn(String ns, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns, launcher().toString()));
+        return startIn(ns, env, List.of(), launcher(), args);
+    }
+
+    /**
+     * Runs {@code launcher} inside network namespace {@code ns}, through {@code wrapper} (a command that runs the rest
+     * of the line, e.g. {@code setpriv} with a capability set); the process is lvsd's JVM itself, as every step execs.
+     */
+    static LvsdProcess startIn(String ns, Map<String, String> env, List<String> wrapper, Path launcher, String... args)
+            throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(List.of("ip", "netns", "exec", ns));
+        cmd.addAll(wrapper);
+        cmd.add(launcher.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().remove("NOTIFY_SOCKET");

@@ -58,6 +58,15 @@ final class VrrpLab implements AutoCloseable {
         return p;
     }
 
+    /** {@link #lvsd(String, String)} run through {@code wrapper}, from {@code launcher}, with {@code env}. */
+    LvsdProcess lvsd(String host, String conf, List<String> wrapper, Path launcher, Map<String, String> env)
+            throws Exception {
+        Path f = writeLvsdConf(host, conf);
+        LvsdProcess p = LvsdProcess.startIn(ns.name(host), env, wrapper, launcher, "run", "-f", f.toString());
+        running.add(p);
+        return p;
+    }
+
     /**
      * Cuts {@code host} off the LAN (its bridge port leaves the bridge) or joins it again. Its own link stays up,
      * so it does not go to FAULT: it simply hears nobody.
