@@ -95,6 +95,8 @@ public final class AdminServer implements Component {
     private EventLoopGroup group;
     private Channel channel;
     private InetSocketAddress bound;
+    /** Both listeners' connection bounds (one instance: the limit is the endpoint's). */
+    private ConnectionLimits limits;
     /** The control socket's listener and file, or null. */
     private Channel control;
     private Path controlPath;
@@ -147,6 +149,12 @@ public final class AdminServer implements Component {
 
     @Override
     public void start(LvsdConfig config) throws Exception {
+        limits = new ConnectionLimits(config.admin().maxConnections(), config.admin().requestTimeout(),
+                Counter.builder("lvsd.admin.connections.closed").tag("reason", "evicted")
+                        .description("Admin connections closed: evicted (the oldest waiting one, for a new one beyond "
+                                + "admin.max-connections), timed_out (no complete request within admin.request-timeout)")
+                        .register(registry),
+                Counter.builder("lvsd.admin.connections.closed").tag("reason", "timed_out").register(registry));
         AdminToken t = readToken(config.admin());
         DefaultThreadFactory tf = new DefaultThreadFactory("lvsd-admin");
         group = Epoll.isAvailable() ? new EpollEventLoopGroup(1, tf) : new NioEventLoopGroup(1, tf);
@@ -158,6 +166,8 @@ public final class AdminServer implements Component {
     @Override
     public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
         AdminToken t = readToken(next.admin());
+        group.submit(() -> limits.configure(next.admin().maxConnections(), next.admin().requestTimeout()))
+                .syncUninterruptibly();
         if (!next.admin().listen().equals(previous.admin().listen())) {
             Channel fresh = bind(next.admin().listen());
             channel.close().syncUninterruptibly();
@@ -201,7 +211,9 @@ public final class AdminServer implements Component {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new Handler(controlSocket));
+                // The limits sit after the aggregator: a request counts once its body, too, has arrived.
+                ch.pipeline().addLast(new HttpServerCodec(ConnectionLimits.MAX_LINE, ConnectionLimits.MAX_HEADERS, 8192),
+                        new HttpObjectAggregator(ConnectionLimits.MAX_BODY), limits, new Handler(controlSocket));
             }
         };
     }
@@ -342,6 +354,17 @@ public final class AdminServer implements Component {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            if (req.decoderResult().isFailure()) { // too long a line or headers, or not HTTP: answer and close
+                Throwable why = req.decoderResult().cause();
+                HttpResponseStatus status = why instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+                        ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                        : why instanceof io.netty.handler.codec.http.TooLongHttpLineException
+                        ? HttpResponseStatus.REQUEST_URI_TOO_LONG : HttpResponseStatus.BAD_REQUEST;
+                FullHttpResponse r = text(status, status.reasonPhrase().toLowerCase(java.util.Locale.ROOT) + "\n");
+                HttpUtil.setKeepAlive(r, false);
+                ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             FullHttpResponse resp;
             QueryStringDecoder query = new QueryStringDecoder(req.uri());
             String path = query.path();

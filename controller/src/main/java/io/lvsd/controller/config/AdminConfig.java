@@ -2,6 +2,7 @@ package io.lvsd.controller.config;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -14,17 +15,21 @@ import java.util.Objects;
  *                           only (0600)
  * @param tokenFile          a file, readable by its owner only, holding the bearer token that lets a loopback client
  *                           of {@code listen} use the runtime API; null: the API is not served over {@code listen}
+ * @param maxConnections     connections open at once on both listeners; beyond, the one waiting longest is closed
+ * @param requestTimeout     how long a connection may take to send a complete request
  */
 public record AdminConfig(InetSocketAddress listen, boolean allowRemote, Path controlSocket, String controlSocketGroup,
-                          Path tokenFile) {
+                          Path tokenFile, int maxConnections, Duration requestTimeout) {
     public AdminConfig {
         Objects.requireNonNull(listen, "listen");
+        io.lvsd.linux.Require.range("max-connections", maxConnections, 1, 4096);
+        io.lvsd.linux.Require.positive("request-timeout", requestTimeout);
         if (!allowRemote && !listen.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("listen: " + listen + " (expected a loopback address unless allow-remote = true)");
         }
     }
 
     public AdminConfig(InetSocketAddress listen, boolean allowRemote) {
-        this(listen, allowRemote, null, null, null);
+        this(listen, allowRemote, null, null, null, 64, Duration.ofSeconds(10));
     }
 }

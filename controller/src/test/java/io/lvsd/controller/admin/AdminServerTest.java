@@ -209,6 +209,91 @@ class AdminServerTest {
         assertThat(UnixHttp.get(socket, "/healthz")).endsWith("ok\n");
     }
 
+    /**
+     * Sends {@code request} on a fresh connection and reads the answer until the server closes (at most 1 MiB). A
+     * server that closes with the client's bytes unread resets the connection: what arrived before counts.
+     */
+    static String raw(int port, byte[] request) throws Exception {
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(request);
+            s.getOutputStream().flush();
+            byte[] buf = new byte[8192];
+            for (int n; got.size() < 1 << 20 && (n = s.getInputStream().read(buf)) >= 0; ) {
+                got.write(buf, 0, n);
+            }
+        } catch (java.net.SocketException reset) {
+            // closed by the server: the answer is what arrived
+        }
+        return got.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private double closed(String reason) {
+        return registry.get("lvsd.admin.connections.closed").tag("reason", reason).counter().count();
+    }
+
+    @Test
+    void slowClientsAndManyConnectionsDoNotKeepAScrapeOut() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port, ", max-connections = 8, request-timeout = 1s");
+        server = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
+        server.start(c);
+        java.util.List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) { // slowloris: request heads that never end
+                java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+                s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ".getBytes());
+                slow.add(s);
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> closed("evicted") >= 32);
+            HttpResponse<String> r = get(port, "/healthz");
+            assertThat(r.statusCode()).as("a scrape gets in at once").isEqualTo(200);
+            assertThat(closed("evicted")).as("the oldest waiting clients made room").isGreaterThanOrEqualTo(33);
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> closed("timed_out") >= 7);
+            int alive = 0;
+            for (java.net.Socket s : slow) {
+                s.setSoTimeout(2000);
+                try {
+                    alive += s.getInputStream().read() < 0 ? 0 : 1;
+                } catch (java.io.IOException e) {
+                    // reset: closed too
+                }
+            }
+            assertThat(alive).as("slow clients still served").isZero();
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+        }
+        assertThat(errors).hasValue(0);
+    }
+
+    @Test
+    void oversizedAndMalformedRequestsGetTheirStatusAndTheConnectionCloses() throws Exception {
+        int port = Ports.freeLoopbackPort();
+        LvsdConfig c = config(port);
+        server = new AdminServer(registry, () -> Map.of(), errors::incrementAndGet);
+        server.start(c);
+        String pad = "a".repeat(10_000);
+        assertThat(raw(port, ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + pad + "\r\n\r\n").getBytes()))
+                .startsWith("HTTP/1.1 431 ");
+        assertThat(raw(port, ("GET /" + pad + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes())).startsWith("HTTP/1.1 414 ");
+        // (The aggregator answers 413 and then discards the body; with keep-alive it would wait for the next request.)
+        // The length alone is refused, before any of the body is read.
+        assertThat(raw(port, "POST /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 100000\r\n\r\n"
+                .getBytes())).startsWith("HTTP/1.1 413 ");
+        // A good request, then garbage on the same connection: the first is answered, then 400 and close.
+        byte[] pipelined = ("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + "\u0000\u0001 NOT HTTP \r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        String answers = raw(port, pipelined);
+        assertThat(answers).startsWith("HTTP/1.1 200 OK").contains("ok\n").contains("HTTP/1.1 400 ");
+        assertThat(get(port, "/healthz").body()).as("still serving").isEqualTo("ok\n");
+        assertThat(errors).hasValue(0);
+    }
+
     @Test
     void accessIsDecidedByTransportAddressAndToken() throws Exception {
         Path f = tokenFile();
