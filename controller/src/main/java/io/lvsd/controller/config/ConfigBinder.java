@@ -252,9 +252,12 @@ final class ConfigBinder {
             }
             token = null;
         }
+        Integer maxConnections = n.intIn("max-connections", 1, 4096, true);
+        Duration requestTimeout = n.positiveDuration("request-timeout", true);
         n.finish();
-        return listen == null || allowRemote == null ? null : new AdminConfig(listen, allowRemote,
-                socket == null ? null : Path.of(socket), group, token == null ? null : Path.of(token));
+        return listen == null || allowRemote == null || maxConnections == null || requestTimeout == null ? null
+                : new AdminConfig(listen, allowRemote, socket == null ? null : Path.of(socket), group,
+                        token == null ? null : Path.of(token), maxConnections, requestTimeout);
     }
 
     private static boolean lookupGroup(String group) {
@@ -419,8 +422,9 @@ final class ConfigBinder {
         if (auth != null) {
             password = auth.string("password", false, "a password of 1-8 characters");
             if (password != null && (password.length() > 8 || !password.chars().allMatch(c -> c >= 0x20 && c < 0x7f))) {
-                // RFC 2338 §5.3.10: the authentication data field is 8 octets.
-                auth.bad("password", "1-8 printable ASCII characters");
+                // RFC 2338 §5.3.10: the authentication data field is 8 octets. A secret: never shown.
+                auth.error("password", password.length() + " characters, not shown (expected 1-8 printable ASCII "
+                        + "characters)");
                 password = null;
             }
             if (password != null && version != null && version != 2) {

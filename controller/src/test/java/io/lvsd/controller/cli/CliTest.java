@@ -165,6 +165,29 @@ class CliTest {
     }
 
     @Test
+    void secretsNeverReachCheckConfigNorTheStatusDocument() throws Exception {
+        Path token = dir.resolve("token");
+        Files.writeString(token, "the-api-token-0123456789\n");
+        Files.setPosixFilePermissions(token, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+        String conf = """
+                admin.token-file = "%s"
+                vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, version = 2, advert-interval = 1s,
+                  authentication.password = pw-s3cr, virtual-addresses = ["10.0.0.100/24"] }
+                """.formatted(token);
+        Path f = TestConfigs.write(dir, "secret.conf", conf);
+        Run ok = lvsd("check-config", "-f", f.toString());
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out() + ok.err()).isNotBlank().doesNotContain("pw-s3cr").doesNotContain("the-api-token");
+        Path bad = TestConfigs.write(dir, "bad-secret.conf", conf.replace("pw-s3cr", "pw-s3cret-too-long"));
+        Run no = lvsd("check-config", "-f", bad.toString());
+        assertThat(no.code()).isEqualTo(Main.EXIT_FAILURE);
+        assertThat(no.out() + no.err()).contains("authentication.password").doesNotContain("pw-s3cr");
+        String status = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(
+                io.lvsd.controller.config.ConfigSummary.of(TestConfigs.valid(dir, conf)));
+        assertThat(status).contains("VI_1").doesNotContain("pw-s3cr").doesNotContain("the-api-token");
+    }
+
+    @Test
     void runWithAnInvalidFileExitsOneWithoutStarting() {
         Path f = TestConfigs.write(dir, "bad.conf", "admin { listen = nowhere }\n");
         assertThat(lvsd("run", "-f", f.toString()).code()).isEqualTo(Main.EXIT_FAILURE);
