@@ -93,8 +93,17 @@ final class HaLab implements AutoCloseable {
     /** lvsd for {@code name} with the configuration {@code conf}. */
     LvsdProcess startWith(String name, String conf) throws Exception {
         configure(name, conf);
-        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
-                "-f", dir.resolve(name + ".conf").toString());
+        return launch(name, dir.resolve(name + ".conf"));
+    }
+
+    /**
+     * Starts lvsd for {@code name} as its systemd unit runs it: root with the unit's capabilities alone (so every VM
+     * scenario proves IPVS programming, checks, scripts and sync with exactly those; see LeastPrivilegeIT for the
+     * rest). In the emulated guest, C1 alone starts a director in half the time.
+     */
+    private LvsdProcess launch(String name, Path conf) throws Exception {
+        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"),
+                LvsdProcess.asTheUnit(), LvsdProcess.launcher(), "run", "-f", conf.toString());
         directors.put(name, p);
         return p;
     }
@@ -149,11 +158,7 @@ final class HaLab implements AutoCloseable {
                 sync-daemon { %s }
                 """.formatted(name, priority, advertInterval, VIP, priority, advertInterval, GATEWAY, VIP, VIP,
                         syncDaemon));
-        // Everything is emulated in the lab VM: C1 alone starts a director in half the time.
-        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
-                "-f", conf.toString());
-        directors.put(name, p);
-        return p;
+        return launch(name, conf);
     }
 
     /** SIGKILL of the director's lvsd and both its links down: a dead box. */

@@ -11,7 +11,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,33 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  * Both run VRRP with a track script, and d2 takes over when d1 dies (VIP added, announced, notify script run). The
  * scripts (as {@code nobody} on both) must see no capability at all, effective or ambient. IPVS programming, health
- * checks and sync under the same bounding set are the lab VM's part ({@link HaLab} starts every director so).
+ * checks and sync under the same bounding set are the lab VM's part: {@link HaLab} starts every director so.
  */
 class LeastPrivilegeIT {
     /** linux/capability.h's numbers for the capability names the unit uses. */
     static final Map<String, Integer> CAP_NUMBERS = Map.of("CAP_KILL", 5, "CAP_SETGID", 6, "CAP_SETUID", 7,
             "CAP_NET_BIND_SERVICE", 10, "CAP_NET_ADMIN", 12, "CAP_NET_RAW", 13);
-    static final Path UNIT = Path.of("../systemd/lvsd.service");
     static final String NOBODY = "65534";
     static final Duration CONVERGE = Duration.ofSeconds(90);
 
     @TempDir
     Path dir;
-
-    /** The unit's CapabilityBoundingSet=, as names. */
-    static List<String> unitCapabilities() throws Exception {
-        for (String line : Files.readAllLines(UNIT)) {
-            if (line.startsWith("CapabilityBoundingSet=")) {
-                return List.of(line.substring(line.indexOf('=') + 1).trim().split("\\s+"));
-            }
-        }
-        throw new AssertionError(UNIT + " has no CapabilityBoundingSet=");
-    }
-
-    /** {@code setpriv}'s spelling: net_admin,net_raw,... */
-    static String setprivList(List<String> caps) {
-        return String.join(",", caps.stream().map(c -> "+" + c.substring(4).toLowerCase(Locale.ROOT)).toList());
-    }
 
     static long mask(List<String> caps) {
         long m = 0;
@@ -83,9 +66,9 @@ class LeastPrivilegeIT {
     void aPairRunsWithTheUnitsCapabilitiesAloneAndItsScriptsWithNone() throws Exception {
         Lab.requireRoot("starts lvsd with a reduced capability set in network namespaces");
         Lab.requireCommand("setpriv", "util-linux");
-        List<String> caps = unitCapabilities();
+        List<String> caps = LvsdProcess.unitCapabilities();
         long unitMask = mask(caps);
-        String list = setprivList(caps);
+        String list = LvsdProcess.setprivList(caps);
         // d2 runs as nobody: it must read its configuration and the distribution, and own its state and runtime
         // directories (systemd's StateDirectory= and RuntimeDirectory= would be given to its User=).
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -105,8 +88,7 @@ class LeastPrivilegeIT {
             Files.createDirectory(p);
             Sh.ok("chown", NOBODY + ":" + NOBODY, p.toString());
         }
-        List<String> asRoot = List.of("setpriv", "--bounding-set=-all," + list, "--inh-caps=-all", "--no-new-privs",
-                "--");
+        List<String> asRoot = LvsdProcess.asTheUnit();
         List<String> asNobody = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
                 "--inh-caps=-all," + list, "--ambient-caps=-all," + list, "--bounding-set=-all," + list,
                 "--no-new-privs", "--");

@@ -151,6 +151,32 @@ final class LvsdProcess implements AutoCloseable {
         }
     }
 
+    /** The capabilities the distribution's systemd unit grants ({@code CapabilityBoundingSet=}), by name. */
+    static List<String> unitCapabilities() throws IOException {
+        Path unit = launcher().getParent().getParent().resolve("systemd/lvsd.service");
+        for (String line : Files.readAllLines(unit)) {
+            if (line.startsWith("CapabilityBoundingSet=")) {
+                return List.of(line.substring(line.indexOf('=') + 1).trim().split("\\s+"));
+            }
+        }
+        throw new IllegalStateException(unit + " has no CapabilityBoundingSet=");
+    }
+
+    /**
+     * A wrapper that runs lvsd as the unit does: as root, with the unit's capabilities as the bounding set (so they
+     * are all it has), no inheritable ones and no new privileges.
+     */
+    static List<String> asTheUnit() throws IOException {
+        return List.of("setpriv", "--bounding-set=-all," + setprivList(unitCapabilities()), "--inh-caps=-all",
+                "--no-new-privs", "--");
+    }
+
+    /** {@code setpriv}'s spelling of capability names: +net_admin,+net_raw,... */
+    static String setprivList(List<String> caps) {
+        return String.join(",", caps.stream().map(c -> "+" + c.substring(4).toLowerCase(java.util.Locale.ROOT))
+                .toList());
+    }
+
     /** Runs the launcher inside network namespace {@code ns}. */
     static LvsdProcess startIn(String ns, Map<String, String> env, String... args) throws IOException {
         return startIn(ns, env, List.of(), launcher(), args);
