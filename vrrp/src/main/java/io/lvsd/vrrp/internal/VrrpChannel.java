@@ -39,6 +39,8 @@ final class VrrpChannel implements VrrpKernel.Receiver {
     private volatile long pulled;
     /** Of those, the packets the loop has handled (loop only). */
     private long handled;
+    /** When the last packet the loop handled arrived ({@code receivedAt}; loop only); none: MIN_VALUE. */
+    private long lastHandledAt = Long.MIN_VALUE;
     String error;
     long sendErrors;
     boolean joined;
@@ -88,9 +90,15 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         sink.received(this, p);
     }
 
-    /** On the loop, for each packet {@link #received} posted: counts it; false once the channel is closed. */
-    boolean handled() {
+    /**
+     * On the loop, for each packet {@link #received} posted ({@code receivedAt}: when it arrived): counts it; false
+     * once the channel is closed.
+     */
+    boolean handled(long receivedAt) {
         handled++;
+        if (lastHandledAt == Long.MIN_VALUE || receivedAt - lastHandledAt > 0) {
+            lastHandledAt = receivedAt;
+        }
         return socket != null;
     }
 
@@ -109,6 +117,19 @@ final class VrrpChannel implements VrrpKernel.Receiver {
      * instructions.)
      */
     boolean behind() {
+        return behind(Long.MIN_VALUE);
+    }
+
+    /**
+     * On the loop: whether packets that arrived before {@code deadline} may still wait unhandled. The socket is read
+     * and its packets handled in the order they arrived, so once the loop has handled one that arrived at or after
+     * {@code deadline}, every earlier one has been handled too, however many keep arriving: a flood of packets
+     * cannot hold a Master_Down expiry back (an unread advert that came in time can).
+     */
+    boolean behind(long deadline) {
+        if (deadline != Long.MIN_VALUE && lastHandledAt != Long.MIN_VALUE && lastHandledAt - deadline >= 0) {
+            return false;
+        }
         if (pulled != handled) {
             return true;
         }

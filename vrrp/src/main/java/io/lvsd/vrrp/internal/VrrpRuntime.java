@@ -135,7 +135,7 @@ public final class VrrpRuntime {
             public void received(VrrpChannel ch, RawIpSocket.Packet p) {
                 receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
                 onLoop(() -> {
-                    if (ch.handled()) {
+                    if (ch.handled(p.receivedAt())) {
                         onPacket(ch, p);
                     }
                 });
@@ -752,7 +752,8 @@ public final class VrrpRuntime {
         long limit = i.sm.masterDownIntervalNanos();
         // Compared with ==, not switched on: an enum switch loads a synthetic class at its first run, which here is
         // the first takeover.
-        UnreadAdvertGuard.Verdict verdict = i.unread.atExpiry(now, ch != null && ch.behind(), limit);
+        UnreadAdvertGuard.Verdict verdict = i.unread.atExpiry(now, ch != null && ch.behind(i.sm.nextDeadline()),
+                limit);
         if (verdict == UnreadAdvertGuard.Verdict.WAIT) {
             if (first) {
                 i.heldForUnread.increment();

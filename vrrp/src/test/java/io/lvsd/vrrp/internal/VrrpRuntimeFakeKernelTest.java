@@ -281,6 +281,31 @@ class VrrpRuntimeFakeKernelTest {
 
     // ---- receive checks
 
+    @Test
+    void aFloodOfJunkDoesNotDelayATakeover() throws Exception {
+        start(config(vi1(100, VIP)));
+        peerMaster(51, 3, VIP);
+        long lastAdvert = clock.nanoTime() - 1_000 * MS;
+        // The master dies; a flood goes on: a packet with a bad checksum every millisecond, so that the socket's
+        // queue is never empty (a real flood's), from a stranger, for our VRID.
+        VrrpPacket p = new VrrpPacket(3, 51, 254, 100, List.of(IpPrefix.parse(VIP).address()), 0, null);
+        InetAddress stranger = IpAddresses.parse("10.0.0.66");
+        byte[] junk = VrrpCodec.encode(p, stranger, GROUP, true);
+        junk[7] ^= 1;
+        kernel.socket("eth0", IpFamily.IPV4).queued = true;
+        int sent = 0;
+        while (!"MASTER".equals(state("VI_1")) && sent < 10_000) {
+            kernel.deliver("eth0", IpFamily.IPV4, stranger, GROUP, junk, clock.nanoTime());
+            sent++;
+            clock.advance(MS);
+        }
+        long tookNanos = clock.nanoTime() - lastAdvert;
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+        // Master_Down_Interval is 3 s + Skew_Time (156/256 s): the takeover comes then, not one more interval later.
+        assertThat(tookNanos).as("last advert to takeover, under the flood").isBetween(3_609 * MS, 3_620 * MS);
+        assertThat(runtime.status().get(0).drops()).containsEntry("checksum", (long) sent);
+    }
+
     static VrrpInstanceConfig unicast(boolean peersCheck, int minTtl) {
         VrrpInstanceConfig c = vi1(100, VIP);
         return new VrrpInstanceConfig(c.name(), c.interfaceName(), c.virtualRouterId(), c.priority(), c.version(),
