@@ -149,6 +149,36 @@ final class VrrpLab implements AutoCloseable {
         return i < 0 ? null : out.substring(i + 7, i + 24);
     }
 
+    /**
+     * A raw IPv4 sender on the client's eth0 (IPPROTO_RAW: the test writes the whole header, so it chooses the
+     * source and the TTL), for hostile packets. The socket belongs to c1's namespace whatever thread sends.
+     */
+    final class RawSender implements AutoCloseable {
+        private final io.lvsd.linux.LinuxNative n = io.lvsd.linux.LinuxNative.get();
+        private final int fd;
+
+        RawSender() throws Exception {
+            fd = NetNamespace.call(ns.name("c1"), () -> {
+                int s = n.socket(io.lvsd.linux.LinuxNative.AF_INET, io.lvsd.linux.LinuxNative.SOCK_RAW, 255, "test raw");
+                n.bindToDevice(s, "eth0", "test raw");
+                return s;
+            });
+        }
+
+        /** Sends a VRRP {@code payload} in an IPv4 header of our own (the kernel fills in id and checksum). */
+        void send(java.net.InetAddress src, java.net.InetAddress dst, int ttl, byte[] payload) throws Exception {
+            byte[] packet = java.nio.ByteBuffer.allocate(20 + payload.length).put((byte) 0x45).put((byte) 0xc0)
+                    .putShort((short) (20 + payload.length)).putInt(0).put((byte) ttl).put((byte) 112)
+                    .putShort((short) 0).put(src.getAddress()).put(dst.getAddress()).put(payload).array();
+            n.sendTo(fd, packet, io.lvsd.linux.LinuxNative.sockaddrIn(dst.getAddress()), "test raw");
+        }
+
+        @Override
+        public void close() {
+            n.close(fd);
+        }
+    }
+
     /** Makes the client resolve {@code address} (one UDP datagram to the discard port). */
     void clientTouch(String address) throws Exception {
         NetNamespace.call(ns.name("c1"), () -> {

@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-import io.lvsd.linux.LinuxNative;
-import io.lvsd.linux.NetNamespace;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.testkit.Sh;
 import io.lvsd.vrrp.internal.VrrpCodec;
 import io.lvsd.vrrp.internal.VrrpPacket;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -487,24 +484,16 @@ class VrrpNetnsIT {
         byte[] wrongPw = VrrpCodec.encode(new VrrpPacket(2, 51, 254, 1, vips, 1, VrrpCodec.password("guess")), src, dst, true);
         byte[] interval = VrrpCodec.encode(new VrrpPacket(2, 51, 254, 2, vips, 1, pw), src, dst, true);
         byte[] vrid = VrrpCodec.encode(new VrrpPacket(2, 99, 254, 1, vips, 1, pw), src, dst, true);
-        NetNamespace.call(lab.ns.name("c1"), () -> {
-            LinuxNative n = LinuxNative.get();
-            int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW, 255, "test raw"); // IPPROTO_RAW
-            try {
-                n.bindToDevice(fd, "eth0", "test raw");
-                for (int round = 0; round < 3; round++) {
-                    send(n, fd, ipv4(src, dst, 64, good));                          // TTL 64
-                    send(n, fd, ipv4(src, dst, 255, badSum));                       // checksum
-                    send(n, fd, ipv4(src, dst, 255, wrongPw));                      // password
-                    send(n, fd, ipv4(src, dst, 255, Arrays.copyOf(good, 10)));      // truncated
-                    send(n, fd, ipv4(src, dst, 255, interval));                     // v2 interval 2 s
-                    send(n, fd, ipv4(src, dst, 255, vrid));                         // unknown VRID
-                }
-            } finally {
-                n.close(fd);
+        try (VrrpLab.RawSender raw = lab.new RawSender()) {
+            for (int round = 0; round < 3; round++) {
+                raw.send(src, dst, 64, good);                          // TTL 64
+                raw.send(src, dst, 255, badSum);                       // checksum
+                raw.send(src, dst, 255, wrongPw);                      // password
+                raw.send(src, dst, 255, Arrays.copyOf(good, 10));      // truncated
+                raw.send(src, dst, 255, interval);                     // v2 interval 2 s
+                raw.send(src, dst, 255, vrid);                         // unknown VRID
             }
-            return null;
-        });
+        }
         String vi = "instance=\"VI_1\",reason=";
         await().atMost(CONVERGE).untilAsserted(() -> {
             assertThat(lab.metric("d1", "lvsd_vrrp_drops_total{" + vi + "\"ip_ttl\"}")).isEqualTo(3.0);
@@ -519,17 +508,6 @@ class VrrpNetnsIT {
         assertThat(lab.metric("d1", "lvsd_vrrp_transitions_total{from=\"MASTER\",instance=\"VI_1\",to=\"BACKUP\"}"))
                 .isZero();
         assertThat(lab.metric("d1", "lvsd_vrrp_adverts_received_total{instance=\"VI_1\"}")).isZero();
-    }
-
-    private static void send(LinuxNative n, int fd, byte[] packet) throws Exception {
-        n.sendTo(fd, packet, LinuxNative.sockaddrIn(Arrays.copyOfRange(packet, 16, 20)), "test raw");
-    }
-
-    /** An IPv4 header of our own (the kernel fills in id and checksum) and the VRRP payload. */
-    private static byte[] ipv4(InetAddress src, InetAddress dst, int ttl, byte[] payload) {
-        return ByteBuffer.allocate(20 + payload.length).put((byte) 0x45).put((byte) 0xc0)
-                .putShort((short) (20 + payload.length)).putInt(0).put((byte) ttl).put((byte) VrrpCodec.PROTOCOL)
-                .putShort((short) 0).put(src.getAddress()).put(dst.getAddress()).put(payload).array();
     }
 
     // ---------------------------------------------------------------- keepalived
