@@ -101,6 +101,53 @@ class SyncWatchIT {
         }
     }
 
+    /**
+     * 2,000 hostile datagrams (the kernel's message and lvsd's encodings with a few edits each, and noise; seeded, see
+     * {@link io.lvsd.testkit.Fuzz}) at 500 a second, then a good one: the watcher lives through them, counts each that
+     * does not decode as undecodable and decodes the rest. The daemon's own listener (the fail-back gate's) is the
+     * same {@link SyncWatcher}.
+     */
+    @Test
+    void aFloodOfMalformedDatagramsIsCountedAndTheWatcherLives() throws Exception {
+        byte[] kernel = HexFormat.of().parseHex(KERNEL_V1);
+        SyncMessage v0 = new SyncMessage(0, 3, List.of(SyncConnection.of(17, SyncConnection.F_TUNNEL, 0,
+                InetAddress.getByName("10.1.0.7"), 5353, InetAddress.getByName("10.1.0.100"), 53,
+                InetAddress.getByName("10.1.0.21"), 53, 0)));
+        List<byte[]> hostile = new java.util.ArrayList<>();
+        io.lvsd.testkit.Fuzz.forAll(2_000, io.lvsd.testkit.Fuzz.mutated(List.of(kernel, SyncCodec.encode(v0))),
+                b -> {
+                    if (!(SyncCodec.decode(b) instanceof SyncCodec.Control)) { // catch-up requests: another test's
+                        hostile.add(b);
+                    }
+                });
+        long malformed = hostile.stream().filter(b -> SyncCodec.decode(b) instanceof SyncCodec.Malformed).count();
+        long decoded = hostile.size() - malformed;
+        assertThat(malformed).as("most of them are malformed").isGreaterThan(1_000);
+        try (LvsdProcess w = LvsdProcess.startIn(ns.name("w"), Map.of(), "sync", "watch", "-i", "eth0", "--quiet",
+                "--count", Long.toString(decoded + 1), "--seconds", "90", "--interval", "5")) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> w.output().contains("listening on 224.0.0.81:8848"));
+            NetNamespace.call(ns.name("s"), () -> {
+                try (DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                    ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("eth0"));
+                    InetSocketAddress group = new InetSocketAddress("224.0.0.81", 8848);
+                    long next = System.nanoTime();
+                    for (byte[] b : hostile) { // bounded: 2,000 datagrams, 500 a second
+                        ch.send(ByteBuffer.wrap(b), group);
+                        next += 2_000_000L;
+                        java.util.concurrent.locks.LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+                    }
+                    ch.send(ByteBuffer.wrap(kernel), group);
+                }
+                return null;
+            });
+            assertThat(w.waitFor(90)).as("exit code; output:\n%s", w.output()).isZero();
+            System.out.printf("sync watch: %d hostile datagrams, %d malformed and counted, %d decoded%n",
+                    hostile.size(), malformed, decoded);
+            assertThat(w.output()).contains("total 10.94.0.1: " + (decoded + 1) + " messages, ")
+                    .contains(", " + malformed + " undecodable").doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
     /** What a watcher's listener was handed: "from kind nonce" for catch-ups, "from message n" otherwise. */
     static SyncWatcher.Listener recorder(List<String> heard) {
         return new SyncWatcher.Listener() {
