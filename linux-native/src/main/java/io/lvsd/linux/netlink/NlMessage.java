@@ -56,6 +56,9 @@ public record NlMessage(int type, int flags, int seq, int portId, ByteBuffer pay
             return null;
         }
         int origLen = payload.getInt(4);
+        if ((flags & Netlink.NLM_F_CAPPED) == 0 && (origLen < Netlink.NLMSG_HDRLEN || origLen > payload.remaining())) {
+            return null; // no room for attributes after the echoed request: there is no message to read, only the errno
+        }
         int offset = 4 + ((flags & Netlink.NLM_F_CAPPED) != 0 ? Netlink.NLMSG_HDRLEN : Netlink.align(origLen));
         if (offset >= payload.remaining()) {
             return null;

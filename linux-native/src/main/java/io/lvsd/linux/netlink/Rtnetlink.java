@@ -165,8 +165,15 @@ public final class Rtnetlink implements AutoCloseable {
             throw new NetlinkProtocolException("ifaddrmsg: " + p.remaining() + " bytes (expected 8)");
         }
         int af = p.get(0) & 0xff;
+        if (af != LinuxNative.AF_INET && af != LinuxNative.AF_INET6) {
+            throw new NetlinkProtocolException("ifaddrmsg: family " + af + " (expected AF_INET or AF_INET6)");
+        }
         int len = af == LinuxNative.AF_INET ? 4 : 16;
         int prefixLength = p.get(1) & 0xff;
+        if (prefixLength > len * 8) {
+            throw new NetlinkProtocolException("ifaddrmsg: prefix length " + prefixLength + " (expected 0-" + len * 8
+                    + ")");
+        }
         int flags = p.get(2) & 0xff;
         int scope = p.get(3) & 0xff;
         int index = p.getInt(4);

@@ -52,4 +52,29 @@ class RtnetlinkTest {
         assertThat(a.has(Rtnetlink.IFA_LABEL)).isFalse();
         assertThat(a.has(Rtnetlink.IFA_LOCAL)).isTrue();
     }
+
+    @Test
+    void anAddressWithAPrefixLongerThanItsFamilyIsTheTypedError() {
+        // Found by NetlinkPropertyTest: an IPv4 RTM_NEWADDR claiming /64 threw IllegalArgumentException.
+        byte[] b = Rtnetlink.addAddressRequest(4, IpPrefix.parse("10.96.0.100/24"), "eth0:vrrp51").build(1, 0);
+        b[16 + 1] = 64;
+        NlMessage m = NlMessage.parseAll(b, b.length).get(0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rtnetlink.parseAddress(m))
+                .isInstanceOf(NetlinkProtocolException.class).hasMessage("ifaddrmsg: prefix length 64 (expected 0-32)");
+        b[16] = 7;
+        NlMessage other = NlMessage.parseAll(b, b.length).get(0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rtnetlink.parseAddress(other))
+                .isInstanceOf(NetlinkProtocolException.class).hasMessageContaining("family 7");
+    }
+
+    @Test
+    void anErrorWhoseEchoedLengthIsImpossibleHasNoExtendedAckMessage() {
+        // Found by NetlinkPropertyTest: a negative original length threw IllegalArgumentException.
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(40).order(java.nio.ByteOrder.nativeOrder());
+        b.putInt(40).putShort((short) Netlink.NLMSG_ERROR).putShort((short) Netlink.NLM_F_ACK_TLVS).putInt(1).putInt(0)
+                .putInt(-22).putInt(-65536);
+        NlMessage m = NlMessage.parseAll(b.array(), 40).get(0);
+        assertThat(m.error()).isEqualTo(-22);
+        assertThat(m.extAckMessage()).isNull();
+    }
 }
