@@ -72,4 +72,31 @@ class IpvsCodecTest {
         assertThat(back).isEqualTo(v);
         assertThat(back.flags()).isEqualTo(VirtualService.SCHED1); // HASHED is the kernel's, never ours
     }
+
+    @Test
+    void valuesTheModelRejectsAreTheTypedErrorNamingTheAttribute() {
+        // Found by IpvsCodecPropertyTest: these threw NullPointerException and IllegalArgumentException.
+        byte[] empty = NlBuilder.request(0x23, Netlink.NLM_F_MULTI).genl(IpvsCodec.CMD_NEW_SERVICE, 1).build(1, 0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IpvsCodec.parseServiceStats(
+                io.lvsd.linux.netlink.NlMessage.parseAll(empty, empty.length).get(0).genlAttrs()))
+                .isInstanceOf(io.lvsd.linux.netlink.NetlinkProtocolException.class).hasMessageContaining("IPVS_CMD_ATTR_SERVICE");
+        Destination d = Destination.of(new InetSocketAddress(IpAddresses.parse("10.1.0.6"), 80), Forwarding.DR, 1);
+        byte[] bad = IpvsCodec.putDest(NlBuilder.request(0x23, Netlink.NLM_F_MULTI).genl(IpvsCodec.CMD_NEW_DEST, 1),
+                d.address(), d.withWeight(0), true).build(2, 0);
+        int at = indexOf(bad, new byte[] {8, 0, 3, 0, 3, 0, 0, 0}); // IPVS_DEST_ATTR_FWD_METHOD = 3 (DR)
+        bad[at + 4] = 5; // no such forwarding method
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> IpvsCodec.parseDest(
+                io.lvsd.linux.netlink.NlMessage.parseAll(bad, bad.length).get(0).genlAttrs(),
+                io.lvsd.linux.net.IpFamily.IPV4)).isInstanceOf(io.lvsd.linux.netlink.NetlinkProtocolException.class)
+                .hasMessage("IPVS_CMD_ATTR_DEST: forwarding method: 5 (expected 0-4)");
+    }
+
+    private static int indexOf(byte[] b, byte[] what) {
+        for (int i = 0; i + what.length <= b.length; i++) {
+            if (java.util.Arrays.equals(java.util.Arrays.copyOfRange(b, i, i + what.length), what)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
 }

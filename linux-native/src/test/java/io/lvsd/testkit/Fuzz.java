@@ -178,6 +178,7 @@ public final class Fuzz {
         if (input instanceof byte[] b) {
             return b.length + " bytes " + HexFormat.of().formatHex(b);
         }
-        return String.valueOf(input);
+        String s = String.valueOf(input);
+        return s.length() <= 4000 ? s : s.substring(0, 4000) + " [... " + (s.length() - 4000) + " more characters]";
     }
 }

@@ -174,8 +174,26 @@ public final class IpvsCodec {
         return b.end();
     }
 
-    /** Reads the service of a NEW_SERVICE dump message. */
+    /**
+     * Reads the service of a NEW_SERVICE dump message. A value the model rejects (a port, a weight, a mark out of
+     * range) is a {@link NetlinkProtocolException} naming the attribute, as a malformed one is.
+     */
     public static VirtualService parseService(NlAttrs msg) {
+        return checked("IPVS_CMD_ATTR_SERVICE", () -> parseServiceUnchecked(msg));
+    }
+
+    /** Runs a parse; the model's IllegalArgumentException becomes the typed error, prefixed with {@code what}. */
+    private static <T> T checked(String what, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (NetlinkProtocolException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new NetlinkProtocolException(what + ": " + e.getMessage());
+        }
+    }
+
+    private static VirtualService parseServiceUnchecked(NlAttrs msg) {
         NlAttrs a = required(msg.nested(CMD_ATTR_SERVICE), "IPVS_CMD_ATTR_SERVICE");
         int af = a.u16(SVC_ATTR_AF, -1);
         IpFamily family = family(af, "IPVS_SVC_ATTR_AF");
@@ -200,12 +218,16 @@ public final class IpvsCodec {
     }
 
     public static Stats parseServiceStats(NlAttrs msg) {
-        NlAttrs a = msg.nested(CMD_ATTR_SERVICE);
+        NlAttrs a = required(msg.nested(CMD_ATTR_SERVICE), "IPVS_CMD_ATTR_SERVICE");
         return stats(a.nested(SVC_ATTR_STATS64), a.nested(SVC_ATTR_STATS));
     }
 
     /** Reads the destination of a NEW_DEST dump message. */
     public static ServiceState.DestinationState parseDest(NlAttrs msg, IpFamily serviceFamily) {
+        return checked("IPVS_CMD_ATTR_DEST", () -> parseDestUnchecked(msg, serviceFamily));
+    }
+
+    private static ServiceState.DestinationState parseDestUnchecked(NlAttrs msg, IpFamily serviceFamily) {
         NlAttrs a = required(msg.nested(CMD_ATTR_DEST), "IPVS_CMD_ATTR_DEST");
         int af = a.u16(DEST_ATTR_ADDR_FAMILY, serviceFamily.af());
         IpFamily family = family(af, "IPVS_DEST_ATTR_ADDR_FAMILY");
@@ -263,6 +285,10 @@ public final class IpvsCodec {
     }
 
     public static SyncDaemon parseDaemon(NlAttrs msg) {
+        return checked("IPVS_CMD_ATTR_DAEMON", () -> parseDaemonUnchecked(msg));
+    }
+
+    private static SyncDaemon parseDaemonUnchecked(NlAttrs msg) {
         NlAttrs a = required(msg.nested(CMD_ATTR_DAEMON), "IPVS_CMD_ATTR_DAEMON");
         long state = a.u32(DAEMON_ATTR_STATE, 0);
         SyncDaemon.Role role = state == 1 ? SyncDaemon.Role.MASTER : state == 2 ? SyncDaemon.Role.BACKUP : null;
