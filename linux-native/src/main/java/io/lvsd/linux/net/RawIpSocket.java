@@ -214,7 +214,11 @@ public final class RawIpSocket implements AutoCloseable {
             if (l == level && t == type && len >= 16 + minData) {
                 return start + 16;
             }
-            c.position(start + (int) ((len + 7) & ~7L));
+            long next = start + ((len + 7) & ~7L); // CMSG_NXTHDR: the next header starts at the aligned end
+            if (next >= length) {
+                return -1;
+            }
+            c.position((int) next);
         }
         return -1;
     }

@@ -114,4 +114,12 @@ class RawIpSocketTest {
         long[] at = RawIpSocket.arrival(c, -1);
         assertThat(at).containsExactly(7 * S, 0);
     }
+
+    @org.junit.jupiter.api.Test
+    void aControlMessageWhosePaddingRunsPastTheBufferEndsTheWalk() {
+        // Found by ControlMessagePropertyTest: cmsg_len 17 in a 40-byte buffer, padded to 24, threw.
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(40).order(java.nio.ByteOrder.nativeOrder());
+        b.putLong(16).putInt(9).putInt(9).putLong(20).putInt(0).putInt(1);
+        org.assertj.core.api.Assertions.assertThat(RawIpSocket.control(b.array(), 36, 0, 1, 8)).isEqualTo(-1);
+    }
 }
