@@ -58,7 +58,12 @@ public final class HttpChecker implements Checker {
     public void probe(ProbeContext ctx) {
         CheckSpec.Http spec = (CheckSpec.Http) ctx.config().spec();
         boolean needBody = spec.bodyRegex() != null || spec.digest() != null;
-        fetch(ctx, spec, needBody, (status, body, truncated) -> {
+        fetch(ctx, spec, needBody, verdict(ctx, spec, needBody));
+    }
+
+    /** What a fetched response means for the probe: the status against the list, then the body's checks. */
+    static Fetched verdict(ProbeContext ctx, CheckSpec.Http spec, boolean needBody) {
+        return (status, body, truncated) -> {
             if (!spec.accepts(status)) {
                 ctx.down("HTTP " + status + " (expected " + spec.status() + ")");
             } else if (!needBody) {
@@ -66,7 +71,7 @@ public final class HttpChecker implements Checker {
             } else {
                 judge(ctx, spec, status, body, truncated);
             }
-        });
+        };
     }
 
     /** What a fetch found: the status, and the body (up to max-bytes) when it was asked for. */
@@ -133,8 +138,11 @@ public final class HttpChecker implements Checker {
         return host.startsWith("[") || host.replaceFirst(":\\d+$", "").matches("[0-9.]+");
     }
 
-    /** Reads one response: the status, then the body when it is wanted. */
-    private static final class Response extends SimpleChannelInboundHandler<HttpObject> {
+    /**
+     * Reads one response: the status, then the body when it is wanted (at most {@code max-bytes} of it are kept,
+     * whatever the response claims). Package-private for the property test that feeds it hostile responses.
+     */
+    static final class Response extends SimpleChannelInboundHandler<HttpObject> {
         private final CheckSpec.Http spec;
         private final ProbeContext ctx;
         private final boolean needBody;
