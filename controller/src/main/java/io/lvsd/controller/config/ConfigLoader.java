@@ -44,9 +44,7 @@ public final class ConfigLoader {
             problems.error(null, "", "cannot read " + file + ": permission denied");
             return new LoadResult(null, problems.errors(), List.of());
         }
-        // Every module's reference.conf, merged (without the system-property overrides that
-        // ConfigFactory.defaultReference() would add).
-        Config reference = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
+        Config reference = Reference.CONFIG;
         Config merged;
         try {
             Config user = ConfigFactory.parseFile(file.toFile(), options());
@@ -59,6 +57,15 @@ public final class ConfigLoader {
         ConfigBinder binder = new ConfigBinder(merged, reference);
         LvsdConfig config = binder.bind(file);
         return new LoadResult(config, binder.problems().errors(), binder.problems().warnings());
+    }
+
+    /**
+     * Every module's reference.conf, merged (without the system-property overrides that
+     * ConfigFactory.defaultReference() would add); read once, on first use: it is immutable and the same for every
+     * load and reload.
+     */
+    private static final class Reference {
+        static final Config CONFIG = ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), "reference.conf");
     }
 
     static ConfigParseOptions options() {

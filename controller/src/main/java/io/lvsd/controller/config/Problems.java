@@ -44,7 +44,22 @@ final class Problems {
             file = origin.filename() != null ? origin.filename()
                     : origin.resource() != null ? origin.resource() : origin.description();
             line = origin.lineNumber();
+            if (origin.filename() == null && origin.description().startsWith(MERGED)) {
+                // An object merged from the operator's file and a default template: point at the file's part.
+                for (String part : origin.description().substring(MERGED.length()).split(",")) {
+                    java.util.regex.Matcher m = FILE_LINE.matcher(part.trim());
+                    if (m.matches() && !m.group(1).contains("reference.conf")) {
+                        file = m.group(1);
+                        line = Integer.parseInt(m.group(2));
+                        break;
+                    }
+                }
+            }
         }
         return new ConfigProblem(file, line, path, message);
     }
+
+    /** typesafe-config's description of a merged value's origin: "merge of FILE: LINE,OTHER: LINE". */
+    private static final String MERGED = "merge of ";
+    private static final java.util.regex.Pattern FILE_LINE = java.util.regex.Pattern.compile("(.+): (\\d+)");
 }

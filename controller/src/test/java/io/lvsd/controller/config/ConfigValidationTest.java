@@ -80,6 +80,17 @@ class ConfigValidationTest {
     }
 
     @Test
+    void anErrorOnAnObjectMergedWithItsDefaultsPointsAtTheFile() {
+        // Found by ConfigBinderPropertyTest: the error showed typesafe-config's "merge of ..." description. The
+        // tunnel comes from the operator's template (line 1) merged with the shipped defaults.
+        assertThat(errors("defaults.virtual-server.tunnel { type = null }\nvirtual-servers = [\n"
+                + "  { name = a, address = \"10.0.0.1:80\", forwarding = nat, real-servers = [ { address = \"10.0.0.5:80\" } ] }\n]\n"))
+                .containsExactly("lvsd.conf:1: virtual-servers[0].tunnel.type: null (expected one of ipip, gue, gre)",
+                        "lvsd.conf:1: virtual-servers[0].tunnel: set with forwarding = nat (expected only "
+                        + "with forwarding = tun)");
+    }
+
+    @Test
     void unknownKeyWithSuggestion() {
         assertThat(errors(VI + "  prority = 100\n}\n"))
                 .containsExactly("lvsd.conf:5: vrrp.instances.VI_1.prority: unknown key (did you mean priority?)");
