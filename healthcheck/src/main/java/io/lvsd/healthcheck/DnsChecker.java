@@ -65,7 +65,8 @@ public final class DnsChecker implements Checker {
         });
     }
 
-    private static void judge(ProbeContext ctx, CheckSpec.Dns spec, DatagramDnsResponse r) {
+    /** The verdict on a response to our query (package-private for the property test). */
+    static void judge(ProbeContext ctx, CheckSpec.Dns spec, DatagramDnsResponse r) {
         if (r.code() != DnsResponseCode.NOERROR) {
             String code = r.code().toString().replaceFirst("\\(\\d+\\)$", "").trim();
             ctx.down("DNS " + code.toUpperCase(java.util.Locale.ROOT) + " for " + spec.name() + " " + spec.queryType());

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * How the checkers handle what real servers send back, against {@link Fuzz#TRIES} generated inputs per property:
  * HTTP responses (real ones with a few edits, and noise) read through Netty's codec into the checker's handler
  * always end in a verdict, up or down with a reason, never an exception, and keep at most {@code max-bytes} of a
- * body whatever its Content-Length claims; UDP replies against the three expect forms, and agent replies, give an
+ * body whatever its Content-Length claims; DNS responses (encoded answers of every type the checker reads, with
+ * edits) decode to a verdict, or to the decoder's error that the checker reports as down; UDP replies against the three expect forms, and agent replies, give an
  * answer, never an exception; the status-range and digest parsers give a value or an IllegalArgumentException
  * naming the input.
  */
@@ -84,6 +85,77 @@ class CheckResponsePropertyTest {
             assertThat(result.get().detail()).as("with its reason").isNotBlank();
             if (body.get() != null) {
                 assertThat(body.get().length).as("body kept").isLessThanOrEqualTo(SPEC.maxBytes());
+            }
+        });
+    }
+
+    /** Responses as a server encodes them: every record type the checker reads, as raw records. */
+    static List<byte[]> dnsResponses() {
+        List<byte[]> out = new ArrayList<>();
+        java.util.function.Function<String, io.netty.buffer.ByteBuf> name = n -> {
+            io.netty.buffer.ByteBuf b = Unpooled.buffer();
+            for (String label : n.split("\\.")) {
+                b.writeByte(label.length()).writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+            }
+            return b.writeByte(0);
+        };
+        Object[][] records = {
+                {io.netty.handler.codec.dns.DnsRecordType.A, Unpooled.wrappedBuffer(new byte[] {10, 0, 0, 1})},
+                {io.netty.handler.codec.dns.DnsRecordType.AAAA, Unpooled.wrappedBuffer(new byte[16])},
+                {io.netty.handler.codec.dns.DnsRecordType.CNAME, name.apply("www.example.org")},
+                {io.netty.handler.codec.dns.DnsRecordType.MX, Unpooled.buffer().writeShort(10)
+                        .writeBytes(name.apply("mx.example.org"))},
+                {io.netty.handler.codec.dns.DnsRecordType.SRV, Unpooled.buffer().writeShort(1).writeShort(2)
+                        .writeShort(443).writeBytes(name.apply("s.example.org"))},
+                {io.netty.handler.codec.dns.DnsRecordType.TXT, Unpooled.buffer().writeByte(2).writeBytes("ok".getBytes())},
+                {io.netty.handler.codec.dns.DnsRecordType.SOA, Unpooled.buffer().writeBytes(name.apply("ns.example.org"))
+                        .writeBytes(name.apply("root.example.org")).writeZero(20)}};
+        for (Object[] rec : records) {
+            io.netty.handler.codec.dns.DatagramDnsResponse r = new io.netty.handler.codec.dns.DatagramDnsResponse(
+                    new InetSocketAddress("127.0.0.1", 53), new InetSocketAddress("127.0.0.1", 40000), 7);
+            r.addRecord(io.netty.handler.codec.dns.DnsSection.QUESTION,
+                    new io.netty.handler.codec.dns.DefaultDnsQuestion("example.org",
+                            (io.netty.handler.codec.dns.DnsRecordType) rec[0]));
+            r.addRecord(io.netty.handler.codec.dns.DnsSection.ANSWER, new io.netty.handler.codec.dns.DefaultDnsRawRecord(
+                    "example.org", (io.netty.handler.codec.dns.DnsRecordType) rec[0], 60, (io.netty.buffer.ByteBuf) rec[1]));
+            EmbeddedChannel enc = new EmbeddedChannel(new io.netty.handler.codec.dns.DatagramDnsResponseEncoder());
+            enc.writeOutbound(r);
+            io.netty.channel.socket.DatagramPacket p = enc.readOutbound();
+            byte[] b = new byte[p.content().readableBytes()];
+            p.content().readBytes(b);
+            p.release();
+            out.add(b);
+        }
+        return out;
+    }
+
+    @Test
+    void anyDnsResponseEndsInAVerdictOrTheDecodersError() throws Exception {
+        CheckSpec.Dns spec = new CheckSpec.Dns("example.org", "A", "10.0.0.1");
+        CheckConfig config = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 1,
+                false, false, null, null, null, null, null, spec);
+        Fuzz.forAll(Fuzz.mutated(dnsResponses()), bytes -> {
+            EmbeddedChannel ch = new EmbeddedChannel(new io.netty.handler.codec.dns.DatagramDnsResponseDecoder());
+            io.netty.handler.codec.dns.DatagramDnsResponse r;
+            try {
+                ch.writeInbound(new io.netty.channel.socket.DatagramPacket(Unpooled.wrappedBuffer(bytes),
+                        new InetSocketAddress("127.0.0.1", 40000), new InetSocketAddress("127.0.0.1", 53)));
+                r = ch.readInbound();
+            } catch (io.netty.handler.codec.DecoderException | IndexOutOfBoundsException rejected) {
+                return; // the checker's handler turns a decoder's exception into "DNS: ..." down (exceptionCaught)
+            }
+            if (r == null) {
+                return;
+            }
+            try {
+                AtomicReference<CheckResult> result = new AtomicReference<>();
+                ProbeContext ctx = new ProbeContext(new InetSocketAddress("127.0.0.1", 53), config, ch.eventLoop(),
+                        transport, System::nanoTime, result::set);
+                DnsChecker.judge(ctx, spec, r);
+                assertThat(result.get()).as("a verdict").isNotNull();
+                assertThat(result.get().detail()).isNotBlank();
+            } finally {
+                r.release();
             }
         });
     }
