@@ -3,6 +3,8 @@ package io.lvsd.sync;
 import io.lvsd.linux.net.IpAddresses;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -66,7 +68,7 @@ public final class ConnTable {
         };
         try {
             return new Entry(protocol, address(f[1]), port(f[2]), address(f[3]), port(f[4]), address(f[5]),
-                    port(f[6]), f[7], Long.parseLong(f[8]), f.length > 9 ? f[9] : null);
+                    port(f[6]), f[7], expires(f[8]), f.length > 9 ? f[9] : null);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("line \"" + line.trim() + "\": " + e.getMessage());
         }
@@ -104,15 +106,41 @@ public final class ConnTable {
         return Files.exists(self) ? self : Path.of("/proc/net/ip_vs_conn");
     }
 
+    // The kernel prints %04X, %08X and %7u: digits only. Integer.parseInt also takes a sign and any Unicode
+    // digit, which would read "-001" as port -1.
+    private static boolean digits(String text, int radix) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80 || Character.digit(c, radix) < 0) {
+                return false;
+            }
+        }
+        return !text.isEmpty();
+    }
+
     private static int port(String hex) {
-        if (hex.length() != 4) {
+        if (hex.length() != 4 || !digits(hex, 16)) {
             throw new NumberFormatException("port \"" + hex + "\" (expected: 4 hex digits)");
         }
         return Integer.parseInt(hex, 16);
     }
 
+    private static long expires(String text) {
+        try {
+            if (digits(text, 10)) {
+                return Long.parseLong(text);
+            }
+        } catch (NumberFormatException tooLarge) {
+            // more than a long holds: not a number of seconds the kernel prints
+        }
+        throw new NumberFormatException("expires \"" + text + "\" (expected: whole seconds)");
+    }
+
     private static InetAddress address(String text) {
-        if (text.length() == 8 && text.indexOf(':') < 0) {
+        if (text.indexOf(':') < 0) {
+            if (text.length() != 8 || !digits(text, 16)) {
+                throw new NumberFormatException("address \"" + text + "\" (expected: 8 hex digits or an IPv6 address)");
+            }
             long a = Long.parseLong(text, 16);
             byte[] b = {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
             try {
@@ -122,8 +150,17 @@ public final class ConnTable {
             }
         }
         try {
-            return IpAddresses.parse(text);
-        } catch (IllegalArgumentException e) {
+            InetAddress a = IpAddresses.parse(text);
+            if (a instanceof Inet4Address mapped) {
+                // An IPv6 column stays IPv6: Java reads ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2) as IPv4.
+                byte[] b = new byte[16];
+                b[10] = (byte) 0xff;
+                b[11] = (byte) 0xff;
+                System.arraycopy(mapped.getAddress(), 0, b, 12, 4);
+                return Inet6Address.getByAddress(null, b, -1);
+            }
+            return a;
+        } catch (UnknownHostException | IllegalArgumentException e) {
             throw new NumberFormatException("address \"" + text + "\" (expected: 8 hex digits or an IPv6 address)");
         }
     }

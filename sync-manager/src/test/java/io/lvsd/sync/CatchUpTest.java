@@ -81,6 +81,26 @@ class CatchUpTest {
                 .hasMessageContaining("0A6300ZZ");
     }
 
+    @Test
+    void theConnectionTableKeepsIpv6ColumnsIpv6AndReadsOnlyWhatTheKernelPrints() {
+        // Found by ConnTablePropertyTest: Java reads ::ffff:a.b.c.d as IPv4, so an IPv6 entry came back mixed.
+        ConnTable.Entry mapped = ConnTable.parse("TCP 0000:0000:0000:0000:0000:ffff:0a63:0032 A90E "
+                + "2001:0db8:0000:0000:0000:0000:0000:0064 0050 0000:0000:0000:0000:0000:ffff:0a63:0015 0050 "
+                + "ESTABLISHED     899");
+        assertThat(mapped.client()).isInstanceOf(java.net.Inet6Address.class);
+        assertThat(mapped.client().getAddress()).hasSize(16);
+        assertThat(mapped.real()).isInstanceOf(java.net.Inet6Address.class);
+        // The kernel prints %04X, %08X and %7u: no sign, and no field without its name in the error.
+        assertThatThrownBy(() -> ConnTable.parse("TCP 0A630032 -001 0A630064 0050 0A630015 0050 ESTABLISHED 899"))
+                .hasMessageEndingWith(": port \"-001\" (expected: 4 hex digits)");
+        assertThatThrownBy(() -> ConnTable.parse("TCP -0000001 A90E 0A630064 0050 0A630015 0050 ESTABLISHED 899"))
+                .hasMessageEndingWith(": address \"-0000001\" (expected: 8 hex digits or an IPv6 address)");
+        assertThatThrownBy(() -> ConnTable.parse("TCP 0A630032 A90E 0A630064 0050 10.0.0.1 0050 ESTABLISHED 899"))
+                .hasMessageEndingWith(": address \"10.0.0.1\" (expected: 8 hex digits or an IPv6 address)");
+        assertThatThrownBy(() -> ConnTable.parse("TCP 0A630032 A90E 0A630064 0050 0A630015 0050 ESTABLISHED -5"))
+                .hasMessageEndingWith(": expires \"-5\" (expected: whole seconds)");
+    }
+
     static List<SyncConnection> replay(List<io.lvsd.ipvs.ServiceState> table, IpFamily family, String... lines) {
         List<SyncConnection> out = new ArrayList<>();
         CatchUpReplay r = new CatchUpReplay(table, 3, 1500, family, d -> {

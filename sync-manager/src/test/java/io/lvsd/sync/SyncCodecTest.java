@@ -144,6 +144,28 @@ class SyncCodecTest {
     }
 
     @Test
+    void ipv6EntriesKeepIpv4MappedAddressesIpv6() throws Exception {
+        // Found by SyncCodecPropertyTest: InetAddress.getByAddress made ::ffff:10.0.0.1 an Inet4Address, and the
+        // entry's constructor threw out of decode.
+        InetAddress mapped = java.net.Inet6Address.getByAddress(null, hex("00000000000000000000ffff0a000001"), -1);
+        SyncMessage m = new SyncMessage(1, 1, List.of(new SyncConnection(IpFamily.IPV6, 6, 0, 1, mapped, 1,
+                ip("2001:db8::100"), 80, mapped, 80, 0, 10, null, null, null, List.of())));
+        assertThat(decoded(SyncCodec.encode(m))).isEqualTo(m);
+    }
+
+    @Test
+    void theCountAHeaderClaimsSizesNoAllocation() {
+        // Found by SyncCodecPropertyTest: the entry list was sized by the claimed count, not by the bytes.
+        byte[] one = hex("01070004");
+        byte[] many = hex("ff070004");
+        assertThat(SyncCodec.decode(many)).isEqualTo(SyncCodec.decode(one));
+        SyncCodec.decode(many);
+        SyncCodec.decode(one);
+        assertThat(io.lvsd.testkit.Fuzz.allocated(() -> SyncCodec.decode(many)))
+                .isLessThanOrEqualTo(io.lvsd.testkit.Fuzz.allocated(() -> SyncCodec.decode(one)) + 256);
+    }
+
+    @Test
     void unknownOptionsAreReportedNotFatal() throws Exception {
         byte[] base = SyncCodec.encode(new SyncMessage(1, 1, List.of(SyncConnection.of(6, 0, 1, ip("10.0.0.1"), 1,
                 ip("10.0.0.2"), 2, ip("10.0.0.3"), 3, 10))));

@@ -5,6 +5,7 @@ import io.lvsd.sync.CatchUp;
 import io.lvsd.sync.SyncConnection;
 import io.lvsd.sync.SyncConnection.SeqData;
 import io.lvsd.sync.SyncMessage;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -122,7 +123,8 @@ public final class SyncCodec {
     private static Result decodeV1(ByteBuffer m, int len) {
         int syncId = m.get(1) & 0xff;
         int count = m.get(4) & 0xff;
-        List<SyncConnection> out = new ArrayList<>(count);
+        // Sized by the entries the datagram has room for, not by the count it claims.
+        List<SyncConnection> out = new ArrayList<>(Math.min(count, (len - HEADER_V1) / ENTRY_V4));
         int p = HEADER_V1;
         for (int i = 0; i < count; i++) {
             String at = "entry " + (i + 1);
@@ -228,7 +230,7 @@ public final class SyncCodec {
     private static Result decodeV0(ByteBuffer m, int len) {
         int count = m.get(0) & 0xff;
         int syncId = m.get(1) & 0xff;
-        List<SyncConnection> out = new ArrayList<>(count);
+        List<SyncConnection> out = new ArrayList<>(Math.min(count, (len - HEADER_V0) / ENTRY_V0));
         int p = HEADER_V0;
         for (int i = 0; i < count; i++) {
             String at = "entry " + (i + 1);
@@ -357,7 +359,9 @@ public final class SyncCodec {
         byte[] a = new byte[len];
         m.get(at, a);
         try {
-            return InetAddress.getByAddress(a);
+            // An IPv6 entry's addresses stay IPv6: InetAddress.getByAddress would make an IPv4-mapped one
+            // (::ffff:a.b.c.d, RFC 4291 section 2.5.5.2) an Inet4Address, against the entry's family.
+            return len == 16 ? Inet6Address.getByAddress(null, a, -1) : InetAddress.getByAddress(a);
         } catch (UnknownHostException e) {
             throw new AssertionError("4 or 16 bytes", e);
         }
