@@ -422,6 +422,19 @@ public final class IpvsadmFormat {
                         case "gre" -> TunnelConfig.Type.GRE;
                         default -> throw new IllegalArgumentException("--tun-type: \"" + tunType + "\" (expected ipip, gue or gre)");
                     };
+                    // TunnelConfig's own checks name its fields; a problem names the option the line wrote.
+                    if (t == TunnelConfig.Type.GUE && tunPort == null) {
+                        throw new IllegalArgumentException("--tun-type: gue without --tun-port (expected a port 1-65535)");
+                    }
+                    if (t != TunnelConfig.Type.GUE && tunPort != null) {
+                        throw new IllegalArgumentException("--tun-port: " + tunPort + " with --tun-type " + t.key()
+                                + " (expected only with gue)");
+                    }
+                    if (csum == TunnelConfig.Checksum.REMCSUM && t != TunnelConfig.Type.GUE
+                            || csum == TunnelConfig.Checksum.CSUM && t == TunnelConfig.Type.IPIP) {
+                        throw new IllegalArgumentException("--tun-" + csum.key() + ": with --tun-type " + t.key()
+                                + " (expected " + (csum == TunnelConfig.Checksum.CSUM ? "gue or gre" : "gue") + ")");
+                    }
                     tunnel = new TunnelConfig(t, tunPort == null ? 0 : tunPort, csum == null ? TunnelConfig.Checksum.NONE : csum);
                 }
                 long u = upper == null ? 0 : upper;

@@ -90,6 +90,24 @@ class IpvsadmFormatTest {
     }
 
     @Test
+    void badTunnelOptionsNameTheOption() {
+        // Found by IpvsadmRestorePropertyTest: these problems named TunnelConfig's fields (port, checksum).
+        assertThatThrownBy(() -> IpvsadmFormat.parseRestore("""
+                -A -t 10.0.0.4:80 -s rr
+                -a -t 10.0.0.4:80 -r 10.1.0.6:80 -i --tun-type gue
+                -a -t 10.0.0.4:80 -r 10.1.0.7:80 -i --tun-type gre --tun-port 6081
+                -a -t 10.0.0.4:80 -r 10.1.0.8:80 -i --tun-port 6082
+                -a -t 10.0.0.4:80 -r 10.1.0.9:80 -i --tun-type gre --tun-remcsum
+                -a -t 10.0.0.4:80 -r 10.1.0.10:80 -i --tun-csum
+                """)).isInstanceOfSatisfying(IpvsadmFormat.RestoreException.class, e -> assertThat(e.problems()).containsExactly(
+                "line 2: --tun-type: gue without --tun-port (expected a port 1-65535)",
+                "line 3: --tun-port: 6081 with --tun-type gre (expected only with gue)",
+                "line 4: --tun-port: 6082 with --tun-type ipip (expected only with gue)",
+                "line 5: --tun-remcsum: with --tun-type gre (expected gue)",
+                "line 6: --tun-csum: with --tun-type ipip (expected gue or gre)"));
+    }
+
+    @Test
     void largeNumbersScaleLikeIpvsadm() {
         assertThat(IpvsadmFormat.largeNumber(99_999_999)).isEqualTo("99999999");
         assertThat(IpvsadmFormat.largeNumber(100_000_000)).isEqualTo(" 100000K");
