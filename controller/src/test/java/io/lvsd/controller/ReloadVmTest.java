@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
  *       minimal difference, and no FLUSH ever happens.</li>
  * </ul>
  * Then: SIGHUP on the backup, a restart of lvsd on the backup, a restart on the master (graceful handover and
- * fail-back with catch-up), and a SIGHUP that arrives during a failover. A table of the rows' times closes it.
+ * fail-back with catch-up: the returning director preempts under traffic once it has caught up, busy, idle and
+ * just-opened connections intact), and a SIGHUP that arrives during a failover. A table of the rows' times closes it.
  */
 class ReloadVmTest {
     static final Duration CONVERGE = Duration.ofSeconds(240);
@@ -286,15 +287,22 @@ class ReloadVmTest {
         times.put("master stop + SIGHUP during the failover", seconds(t0));
         long t1 = System.nanoTime();
         knobs = next;
+        // The fail-back under traffic: besides the client's busy, new and idle connections, one opened on d2 a moment
+        // before d1 returns, which stays idle, so that only the catch-up can tell d1 of it.
+        HaLab.Conn justBefore = lab.open(8, 1).get(0);
         lab.startWith("d1", knobs.conf("d1"));
         lab.awaitMaster("d1", "d2", RESTART);
         settle("d1 is back", mark, failoverBoundMs());
-        // The catch-up itself is HaSyncVmTest's to prove; here d1 must have decided through the gate, and nothing
-        // may be lost whichever way it went (a master slow to answer in the emulated guest gets the fallback).
+        // d1 held back until it had caught up with d2's connections, which d2 replayed at its request.
         String gate = lab.output("d1").lines().filter(l -> l.contains("VI_1 may preempt") || l.contains("VI_1 preempts"))
                 .findFirst().orElse(null);
         assertThat(gate).as("d1's fail-back gate decided" + lab.outputs()).isNotNull();
         gates.add(gate.substring(gate.indexOf("VI_1")));
+        assertThat(gate).as("d1 preempted once caught up" + lab.outputs()).contains("VI_1 may preempt 10.99.0.12: caught up");
+        assertThat(lab.output("d2")).as("d2 replayed its table").contains("at 10.99.0.11's catch-up request");
+        assertThat(justBefore.works("after the fail-back")).as("the connection opened a moment before d1 returned"
+                + lab.outputs()).isTrue();
+        justBefore.close();
         assertThat(tableWrites("d1", mark)).as("d1's table writes across its restart").isEmpty();
         assertThat(tableWrites("d2", mark)).as("d2's table writes: the edit was VRRP only").isEmpty();
         times.put("master restart, catch-up and fail-back", seconds(t1));
