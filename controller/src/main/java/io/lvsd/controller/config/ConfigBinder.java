@@ -178,7 +178,7 @@ final class ConfigBinder {
             for (String k : obj.keySet()) {
                 if (!known.contains(k) && !Node.isDefault(obj.get(k))) {
                     String near = Node.closest(k, known);
-                    problems.error(obj.get(k).origin(), "defaults." + name + "." + k,
+                    problems.error(obj.get(k).origin(), defaults.path(name) + "." + Node.quoted(k),
                             "unknown key" + (near == null ? "" : " (did you mean " + near + "?)"));
                     obj = obj.withoutKey(k);
                 }
@@ -746,7 +746,7 @@ final class ConfigBinder {
                 continue;
             }
             ConfigObject t = template("virtual-server");
-            Node n = new Node(t == null ? o : o.withFallback(t), path, problems, o.origin());
+            Node n = new Node(t == null ? o : o.withFallback(t), path, problems, o.origin(), o);
             VirtualServerConfig vs = virtualServer(n);
             if (vs == null) {
                 continue;
@@ -795,7 +795,7 @@ final class ConfigBinder {
             ok &= address != null;
             if (address != null) {
                 family = IpAddresses.family(address.getAddress());
-                if (n.userSet("family")) {
+                if (n.ownSet("family")) {
                     n.notValidHere("family", "set with address (expected only with fwmark: the address gives the family)");
                 }
             }
@@ -812,7 +812,7 @@ final class ConfigBinder {
         Set<SchedulerFlag> flags = schedulerFlags(n, scheduler);
         Forwarding forwarding = n.choice("forwarding", CONFIG_FORWARDING, Forwarding::key);
         TunnelConfig tunnel = tunnel(n.object("tunnel"));
-        if (forwarding != null && forwarding != Forwarding.TUN && n.userSet("tunnel")) {
+        if (forwarding != null && forwarding != Forwarding.TUN && n.ownSet("tunnel")) {
             n.notValidHere("tunnel", "set with forwarding = " + forwarding.key() + " (expected only with forwarding = tun)");
         }
         Persistence persistence = persistence(n.object("persistence"), family);
@@ -1349,8 +1349,9 @@ final class ConfigBinder {
         Integer syncId = n.intIn("sync-id", 0, 255, true);
         String follow = n.string("follow", false, "a vrrp.instances name");
         if (follow != null && vrrp != null && !vrrp.instances().containsKey(follow)) {
-            ConfigObject instances = merged.getObject("vrrp.instances");
-            if (!instances.containsKey(follow)) {
+            // vrrp.instances may be null or not an object: vrrp() has reported that, and getObject would throw.
+            if (merged.root().get("vrrp") instanceof ConfigObject v
+                    && v.get("instances") instanceof ConfigObject instances && !instances.containsKey(follow)) {
                 String near = Node.closest(follow, instances.keySet());
                 n.error("follow", "\"" + follow + "\" is not defined in vrrp.instances"
                         + (near == null ? "" : " (did you mean " + near + "?)"));

@@ -33,6 +33,8 @@ final class Node {
     private final Map<String, String> misplaced = new LinkedHashMap<>();
 
     private final ConfigOrigin anchor;
+    /** The operator's object when {@code obj} is it merged over a template; else null. */
+    private final ConfigObject own;
 
     Node(ConfigObject obj, String path, Problems problems) {
         this(obj, path, problems, userOrigin(obj));
@@ -43,10 +45,16 @@ final class Node {
      *               object, not its merge with a template
      */
     Node(ConfigObject obj, String path, Problems problems, ConfigOrigin anchor) {
+        this(obj, path, problems, anchor, null);
+    }
+
+    /** @param own the operator's object, which {@code obj} is merged over a template */
+    Node(ConfigObject obj, String path, Problems problems, ConfigOrigin anchor, ConfigObject own) {
         this.obj = obj;
         this.path = path;
         this.problems = problems;
         this.anchor = anchor;
+        this.own = own;
     }
 
     String path() {
@@ -54,8 +62,13 @@ final class Node {
     }
 
     String path(String key) {
-        String k = key.matches("[A-Za-z0-9_-]+") ? key : ConfigUtil.quoteString(key);
+        String k = quoted(key);
         return path.isEmpty() ? k : path + "." + k;
+    }
+
+    /** {@code key} as one element of a path: quoted unless plain, so {@code "a.b"} stays one key. */
+    static String quoted(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : ConfigUtil.quoteString(key);
     }
 
     ConfigOrigin origin() {
@@ -94,6 +107,18 @@ final class Node {
     boolean userSet(String key) {
         ConfigValue v = obj.get(key);
         return v != null && !isDefault(v) && v.valueType() != ConfigValueType.NULL;
+    }
+
+    /**
+     * True when this object itself sets {@code key}, not the template merged under it: a template is a default for
+     * every server, so a key that only some of them take (tunnel, with tun) is no error on the others.
+     */
+    boolean ownSet(String key) {
+        if (own == null) {
+            return userSet(key);
+        }
+        ConfigValue v = own.get(key);
+        return v != null && v.valueType() != ConfigValueType.NULL;
     }
 
     /** Marks {@code key} as known here but not valid in this context; finish() says why. */

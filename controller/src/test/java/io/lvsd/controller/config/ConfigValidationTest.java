@@ -85,9 +85,40 @@ class ConfigValidationTest {
         // tunnel comes from the operator's template (line 1) merged with the shipped defaults.
         assertThat(errors("defaults.virtual-server.tunnel { type = null }\nvirtual-servers = [\n"
                 + "  { name = a, address = \"10.0.0.1:80\", forwarding = nat, real-servers = [ { address = \"10.0.0.5:80\" } ] }\n]\n"))
-                .containsExactly("lvsd.conf:1: virtual-servers[0].tunnel.type: null (expected one of ipip, gue, gre)",
-                        "lvsd.conf:1: virtual-servers[0].tunnel: set with forwarding = nat (expected only "
-                        + "with forwarding = tun)");
+                .containsExactly("lvsd.conf:1: virtual-servers[0].tunnel.type: null (expected one of ipip, gue, gre)");
+    }
+
+    @Test
+    void aTemplateTunnelOrFamilyIsNoErrorOnTheServersItDoesNotApplyTo() {
+        // Found by ConfigBinderPropertyTest: reference.conf's defaults.virtual-server written out in the file, which
+        // changes nothing, made every nat and dr server an error ("tunnel: set with forwarding = nat"). A template is
+        // a default for every server; the tun servers take its tunnel, the fwmark servers its family.
+        LvsdConfig c = TestConfigs.valid(dir, """
+                defaults.virtual-server { tunnel { type = gre }, family = ipv6 }
+                virtual-servers = [
+                  { name = a, address = "10.0.0.1:80", forwarding = dr, real-servers = [ { address = "10.0.0.5:80" } ] }
+                  { name = b, address = "10.0.0.1:81", forwarding = tun, real-servers = [ { address = "10.0.0.5:81" } ] }
+                ]
+                """);
+        assertThat(c.virtualServers().get(1).tunnel().type()).isEqualTo(io.lvsd.ipvs.TunnelConfig.Type.GRE);
+        assertThat(c.virtualServers().get(0).family()).isEqualTo(io.lvsd.linux.net.IpFamily.IPV4);
+        assertThat(errors("""
+                virtual-servers = [ { name = a, address = "10.0.0.1:80", forwarding = dr, family = ipv6,
+                  tunnel { type = gre }, real-servers = [ { address = "10.0.0.5:80" } ] } ]
+                """)).containsExactly(
+                "lvsd.conf:1: virtual-servers[0].family: set with address (expected only with fwmark: the address "
+                        + "gives the family)",
+                "lvsd.conf:2: virtual-servers[0].tunnel: set with forwarding = dr (expected only with forwarding = tun)");
+    }
+
+    @Test
+    void followWithInstancesThatAreNotAnObjectIsAnError() {
+        // Found by ConfigBinderPropertyTest: sync-daemon.follow looked the name up with getObject("vrrp.instances"),
+        // which threw ConfigException.Null (or WrongType) out of the loader.
+        assertThat(errors("vrrp.instances = null\nsync-daemon { interface = eth0, follow = VI_1 }\n"))
+                .containsExactly("lvsd.conf:1: vrrp.instances: missing (expected an object { ... })");
+        assertThat(errors("vrrp.instances = [1]\nsync-daemon { interface = eth0, follow = VI_1 }\n"))
+                .containsExactly("lvsd.conf:1: vrrp.instances: [1] (expected an object { ... })");
     }
 
     @Test
@@ -106,6 +137,14 @@ class ConfigValidationTest {
         assertThat(errors("defaults.vrrp-instance { prioriti = 5 }\n" + VI + "}\n" + VI.replace("VI_1", "VI_2")
                 .replace("= 51", "= 52") + "}\n"))
                 .containsExactly("lvsd.conf:1: defaults.vrrp-instance.prioriti: unknown key (did you mean priority?)");
+    }
+
+    @Test
+    void anUnknownKeyInATemplateIsQuotedInItsPath() {
+        // Found by ConfigBinderPropertyTest: the key "" was reported as defaults.check. and "a.b" as defaults.check.a.b,
+        // the path of another key.
+        assertThat(errors("defaults.check { \"a.b\" = 1, \"\" = 2 }\n")).containsExactlyInAnyOrder(
+                "lvsd.conf:1: defaults.check.\"a.b\": unknown key", "lvsd.conf:1: defaults.check.\"\": unknown key");
     }
 
     @Test
