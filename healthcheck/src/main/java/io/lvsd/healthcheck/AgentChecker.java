@@ -79,17 +79,25 @@ public final class AgentChecker implements Checker {
     }
 
     private static void report(ProbeContext ctx, CheckSpec.Agent spec, String text) {
+        ctx.complete(judge(spec, text, ctx.elapsedNanos()));
+    }
+
+    /** The verdict on an agent's text (package-private for the property test that feeds it hostile replies). */
+    static CheckResult judge(CheckSpec.Agent spec, String text, long nanos) {
         Double n = parse(text);
         String shown = text == null ? "" : text.strip();
         shown = shown.length() > 80 ? shown.substring(0, 80) + " [...]" : shown;
         if (n == null) {
-            ctx.down("agent said \"" + shown + "\": no number");
-        } else if (n < 0) {
-            ctx.down("agent said \"" + shown + "\": negative");
-        } else {
-            ctx.complete(CheckResult.sample(n, "agent " + spec.reports().name().toLowerCase(java.util.Locale.ROOT) + " "
-                    + shown, ctx.elapsedNanos()));
+            return CheckResult.down("agent said \"" + shown + "\": no number", nanos);
         }
+        if (n < 0) {
+            return CheckResult.down("agent said \"" + shown + "\": negative", nanos);
+        }
+        if (n.isInfinite()) { // 309 digits or more read as Infinity: no weight, and not a sample CheckResult takes
+            return CheckResult.down("agent said \"" + shown + "\": too large", nanos);
+        }
+        return CheckResult.sample(n, "agent " + spec.reports().name().toLowerCase(java.util.Locale.ROOT) + " " + shown,
+                nanos);
     }
 
     /** The first number in {@code text}, or null. */

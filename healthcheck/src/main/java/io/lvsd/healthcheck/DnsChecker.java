@@ -5,14 +5,18 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
 import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
 import io.netty.handler.codec.dns.DatagramDnsResponse;
 import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
+import io.netty.handler.codec.dns.DefaultDnsPtrRecord;
 import io.netty.handler.codec.dns.DefaultDnsQuestion;
-import io.netty.handler.codec.dns.DefaultDnsRecordDecoder;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRawRecord;
 import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordDecoder;
 import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponseCode;
 import io.netty.handler.codec.dns.DnsSection;
@@ -36,7 +40,7 @@ public final class DnsChecker implements Checker {
         ctx.transport().connect(ctx, true, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new DatagramDnsResponseDecoder(),
+                ch.pipeline().addLast(new DatagramDnsQueryEncoder(), responseDecoder(),
                         new SimpleChannelInboundHandler<DatagramDnsResponse>() {
                             @Override
                             protected void channelRead0(ChannelHandlerContext c, DatagramDnsResponse r) {
@@ -108,17 +112,17 @@ public final class DnsChecker implements Checker {
                 return InetAddress.getByAddress(a).getHostAddress();
             }
             if (t == DnsRecordType.CNAME || t == DnsRecordType.NS || t == DnsRecordType.PTR) {
-                return DefaultDnsRecordDecoder.decodeName(d);
+                return decodeName(d);
             }
             if (t == DnsRecordType.MX) {
                 int pref = d.readUnsignedShort();
-                return pref + " " + DefaultDnsRecordDecoder.decodeName(d);
+                return pref + " " + decodeName(d);
             }
             if (t == DnsRecordType.SRV) {
                 int prio = d.readUnsignedShort();
                 int weight = d.readUnsignedShort();
                 int port = d.readUnsignedShort();
-                return prio + " " + weight + " " + port + " " + DefaultDnsRecordDecoder.decodeName(d);
+                return prio + " " + weight + " " + port + " " + decodeName(d);
             }
             if (t == DnsRecordType.TXT) {
                 StringBuilder b = new StringBuilder();
@@ -129,11 +133,119 @@ public final class DnsChecker implements Checker {
                 return b.toString();
             }
             if (t == DnsRecordType.SOA) {
-                return DefaultDnsRecordDecoder.decodeName(d) + " " + DefaultDnsRecordDecoder.decodeName(d);
+                return decodeName(d) + " " + decodeName(d);
             }
-        } catch (UnknownHostException | IndexOutOfBoundsException | io.netty.handler.codec.CorruptedFrameException e) {
+        } catch (UnknownHostException | IndexOutOfBoundsException | CorruptedFrameException e) {
             return "(undecodable " + t.name() + ")";
         }
         return io.netty.buffer.ByteBufUtil.hexDump(d);
+    }
+
+    /** The decoder for responses: Netty's, with {@link RecordDecoder} reading the records. */
+    static DatagramDnsResponseDecoder responseDecoder() {
+        return new DatagramDnsResponseDecoder(new RecordDecoder());
+    }
+
+    /**
+     * Netty's {@code DefaultDnsRecordDecoder}, but with names read by {@link #decodeName}. Netty's own name reader
+     * sizes a buffer by all the bytes left in the message, for every name, and follows compression pointers for as
+     * many jumps as the message has bytes, appending the labels of each round: a 2 KB reply whose names point back
+     * at themselves made it allocate 50 MB, a 478-byte one 3 MB.
+     */
+    static final class RecordDecoder implements DnsRecordDecoder {
+        @Override
+        public DnsQuestion decodeQuestion(ByteBuf in) {
+            String name = decodeName(in);
+            DnsRecordType type = DnsRecordType.valueOf(in.readUnsignedShort());
+            int qClass = in.readUnsignedShort();
+            return new DefaultDnsQuestion(name, type, qClass);
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public <T extends DnsRecord> T decodeRecord(ByteBuf in) {
+            int start = in.readerIndex();
+            String name = decodeName(in);
+            int end = in.writerIndex();
+            if (end - in.readerIndex() < 10) {
+                in.readerIndex(start);
+                return null; // truncated: the message decoder stops at this section
+            }
+            DnsRecordType type = DnsRecordType.valueOf(in.readUnsignedShort());
+            int dnsClass = in.readUnsignedShort();
+            long ttl = in.readUnsignedInt();
+            int length = in.readUnsignedShort();
+            int offset = in.readerIndex();
+            if (end - offset < length) {
+                in.readerIndex(start);
+                return null;
+            }
+            in.readerIndex(offset + length);
+            // Record data keeps the whole message around it: its names may point anywhere before (RFC 1035 4.1.4).
+            if (type == DnsRecordType.CNAME || type == DnsRecordType.NS) {
+                decodeName(in.duplicate().setIndex(offset, offset + length)); // Netty rejects a bad one here too
+            }
+            if (type == DnsRecordType.PTR) {
+                return (T) new DefaultDnsPtrRecord(name, dnsClass, ttl,
+                        decodeName(in.duplicate().setIndex(offset, offset + length)));
+            }
+            return (T) new DefaultDnsRawRecord(name, type, dnsClass, ttl,
+                    in.retainedDuplicate().setIndex(offset, offset + length));
+        }
+    }
+
+    /** RFC 1035 2.3.4: a name is 255 octets or less, on the wire, its labels' lengths included. */
+    private static final int MAX_NAME = 255;
+
+    /**
+     * A name at the reader index, compression pointers followed (RFC 1035 4.1.4), as Netty's
+     * {@code DefaultDnsRecordDecoder.decodeName} reads it ({@code www.example.org.}, the root {@code .}), but
+     * rejecting a name longer than 255 octets: no name, however its pointers loop, costs more than that.
+     */
+    static String decodeName(ByteBuf in) {
+        if (!in.isReadable()) {
+            return "."; // some servers send nothing for the root (netty#5014)
+        }
+        int end = in.writerIndex();
+        int after = -1;
+        int jumps = 0;
+        int octets = 1;
+        StringBuilder name = new StringBuilder(64);
+        while (in.isReadable()) {
+            int len = in.readUnsignedByte();
+            if ((len & 0xc0) == 0xc0) {
+                if (after == -1) {
+                    after = in.readerIndex() + 1;
+                }
+                if (!in.isReadable()) {
+                    throw new CorruptedFrameException("truncated pointer in a name");
+                }
+                int next = (len & 0x3f) << 8 | in.readUnsignedByte();
+                if (next >= end) {
+                    throw new CorruptedFrameException("name has an out-of-range pointer");
+                }
+                in.readerIndex(next);
+                jumps += 2;
+                if (jumps >= end) {
+                    throw new CorruptedFrameException("name contains a loop");
+                }
+            } else if (len != 0) {
+                octets += 1 + len;
+                if (octets > MAX_NAME) {
+                    throw new CorruptedFrameException("name longer than " + MAX_NAME + " octets");
+                }
+                if (!in.isReadable(len)) {
+                    throw new CorruptedFrameException("truncated label in a name");
+                }
+                name.append(in.toString(in.readerIndex(), len, StandardCharsets.UTF_8)).append('.');
+                in.skipBytes(len);
+            } else {
+                break;
+            }
+        }
+        if (after != -1) {
+            in.readerIndex(after);
+        }
+        return name.length() == 0 ? "." : name.toString();
     }
 }

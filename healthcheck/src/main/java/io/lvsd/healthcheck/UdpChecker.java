@@ -23,14 +23,7 @@ public final class UdpChecker implements Checker {
             @Override
             protected void channelRead0(ChannelHandlerContext c, Object msg) {
                 ByteBuf content = msg instanceof DatagramPacket p ? p.content() : (ByteBuf) msg;
-                byte[] reply = ByteBufUtil.getBytes(content);
-                if (spec.expect() == null) {
-                    ctx.up("reply of " + reply.length + " bytes");
-                } else if (matches(spec.expect(), reply)) {
-                    ctx.up("reply matches");
-                } else {
-                    ctx.down("reply does not match " + describe(spec.expect()) + ": " + printable(reply));
-                }
+                ctx.complete(judge(spec, ByteBufUtil.getBytes(content), ctx.elapsedNanos()));
             }
 
             @Override
@@ -51,6 +44,17 @@ public final class UdpChecker implements Checker {
         long ms = ctx.config().timeout().toMillis();
         return spec.expect() == null ? CheckResult.up("no ICMP port unreachable within " + ms + " ms", ctx.elapsedNanos())
                 : CheckResult.down("no reply within " + ms + " ms", ctx.elapsedNanos());
+    }
+
+    /** The verdict on a reply (package-private for the property test that feeds it hostile replies). */
+    static CheckResult judge(CheckSpec.Udp spec, byte[] reply, long nanos) {
+        if (spec.expect() == null) {
+            return CheckResult.up("reply of " + reply.length + " bytes", nanos);
+        }
+        if (matches(spec.expect(), reply)) {
+            return CheckResult.up("reply matches", nanos);
+        }
+        return CheckResult.down("reply does not match " + describe(spec.expect()) + ": " + printable(reply), nanos);
     }
 
     /** Whether {@code reply} matches: the exact text, a regex found in it, or hex (? = any nibble) it starts with. */

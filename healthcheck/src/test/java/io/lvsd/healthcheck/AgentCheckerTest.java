@@ -24,6 +24,16 @@ class AgentCheckerTest {
     }
 
     @Test
+    void aNumberTooLargeForADoubleIsDownNotAnException() {
+        // 309 digits or more parse as Infinity, which CheckResult refuses as a sample
+        CheckResult r = AgentChecker.judge(agent(Reports.LOAD, 1, 0, null, 1), "1" + "0".repeat(400) + "\n", 1);
+        assertThat(r.up()).isFalse();
+        assertThat(r.detail()).startsWith("agent said \"1000").endsWith("[...]\": too large");
+        assertThat(AgentChecker.judge(agent(Reports.LOAD, 1, 0, null, 1), "down #disk full", 1).detail())
+                .isEqualTo("agent said \"down #disk full\": no number");
+    }
+
+    @Test
     void weightsFromEachKindOfReportBoundedByMinAndMax() {
         assertThat(AgentChecker.weight(agent(Reports.WEIGHT, 1, 0, null, 1), 7.4, 10)).isEqualTo(7);
         assertThat(AgentChecker.weight(agent(Reports.WEIGHT, 1, 0, null, 1), 70, 10)).as("at most the configured").isEqualTo(10);
