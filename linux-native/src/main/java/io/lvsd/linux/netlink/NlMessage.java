@@ -42,11 +42,18 @@ public record NlMessage(int type, int flags, int seq, int portId, ByteBuffer pay
 
     /** The generic-netlink command. */
     public int genlCommand() {
+        if (payload.remaining() < Netlink.GENL_HDRLEN) {
+            throw new NetlinkProtocolException("genlmsghdr: " + payload.remaining() + " bytes (expected 4)");
+        }
         return Byte.toUnsignedInt(payload.get(0));
     }
 
     /** For an NLMSG_ERROR: the error (0 = ack, else -errno). */
     public int error() {
+        // struct nlmsgerr (uapi/linux/netlink.h) starts with the int error: a shorter payload has no error to read.
+        if (payload.remaining() < 4) {
+            throw new NetlinkProtocolException("nlmsgerr: " + payload.remaining() + " bytes (expected at least 4)");
+        }
         return payload.getInt(0);
     }
 

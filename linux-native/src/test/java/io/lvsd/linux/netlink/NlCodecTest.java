@@ -100,6 +100,19 @@ class NlCodecTest {
     }
 
     @Test
+    void anErrorOrGenericMessageWithoutItsHeaderIsTheTypedError() {
+        // Found by NetlinkPropertyTest: a bare 16-byte NLMSG_ERROR threw IndexOutOfBoundsException from error(),
+        // which NetlinkChannel calls on every NLMSG_ERROR; genlCommand() on a bare message did the same.
+        byte[] bare = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putInt(16)
+                .putShort((short) Netlink.NLMSG_ERROR).array();
+        NlMessage m = NlMessage.parseAll(bare, bare.length).get(0);
+        assertThatThrownBy(m::error).isInstanceOf(NetlinkProtocolException.class)
+                .hasMessage("nlmsgerr: 0 bytes (expected at least 4)");
+        assertThatThrownBy(m::genlCommand).isInstanceOf(NetlinkProtocolException.class)
+                .hasMessage("genlmsghdr: 0 bytes (expected 4)");
+    }
+
+    @Test
     void readsTheExtendedAckText() {
         // An NLMSG_ERROR with NLM_F_CAPPED|NLM_F_ACK_TLVS: error, the echoed header, then TLVs.
         ByteBuffer b = ByteBuffer.allocate(16 + 4 + 16 + 12).order(ByteOrder.nativeOrder());
