@@ -52,10 +52,6 @@ final class ConnectionLimits extends ChannelDuplexHandler {
         this.timeoutNanos = requestTimeout.toNanos();
     }
 
-    int open() {
-        return waiting.size();
-    }
-
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         while (waiting.size() >= maxConnections) {

@@ -1,9 +1,6 @@
 package io.lvsd.controller.cli;
 
 import io.lvsd.controller.Main;
-import io.lvsd.controller.config.ConfigLoader;
-import io.lvsd.controller.config.ConfigProblem;
-import io.lvsd.controller.config.LoadResult;
 import io.lvsd.controller.daemon.InstanceLock;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -27,7 +24,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringEncoder;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -96,15 +92,13 @@ public final class RealServerCommand implements Callable<Integer> {
         }
         Path path = socket;
         if (path == null) {
-            Path f = file != null ? file : Files.exists(StatusCommand.DEFAULT_FILE) ? StatusCommand.DEFAULT_FILE : null;
-            if (f != null) {
-                LoadResult r = ConfigLoader.load(f);
-                if (!r.ok()) {
-                    r.errors().stream().map(ConfigProblem::format).forEach(err::println);
-                    err.println("lvsd real-server: " + f + " is not valid, so its control socket is unknown; give --socket");
-                    return Main.EXIT_FAILURE;
-                }
-                path = r.config().admin().controlSocket();
+            StatusCommand.DaemonFile d = StatusCommand.daemonFile(file, err, "lvsd real-server", "control socket",
+                    "--socket");
+            if (d.invalid()) {
+                return Main.EXIT_FAILURE;
+            }
+            if (d.config() != null) {
+                path = d.config().admin().controlSocket();
             }
             if (path == null) {
                 path = InstanceLock.controlSocket(InstanceLock.directory(System.getenv()));

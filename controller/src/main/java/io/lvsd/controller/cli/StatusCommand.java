@@ -70,20 +70,12 @@ public final class StatusCommand implements Callable<Integer> {
         if (url != null) {
             base = url.replaceAll("/+$", "");
         } else {
-            Path f = file != null ? file : Files.exists(DEFAULT_FILE) ? DEFAULT_FILE : null;
-            if (f == null) {
-                base = DEFAULT_URL;
-            } else {
-                LoadResult r = ConfigLoader.load(f);
-                if (!r.ok()) {
-                    for (ConfigProblem e : r.errors()) {
-                        err.println(e.format());
-                    }
-                    err.println("lvsd status: " + f + " is not valid, so its admin.listen is unknown; give --url");
-                    return Main.EXIT_FAILURE;
-                }
-                base = "http://" + IpAddresses.format(reachable(r.config().admin().listen()));
+            DaemonFile d = daemonFile(file, err, "lvsd status", "admin.listen", "--url");
+            if (d.invalid()) {
+                return Main.EXIT_FAILURE;
             }
+            base = d.config() == null ? DEFAULT_URL
+                    : "http://" + IpAddresses.format(reachable(d.config().admin().listen()));
         }
         URI uri;
         try {
@@ -128,6 +120,31 @@ public final class StatusCommand implements Callable<Integer> {
         out.print(StatusView.text(StatusView.of(tree)));
         out.flush();
         return 0;
+    }
+
+    /** The running daemon's configuration as a client command finds it: none (no file), valid, or invalid. */
+    record DaemonFile(io.lvsd.controller.config.LvsdConfig config, boolean invalid) {
+    }
+
+    /**
+     * The daemon's configuration for a command that talks to it: {@code given}, else {@link #DEFAULT_FILE} when it
+     * exists, else none. An invalid file prints its errors and why {@code key} is then unknown ({@code command:
+     * FILE is not valid, so its KEY is unknown; give OPTION}).
+     */
+    static DaemonFile daemonFile(Path given, PrintWriter err, String command, String key, String option) {
+        Path f = given != null ? given : Files.exists(DEFAULT_FILE) ? DEFAULT_FILE : null;
+        if (f == null) {
+            return new DaemonFile(null, false);
+        }
+        LoadResult r = ConfigLoader.load(f);
+        if (!r.ok()) {
+            for (ConfigProblem e : r.errors()) {
+                err.println(e.format());
+            }
+            err.println(command + ": " + f + " is not valid, so its " + key + " is unknown; give " + option);
+            return new DaemonFile(null, true);
+        }
+        return new DaemonFile(r.config(), false);
     }
 
     /** A wildcard listen address is reached on loopback of its family. */

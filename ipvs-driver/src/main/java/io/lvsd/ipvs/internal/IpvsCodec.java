@@ -186,9 +186,7 @@ public final class IpvsCodec {
     private static <T> T checked(String what, java.util.function.Supplier<T> parse) {
         try {
             return parse.get();
-        } catch (NetlinkProtocolException e) {
-            throw e;
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) { // NetlinkProtocolException is not one: it passes as it is
             throw new NetlinkProtocolException(what + ": " + e.getMessage());
         }
     }
