@@ -112,6 +112,12 @@ final class Hocon {
         return new Scalar(quote(s));
     }
 
+    /** Always quoted: values such as hex that only look like words by chance. */
+    static Scalar quoted(String s) {
+        String q = quote(s);
+        return new Scalar(q.startsWith("\"") ? q : "\"" + q + "\"");
+    }
+
     static Scalar num(long n) {
         return new Scalar(Long.toString(n));
     }

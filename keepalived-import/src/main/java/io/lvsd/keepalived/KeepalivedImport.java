@@ -1483,7 +1483,7 @@ public final class KeepalivedImport {
                 if (!f.method().equals("nat")) {
                     body.put("forwarding", f.method());
                 }
-                if (f.tunnel() != null) {
+                if (f.tunnel() != null && !plain(f.tunnel()).equals(plain(ipip()))) {
                     body.put("tunnel", f.tunnel());
                 }
                 used(ctx, method, "virtual-servers[].forwarding");
@@ -1681,6 +1681,13 @@ public final class KeepalivedImport {
 
     private record Forwarding(String method, Obj tunnel) {}
 
+    private static Obj ipip() {
+        Obj t = new Obj();
+        t.inline = true;
+        t.put("type", "ipip");
+        return t;
+    }
+
     private Forwarding forwarding(Obj o, String ctx, Stmt s) {
         String m = Objects.requireNonNullElse(s.arg(0), "").toUpperCase(Locale.ROOT);
         switch (m) {
@@ -1694,6 +1701,7 @@ public final class KeepalivedImport {
             case "TUN" -> {
                 Obj t = new Obj();
                 t.inline = true;
+                t.put("type", "ipip");
                 int k = 1;
                 if ("type".equals(s.arg(k))) {
                     String type = s.arg(k + 1);
@@ -1729,7 +1737,7 @@ public final class KeepalivedImport {
                         t.put("checksum", c);
                     }
                 }
-                return new Forwarding("tun", t.isEmpty() ? null : t);
+                return new Forwarding("tun", t);
             }
             default -> {
                 todo(o, ctx, s, "expected NAT, DR or TUN");
@@ -1869,8 +1877,17 @@ public final class KeepalivedImport {
                 if (!f.method().equals(fwd.method())) {
                     o.put("forwarding", f.method());
                 }
-                if (f.tunnel() != null) {
-                    o.put("tunnel", f.tunnel());
+                Obj vt = fwd.tunnel() == null ? ipip() : fwd.tunnel();
+                if (f.tunnel() != null && !plain(f.tunnel()).equals(plain(vt))) {
+                    // lvsd merges a real server's tunnel over the service's: clear what the service sets.
+                    Obj t = f.tunnel();
+                    if (vt.get("port") != null && t.get("port") == null) {
+                        t.put("port", new Hocon.Scalar("null"));
+                    }
+                    if (vt.get("checksum") != null && t.get("checksum") == null) {
+                        t.put("checksum", "none");
+                    }
+                    o.put("tunnel", t);
                 }
                 used(ctx, s, "virtual-servers[].real-servers[].forwarding");
             }
@@ -2215,11 +2232,11 @@ public final class KeepalivedImport {
             if (hex == null) {
                 todo(o, ctx, p, "not hex digits");
             } else {
-                u.put("payload-hex", hex);
+                u.put("payload-hex", Hocon.quoted(hex));
                 used(ctx, p, "check.udp.payload-hex");
             }
         } else {
-            Entry e = u.put("payload-hex", "00");
+            Entry e = u.put("payload-hex", Hocon.quoted("00"));
             warn(e, c, "keepalived sends a random payload when none is set; lvsd sends one zero byte");
         }
         Stmt r = b.last("require_reply");
@@ -2232,7 +2249,7 @@ public final class KeepalivedImport {
                 if (hex == null) {
                     todo(o, ctx, r, "not hex digits (x for any nibble)");
                 } else {
-                    u.put("expect-hex", hex);
+                    u.put("expect-hex", Hocon.quoted(hex));
                     used(ctx, r, "check.udp.expect-hex");
                 }
             }
