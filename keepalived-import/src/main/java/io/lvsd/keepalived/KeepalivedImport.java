@@ -402,6 +402,13 @@ public final class KeepalivedImport {
         List<Stmt> sd = b.all("lvs_sync_daemon", "lvs_sync_daemon_interface");
         if (!sd.isEmpty()) {
             syncDaemon = sd.get(sd.size() - 1);
+            for (Stmt x : sd) {
+                if (x.keyword().equals("lvs_sync_daemon_interface")) {
+                    diags.add(new Diagnostic(x.at(), Diagnostic.Kind.WARNING, "'" + x.text() + "': keepalived's old"
+                            + " spelling of lvs_sync_daemon; keepalived 2.x no longer knows it in global_defs and"
+                            + " ignores it. Converted as lvs_sync_daemon"));
+                }
+            }
         }
         s = b.last("vrrp_version");
         if (s != null) {
@@ -742,7 +749,9 @@ public final class KeepalivedImport {
         } else {
             todo(o, ctx, i, "no virtual_router_id (keepalived rejects the instance too)");
         }
-        long priority = 100;
+        boolean master = "MASTER".equalsIgnoreCase(stateOf(i));
+        // keepalived: no priority and state MASTER is the address owner, 255.
+        long priority = master ? 255 : 100;
         Stmt prio = b.last("priority");
         if (prio != null) {
             Long v = integer(o, ctx, prio, 0, 1, 255);
@@ -790,6 +799,14 @@ public final class KeepalivedImport {
         }
         List<Stmt> nopre = b.all("nopreempt", "no_preempt");
         List<Stmt> pre = b.all("preempt");
+        if (master) {
+            for (Stmt p : nopre) {
+                used(ctx, p, "ignored with state MASTER");
+                diags.add(new Diagnostic(p.at(), Diagnostic.Kind.WARNING, "'" + p.text() + "': keepalived ignores it"
+                        + " with state MASTER (and says so), and so does this file"));
+            }
+            nopre = List.of();
+        }
         for (Stmt p : pre) {
             used(ctx, p, "vrrp.instances.*.preempt (lvsd's default)");
         }
@@ -800,7 +817,11 @@ public final class KeepalivedImport {
             }
         }
         s = b.last("preempt_delay");
-        if (s != null) {
+        if (s != null && master) {
+            used(ctx, s, "ignored with state MASTER");
+            diags.add(new Diagnostic(s.at(), Diagnostic.Kind.WARNING, "'" + s.text() + "': keepalived ignores it"
+                    + " with state MASTER (and says so), and so does this file"));
+        } else if (s != null) {
             Long v = timer(o, ctx, s, 0);
             if (v != null && v <= 1000 * S) {
                 if (v > 0) {
@@ -838,6 +859,16 @@ public final class KeepalivedImport {
             todo(o, ctx, s, "global_defs already sets the sync daemon");
         }
         rest(o, b, INSTANCE_UNSUPPORTED, INSTANCE_KNOWN);
+    }
+
+    private static String stateOf(Stmt instance) {
+        String state = null;
+        for (Stmt c : instance.children()) {
+            if (c.keyword().equals("state")) {
+                state = c.arg(0);
+            }
+        }
+        return state;
     }
 
     /** virtual_ipaddress and virtual_ipaddress_excluded; returns whether the VIPs are IPv6, or null. */
@@ -1168,6 +1199,9 @@ public final class KeepalivedImport {
                         + " (" + shift + ") does not fit lvsd's 1-254");
             } else if (p != 100) {
                 Entry e = o.put("priority", Hocon.num(p));
+                if (prio == null) {
+                    e.trailing = "keepalived's default for state MASTER without a priority: the address owner";
+                }
                 if (shift != 0) {
                     e.trailing = "keepalived's " + priority + " plus " + shift + " from positive tracking weights"
                             + " (lvsd subtracts a weight while the item is down instead)";
@@ -1322,6 +1356,10 @@ public final class KeepalivedImport {
         s = b.last("retry", "nb_get_retry");
         if (s != null && (retry = integer(o, ctx, s, 0, 0, 99)) != null) {
             used(ctx, s, "check.retries (retry + 1)");
+            if (s.keyword().equals("nb_get_retry")) {
+                diags.add(new Diagnostic(s.at(), Diagnostic.Kind.WARNING, "'" + s.text() + "': keepalived's old"
+                        + " spelling of retry; keepalived 2.x no longer knows it and ignores it. Converted as retry"));
+            }
         }
         s = b.last("delay_before_retry");
         if (s != null && (dbr = timer(o, ctx, s, 0)) != null) {

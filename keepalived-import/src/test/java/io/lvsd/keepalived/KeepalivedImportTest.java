@@ -142,6 +142,11 @@ class KeepalivedImportTest {
                         "keepalived.conf:1: todo: 'vrrp_script chk': no script to run (keepalived removes this vrrp_script)"),
                 // ---- vrrp_instance
                 has("state", instance("  state MASTER"), "VI_1 {"),
+                has("state MASTER without priority: the owner", instance("  state MASTER"), "priority = 255"),
+                says("state MASTER clears preempt_delay and nopreempt", instance("  state MASTER\n  priority 100\n"
+                                + "  nopreempt\n  preempt_delay 5"),
+                        "keepalived.conf:6: warning: 'nopreempt': keepalived ignores it with state MASTER (and says so), and so does this file",
+                        "keepalived.conf:7: warning: 'preempt_delay 5': keepalived ignores it with state MASTER (and says so), and so does this file"),
                 has("interface", instance(""), "interface = eth0"),
                 has("virtual_router_id", instance(""), "virtual-router-id = 51"),
                 has("priority", instance("  priority 200"), "priority = 200"),
