@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  *
  * <p>The reader is bounded against hostile input: includes nest at most {@value #MAX_INCLUDE_DEPTH} deep and
  * never in a cycle, blocks at most {@value #MAX_BLOCK_DEPTH} deep, and repetitions and substitutions expand to
- * at most {@value #MAX_LINES} lines.
+ * at most {@value #MAX_LINES} lines and {@value #MAX_CHARS} characters, so memory stays bounded whatever counts
+ * a file claims.
  */
 public final class KeepalivedReader {
     /** Deepest include nesting (keepalived has no limit; a loop would never end). */
@@ -44,6 +45,8 @@ public final class KeepalivedReader {
     public static final int MAX_BLOCK_DEPTH = 64;
     /** Most lines that all files, repetitions and substitutions together may produce. */
     public static final int MAX_LINES = 1_000_000;
+    /** Most characters of words that all lines together may produce (keepalived files are rarely 1 MiB). */
+    public static final int MAX_CHARS = 64 << 20;
     private static final int MAX_EXPANSION_DEPTH = 64;
     private static final Set<String> INCLUDES = Set.of("include", "includer", "includem", "includew", "includeb",
             "includea");
@@ -99,6 +102,7 @@ public final class KeepalivedReader {
     /** Tokens, with {@code null} at each line's end. */
     private final List<Tok> tokens = new ArrayList<>();
     private int lines;
+    private long chars;
     private int pos;
 
     private KeepalivedReader(Files files, Path main, String configId) {
@@ -247,10 +251,14 @@ public final class KeepalivedReader {
                 || pattern.startsWith("'") && pattern.endsWith("'")) ? pattern.substring(1, pattern.length() - 1)
                 : pattern;
         Path base = including.peek().getParent();
-        Path glob = base == null ? Path.of(unquoted) : base.resolve(unquoted);
         List<Path> found;
         try {
+            Path glob = base == null ? Path.of(unquoted) : base.resolve(unquoted);
             found = files.glob(glob.normalize());
+        } catch (java.nio.file.InvalidPathException | java.util.regex.PatternSyntaxException e) {
+            diagnostics.add(new Diagnostic(at, Diagnostic.Kind.TODO, how + " " + unquoted + ": not a file name or"
+                    + " pattern (" + e.getMessage().replace('\0', '?') + ")"));
+            return;
         } catch (IOException e) {
             found = List.of();
         }
@@ -330,10 +338,14 @@ public final class KeepalivedReader {
         return s.length();
     }
 
-    private String substitute(String line, Source at) {
+    private String substitute(String line, Source at) throws KeepalivedSyntaxException {
         StringBuilder b = new StringBuilder(line.length());
         int i = 0;
         while (i < line.length()) {
+            if (b.length() > MAX_CHARS) {
+                throw new KeepalivedSyntaxException(at, "the configuration expands to more than " + MAX_CHARS
+                        + " characters");
+            }
             char c = line.charAt(i);
             if (c != '$' || i + 1 >= line.length()) {
                 b.append(c);
@@ -536,6 +548,10 @@ public final class KeepalivedReader {
     // ---- words and blocks ---------------------------------------------------------------------------------
 
     private void words(String line, Source at) throws KeepalivedSyntaxException {
+        chars += line.length();
+        if (chars > MAX_CHARS) {
+            throw new KeepalivedSyntaxException(at, "the configuration expands to more than " + MAX_CHARS + " characters");
+        }
         StringBuilder w = null;
         int i = 0;
         while (i < line.length()) {

@@ -36,6 +36,11 @@ class CorpusTest {
         return KeepalivedImport.convert(KeepalivedReader.read(f, ID), name);
     }
 
+    @org.junit.jupiter.api.Test
+    void thePropertyTestsSeedFromTheWholeCorpus() throws Exception {
+        assertThat(KeepalivedInputs.CORPUS).isEqualTo(corpus());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("corpus")
     void importsToItsReviewedOutputTwice(String name) throws Exception {
