@@ -273,6 +273,28 @@ public final class KeepalivedImport {
         rest(unplaced, b, TOP_UNSUPPORTED, TOP_KNOWN);
     }
 
+    /**
+     * Every keyword the import knows, per context: those it converts and those it names as not converted. The
+     * migration guide's table is checked against it.
+     */
+    static Map<String, Set<String>> vocabulary() {
+        Map<String, Set<String>> v = new TreeMap<>();
+        v.put("top level", union(TOP_KNOWN, TOP_UNSUPPORTED.keySet()));
+        v.put("global_defs", union(GLOBAL_KNOWN, GLOBAL_UNSUPPORTED.keySet()));
+        v.put("vrrp_script", union(SCRIPT_KNOWN, SCRIPT_UNSUPPORTED.keySet()));
+        v.put("vrrp_instance", union(INSTANCE_KNOWN, INSTANCE_UNSUPPORTED.keySet()));
+        v.put("virtual_server", union(VS_KNOWN, VS_UNSUPPORTED.keySet()));
+        v.put("real_server", union(RS_KNOWN, RS_UNSUPPORTED.keySet()));
+        v.put("checkers", union(CHECK_KNOWN, CHECK_UNSUPPORTED.keySet()));
+        return v;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new java.util.TreeSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
     private String lvsdName(String name) {
         if (NAME.matcher(name).matches()) {
             return name;
