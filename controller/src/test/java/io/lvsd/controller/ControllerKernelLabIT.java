@@ -19,7 +19,7 @@ class ControllerKernelLabIT {
         int passed = KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
                 Map.of("lvsd.dist", LvsdProcess.launcher().getParent().getParent().toAbsolutePath().toString()));
         if (KernelLab.allVmTests()) {
-            assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(19);
+            assertThat(passed).as("VM tests that ran and passed").isGreaterThanOrEqualTo(22);
         }
     }
 }
