@@ -3,6 +3,7 @@ package io.lvsd.keepalived;
 import io.lvsd.keepalived.Hocon.Arr;
 import io.lvsd.keepalived.Hocon.Entry;
 import io.lvsd.keepalived.Hocon.Obj;
+import io.lvsd.linux.Spelling;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -146,10 +147,12 @@ public final class KeepalivedImport {
             if (eq > 0) {
                 msg = "keepalived reads '" + s.keyword() + "' as one unknown keyword and ignores it; write '"
                         + s.keyword().substring(0, eq) + " " + s.keyword().substring(eq + 1) + "'";
+            } else if (known.contains(s.keyword())) {
+                msg = "not a keyword of " + b.context + " (keepalived ignores it here)";
             } else {
                 Set<String> all = new HashSet<>(known);
                 all.addAll(unsupported.keySet());
-                String near = Values.closest(s.keyword(), all);
+                String near = Spelling.closest(s.keyword(), all);
                 msg = "unknown keyword in " + b.context + ", ignored as keepalived ignores it"
                         + (near == null ? "" : " (did you mean " + near + "?)");
             }
@@ -1097,22 +1100,14 @@ public final class KeepalivedImport {
                     continue;
                 }
                 shift += w.shift();
-                if (w.lvsd() == 0) {
-                    ifs.add(Hocon.str(e.keyword()));
-                } else {
-                    Obj x = new Obj();
-                    x.inline = true;
-                    x.put("name", e.keyword());
-                    x.put("weight", Hocon.num(w.lvsd()));
-                    ifs.add(x);
-                }
+                ifs.add(w.lvsd() == 0 ? Hocon.str(e.keyword()) : named(e.keyword(), w.lvsd()));
             }
         }
         for (Stmt block : b.all("track_script")) {
             used(ctx, block, "vrrp.instances.*.track.scripts");
             for (Stmt e : block.children()) {
                 if (!vrrpScripts.containsKey(e.keyword())) {
-                    String near = Values.closest(e.keyword(), vrrpScripts.keySet());
+                    String near = Spelling.closest(e.keyword(), vrrpScripts.keySet());
                     todo(o, "track_script", e, "no vrrp_script " + e.keyword()
                             + (near == null ? "" : " (did you mean " + near + "?)"));
                     continue;
@@ -1131,15 +1126,7 @@ public final class KeepalivedImport {
                 }
                 shift += w.shift();
                 Weight dflt = scriptWeights.getOrDefault(e.keyword(), new Weight(0, 0));
-                if (w.lvsd() == dflt.lvsd()) {
-                    scr.add(Hocon.str(e.keyword()));
-                } else {
-                    Obj x = new Obj();
-                    x.inline = true;
-                    x.put("name", e.keyword());
-                    x.put("weight", Hocon.num(w.lvsd()));
-                    scr.add(x);
-                }
+                scr.add(w.lvsd() == dflt.lvsd() ? Hocon.str(e.keyword()) : named(e.keyword(), w.lvsd()));
             }
         }
         for (Stmt block : b.all("track_file")) {
@@ -1230,6 +1217,15 @@ public final class KeepalivedImport {
                 }
             }
         }
+    }
+
+    /** A tracked item with its weight: {@code { name = eth1, weight = -50 }}. */
+    private static Obj named(String name, int weight) {
+        Obj x = new Obj();
+        x.inline = true;
+        x.put("name", name);
+        x.put("weight", Hocon.num(weight));
+        return x;
     }
 
     /** {@code NAME [weight W [reverse|noreverse]]} in a track_* block. */
@@ -2309,8 +2305,10 @@ public final class KeepalivedImport {
                 if (hex == null) {
                     todo(o, ctx, r, "not hex digits (x for any nibble)");
                 } else {
-                    u.put("expect-hex", Hocon.quoted(hex));
+                    Entry e = u.put("expect-hex", Hocon.quoted(hex));
                     used(ctx, r, "check.udp.expect-hex");
+                    warn(e, r, "keepalived compares a shorter reply up to its length; lvsd needs the reply to be at"
+                            + " least as long as the pattern");
                 }
             }
         }

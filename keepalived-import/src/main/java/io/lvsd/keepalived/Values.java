@@ -110,39 +110,4 @@ final class Values {
             return false;
         }
     }
-
-    /** Levenshtein distance, for did-you-mean. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
-    /** The closest of {@code known} within a third of the word's length (at most 3 edits), or {@code null}. */
-    static String closest(String word, Iterable<String> known) {
-        String best = null;
-        int bestD = Integer.MAX_VALUE;
-        String w = word.toLowerCase(Locale.ROOT);
-        for (String k : known) {
-            int d = distance(w, k);
-            if (d < bestD || d == bestD && best != null && k.compareTo(best) < 0) {
-                bestD = d;
-                best = k;
-            }
-        }
-        return best != null && bestD > 0 && bestD <= Math.min(3, Math.max(1, word.length() / 3)) ? best : null;
-    }
 }
