@@ -39,7 +39,9 @@ import picocli.CommandLine.Parameters;
  * caller's uid and pid.
  */
 @Command(name = "real-server", mixinStandardHelpOptions = true,
-        description = {"Drain, enable or re-weight one real server of a running lvsd, through its control socket.",
+        subcommands = {RealServerSetupCommand.Check.class, RealServerSetupCommand.Setup.class},
+        description = {"Drain, enable or re-weight one real server of a running lvsd, through its control socket;",
+                "or, on a real server, check and prepare its side of LVS (check, setup).",
                 "drain: weight 0 (no new connections, the existing ones finish), removed once idle if it is no "
                         + "longer configured; enable: back to its configured weight; weight: a weight until the next "
                         + "drain, enable or reload."},
@@ -51,13 +53,14 @@ import picocli.CommandLine.Parameters;
                         + "'http://lvsd/real-servers/drain?service=web&real-server=10.1.1.2:80'",
                 "", "Exit codes: 0 done; 1 refused, unknown service or real server, or no daemon; 2 bad usage."})
 public final class RealServerCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "ACTION", description = "drain, enable or weight")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "ACTION",
+            description = "drain, enable or weight (or the subcommands check, setup)")
     String action;
 
-    @Option(names = {"-s", "--service"}, required = true, paramLabel = "NAME", description = "The virtual server's name.")
+    @Option(names = {"-s", "--service"}, paramLabel = "NAME", description = "The virtual server's name.")
     String service;
 
-    @Option(names = {"-r", "--real-server"}, required = true, paramLabel = "IP:PORT", description = "The real server.")
+    @Option(names = {"-r", "--real-server"}, paramLabel = "IP:PORT", description = "The real server.")
     String realServer;
 
     @Option(names = {"-w", "--weight"}, paramLabel = "N", description = "For weight: 0-65535.")
@@ -82,8 +85,16 @@ public final class RealServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (action == null) {
+            spec.commandLine().usage(err);
+            return Main.EXIT_USAGE;
+        }
         if (!java.util.List.of("drain", "enable", "weight").contains(action)) {
             err.println("lvsd real-server: " + action + ": unknown action (expected drain, enable or weight)");
+            return Main.EXIT_USAGE;
+        }
+        if (service == null || realServer == null) {
+            err.println("lvsd real-server: " + action + " needs -s NAME and -r IP:PORT");
             return Main.EXIT_USAGE;
         }
         if (action.equals("weight") != (weight != null)) {

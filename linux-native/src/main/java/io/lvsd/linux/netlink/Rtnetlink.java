@@ -129,6 +129,14 @@ public final class Rtnetlink implements AutoCloseable {
         channel.call(r, new LazyText("RTM_DELADDR ", prefix, " on interface ", ifindex));
     }
 
+    /** Sets interface {@code ifindex} up or down (IFF_UP), as {@code ip link set IF up|down}. */
+    public void setLinkUp(int ifindex, boolean up) throws NativeException {
+        NlBuilder r = NlBuilder.request(RTM_NEWLINK, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK)
+                .raw(ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).put((byte) 0).put((byte) 0).putShort((short) 0)
+                        .putInt(ifindex).putInt(up ? IFF_UP : 0).putInt(IFF_UP).array());
+        channel.call(r, new LazyText("RTM_NEWLINK ", up ? "up" : "down", " on interface ", ifindex));
+    }
+
     static byte[] ifinfomsg(int index) {
         return ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).put((byte) 0).put((byte) 0).putShort((short) 0)
                 .putInt(index).putInt(0).putInt(0).array();

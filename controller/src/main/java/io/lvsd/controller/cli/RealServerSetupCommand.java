@@ -1,0 +1,209 @@
+package io.lvsd.controller.cli;
+
+import io.lvsd.controller.Main;
+import io.lvsd.doctor.Finding;
+import io.lvsd.doctor.LinuxRealServerHost;
+import io.lvsd.doctor.RealServer;
+import io.lvsd.doctor.RealServerHost;
+import io.lvsd.doctor.Verdict;
+import io.lvsd.linux.net.IpAddresses;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lvsd real-server check|setup}: a real server's side of LVS, on the real server. */
+public final class RealServerSetupCommand {
+    private RealServerSetupCommand() {
+    }
+
+    /** What both subcommands take. */
+    static class Target {
+        @Option(names = "--vip", required = true, split = ",", paramLabel = "IP[,IP...]", description = "The virtual addresses.")
+        List<String> vips;
+
+        @Option(names = "--forwarding", required = true, paramLabel = "dr|tun|nat", description = "The director's forwarding method.")
+        String forwarding;
+
+        @Option(names = "--director", paramLabel = "IP", description = "The director's address on this network (needed for nat).")
+        String director;
+
+        /** The spec, or a usage error printed and {@code null}. */
+        RealServer.Spec spec(PrintWriter err, String cmd) {
+            try {
+                List<InetAddress> v = new ArrayList<>();
+                for (String s : vips) {
+                    v.add(IpAddresses.parse(s.strip()));
+                }
+                RealServer.Forwarding f;
+                try {
+                    f = RealServer.Forwarding.valueOf(forwarding.toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--forwarding: " + forwarding + " (expected dr, tun or nat)");
+                }
+                return new RealServer.Spec(v, f, director == null ? null : IpAddresses.parse(director));
+            } catch (IllegalArgumentException e) {
+                err.println("lvsd real-server " + cmd + ": " + e.getMessage());
+                return null;
+            }
+        }
+    }
+
+    /** Prints findings; returns 1 when one failed. */
+    static int report(List<Finding> findings, PrintWriter out) {
+        boolean failed = false;
+        for (Finding f : findings) {
+            out.println(f.format());
+            failed |= f.verdict() == Verdict.FAIL;
+        }
+        out.flush();
+        return failed ? Main.EXIT_FAILURE : 0;
+    }
+
+    /** {@code lvsd real-server check}. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Check this real server's side of LVS, changing nothing: for dr, the VIP on lo and the ARP",
+                    "settings (arp_ignore, arp_announce, in force as the larger of 'all' and the interface's); for tun,",
+                    "the ipip module, tunl0 up with the VIP, rp_filter and the ARP settings; for nat, the default route",
+                    "through the director. Each line: ok/warn/fail, what was seen, and the fix."},
+            footer = {"", "Examples:", "  lvsd real-server check --vip 192.0.2.10 --forwarding dr",
+                    "  lvsd real-server check --vip 192.0.2.10 --forwarding nat --director 10.0.0.1",
+                    "", "Exit codes: 0 nothing fails; 1 something fails; 2 bad usage."})
+    public static final class Check implements Callable<Integer> {
+        @CommandLine.Mixin
+        Target target = new Target();
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        RealServerHost host = new LinuxRealServerHost();
+
+        @Override
+        public Integer call() throws IOException {
+            RealServer.Spec s = target.spec(spec.commandLine().getErr(), "check");
+            if (s == null) {
+                return Main.EXIT_USAGE;
+            }
+            return report(RealServer.check(host, s), spec.commandLine().getOut());
+        }
+    }
+
+    /** {@code lvsd real-server setup}. */
+    @Command(name = "setup", mixinStandardHelpOptions = true,
+            description = {"Prepare this real server for LVS, idempotently, printing every change as the command that",
+                    "makes it: dr puts the VIP on lo and sets arp_ignore=1, arp_announce=2 on 'all' and the outgoing",
+                    "interface; tun loads ipip, brings tunl0 up with the VIP, sets rp_filter to loose (2) where strict",
+                    "mode would drop decapsulated packets, and the same ARP settings; nat only checks the default",
+                    "route. Each change is recorded (--state-file) so that --undo puts back exactly what was there."},
+            footer = {"", "Examples:", "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --dry-run",
+                    "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr",
+                    "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --undo",
+                    "", "Exit codes: 0 the real server is ready (or undone); 1 a change failed or a check still fails;",
+                    "2 bad usage."})
+    public static final class Setup implements Callable<Integer> {
+        @CommandLine.Mixin
+        Target target = new Target();
+
+        @Option(names = "--dry-run", description = "Print the changes, make none.")
+        boolean dryRun;
+
+        @Option(names = "--undo", description = "Revert what earlier setups recorded, last change first.")
+        boolean undo;
+
+        @Option(names = "--state-file", paramLabel = "FILE", description = "Where the changes are recorded (default:"
+                + " $STATE_DIRECTORY, else /var/lib/lvsd, /real-server-setup.record).")
+        Path stateFile;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        RealServerHost host = new LinuxRealServerHost();
+
+        Path record() {
+            if (stateFile != null) {
+                return stateFile;
+            }
+            String dir = System.getenv("STATE_DIRECTORY");
+            return Path.of(dir == null || dir.isBlank() ? "/var/lib/lvsd" : dir.split(":")[0], "real-server-setup.record");
+        }
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RealServer.Spec s = target.spec(err, "setup");
+            if (s == null) {
+                return Main.EXIT_USAGE;
+            }
+            Path rec = record();
+            if (undo) {
+                if (!Files.exists(rec)) {
+                    out.println("nothing to undo: " + rec + " does not exist");
+                    return 0;
+                }
+                List<RealServer.Change> applied;
+                try {
+                    applied = RealServer.parseRecord(Files.readString(rec, StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    err.println("lvsd real-server setup --undo: " + rec + ": " + e.getMessage());
+                    return Main.EXIT_FAILURE;
+                }
+                if (dryRun) {
+                    for (int i = applied.size() - 1; i >= 0; i--) {
+                        out.println("would undo: " + applied.get(i).command());
+                    }
+                    return 0;
+                }
+                RealServer.undo(host, applied, c -> out.println("undone: " + c));
+                Files.delete(rec);
+                out.flush();
+                return 0;
+            }
+            List<RealServer.Change> plan = RealServer.plan(host, s);
+            if (plan.isEmpty()) {
+                out.println("nothing to change");
+            }
+            for (RealServer.Change c : plan) {
+                out.println((dryRun ? "would run: " : "") + c.command());
+            }
+            if (!dryRun && !plan.isEmpty()) {
+                Files.createDirectories(rec.toAbsolutePath().getParent());
+                try {
+                    RealServer.apply(host, plan, c -> {
+                        try {
+                            Files.writeString(rec, c.record() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    err.println("lvsd real-server setup: " + e.getMessage() + " (what was done is in " + rec
+                            + "; --undo reverts it)");
+                    return Main.EXIT_FAILURE;
+                }
+            }
+            out.flush();
+            if (dryRun) {
+                return 0;
+            }
+            List<Finding> after = RealServer.check(host, s);
+            boolean failed = after.stream().anyMatch(f -> f.verdict() == Verdict.FAIL);
+            if (failed) {
+                out.println("still failing:");
+                return report(after.stream().filter(f -> f.verdict() == Verdict.FAIL).toList(), out);
+            }
+            return 0;
+        }
+    }
+}

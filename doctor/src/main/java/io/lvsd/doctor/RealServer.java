@@ -1,0 +1,369 @@
+package io.lvsd.doctor;
+
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.IpFamily;
+import io.lvsd.linux.net.IpPrefix;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A real server's side of LVS, checked ({@link #check}) and prepared ({@link #plan}, {@link #apply}, {@link #undo}):
+ *
+ * <ul>
+ *   <li>DR: the VIP as a host address on {@code lo}, and the host never answering ARP for it
+ *       ({@code arp_ignore = 1}, {@code arp_announce = 2}: the kernel uses the larger of {@code all} and the
+ *       interface's own value, so both are set);</li>
+ *   <li>TUN: the {@code ipip} module, {@code tunl0} up with the VIP, reverse-path filtering that lets the
+ *       decapsulated packets in (strict mode on {@code tunl0}, in force as the larger of {@code all} and
+ *       {@code tunl0}, drops them: loose mode, 2, is set), and the same ARP settings as DR;</li>
+ *   <li>NAT: the default route through the director, so that replies go back through it (checked only).</li>
+ * </ul>
+ *
+ * Every change records what it replaced, so that {@link #undo} puts back exactly the previous state.
+ */
+public final class RealServer {
+    private RealServer() {
+    }
+
+    /** How the director forwards to this real server. */
+    public enum Forwarding { DR, TUN, NAT }
+
+    /**
+     * What the real server serves.
+     *
+     * @param vips       the virtual addresses
+     * @param forwarding the director's forwarding method
+     * @param director   the director's address on this network (NAT's default route), or {@code null}
+     */
+    public record Spec(List<InetAddress> vips, Forwarding forwarding, InetAddress director) {
+        public Spec {
+            vips = List.copyOf(vips);
+            Objects.requireNonNull(forwarding, "forwarding");
+            if (vips.isEmpty()) {
+                throw new IllegalArgumentException("vip: none (expected at least one address)");
+            }
+            if (forwarding == Forwarding.NAT && director == null) {
+                throw new IllegalArgumentException("director: missing (expected the director's address with --forwarding nat)");
+            }
+        }
+    }
+
+    /** A change {@link #apply} makes; {@link #undo} reverses it. */
+    public sealed interface Change permits SetSysctl, AddAddress, LinkUp, LoadModule {
+        /** The equivalent command, as an operator would type it. */
+        String command();
+
+        /** One line of the setup record. */
+        String record();
+    }
+
+    /** A kernel parameter set to {@code after}; it was {@code before}. */
+    public record SetSysctl(String name, String before, String after) implements Change {
+        public String command() {
+            return "sysctl -w " + name + "=" + after;
+        }
+
+        public String record() {
+            return "sysctl " + name + " " + before + " " + after;
+        }
+    }
+
+    /** An address added to a link. */
+    public record AddAddress(String link, IpPrefix prefix) implements Change {
+        public String command() {
+            return "ip addr add " + prefix + " dev " + link;
+        }
+
+        public String record() {
+            return "address " + link + " " + prefix;
+        }
+    }
+
+    /** A link brought up. */
+    public record LinkUp(String link) implements Change {
+        public String command() {
+            return "ip link set " + link + " up";
+        }
+
+        public String record() {
+            return "link-up " + link;
+        }
+    }
+
+    /** A kernel module loaded. */
+    public record LoadModule(String name) implements Change {
+        public String command() {
+            return "modprobe " + name;
+        }
+
+        public String record() {
+            return "module " + name;
+        }
+    }
+
+    private static boolean hasV4(Spec s) {
+        return s.vips().stream().anyMatch(a -> !(a instanceof Inet6Address));
+    }
+
+    private static IpPrefix host(InetAddress a) {
+        return new IpPrefix(a, a instanceof Inet6Address ? 128 : 32);
+    }
+
+    /** The interface replies leave by: the default route's, else none. */
+    static String outgoing(RealServerHost h, Spec s) throws IOException {
+        RealServerHost.Route r = h.defaultRoute(hasV4(s) ? IpFamily.IPV4 : IpFamily.IPV6);
+        return r == null ? null : r.link();
+    }
+
+    /** Every check for {@code spec}, in order. */
+    public static List<Finding> check(RealServerHost h, Spec s) throws IOException {
+        List<Finding> out = new ArrayList<>();
+        switch (s.forwarding()) {
+            case DR -> {
+                for (InetAddress vip : s.vips()) {
+                    out.add(onLink(h, "lo", vip, "dr"));
+                }
+                arp(h, s, out);
+            }
+            case TUN -> {
+                boolean tunl0 = h.linkExists("tunl0");
+                out.add(tunl0 || h.moduleLoaded("ipip")
+                        ? new Finding("tun: ipip module", Verdict.OK, "loaded (tunl0 exists)", null)
+                        : new Finding("tun: ipip module", Verdict.FAIL, "not loaded: no tunl0 to decapsulate the"
+                                + " director's IPIP packets, so the real server drops every forwarded packet", "modprobe ipip"));
+                out.add(!tunl0 ? new Finding("tun: tunl0 up", Verdict.FAIL, "tunl0 does not exist",
+                        "modprobe ipip && ip link set tunl0 up")
+                        : h.linkUp("tunl0") ? new Finding("tun: tunl0 up", Verdict.OK, "up", null)
+                        : new Finding("tun: tunl0 up", Verdict.FAIL, "tunl0 is down", "ip link set tunl0 up"));
+                for (InetAddress vip : s.vips()) {
+                    out.add(onLink(h, "tunl0", vip, "tun"));
+                }
+                if (hasV4(s)) {
+                    out.add(rpFilter(h));
+                }
+                arp(h, s, out);
+            }
+            case NAT -> {
+                IpFamily family = s.director() instanceof Inet6Address ? IpFamily.IPV6 : IpFamily.IPV4;
+                RealServerHost.Route r = h.defaultRoute(family);
+                String dir = IpAddresses.text(s.director());
+                if (r != null && s.director().equals(r.gateway())) {
+                    out.add(new Finding("nat: default route", Verdict.OK, "via " + dir + " dev " + r.link(), null));
+                } else {
+                    out.add(new Finding("nat: default route", Verdict.FAIL, (r == null ? "none"
+                            : "via " + (r.gateway() == null ? "(on-link)" : IpAddresses.text(r.gateway())) + " dev "
+                            + r.link()) + ": replies to clients bypass the director, which never sees them to"
+                            + " translate back, so clients reset or time out",
+                            "ip route replace default via " + dir));
+                }
+            }
+            default -> throw new IllegalStateException();
+        }
+        return out;
+    }
+
+    private static Finding onLink(RealServerHost h, String link, InetAddress vip, String kind) throws IOException {
+        IpPrefix p = host(vip);
+        String name = kind + ": VIP " + IpAddresses.text(vip) + " on " + link;
+        if (!h.linkExists(link)) {
+            return new Finding(name, Verdict.FAIL, link + " does not exist", null);
+        }
+        for (IpPrefix a : h.addresses(link)) {
+            if (a.address().equals(vip)) {
+                return a.prefixLength() == p.prefixLength() ? new Finding(name, Verdict.OK, a.toString(), null)
+                        : new Finding(name, Verdict.WARN, a + ": not a host address; the real server routes the"
+                                + " whole prefix to " + link, "ip addr del " + a + " dev " + link + " && ip addr add " + p
+                                + " dev " + link);
+            }
+        }
+        return new Finding(name, Verdict.FAIL, "missing: the real server drops every packet the director forwards"
+                + " for the VIP, although a check to its own address passes", "ip addr add " + p + " dev " + link);
+    }
+
+    /** The larger of {@code all} and {@code link}'s value, as the kernel applies arp_ignore, arp_announce, rp_filter. */
+    private static int inForce(RealServerHost h, String param, String link) throws IOException {
+        int all = num(h.sysctl("net.ipv4.conf.all." + param));
+        return link == null ? all : Math.max(all, num(h.sysctl(sysctlName(link, param))));
+    }
+
+    private static int num(String v) {
+        try {
+            return v == null ? 0 : Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static String sysctlName(String link, String param) {
+        return "net.ipv4.conf." + link + "." + param;
+    }
+
+    private static void arp(RealServerHost h, Spec s, List<Finding> out) throws IOException {
+        if (!hasV4(s)) {
+            return;
+        }
+        String link = outgoing(h, s);
+        String where = link == null ? "all" : "all and " + link;
+        int ignore = inForce(h, "arp_ignore", link);
+        int announce = inForce(h, "arp_announce", link);
+        out.add(ignore == 1 || ignore == 2
+                ? new Finding("arp_ignore", Verdict.OK, ignore + " in force (" + where + ")", null)
+                : new Finding("arp_ignore", Verdict.FAIL, ignore + " in force (" + where + "): the real server answers"
+                        + " ARP for the VIP and can steal the director's traffic (the ARP problem)",
+                        fixSysctls("arp_ignore", "1", link)));
+        out.add(announce == 2
+                ? new Finding("arp_announce", Verdict.OK, "2 in force (" + where + ")", null)
+                : new Finding("arp_announce", Verdict.FAIL, announce + " in force (" + where + "): ARP requests may carry"
+                        + " the VIP as their source and teach neighbours the real server's MAC for it",
+                        fixSysctls("arp_announce", "2", link)));
+        if (link == null) {
+            out.add(new Finding("outgoing interface", Verdict.WARN, "no default route: only the 'all' values were"
+                    + " checked", null));
+        }
+    }
+
+    private static String fixSysctls(String param, String value, String link) {
+        return "sysctl -w net.ipv4.conf.all." + param + "=" + value
+                + (link == null ? "" : " " + sysctlName(link, param) + "=" + value);
+    }
+
+    private static Finding rpFilter(RealServerHost h) throws IOException {
+        int all = num(h.sysctl("net.ipv4.conf.all.rp_filter"));
+        int t = num(h.sysctl(sysctlName("tunl0", "rp_filter")));
+        int f = Math.max(all, t);
+        if (f != 1) {
+            return new Finding("tun: rp_filter on tunl0", Verdict.OK, f + " in force (all " + all + ", tunl0 " + t + ")",
+                    null);
+        }
+        return new Finding("tun: rp_filter on tunl0", Verdict.FAIL, "1 (strict) in force (all " + all + ", tunl0 " + t
+                + "): decapsulated packets come from clients that are not routed via tunl0, so the kernel drops them;"
+                + " the larger of all and tunl0 applies, so both must be below 1 or loose (2)",
+                "sysctl -w" + (all == 1 ? " net.ipv4.conf.all.rp_filter=2" : "") + (t == 1 ? " "
+                        + sysctlName("tunl0", "rp_filter") + "=2" : ""));
+    }
+
+    /** The changes that make {@link #check} pass for DR and TUN (NAT is only checked), in the order to apply. */
+    public static List<Change> plan(RealServerHost h, Spec s) throws IOException {
+        List<Change> out = new ArrayList<>();
+        if (s.forwarding() == Forwarding.NAT) {
+            return out;
+        }
+        String vipLink = s.forwarding() == Forwarding.DR ? "lo" : "tunl0";
+        if (s.forwarding() == Forwarding.TUN) {
+            if (!h.linkExists("tunl0") && !h.moduleLoaded("ipip")) {
+                out.add(new LoadModule("ipip"));
+            }
+            if (!h.linkExists("tunl0") || !h.linkUp("tunl0")) {
+                out.add(new LinkUp("tunl0"));
+            }
+        }
+        for (InetAddress vip : s.vips()) {
+            boolean present = h.linkExists(vipLink)
+                    && h.addresses(vipLink).stream().anyMatch(a -> a.address().equals(vip));
+            if (!present) {
+                out.add(new AddAddress(vipLink, host(vip)));
+            }
+        }
+        if (s.forwarding() == Forwarding.TUN && hasV4(s)) {
+            String all = h.sysctl("net.ipv4.conf.all.rp_filter");
+            if (num(all) == 1) {
+                out.add(new SetSysctl("net.ipv4.conf.all.rp_filter", all, "2"));
+            }
+            String t = h.linkExists("tunl0") ? h.sysctl(sysctlName("tunl0", "rp_filter")) : null;
+            // A tunl0 created by this setup gets the 'default' value: set it after the module loads.
+            if (num(t) == 1 || t == null && num(h.sysctl("net.ipv4.conf.default.rp_filter")) == 1) {
+                out.add(new SetSysctl(sysctlName("tunl0", "rp_filter"), t == null
+                        ? h.sysctl("net.ipv4.conf.default.rp_filter") : t, "2"));
+            }
+        }
+        if (hasV4(s)) {
+            String link = outgoing(h, s);
+            for (String[] p : new String[][] {{"arp_ignore", "1"}, {"arp_announce", "2"}}) {
+                for (String l : link == null ? List.of("all") : List.of("all", link)) {
+                    String name = l.equals("all") ? "net.ipv4.conf.all." + p[0] : sysctlName(l, p[0]);
+                    String before = h.sysctl(name);
+                    boolean ok = p[0].equals("arp_ignore") ? num(before) == 1 || num(before) == 2 : num(before) == 2;
+                    if (before != null && !ok) {
+                        out.add(new SetSysctl(name, before, p[1]));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Applies {@code changes} in order, telling {@code applied} after each (so a failure leaves a true record). */
+    public static void apply(RealServerHost h, List<Change> changes, java.util.function.Consumer<Change> applied)
+            throws IOException {
+        for (Change c : changes) {
+            if (c instanceof SetSysctl s) {
+                h.setSysctl(s.name(), s.after());
+            } else if (c instanceof AddAddress a) {
+                h.addAddress(a.link(), a.prefix());
+            } else if (c instanceof LinkUp l) {
+                h.setLinkUp(l.link(), true);
+            } else if (c instanceof LoadModule m) {
+                h.loadModule(m.name());
+            }
+            applied.accept(c);
+        }
+    }
+
+    /** Reverses {@code applied}, last first. */
+    public static void undo(RealServerHost h, List<Change> applied, java.util.function.Consumer<String> log)
+            throws IOException {
+        for (int i = applied.size() - 1; i >= 0; i--) {
+            Change c = applied.get(i);
+            if (c instanceof SetSysctl s) {
+                if (h.sysctl(s.name()) != null) {
+                    h.setSysctl(s.name(), s.before());
+                    log.accept("sysctl -w " + s.name() + "=" + s.before());
+                }
+            } else if (c instanceof AddAddress a) {
+                if (h.linkExists(a.link()) && h.addresses(a.link()).contains(a.prefix())) {
+                    h.deleteAddress(a.link(), a.prefix());
+                    log.accept("ip addr del " + a.prefix() + " dev " + a.link());
+                }
+            } else if (c instanceof LinkUp l) {
+                if (h.linkExists(l.link())) {
+                    h.setLinkUp(l.link(), false);
+                    log.accept("ip link set " + l.link() + " down");
+                }
+            } else if (c instanceof LoadModule m) {
+                h.unloadModule(m.name());
+                log.accept("modprobe -r " + m.name());
+            }
+        }
+    }
+
+    /** The setup record's lines back into changes; a line that is not one is an error naming it. */
+    public static List<Change> parseRecord(String text) {
+        List<Change> out = new ArrayList<>();
+        int n = 0;
+        for (String line : text.split("\n")) {
+            n++;
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            String[] f = l.split(" ");
+            try {
+                out.add(switch (f[0]) {
+                    case "sysctl" -> new SetSysctl(f[1], f[2], f[3]);
+                    case "address" -> new AddAddress(f[1], IpPrefix.parse(f[2]));
+                    case "link-up" -> new LinkUp(f[1]);
+                    case "module" -> new LoadModule(f[1]);
+                    default -> throw new IllegalArgumentException("unknown change");
+                });
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("line " + n + ": \"" + l + "\" (expected sysctl NAME BEFORE AFTER,"
+                        + " address LINK PREFIX, link-up LINK or module NAME)");
+            }
+        }
+        return out;
+    }
+}

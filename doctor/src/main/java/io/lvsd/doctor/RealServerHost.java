@@ -1,0 +1,45 @@
+package io.lvsd.doctor;
+
+import io.lvsd.linux.net.IpFamily;
+import io.lvsd.linux.net.IpPrefix;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * What a real server's checks and setup read and change: kernel parameters, links, addresses, routes and modules.
+ * {@link LinuxRealServerHost} is the machine; tests supply a fake.
+ */
+public interface RealServerHost {
+    /** A kernel parameter by its dotted name, or {@code null} when it does not exist. */
+    String sysctl(String name) throws IOException;
+
+    void setSysctl(String name, String value) throws IOException;
+
+    /** Whether link {@code name} exists; and whether it is up. */
+    boolean linkExists(String name) throws IOException;
+
+    boolean linkUp(String name) throws IOException;
+
+    void setLinkUp(String name, boolean up) throws IOException;
+
+    /** The addresses on link {@code name}. */
+    List<IpPrefix> addresses(String name) throws IOException;
+
+    void addAddress(String link, IpPrefix prefix) throws IOException;
+
+    void deleteAddress(String link, IpPrefix prefix) throws IOException;
+
+    /** The default route's gateway and interface for {@code family}, or {@code null} without one. */
+    Route defaultRoute(IpFamily family) throws IOException;
+
+    /** Whether kernel module {@code name} is loaded (or built in); loading and unloading it. */
+    boolean moduleLoaded(String name) throws IOException;
+
+    void loadModule(String name) throws IOException;
+
+    void unloadModule(String name) throws IOException;
+
+    /** A default route: the next hop ({@code null} when on-link) and the interface. */
+    record Route(InetAddress gateway, String link) {}
+}
