@@ -26,7 +26,8 @@ public final class KeepalivedInputs {
 
     /** The corpus's main files (CorpusTest checks this list against the directory). */
     public static final List<String> CORPUS = List.of("dr-tcp-fwmark.conf", "globals-includes.conf",
-            "group-udp-dns.conf", "messy.conf", "nat-http.conf", "tun-misc.conf", "vrrp-full.conf");
+            "group-udp-dns.conf", "messy.conf", "nat-http.conf", "strict.conf", "tun-misc.conf", "unconverted.conf",
+            "vrrp-full.conf");
 
     /** The corpus's main files as seeds, read as resources (from a directory or a jar alike). */
     public static List<byte[]> seeds() throws IOException {
