@@ -285,20 +285,20 @@ class KeepalivedMigrationVmTest {
     static Snapshot settled(Duration minimum, String why, java.util.function.Predicate<Snapshot> ready)
             throws Exception {
         long start = System.nanoTime();
-        long deadline = start + Duration.ofSeconds(180).toNanos();
-        Snapshot last = null;
-        int same = 0;
-        while (System.nanoTime() < deadline) {
-            Snapshot s = kernel();
-            same = s.equals(last) ? same + 1 : 0;
-            last = s;
-            if (same >= 3 && ready.test(s) && System.nanoTime() - start >= minimum.toNanos()) {
-                return s;
-            }
-            Thread.sleep(1000);
+        Snapshot[] last = new Snapshot[1];
+        int[] same = new int[1];
+        try {
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                Snapshot s = kernel();
+                same[0] = s.equals(last[0]) ? same[0] + 1 : 0;
+                last[0] = s;
+                return same[0] >= 3 && ready.test(s) && System.nanoTime() - start >= minimum.toNanos();
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(why + ": the kernel's state did not settle in 180 s; last:\n"
+                    + (last[0] == null ? "-" : last[0].describe()) + lab.outputs());
         }
-        throw new AssertionError(why + ": the kernel's state did not settle in 180 s; last:\n"
-                + (last == null ? "-" : last.describe()) + lab.outputs());
+        return last[0];
     }
 
     /** One capture of the LAN's adverts for the whole class (c1 sees the multicast), dissected once at the end. */
@@ -708,26 +708,16 @@ class KeepalivedMigrationVmTest {
             Sh.run(null, "ip", "-n", lab.net.name("d1"), "addr", "flush", "dev", "eth1", "to", HaLab.GATEWAY + "/32");
             Sh.run(null, "ip", "-n", lab.net.name("d1"), "link", "set", "eth0", "up");
             Sh.run(null, "ip", "-n", lab.net.name("d1"), "link", "set", "eth1", "up");
-            AtomicBoolean moving = new AtomicBoolean(true);
-            Thread traffic = new Thread(() -> {
-                while (moving.get()) {
-                    for (HaLab.Conn c : all) {
-                        c.works("keepalive");
-                    }
-                    try {
-                        Thread.sleep(200);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-            }, "interop-traffic");
+            // The connections keep moving, every 200 ms, so that the kernel syncs them to the returning d1.
+            java.util.concurrent.ScheduledExecutorService traffic = java.util.concurrent.Executors
+                    .newSingleThreadScheduledExecutor();
             ka = keepalived("d1", d1File);
-            traffic.start();
+            traffic.scheduleWithFixedDelay(() -> all.forEach(c -> c.works("keepalive")), 0, 200, TimeUnit.MILLISECONDS);
             try {
                 lab.awaitMaster("d1", "d2", CONVERGE);
             } finally {
-                moving.set(false);
-                traffic.join(10_000);
+                traffic.shutdown();
+                traffic.awaitTermination(10, TimeUnit.SECONDS);
             }
             for (HaLab.Conn c : all) {
                 assertThat(c.works("after-fail-back")).as("connection %d to %s after d1 (keepalived) took back",

@@ -512,30 +512,9 @@ public final class KeepalivedImport {
             String v = s.arg(i + 1);
             switch (k) {
                 case "id" -> id = Values.integer(v, 0, 255);
-                case "maxlen" -> {
-                    Long n = Values.integer(v, 576, 65507);
-                    if (n == null) {
-                        ok = false;
-                    } else {
-                        sync.put("maxlen", Hocon.num(n));
-                    }
-                }
-                case "port" -> {
-                    Long n = Values.integer(v, 1, 65535);
-                    if (n == null) {
-                        ok = false;
-                    } else if (n != 8848) {
-                        sync.put("port", Hocon.num(n));
-                    }
-                }
-                case "ttl" -> {
-                    Long n = Values.integer(v, 1, 255);
-                    if (n == null) {
-                        ok = false;
-                    } else if (n != 1) {
-                        sync.put("ttl", Hocon.num(n));
-                    }
-                }
+                case "maxlen" -> ok &= syncOption("maxlen", v, 576, 65507, -1);
+                case "port" -> ok &= syncOption("port", v, 1, 65535, 8848);
+                case "ttl" -> ok &= syncOption("ttl", v, 1, 255, 1);
                 case "group" -> {
                     InetAddress a = Values.address(v);
                     if (a == null) {
@@ -573,6 +552,15 @@ public final class KeepalivedImport {
         pw.trailing = "keepalived preempts at once; lvsd's default (10s) first replays the master's connection table"
                 + " to the returning director, so that idle connections survive a fail-back. Remove this line to get it";
         used(ctx, s, "sync-daemon");
+    }
+
+    /** One numeric lvs_sync_daemon option into sync-daemon, left out when it is lvsd's default; false if invalid. */
+    private boolean syncOption(String key, String value, long min, long max, long lvsdDefault) {
+        Long n = Values.integer(value, min, max);
+        if (n != null && n != lvsdDefault) {
+            sync.put(key, Hocon.num(n));
+        }
+        return n != null;
     }
 
     // ---- vrrp_script and track files ----------------------------------------------------------------------
