@@ -2,6 +2,7 @@ package io.lvsd.controller;
 
 import ch.qos.logback.classic.LoggerContext;
 import io.lvsd.controller.cli.CheckConfigCommand;
+import io.lvsd.controller.cli.DoctorCommand;
 import io.lvsd.controller.cli.ImportCommand;
 import io.lvsd.controller.cli.IpvsCommand;
 import io.lvsd.controller.cli.RealServerCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
         subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
-                IpvsCommand.class, SyncCommand.class, ImportCommand.class,
+                IpvsCommand.class, SyncCommand.class, ImportCommand.class, DoctorCommand.class,
                 VersionCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class},
@@ -28,6 +29,7 @@ import picocli.CommandLine.Command;
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
                 "  lvsd ipvs list --stats",
                 "  lvsd import keepalived -o lvsd.conf",
+                "  lvsd doctor -f /etc/lvsd/lvsd.conf",
                 "  lvsd demo                      # as root",
                 "",
                 "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage, 3 no IPVS in the kernel."})

@@ -182,19 +182,6 @@ public final class LinuxRealServerHost implements RealServerHost {
     }
 
     private static void run(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", cmd) + ": no answer in 30 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(String.join(" ", cmd) + ": interrupted");
-        }
-        if (p.exitValue() != 0) {
-            String out = new String(p.getInputStream().readAllBytes()).strip();
-            throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue() + (out.isEmpty() ? "" : ": " + out));
-        }
+        Processes.run(cmd);
     }
 }

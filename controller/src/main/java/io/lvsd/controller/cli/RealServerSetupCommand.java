@@ -5,6 +5,7 @@ import io.lvsd.doctor.Finding;
 import io.lvsd.doctor.LinuxRealServerHost;
 import io.lvsd.doctor.RealServer;
 import io.lvsd.doctor.RealServerHost;
+import io.lvsd.doctor.Report;
 import io.lvsd.doctor.Verdict;
 import io.lvsd.linux.net.IpAddresses;
 import java.io.IOException;
@@ -61,13 +62,10 @@ public final class RealServerSetupCommand {
 
     /** Prints findings; returns 1 when one failed. */
     static int report(List<Finding> findings, PrintWriter out) {
-        boolean failed = false;
-        for (Finding f : findings) {
-            out.println(f.format());
-            failed |= f.verdict() == Verdict.FAIL;
-        }
+        Report r = new Report("lvsd real-server check", "", findings);
+        out.print(r.text());
         out.flush();
-        return failed ? Main.EXIT_FAILURE : 0;
+        return r.exitCode();
     }
 
     /** {@code lvsd real-server check}. */
@@ -83,6 +81,9 @@ public final class RealServerSetupCommand {
         @CommandLine.Mixin
         Target target = new Target();
 
+        @Option(names = "--json", description = "Print the report as JSON (docs/doctor-report.schema.json).")
+        boolean json;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -94,7 +95,16 @@ public final class RealServerSetupCommand {
             if (s == null) {
                 return Main.EXIT_USAGE;
             }
-            return report(RealServer.check(host, s), spec.commandLine().getOut());
+            List<Finding> findings = RealServer.check(host, s);
+            if (!json) {
+                return report(findings, spec.commandLine().getOut());
+            }
+            String subject = s.forwarding().name().toLowerCase(Locale.ROOT) + " "
+                    + String.join(",", s.vips().stream().map(IpAddresses::text).toList());
+            Report r = new Report("lvsd real-server check", subject, findings);
+            spec.commandLine().getOut().print(r.json());
+            spec.commandLine().getOut().flush();
+            return r.exitCode();
         }
     }
 

@@ -38,6 +38,27 @@ public record IpPrefix(InetAddress address, int prefixLength) {
         return IpAddresses.family(address);
     }
 
+    /** Whether {@code a} lies in this prefix's network (same family, same leading {@code prefixLength} bits). */
+    public boolean contains(InetAddress a) {
+        byte[] n = address.getAddress();
+        byte[] x = a.getAddress();
+        if (n.length != x.length) {
+            return false;
+        }
+        int full = prefixLength / 8;
+        for (int i = 0; i < full; i++) {
+            if (n[i] != x[i]) {
+                return false;
+            }
+        }
+        int rest = prefixLength % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xff << (8 - rest)) & 0xff;
+        return (n[full] & mask) == (x[full] & mask);
+    }
+
     @Override
     public String toString() {
         return IpAddresses.text(address) + "/" + prefixLength;

@@ -1,0 +1,395 @@
+package io.lvsd.controller.cli;
+
+import io.lvsd.controller.Main;
+import io.lvsd.controller.config.ConfigLoader;
+import io.lvsd.controller.config.ConfigProblem;
+import io.lvsd.controller.config.LoadResult;
+import io.lvsd.controller.config.LvsdConfig;
+import io.lvsd.controller.config.RealServerConfig;
+import io.lvsd.controller.config.VirtualServerConfig;
+import io.lvsd.controller.ipvs.DesiredTable;
+import io.lvsd.doctor.DirectorChecks;
+import io.lvsd.doctor.DirectorHost;
+import io.lvsd.doctor.DirectorSpec;
+import io.lvsd.doctor.Finding;
+import io.lvsd.doctor.Firewall;
+import io.lvsd.doctor.KernelTable;
+import io.lvsd.doctor.LinuxDirectorHost;
+import io.lvsd.doctor.NeighbourProbe;
+import io.lvsd.doctor.Observed;
+import io.lvsd.doctor.Report;
+import io.lvsd.doctor.Verdict;
+import io.lvsd.ipvs.IpvsClient;
+import io.lvsd.ipvs.IpvsOp;
+import io.lvsd.ipvs.IpvsTimeouts;
+import io.lvsd.ipvs.NetlinkIpvsClient;
+import io.lvsd.ipvs.Reconciler;
+import io.lvsd.ipvs.ServiceKey;
+import io.lvsd.ipvs.ServiceState;
+import io.lvsd.ipvs.SyncDaemon;
+import io.lvsd.ipvs.VirtualService;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.IpFamily;
+import io.lvsd.linux.net.RawIpSocket;
+import io.lvsd.linux.netlink.Rtnetlink;
+import io.lvsd.sync.SyncMessage;
+import io.lvsd.sync.SyncTraffic;
+import io.lvsd.sync.SyncWatcher;
+import io.lvsd.sync.internal.SyncCodec;
+import io.lvsd.vrrp.VrrpInstanceConfig;
+import io.lvsd.vrrp.internal.VrrpCodec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lvsd doctor}: what around a director breaks its traffic, with the evidence and the fix. */
+@Command(name = "doctor", mixinStandardHelpOptions = true,
+        description = {"Diagnose a director: the kernel (ip_vs and the schedulers the configuration uses, ip_forward",
+                "for NAT, expire_nodest_conn and expire_quiescent_template, conn_reuse_mode, rp_filter), the live",
+                "IPVS table against the configuration (drift, foreign services, connection timeouts), VRRP on the",
+                "wire (another router with the same VRID, how many hosts answer ARP / neighbour solicitation for",
+                "each VIP, the firewall on protocol 112) and sync (its interface, MTU, whether the master is heard,",
+                "the firewall on its port). Each line: ok, warn, fail or undetermined, the evidence, and the fix.",
+                "It changes nothing; it listens for --seconds and sends only ARP probes and neighbour solicitations."},
+        footer = {"", "Examples:", "  lvsd doctor -f /etc/lvsd/lvsd.conf", "  lvsd doctor -f lvsd.conf --seconds 10 --json",
+                "  lvsd doctor -f lvsd.conf --checks vrrp,sync",
+                "", "Exit codes: 0 nothing fails; 1 something fails (or the configuration is invalid); 2 bad usage."})
+public final class DoctorCommand implements Callable<Integer> {
+    /** The groups of checks, in the order they run. */
+    public static final List<String> SECTIONS = List.of("kernel", "table", "vrrp", "sync");
+
+    @Option(names = {"-f", "--config"}, required = true, paramLabel = "FILE", description = "The director's configuration.")
+    Path file;
+
+    @Option(names = "--json", description = "Print the report as JSON (docs/doctor-report.schema.json).")
+    boolean json;
+
+    @Option(names = "--seconds", paramLabel = "N", defaultValue = "5",
+            description = "How long to listen for adverts and sync messages (default: ${DEFAULT-VALUE}; 0: do not listen).")
+    int seconds;
+
+    @Option(names = "--checks", split = ",", paramLabel = "GROUP[,GROUP...]",
+            description = "Run only these groups: kernel, table, vrrp, sync (default: all).")
+    List<String> checks;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    DirectorHost host = new LinuxDirectorHost();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (seconds < 0 || seconds > 3600) {
+            err.println("lvsd doctor: --seconds " + seconds + " (expected 0-3600)");
+            return Main.EXIT_USAGE;
+        }
+        Set<String> run = new LinkedHashSet<>(checks == null ? SECTIONS : checks);
+        for (String c : run) {
+            if (!SECTIONS.contains(c)) {
+                err.println("lvsd doctor: --checks " + c + " (expected " + String.join(", ", SECTIONS) + ")");
+                return Main.EXIT_USAGE;
+            }
+        }
+        LoadResult r = ConfigLoader.load(file);
+        if (!r.ok()) {
+            for (ConfigProblem e : r.errors()) {
+                err.println(e.format());
+            }
+            err.println("lvsd doctor: " + r.errors().size() + (r.errors().size() == 1 ? " error" : " errors") + " in " + file
+                    + "; the doctor checks a director against a valid configuration (lvsd check-config -f " + file + ")");
+            return Main.EXIT_FAILURE;
+        }
+        LvsdConfig config = r.config();
+        DirectorSpec ds = spec(config);
+        List<Finding> findings = new ArrayList<>();
+        Firewall.Ruleset fw = null;
+        String fwError = null;
+        if (run.contains("vrrp") || run.contains("sync")) {
+            try {
+                fw = host.firewall();
+            } catch (IOException e) {
+                fwError = e.getMessage();
+            }
+        }
+        if (run.contains("kernel")) {
+            findings.addAll(DirectorChecks.kernel(ds, host));
+        }
+        String role = null;
+        if (run.contains("table") || run.contains("sync")) {
+            Table t = table(config);
+            role = t.role;
+            if (run.contains("table")) {
+                findings.addAll(DirectorChecks.table(ds, t.table, Map.of()));
+            }
+        }
+        if (fwError != null) {
+            findings.add(new Finding("firewall", Verdict.UNDETERMINED, "the packet filter cannot be read: " + fwError,
+                    "run the doctor as root"));
+        }
+        Wire wire = listen(config, ds, run);
+        if (run.contains("vrrp")) {
+            findings.addAll(DirectorChecks.vrrp(ds, host, wire.local, wire.adverts, wire.answers, fw, seconds));
+        }
+        if (run.contains("sync")) {
+            findings.addAll(DirectorChecks.sync(ds, host, fw, role, wire.sync));
+        }
+        Report report = new Report("lvsd doctor", file.toString(), findings);
+        out.print(json ? report.json() : report.text());
+        out.flush();
+        return report.exitCode();
+    }
+
+    /** The configuration in the doctor's terms. */
+    static DirectorSpec spec(LvsdConfig config) {
+        List<DirectorSpec.Service> services = new ArrayList<>();
+        for (VirtualServerConfig v : config.virtualServers()) {
+            Set<String> fwd = new TreeSet<>();
+            fwd.add(v.forwarding().name().toLowerCase(Locale.ROOT));
+            for (RealServerConfig rs : v.realServers()) {
+                fwd.add(rs.forwarding().name().toLowerCase(Locale.ROOT));
+            }
+            services.add(new DirectorSpec.Service(v.name(), v.family(),
+                    v.fwmark() != null ? "fwmark" : v.protocol().key(), v.scheduler().key(), fwd,
+                    v.persistence().enabled() ? v.persistence().timeout() : null));
+        }
+        List<DirectorSpec.Router> routers = new ArrayList<>();
+        for (VrrpInstanceConfig i : config.vrrp().instances().values()) {
+            routers.add(new DirectorSpec.Router(i.name(), i.interfaceName(), i.virtualRouterId(), i.version(),
+                    i.virtualAddresses().stream().map(a -> a.prefix().address()).toList(), i.unicastPeers()));
+        }
+        DirectorSpec.Sync sync = null;
+        if (config.syncDaemon() != null && config.syncDaemon().enabled()) {
+            var s = config.syncDaemon();
+            sync = new DirectorSpec.Sync(s.interfaceName(), s.syncId(),
+                    s.group() != null ? s.group() : IpAddresses.parse(SyncWatcher.DEFAULT_GROUP), s.port(), s.maxlen());
+        }
+        return new DirectorSpec(services, routers, sync);
+    }
+
+    private record Table(KernelTable table, String role) {
+    }
+
+    /** The live table against the configured one, the timeouts, and the sync daemon this director runs. */
+    private static Table table(LvsdConfig config) {
+        DesiredTable desired = DesiredTable.from(config);
+        try (IpvsClient c = NetlinkIpvsClient.open()) {
+            List<ServiceState> live = c.dump();
+            Set<ServiceKey> configured = new HashSet<>();
+            desired.services().forEach(d -> configured.add(d.service().key()));
+            Reconciler.Plan plan = Reconciler.plan(desired.services(), live, configured);
+            Map<ServiceKey, VirtualService> liveByKey = new HashMap<>();
+            live.forEach(s -> liveByKey.put(s.service().key(), s.service()));
+            List<String> missing = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            List<String> dests = new ArrayList<>();
+            for (IpvsOp op : plan.ops()) {
+                String name = desired.names().getOrDefault(op.key(), op.key().describe());
+                if (op instanceof IpvsOp.AddService a) {
+                    missing.add(name + " (" + a.key().describe() + ")");
+                } else if (op instanceof IpvsOp.EditService e) {
+                    changed.add(name + ": " + difference(e.service(), liveByKey.get(e.key())));
+                } else if (op instanceof IpvsOp.AddDest a) {
+                    if (!missing.stream().anyMatch(m -> m.startsWith(name + " ("))) {
+                        dests.add(name + ": " + IpAddresses.format(a.destination().address()) + " is not in the kernel");
+                    }
+                } else if (op instanceof IpvsOp.DeleteDest d) {
+                    dests.add(name + ": " + IpAddresses.format(d.address()) + " is in the kernel but not configured");
+                } else if (op instanceof IpvsOp.EditDest d) {
+                    dests.add(name + ": " + IpAddresses.format(d.destination().address()) + " differs (configured "
+                            + d.destination().describe() + ")");
+                }
+            }
+            List<String> foreign = plan.foreign().stream().map(ServiceKey::describe).toList();
+            IpvsTimeouts t = c.timeouts();
+            String role = null;
+            for (SyncDaemon d : c.daemons()) {
+                if (role == null || d.role() == SyncDaemon.Role.MASTER) {
+                    role = d.role().key();
+                }
+            }
+            return new Table(new KernelTable(null, desired.services().size(), missing, changed, dests, foreign,
+                    seconds(t.tcp()), seconds(t.tcpFin()), seconds(t.udp())), role);
+        } catch (IOException | RuntimeException e) {
+            return new Table(KernelTable.unavailable(e.getMessage()), null);
+        }
+    }
+
+    private static long seconds(Duration d) {
+        return d == null ? 0 : d.toSeconds();
+    }
+
+    static String difference(VirtualService want, VirtualService have) {
+        if (have == null) {
+            return "not in the kernel";
+        }
+        List<String> d = new ArrayList<>();
+        if (!want.scheduler().equals(have.scheduler())) {
+            d.add("scheduler " + have.scheduler() + " (configured " + want.scheduler() + ")");
+        }
+        if (want.persistent() != have.persistent() || want.timeout() != have.timeout()) {
+            d.add("persistence " + (have.persistent() ? have.timeout() + " s" : "off") + " (configured "
+                    + (want.persistent() ? want.timeout() + " s" : "off") + ")");
+        }
+        if ((want.flags() & VirtualService.USER_FLAGS) != (have.flags() & VirtualService.USER_FLAGS)) {
+            d.add("flags 0x" + Integer.toHexString(have.flags() & VirtualService.USER_FLAGS) + " (configured 0x"
+                    + Integer.toHexString(want.flags() & VirtualService.USER_FLAGS) + ")");
+        }
+        if (want.netmask() != have.netmask()) {
+            d.add("persistence netmask " + Long.toHexString(have.netmask()) + " (configured " + Long.toHexString(want.netmask()) + ")");
+        }
+        if (!java.util.Objects.equals(want.peName(), have.peName())) {
+            d.add("persistence engine " + have.peName() + " (configured " + want.peName() + ")");
+        }
+        return d.isEmpty() ? "settings differ" : String.join(", ", d);
+    }
+
+    private record Wire(Set<InetAddress> local, List<Observed.Advert> adverts, List<Observed.Answers> answers,
+                        Observed.SyncHeard sync) {
+    }
+
+    /** Listens for adverts and sync, and probes who answers for each VIP, all at once, for {@link #seconds}. */
+    private Wire listen(LvsdConfig config, DirectorSpec ds, Set<String> run) throws Exception {
+        Set<InetAddress> local = new HashSet<>();
+        Map<InetAddress, String> localOn = new HashMap<>();
+        try (Rtnetlink rt = Rtnetlink.open()) {
+            Map<Integer, String> names = new HashMap<>();
+            rt.links().forEach(l -> names.put(l.index(), l.name()));
+            for (IpFamily f : IpFamily.values()) {
+                for (Rtnetlink.Address a : rt.addresses(f)) {
+                    local.add(a.prefix().address());
+                    localOn.put(a.prefix().address(), names.get(a.ifindex()));
+                }
+            }
+        }
+        List<Observed.Advert> adverts = Collections.synchronizedList(new ArrayList<>());
+        List<Observed.Answers> answers = Collections.synchronizedList(new ArrayList<>());
+        Observed.SyncHeard[] sync = new Observed.SyncHeard[1];
+        if (seconds == 0) {
+            return new Wire(local, adverts, answers, null);
+        }
+        Duration listen = Duration.ofSeconds(seconds);
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "doctor");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Future<?>> jobs = new ArrayList<>();
+        try {
+            if (run.contains("vrrp")) {
+                Map<String, IpFamily> links = new LinkedHashMap<>();
+                ds.routers().forEach(r -> links.putIfAbsent(r.ifname() + " " + r.family(), r.family()));
+                for (String k : links.keySet()) {
+                    String ifname = k.substring(0, k.indexOf(' '));
+                    IpFamily f = links.get(k);
+                    jobs.add(pool.submit(() -> adverts(ifname, f, listen, adverts)));
+                }
+                for (VrrpInstanceConfig i : config.vrrp().instances().values()) {
+                    for (VrrpInstanceConfig.VirtualAddress va : i.virtualAddresses()) {
+                        String on = va.interfaceName() != null ? va.interfaceName() : i.interfaceName();
+                        InetAddress vip = va.prefix().address();
+                        boolean held = on.equals(localOn.get(vip));
+                        jobs.add(pool.submit(() -> answers.add(NeighbourProbe.probe(on, vip, held,
+                                Duration.ofMillis(Math.min(2000, listen.toMillis()))))));
+                    }
+                }
+            }
+            if (run.contains("sync") && ds.sync() != null) {
+                jobs.add(pool.submit(() -> {
+                    sync[0] = syncHeard(ds.sync(), listen);
+                    return null;
+                }));
+            }
+            for (Future<?> j : jobs) {
+                j.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Wire(local, adverts, answers, sync[0]);
+    }
+
+    private static Void adverts(String ifname, IpFamily family, Duration listen, List<Observed.Advert> out) {
+        int ifindex;
+        try {
+            ifindex = Integer.parseInt(java.nio.file.Files.readString(Path.of("/sys/class/net", ifname, "ifindex")).strip());
+        } catch (IOException | RuntimeException e) {
+            return null; // the interface check reports it
+        }
+        try (RawIpSocket s = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, 0, 200)) {
+            s.joinGroup(IpAddresses.parse(family == IpFamily.IPV4 ? DirectorChecks.VRRP_GROUP_V4 : DirectorChecks.VRRP_GROUP_V6));
+            long end = System.nanoTime() + listen.toNanos();
+            while (System.nanoTime() < end) {
+                RawIpSocket.Packet p = s.receive();
+                if (p == null) {
+                    continue;
+                }
+                for (boolean pseudo : new boolean[] {true, false}) {
+                    VrrpCodec.Result res = VrrpCodec.decode(p.payload(), p.source(), p.destination(), p.ttl(), pseudo);
+                    if (res instanceof VrrpCodec.Decoded d) {
+                        out.add(new Observed.Advert(p.source(), d.packet().vrid(), d.packet().version(),
+                                d.packet().priority(), d.packet().addresses()));
+                        break;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // Not root, or no such interface: the answers and interface checks say as much.
+        }
+        return null;
+    }
+
+    private static Observed.SyncHeard syncHeard(DirectorSpec.Sync s, Duration listen) {
+        Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+        Map<String, Object[]> senders = new ConcurrentHashMap<>();
+        AtomicLong bad = new AtomicLong();
+        SyncWatcher.Listener l = new SyncWatcher.Listener() {
+            @Override
+            public void message(InetAddress from, SyncMessage m) {
+                String k = IpAddresses.text(from) + " " + m.syncId();
+                senders.putIfAbsent(k, new Object[] {from, m.syncId()});
+                counts.computeIfAbsent(k, x -> new AtomicLong()).incrementAndGet();
+            }
+
+            @Override
+            public void malformed(InetAddress from, SyncCodec.Error error, String detail) {
+                bad.incrementAndGet();
+            }
+        };
+        try (SyncWatcher w = SyncWatcher.open(s.ifname(), s.group(), s.port(),
+                new SyncTraffic(new SimpleMeterRegistry(), System::nanoTime), l)) {
+            Thread.sleep(listen.toMillis());
+        } catch (IOException e) {
+            return new Observed.SyncHeard(listen.toSeconds(), List.of(), 0, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Observed.Sender> list = new ArrayList<>();
+        senders.forEach((k, v) -> list.add(new Observed.Sender((InetAddress) v[0], (Integer) v[1], counts.get(k).get())));
+        return new Observed.SyncHeard(listen.toSeconds(), list, bad.get(), null);
+    }
+}

@@ -1,0 +1,519 @@
+package io.lvsd.doctor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.IpPrefix;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The host's packet filter, read from {@code nft -j list ruleset} or {@code iptables-save}, and judged for one kind
+ * of traffic (VRRP, or connection sync) on one interface.
+ *
+ * <p>Only what a rule says explicitly is judged: its protocol, destination address, destination port and interface,
+ * and a chain's drop policy. A rule with any other condition (a source address, a connection state, a jump to
+ * another chain) cannot be judged from here; when such a rule could drop the traffic the verdict is
+ * {@link Verdict#UNDETERMINED}, never ok.
+ */
+public final class Firewall {
+    private Firewall() {
+    }
+
+    /** What a rule does with a packet it matches. */
+    public enum Action { ACCEPT, DROP, OTHER, NONE }
+
+    /** What a rule matches, as far as the judgement goes. */
+    public record Rule(String text, String iif, String oif, List<String> protocols, boolean protocolNegated,
+                       List<IpPrefix> daddrs, List<Integer> dports, boolean otherConditions, Action action) {
+        public Rule {
+            protocols = List.copyOf(protocols);
+            daddrs = List.copyOf(daddrs);
+            dports = List.copyOf(dports);
+        }
+    }
+
+    /** A base chain: where it sits ({@code input}, {@code output}, {@code prerouting}), its policy and its rules. */
+    public record Chain(String name, String hook, boolean dropPolicy, List<Rule> rules) {
+        public Chain {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /** Every base chain the tool showed, and which tool. */
+    public record Ruleset(String source, List<Chain> chains) {
+        public Ruleset {
+            chains = List.copyOf(chains);
+        }
+    }
+
+    /**
+     * A kind of traffic to judge: its IP protocol ({@code vrrp} is 112), the destination it goes to (a multicast
+     * group, or {@code null} for unicast to this host), its UDP destination port or 0, the interface, and
+     * whether it arrives ({@code input}) or leaves.
+     */
+    public record Traffic(String label, String protocol, InetAddress destination, int port, String ifname,
+                          boolean inbound) {
+    }
+
+    /** The judgement, with the rules that decided it (evidence) and the fix. */
+    public record Judgement(Verdict verdict, String evidence, String fix) {
+    }
+
+    private static final Map<String, String> PROTOCOL_NUMBERS = Map.of("112", "vrrp", "17", "udp", "6", "tcp",
+            "132", "sctp", "1", "icmp", "58", "ipv6-icmp", "4", "ipencap");
+
+    static String protocolName(String p) {
+        String l = p.toLowerCase(Locale.ROOT);
+        return PROTOCOL_NUMBERS.getOrDefault(l, l.equals("all") ? "all" : l);
+    }
+
+    // ---- judging ----
+
+    /** Judges {@code t} against {@code rules}: which base chains it crosses, and what their rules do with it. */
+    public static Judgement judge(Ruleset rules, Traffic t) {
+        List<String> evidence = new ArrayList<>();
+        Verdict worst = Verdict.OK;
+        int chains = 0;
+        for (Chain c : rules.chains()) {
+            boolean crosses = t.inbound() ? c.hook().equals("input") || c.hook().equals("prerouting")
+                    : c.hook().equals("output") || c.hook().equals("postrouting");
+            if (!crosses) {
+                continue;
+            }
+            chains++;
+            Judgement j = judgeChain(c, t);
+            if (j.verdict() != Verdict.OK) {
+                evidence.add(j.evidence());
+            }
+            worst = worse(worst, j.verdict());
+        }
+        String where = rules.source() + ", " + chains + " chain(s) on the " + (t.inbound() ? "input" : "output") + " path";
+        if (worst == Verdict.OK) {
+            return new Judgement(Verdict.OK, t.label() + ": no rule or policy drops it (" + where + ")", null);
+        }
+        String fix = worst == Verdict.UNDETERMINED
+                ? "make sure " + t.label() + " is accepted before any rule that may drop it, e.g. " + acceptRule(t)
+                : "accept it ahead of the rule that drops it, e.g. " + acceptRule(t);
+        return new Judgement(worst, t.label() + ": " + String.join("; ", evidence) + " (" + where + ")", fix);
+    }
+
+    static String acceptRule(Traffic t) {
+        StringBuilder b = new StringBuilder("nft insert rule inet filter " + (t.inbound() ? "input iifname " : "output oifname ")
+                + t.ifname());
+        if (t.protocol().equals("vrrp")) {
+            b.append(" ip protocol vrrp");
+        } else {
+            b.append(" udp dport ").append(t.port());
+        }
+        return b.append(" accept").toString();
+    }
+
+    private static Verdict worse(Verdict a, Verdict b) {
+        return rank(b) > rank(a) ? b : a;
+    }
+
+    private static int rank(Verdict v) {
+        switch (v) {
+            case FAIL:
+                return 3;
+            case UNDETERMINED:
+                return 2;
+            case WARN:
+                return 1;
+            default:
+                return 0;
+        }
+    }
+
+    private enum Match { EXPLICIT, ALL, CONDITIONAL, NO, UNKNOWN }
+
+    static Judgement judgeChain(Chain c, Traffic t) {
+        List<String> unjudged = new ArrayList<>();
+        String conditionalDrop = null;
+        for (Rule r : c.rules()) {
+            Match m = match(r, t);
+            if (m == Match.NO || r.action() == Action.NONE) {
+                continue;
+            }
+            if (m == Match.EXPLICIT || m == Match.ALL) {
+                if (r.action() == Action.ACCEPT) {
+                    return new Judgement(Verdict.OK, c.name() + ": accepted by '" + r.text() + "'", null);
+                }
+                if (r.action() == Action.DROP) {
+                    return new Judgement(Verdict.FAIL, c.name() + ": dropped by '" + r.text() + "'", null);
+                }
+                unjudged.add(r.text());
+            } else if (m == Match.CONDITIONAL && r.action() == Action.DROP) {
+                conditionalDrop = conditionalDrop == null ? r.text() : conditionalDrop;
+            } else if (r.action() != Action.ACCEPT) {
+                unjudged.add(r.text());
+            }
+        }
+        if (!unjudged.isEmpty()) {
+            return new Judgement(Verdict.UNDETERMINED, c.name() + ": " + unjudged.size()
+                    + " rule(s) that may drop it could not be judged, first '" + unjudged.get(0) + "'", null);
+        }
+        if (c.dropPolicy()) {
+            return new Judgement(Verdict.FAIL, c.name() + ": policy drop and no rule accepts it", null);
+        }
+        if (conditionalDrop != null) {
+            return new Judgement(Verdict.WARN, c.name() + ": dropped under conditions by '" + conditionalDrop + "'", null);
+        }
+        return new Judgement(Verdict.OK, c.name() + ": nothing drops it", null);
+    }
+
+    private static Match match(Rule r, Traffic t) {
+        String ifname = t.inbound() ? r.iif() : r.oif();
+        if (ifname != null && !ifMatches(ifname, t.ifname())) {
+            return Match.NO;
+        }
+        if ((t.inbound() ? r.oif() : r.iif()) != null) {
+            return Match.NO; // an output interface on the input path, or the reverse: never matches
+        }
+        boolean explicit = false;
+        if (!r.protocols().isEmpty()) {
+            boolean in = r.protocols().stream().map(Firewall::protocolName).anyMatch(p -> p.equals(t.protocol()) || p.equals("all"));
+            if (r.protocolNegated()) {
+                if (in) {
+                    return Match.NO;
+                }
+            } else if (!in) {
+                return Match.NO;
+            } else {
+                explicit = true;
+            }
+        }
+        if (!r.dports().isEmpty()) {
+            if (t.port() == 0 || !r.dports().contains(t.port())) {
+                return Match.NO;
+            }
+            explicit = true;
+        }
+        if (!r.daddrs().isEmpty()) {
+            if (t.destination() == null) {
+                return Match.UNKNOWN; // unicast to one of this host's addresses: which one is not known here
+            }
+            if (r.daddrs().stream().noneMatch(p -> p.contains(t.destination()))) {
+                return Match.NO;
+            }
+            explicit = true;
+        }
+        if (r.otherConditions()) {
+            return explicit ? Match.CONDITIONAL : Match.UNKNOWN;
+        }
+        return explicit ? Match.EXPLICIT : Match.ALL;
+    }
+
+    /** iptables' and nft's interface wildcards: a trailing {@code +} or {@code *} matches any suffix. */
+    static boolean ifMatches(String pattern, String ifname) {
+        if (pattern.endsWith("+") || pattern.endsWith("*")) {
+            return ifname.startsWith(pattern.substring(0, pattern.length() - 1));
+        }
+        return pattern.equals(ifname);
+    }
+
+    // ---- iptables-save ----
+
+    private static final Set<String> IPTABLES_BASE = Set.of("INPUT", "OUTPUT", "PREROUTING", "POSTROUTING");
+
+    /** Parses {@code iptables-save} (and {@code ip6tables-save}) output. */
+    public static Ruleset parseIptablesSave(String source, String text) {
+        Map<String, String> policies = new LinkedHashMap<>();
+        Map<String, List<Rule>> rules = new LinkedHashMap<>();
+        String table = "filter";
+        for (String raw : text.split("\n")) {
+            String line = raw.strip();
+            if (line.startsWith("*")) {
+                table = line.substring(1);
+            } else if (line.startsWith(":")) {
+                String[] f = line.substring(1).split("\\s+");
+                if (f.length >= 2 && IPTABLES_BASE.contains(f[0])) {
+                    policies.put(table + " " + f[0], f[1]);
+                    rules.putIfAbsent(table + " " + f[0], new ArrayList<>());
+                }
+            } else if (line.startsWith("-A ")) {
+                String[] w = line.split("\\s+");
+                String key = table + " " + w[1];
+                if (rules.containsKey(key)) {
+                    rules.get(key).add(iptablesRule(line, w));
+                }
+            }
+        }
+        List<Chain> chains = new ArrayList<>();
+        rules.forEach((k, v) -> {
+            String chain = k.substring(k.indexOf(' ') + 1);
+            chains.add(new Chain(source + " " + k, chain.toLowerCase(Locale.ROOT), "DROP".equals(policies.get(k)), v));
+        });
+        return new Ruleset(source, chains);
+    }
+
+    private static Rule iptablesRule(String line, String[] w) {
+        String iif = null;
+        String oif = null;
+        List<String> protocols = new ArrayList<>();
+        boolean negated = false;
+        List<IpPrefix> daddrs = new ArrayList<>();
+        List<Integer> dports = new ArrayList<>();
+        boolean other = false;
+        Action action = Action.NONE;
+        boolean not = false;
+        for (int i = 2; i < w.length; i++) {
+            String a = w[i];
+            String next = i + 1 < w.length ? w[i + 1] : "";
+            switch (a) {
+                case "!":
+                    not = true;
+                    continue;
+                case "-i":
+                case "--in-interface":
+                    if (not) {
+                        other = true;
+                    } else {
+                        iif = next;
+                    }
+                    i++;
+                    break;
+                case "-o":
+                case "--out-interface":
+                    if (not) {
+                        other = true;
+                    } else {
+                        oif = next;
+                    }
+                    i++;
+                    break;
+                case "-p":
+                case "--protocol":
+                    protocols.add(next);
+                    negated = not;
+                    i++;
+                    break;
+                case "-d":
+                case "--destination":
+                    if (not) {
+                        other = true;
+                    } else {
+                        for (String d : next.split(",")) {
+                            IpPrefix p = prefix(d);
+                            if (p == null) {
+                                other = true;
+                            } else {
+                                daddrs.add(p);
+                            }
+                        }
+                    }
+                    i++;
+                    break;
+                case "--dport":
+                case "--destination-port":
+                case "--dports":
+                case "--destination-ports":
+                    if (not) {
+                        other = true;
+                    } else {
+                        for (String p : next.split(",")) {
+                            if (p.matches("\\d+")) {
+                                dports.add(Integer.parseInt(p));
+                            } else {
+                                other = true; // a range or a service name
+                            }
+                        }
+                    }
+                    i++;
+                    break;
+                case "-m":
+                case "--match":
+                    // A match module: its own options follow and are judged one by one.
+                    i++;
+                    break;
+                case "-j":
+                case "--jump":
+                    action = "ACCEPT".equals(next) ? Action.ACCEPT
+                            : "DROP".equals(next) || "REJECT".equals(next) ? Action.DROP
+                            : Set.of("LOG", "NFLOG", "ULOG", "NOTRACK", "CT", "MARK", "CONNMARK", "TRACE").contains(next)
+                            ? Action.NONE : Action.OTHER;
+                    i = w.length;
+                    break;
+                case "-g":
+                case "--goto":
+                    action = Action.OTHER;
+                    i = w.length;
+                    break;
+                case "-c":
+                    i += 2;
+                    break;
+                default:
+                    if (a.startsWith("-")) {
+                        other = true;
+                        // skip the option's argument(s)
+                        while (i + 1 < w.length && !w[i + 1].startsWith("-") && !w[i + 1].equals("!")) {
+                            i++;
+                        }
+                    }
+            }
+            not = false;
+        }
+        return new Rule(line, iif, oif, protocols, negated, daddrs, dports, other, action);
+    }
+
+    private static IpPrefix prefix(String text) {
+        try {
+            int slash = text.indexOf('/');
+            InetAddress a = IpAddresses.parse(slash < 0 ? text : text.substring(0, slash));
+            int bits = slash < 0 ? IpAddresses.family(a).bits() : Integer.parseInt(text.substring(slash + 1));
+            return new IpPrefix(a, bits);
+        } catch (RuntimeException e) {
+            return null; // a dotted netmask, a host name: not judged
+        }
+    }
+
+    // ---- nft -j list ruleset ----
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Parses {@code nft -j list ruleset} output (libnftables-json(5)). */
+    public static Ruleset parseNftJson(String json) throws IOException {
+        JsonNode root = JSON.readTree(json);
+        JsonNode items = root.path("nftables");
+        Map<String, Chain> chains = new LinkedHashMap<>();
+        Map<String, List<Rule>> rules = new LinkedHashMap<>();
+        for (JsonNode item : items) {
+            JsonNode c = item.get("chain");
+            if (c != null && c.hasNonNull("hook")) {
+                String key = c.path("family").asText() + " " + c.path("table").asText() + " " + c.path("name").asText();
+                chains.put(key, new Chain("nft " + key, c.path("hook").asText(), "drop".equals(c.path("policy").asText()), List.of()));
+                rules.put(key, new ArrayList<>());
+            }
+        }
+        for (JsonNode item : items) {
+            JsonNode r = item.get("rule");
+            if (r == null) {
+                continue;
+            }
+            String family = r.path("family").asText();
+            String key = family + " " + r.path("table").asText() + " " + r.path("chain").asText();
+            List<Rule> list = rules.get(key);
+            if (list != null && (family.equals("ip") || family.equals("ip6") || family.equals("inet")
+                    || family.equals("bridge") || family.equals("netdev"))) {
+                list.add(nftRule(r));
+            }
+        }
+        List<Chain> out = new ArrayList<>();
+        chains.forEach((k, c) -> out.add(new Chain(c.name(), c.hook(), c.dropPolicy(), rules.get(k))));
+        return new Ruleset("nft", out);
+    }
+
+    private static Rule nftRule(JsonNode r) {
+        String iif = null;
+        String oif = null;
+        List<String> protocols = new ArrayList<>();
+        boolean negated = false;
+        List<IpPrefix> daddrs = new ArrayList<>();
+        List<Integer> dports = new ArrayList<>();
+        boolean other = false;
+        Action action = Action.NONE;
+        List<String> text = new ArrayList<>();
+        for (JsonNode e : r.path("expr")) {
+            String kind = e.fieldNames().hasNext() ? e.fieldNames().next() : "";
+            JsonNode v = e.get(kind);
+            switch (kind) {
+                case "match": {
+                    String op = v.path("op").asText("==");
+                    JsonNode left = v.path("left");
+                    List<String> right = values(v.path("right"));
+                    String what = left.has("payload")
+                            ? left.path("payload").path("protocol").asText() + " " + left.path("payload").path("field").asText()
+                            : left.has("meta") ? "meta " + left.path("meta").path("key").asText() : left.toString();
+                    text.add(what + (op.equals("==") || op.equals("in") ? " " : " " + op + " ")
+                            + (right == null ? v.path("right").toString() : String.join(",", right)));
+                    boolean eq = op.equals("==") || op.equals("in");
+                    boolean ne = op.equals("!=");
+                    if ((what.equals("ip protocol") || what.equals("ip6 nexthdr") || what.equals("meta l4proto"))
+                            && (eq || ne) && right != null) {
+                        protocols.addAll(right);
+                        negated = ne;
+                    } else if ((what.equals("ip daddr") || what.equals("ip6 daddr")) && eq && right != null) {
+                        for (String d : right) {
+                            IpPrefix p = prefix(d);
+                            if (p == null) {
+                                other = true;
+                            } else {
+                                daddrs.add(p);
+                            }
+                        }
+                    } else if ((what.equals("udp dport") || what.equals("th dport")) && eq && right != null
+                            && right.stream().allMatch(s -> s.matches("\\d+"))) {
+                        if (what.equals("udp dport")) {
+                            protocols.add("udp");
+                        }
+                        right.forEach(s -> dports.add(Integer.parseInt(s)));
+                    } else if ((what.equals("tcp dport") || what.equals("sctp dport")) && eq) {
+                        protocols.add(what.substring(0, what.indexOf(' ')));
+                    } else if (what.equals("meta iifname") && eq && right != null && right.size() == 1) {
+                        iif = right.get(0);
+                    } else if (what.equals("meta oifname") && eq && right != null && right.size() == 1) {
+                        oif = right.get(0);
+                    } else if (what.equals("meta nfproto") || what.equals("meta protocol")) {
+                        // the address family: both families' traffic is judged alike
+                    } else {
+                        other = true;
+                    }
+                    break;
+                }
+                case "accept":
+                    action = Action.ACCEPT;
+                    text.add("accept");
+                    break;
+                case "drop":
+                case "reject":
+                    action = Action.DROP;
+                    text.add(kind);
+                    break;
+                case "jump":
+                case "goto":
+                case "queue":
+                    action = Action.OTHER;
+                    text.add(kind + " " + v.path("target").asText());
+                    break;
+                case "counter":
+                case "log":
+                case "limit":
+                case "comment":
+                case "notrack":
+                    break;
+                default:
+                    other = true;
+                    text.add(kind);
+            }
+        }
+        return new Rule(String.join(" ", text), iif, oif, protocols, negated, daddrs, dports, other, action);
+    }
+
+    /** The right-hand side of a match: a value, a set of values, or a prefix; {@code null} for anything else. */
+    private static List<String> values(JsonNode right) {
+        List<String> out = new ArrayList<>();
+        if (right.isValueNode()) {
+            out.add(right.asText());
+        } else if (right.has("set")) {
+            for (JsonNode n : right.get("set")) {
+                List<String> one = values(n);
+                if (one == null) {
+                    return null;
+                }
+                out.addAll(one);
+            }
+        } else if (right.has("prefix")) {
+            out.add(right.path("prefix").path("addr").asText() + "/" + right.path("prefix").path("len").asInt());
+        } else {
+            return null;
+        }
+        return out;
+    }
+}

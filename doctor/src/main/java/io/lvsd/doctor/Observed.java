@@ -1,0 +1,61 @@
+package io.lvsd.doctor;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+
+/** What the doctor saw on the wire while it listened. */
+public final class Observed {
+    private Observed() {
+    }
+
+    /**
+     * A VRRP advert heard on a router's interface.
+     *
+     * @param source    its IP source address
+     * @param vrid      its virtual router id
+     * @param version   2 or 3
+     * @param priority  its priority
+     * @param addresses the addresses it carries
+     */
+    public record Advert(InetAddress source, int vrid, int version, int priority, List<InetAddress> addresses) {
+        public Advert {
+            addresses = List.copyOf(addresses);
+        }
+    }
+
+    /**
+     * The answers to an ARP request (IPv4) or a neighbour solicitation (IPv6) for a virtual address.
+     *
+     * @param vip     the address asked for
+     * @param ifname  the interface asked on
+     * @param macs    the link-layer addresses that answered, as {@code aa:bb:cc:dd:ee:ff}
+     * @param ownMac  this host's address on the interface
+     * @param heldHere whether this host has the address on the interface (its own answer is not on the wire)
+     * @param error   why no probe could be sent, or {@code null}
+     */
+    public record Answers(InetAddress vip, String ifname, Set<String> macs, String ownMac, boolean heldHere,
+                          String error) {
+        public Answers {
+            macs = Set.copyOf(macs);
+        }
+    }
+
+    /**
+     * What a listener on the sync group heard.
+     *
+     * @param seconds  how long it listened
+     * @param senders  each source and sync id whose messages decoded, with how many
+     * @param undecodable datagrams that did not decode
+     * @param error    why the group could not be joined, or {@code null}
+     */
+    public record SyncHeard(long seconds, List<Sender> senders, long undecodable, String error) {
+        public SyncHeard {
+            senders = List.copyOf(senders);
+        }
+    }
+
+    /** One sync sender: its address, the sync id its messages carry, and how many were heard. */
+    public record Sender(InetAddress source, int syncId, long messages) {
+    }
+}

@@ -1,0 +1,59 @@
+package io.lvsd.doctor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a system tool with a bound on its time, and gives its output or a one-line error. */
+final class Processes {
+    private Processes() {
+    }
+
+    /** The tool's output (stdout and stderr); an IOException names the command and its exit code. */
+    static String run(String... cmd) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+                    new java.io.File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new IOException(cmd[0] + ": cannot run it (" + e.getMessage() + ")");
+        }
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        });
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", cmd) + ": no answer in 30 s");
+            }
+            String text = new String(out.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new IOException(String.join(" ", cmd) + ": exit " + p.exitValue()
+                        + (text.isBlank() ? "" : ": " + text.strip()));
+            }
+            return text;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(String.join(" ", cmd) + ": interrupted");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException(String.join(" ", cmd) + ": its output could not be read");
+        }
+    }
+
+    /** Whether {@code tool} is on the PATH (or the usual sbin directories). */
+    static String which(String tool) {
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
+        for (String d : path.split(":")) {
+            java.nio.file.Path p = java.nio.file.Path.of(d.isEmpty() ? "." : d, tool);
+            if (java.nio.file.Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+}
