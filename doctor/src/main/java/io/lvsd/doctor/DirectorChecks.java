@@ -431,6 +431,81 @@ public final class DirectorChecks {
                 "on the master: lvsd status (sync daemons), and its doctor's sync firewall checks");
     }
 
+    // ---- real servers, through the VIP ----
+
+    /** What each probe through the VIP found, as findings. */
+    public static List<Finding> realServers(List<Observed.Probe> probes) {
+        List<Finding> out = new ArrayList<>();
+        for (Observed.Probe p : probes) {
+            String target = IpAddresses.text(p.real());
+            String check = "real server " + p.service() + " " + target + ": through the VIP";
+            String setup = "on " + target + ": lvsd real-server setup --vip " + IpAddresses.text(p.vip())
+                    + " --forwarding " + p.forwarding()
+                    + " (lvsd real-server check there says which part is missing)";
+            if (p.error() != null) {
+                out.add(new Finding(check, p.error().startsWith("no probe:") ? Verdict.UNDETERMINED : Verdict.FAIL,
+                        p.error().replaceFirst("^no probe: ", ""), p.error().startsWith("no probe:") ? null
+                        : "put the real server on a network this director is on (DR), or fix the address"));
+                continue;
+            }
+            VipProbe.Result r = p.syn();
+            String sent = "a SYN for port " + p.port() + " of the VIP, " + p.how() + ": ";
+            switch (r.outcome()) {
+                case OK:
+                    out.add(ok(check, sent + r.detail() + ": it takes forwarded traffic"));
+                    break;
+                case REFUSED:
+                    out.add(new Finding(check, Verdict.FAIL, sent + r.detail() + ": the VIP is there, but nothing"
+                            + " listens on its port " + p.port(), "on " + target + ": make the service listen on the VIP"
+                            + " (or on all addresses), port " + p.port()));
+                    break;
+                case FROM_OWN_ADDRESS:
+                    out.add(new Finding(check, Verdict.FAIL, sent + r.detail() + ": it answers from its own address"
+                            + " instead of the VIP, and clients drop such replies", "on " + target + ": bind the service"
+                            + " to the VIP or to all addresses, and take the VIP out of any SNAT / masquerade rule"));
+                    break;
+                case ERROR:
+                    out.add(new Finding(check, Verdict.UNDETERMINED, "the probe could not be sent: " + r.detail(),
+                            "run the doctor as root (it needs CAP_NET_RAW)"));
+                    break;
+                default:
+                    out.add(new Finding(check, Verdict.FAIL, sent + r.detail() + ": "
+                            + (p.forwarding().equals("dr") ? "VIP not configured on the real server: it drops every"
+                            + " packet IPVS forwards, though a check sent to its own address passes"
+                            : "nothing answers through the tunnel: the real server lacks tunl0 up with the VIP, the ipip"
+                            + " module, or drops decapsulated packets by rp_filter"), setup));
+            }
+            if (p.large() != null) {
+                out.add(mtu(p, target));
+            }
+        }
+        return out;
+    }
+
+    private static Finding mtu(Observed.Probe p, String target) {
+        String check = "real server " + p.service() + " " + target + ": tunnel MTU";
+        if (p.small().outcome() != VipProbe.Outcome.OK) {
+            return new Finding(check, Verdict.UNDETERMINED, "a small encapsulated ICMP echo to the VIP got "
+                    + p.small().detail() + ", so the full-size one proves nothing", null);
+        }
+        VipProbe.Result l = p.large();
+        String what = "a " + p.largeSize() + "-byte encapsulated echo (DF) ";
+        if (l.outcome() == VipProbe.Outcome.OK) {
+            return ok(check, what + "came back (" + l.detail() + "), as did a small one: full-size packets pass");
+        }
+        if (l.outcome() == VipProbe.Outcome.UNREACHABLE && l.mtu() > 0) {
+            return new Finding(check, Verdict.WARN, what + "got " + l.detail() + ": IPVS learns that MTU and tells"
+                    + " clients to send less (ICMP), and clients whose firewalls drop that ICMP stall on full-size packets",
+                    "raise the path MTU to " + target + " to " + p.largeSize() + " or more, or clamp the TCP MSS of the"
+                            + " VIP's traffic to " + (l.mtu() - 60) + " on the director");
+        }
+        return new Finding(check, Verdict.FAIL, what + "got " + l.detail() + " while a small one came back: the path to "
+                + target + " does not carry full-size encapsulated packets and says nothing, so small requests pass and"
+                + " large ones stall", "raise the path MTU to " + target + " to " + p.largeSize() + " or more (IPIP adds 20"
+                + " bytes), or clamp the TCP MSS of the VIP's traffic on the director to " + (p.largeSize() - 80)
+                + " or less");
+    }
+
     // ---- helpers ----
 
     static Finding ok(String check, String evidence) {

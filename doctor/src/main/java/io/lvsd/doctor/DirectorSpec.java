@@ -31,21 +31,34 @@ public record DirectorSpec(List<Service> services, List<Router> routers, Sync sy
      * @param scheduler   the kernel's scheduler name, e.g. {@code wlc}
      * @param forwardings the forwarding methods its real servers use: {@code dr}, {@code tun}, {@code nat}
      * @param persistence the persistence timeout, or {@code null} without persistence
+     * @param vip         the virtual address ({@code null} for a firewall-mark service)
+     * @param realServers its real servers
      */
     public record Service(String name, IpFamily family, String protocol, String scheduler, Set<String> forwardings,
-                          Duration persistence) {
+                          Duration persistence, InetAddress vip, List<Backend> realServers) {
         public Service {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(family, "family");
             Objects.requireNonNull(protocol, "protocol");
             Objects.requireNonNull(scheduler, "scheduler");
             forwardings = Set.copyOf(forwardings);
+            realServers = List.copyOf(realServers);
+        }
+
+        /** A service whose real servers are not probed. */
+        public Service(String name, IpFamily family, String protocol, String scheduler, Set<String> forwardings,
+                       Duration persistence) {
+            this(name, family, protocol, scheduler, forwardings, persistence, null, List.of());
         }
 
         /** Whether UDP reaches it: a UDP service, or a firewall mark (which may carry UDP). */
         public boolean carriesUdp() {
             return protocol.equals("udp") || protocol.equals("fwmark");
         }
+    }
+
+    /** A real server: its address, port and forwarding method ({@code dr}, {@code tun}, {@code nat}). */
+    public record Backend(InetAddress address, int port, String forwarding) {
     }
 
     /**

@@ -58,4 +58,23 @@ public final class Observed {
     /** One sync sender: its address, the sync id its messages carry, and how many were heard. */
     public record Sender(InetAddress source, int syncId, long messages) {
     }
+
+    /**
+     * A probe through the VIP to one real server (DR or TUN).
+     *
+     * @param service    the service's name
+     * @param vip        the service's virtual address
+     * @param real       the real server's address
+     * @param port       the port probed
+     * @param forwarding {@code dr} or {@code tun}
+     * @param how        how it was reached ({@code 02:..:21 on eth0}, {@code IPIP via eth0}), for the evidence
+     * @param syn        the SYN's outcome, or {@code null} when it could not be sent ({@code error} says why)
+     * @param small      TUN: a small encapsulated echo's outcome, else {@code null}
+     * @param large      TUN: a full-size encapsulated echo's outcome (DF), else {@code null}
+     * @param largeSize  the full-size probe's outer size in bytes
+     * @param error      why no probe was sent, or {@code null}
+     */
+    public record Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how, VipProbe.Result syn,
+                        VipProbe.Result small, VipProbe.Result large, int largeSize, String error) {
+    }
 }

@@ -72,14 +72,17 @@ import picocli.CommandLine.Option;
                 "IPVS table against the configuration (drift, foreign services, connection timeouts), VRRP on the",
                 "wire (another router with the same VRID, how many hosts answer ARP / neighbour solicitation for",
                 "each VIP, the firewall on protocol 112) and sync (its interface, MTU, whether the master is heard,",
-                "the firewall on its port). Each line: ok, warn, fail or undetermined, the evidence, and the fix.",
-                "It changes nothing; it listens for --seconds and sends only ARP probes and neighbour solicitations."},
+                "the firewall on its port) and each DR / TUN real server, probed through the VIP as IPVS forwards to",
+                "it (a TCP SYN to the VIP sent to its MAC, or inside IPIP; for TUN also a full-size encapsulated echo",
+                "for the path MTU). Each line: ok, warn, fail or undetermined, the evidence, and the fix.",
+                "It changes nothing; it listens for --seconds, and sends only ARP probes, neighbour solicitations and",
+                "those probes (a SYN-ACK is answered with a RST)."},
         footer = {"", "Examples:", "  lvsd doctor -f /etc/lvsd/lvsd.conf", "  lvsd doctor -f lvsd.conf --seconds 10 --json",
                 "  lvsd doctor -f lvsd.conf --checks vrrp,sync",
                 "", "Exit codes: 0 nothing fails; 1 something fails (or the configuration is invalid); 2 bad usage."})
 public final class DoctorCommand implements Callable<Integer> {
     /** The groups of checks, in the order they run. */
-    public static final List<String> SECTIONS = List.of("kernel", "table", "vrrp", "sync");
+    public static final List<String> SECTIONS = List.of("kernel", "table", "vrrp", "sync", "real-servers");
 
     @Option(names = {"-f", "--config"}, required = true, paramLabel = "FILE", description = "The director's configuration.")
     Path file;
@@ -92,7 +95,7 @@ public final class DoctorCommand implements Callable<Integer> {
     int seconds;
 
     @Option(names = "--checks", split = ",", paramLabel = "GROUP[,GROUP...]",
-            description = "Run only these groups: kernel, table, vrrp, sync (default: all).")
+            description = "Run only these groups: kernel, table, vrrp, sync, real-servers (default: all).")
     List<String> checks;
 
     @CommandLine.Spec
@@ -158,6 +161,9 @@ public final class DoctorCommand implements Callable<Integer> {
         if (run.contains("sync")) {
             findings.addAll(DirectorChecks.sync(ds, host, fw, role, wire.sync));
         }
+        if (run.contains("real-servers")) {
+            findings.addAll(DirectorChecks.realServers(probes(ds, host)));
+        }
         Report report = new Report("lvsd doctor", file.toString(), findings);
         out.print(json ? report.json() : report.text());
         out.flush();
@@ -173,9 +179,15 @@ public final class DoctorCommand implements Callable<Integer> {
             for (RealServerConfig rs : v.realServers()) {
                 fwd.add(rs.forwarding().name().toLowerCase(Locale.ROOT));
             }
+            List<DirectorSpec.Backend> backends = new ArrayList<>();
+            for (RealServerConfig rs : v.realServers()) {
+                backends.add(new DirectorSpec.Backend(rs.address().getAddress(), rs.address().getPort(),
+                        rs.forwarding().name().toLowerCase(Locale.ROOT)));
+            }
             services.add(new DirectorSpec.Service(v.name(), v.family(),
                     v.fwmark() != null ? "fwmark" : v.protocol().key(), v.scheduler().key(), fwd,
-                    v.persistence().enabled() ? v.persistence().timeout() : null));
+                    v.persistence().enabled() ? v.persistence().timeout() : null,
+                    v.address() == null ? null : v.address().getAddress(), backends));
         }
         List<DirectorSpec.Router> routers = new ArrayList<>();
         for (VrrpInstanceConfig i : config.vrrp().instances().values()) {
@@ -266,6 +278,72 @@ public final class DoctorCommand implements Callable<Integer> {
             d.add("persistence engine " + have.peName() + " (configured " + want.peName() + ")");
         }
         return d.isEmpty() ? "settings differ" : String.join(", ", d);
+    }
+
+    /** Probes every DR and TUN real server of the TCP services through the VIP, one at a time, 1 s each at most. */
+    static List<Observed.Probe> probes(DirectorSpec ds, DirectorHost host) {
+        Duration wait = Duration.ofSeconds(1);
+        List<Observed.Probe> out = new ArrayList<>();
+        for (DirectorSpec.Service s : ds.services()) {
+            for (DirectorSpec.Backend b : s.realServers()) {
+                if (!b.forwarding().equals("dr") && !b.forwarding().equals("tun")) {
+                    continue;
+                }
+                out.add(probe(s, b, host, wait));
+            }
+        }
+        return out;
+    }
+
+    private static Observed.Probe probe(DirectorSpec.Service s, DirectorSpec.Backend b, DirectorHost host, Duration wait) {
+        InetAddress vip = s.vip();
+        String fwd = b.forwarding();
+        if (vip == null || !s.protocol().equals("tcp")) {
+            return failed(s, b, "no probe: " + (vip == null ? "a firewall-mark service has no single VIP to send to"
+                    : "only TCP services are probed (a SYN); " + s.protocol() + " is not"));
+        }
+        if (!(vip instanceof java.net.Inet4Address v4) || !(b.address() instanceof java.net.Inet4Address real)) {
+            return failed(s, b, "no probe: only IPv4 real servers are probed");
+        }
+        io.lvsd.doctor.VipProbe.Route route;
+        try {
+            route = io.lvsd.doctor.VipProbe.route(real);
+        } catch (IOException e) {
+            return failed(s, b, "no probe: " + e.getMessage());
+        }
+        java.net.Inet4Address src = (java.net.Inet4Address) route.source();
+        if (fwd.equals("dr")) {
+            if (route.gateway() != null) {
+                return failed(s, b, "DR reaches a real server at layer 2, but the route to " + IpAddresses.text(real)
+                        + " goes via " + IpAddresses.text(route.gateway()) + " (dev " + route.dev() + ")");
+            }
+            Observed.Answers a = NeighbourProbe.probe(route.dev(), real, false, wait);
+            Set<String> macs = new TreeSet<>(a.macs());
+            macs.remove(a.ownMac());
+            if (a.error() != null || macs.isEmpty()) {
+                return failed(s, b, IpAddresses.text(real) + " does not answer ARP for its own address on " + route.dev()
+                        + (a.error() == null ? "" : " (" + a.error() + ")") + ": it is down or not on this network");
+            }
+            String mac = macs.iterator().next();
+            return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "to its MAC " + mac + " on " + route.dev(),
+                    io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, v4, b.port(), wait), null, null, 0, null);
+        }
+        int mtu = 1500;
+        try {
+            DirectorHost.Link l = host.link(route.dev());
+            mtu = l == null ? mtu : l.mtu();
+        } catch (IOException e) {
+            // keep 1500
+        }
+        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(src, real, v4, b.port(), wait);
+        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(src, real, v4, 84, wait);
+        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(src, real, v4, mtu, wait);
+        return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside IPIP to " + IpAddresses.text(real)
+                + " via " + route.dev(), syn, small, large, mtu, null);
+    }
+
+    private static Observed.Probe failed(DirectorSpec.Service s, DirectorSpec.Backend b, String why) {
+        return new Observed.Probe(s.name(), s.vip(), b.address(), b.port(), b.forwarding(), null, null, null, null, 0, why);
     }
 
     private record Wire(Set<InetAddress> local, List<Observed.Advert> adverts, List<Observed.Answers> answers,

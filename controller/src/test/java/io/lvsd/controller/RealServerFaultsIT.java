@@ -1,0 +1,193 @@
+package io.lvsd.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.NetNamespace;
+import io.lvsd.testkit.Lab;
+import io.lvsd.testkit.Netns;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real-server faults that need no IPVS, in host namespaces: the director d forwards as LVS would without the IPVS
+ * table. For DR, a host route {@code VIP/32 via REAL-SERVER} sends the client's packets to the real server's MAC,
+ * exactly as IPVS's DR does; for NAT, an nft DNAT rule rewrites the VIP to the real server, as IPVS's NAT does.
+ * For each fault: traffic fails, the doctor's probe through the VIP (DR) or {@code lvsd real-server check} (NAT)
+ * names it with exit 1 and the fix, the fix is applied, traffic flows and the tool says ok. TUN needs the ipip
+ * module, which this host's kernel lacks: its faults are DoctorVmTest's.
+ */
+class RealServerFaultsIT {
+    static final String VIP = "10.98.0.100";
+    static final String NAT_VIP = "10.98.0.102";
+
+    @TempDir
+    Path dir;
+
+    Netns net;
+    ServerSocket[] servers = new ServerSocket[2];
+
+    @BeforeEach
+    void topology() throws Exception {
+        Lab.requireRoot("network namespaces for a director, real servers and a client");
+        net = new Netns("lvsd-rsf");
+        net.bridge("lan");
+        net.link("d", "eth0", "lan", "10.98.0.1/24");
+        net.link("c", "eth0", "lan", "10.98.0.50/24");
+        net.link("rs1", "eth0", "lan", "10.98.0.21/24");
+        net.exec("d", "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
+                "net.ipv4.conf.eth0.send_redirects=0");
+        net.exec("c", "ip", "route", "add", VIP + "/32", "via", "10.98.0.1");
+        net.exec("rs1", "ip", "route", "add", "default", "via", "10.98.0.1");
+        // DR as IPVS does it: the VIP's packets go to the real server's MAC, unchanged.
+        net.exec("d", "ip", "route", "add", VIP + "/32", "via", "10.98.0.21");
+        servers[0] = serve("rs1");
+        Files.writeString(dir.resolve("d.conf"), """
+                director { name = d }
+                scripts { user = root }
+                virtual-servers = [{ name = web, address = "%s:80", scheduler = wlc, forwarding = dr,
+                                     real-servers = [{ address = "10.98.0.21:80" }] }]
+                """.formatted(VIP));
+    }
+
+    @AfterEach
+    void cleanup() throws Exception {
+        for (ServerSocket s : servers) {
+            if (s != null) {
+                s.close();
+            }
+        }
+        if (net != null) {
+            net.close();
+        }
+    }
+
+    /** A TCP server on port 80 of every address in {@code host}: it answers each line with its name. */
+    ServerSocket serve(String host) throws Exception {
+        ServerSocket s = NetNamespace.call(net.name(host), () -> {
+            ServerSocket ss = new ServerSocket();
+            ss.bind(new InetSocketAddress("0.0.0.0", 80));
+            return ss;
+        });
+        Thread t = new Thread(() -> {
+            for (int n = 0; n < 1_000 && !s.isClosed(); n++) { // bounded: one client per attempt
+                try (Socket c = s.accept()) {
+                    c.setSoTimeout(5_000);
+                    String line = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                    OutputStream o = c.getOutputStream();
+                    o.write((host + " got " + line + "\n").getBytes(StandardCharsets.UTF_8));
+                } catch (Exception e) {
+                    // closed, or a client that went away
+                }
+            }
+        }, "server-" + host);
+        t.setDaemon(true);
+        t.start();
+        return s;
+    }
+
+    /** What the client c gets from {@code address}:80 for one line, or the error. */
+    String request(String address) throws Exception {
+        return NetNamespace.call(net.name("c"), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(address, 80), 2_000);
+                s.setSoTimeout(2_000);
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            } catch (Exception e) {
+                return "error: " + e.getMessage();
+            }
+        });
+    }
+
+    record Run(int code, String out) {
+    }
+
+    Run lvsd(String host, String... args) throws Exception {
+        LvsdProcess p = LvsdProcess.startIn(net.name(host), Map.of(), args);
+        int code = p.waitFor(120);
+        return new Run(code, p.output());
+    }
+
+    @Test
+    void aDrRealServerWithoutTheVipIsCaughtByTheProbeNotByAnOrdinaryCheck() throws Exception {
+        // The fault: rs1 does not have the VIP. Clients through the VIP fail; a check to rs1's own address passes.
+        assertThat(request(VIP)).as("through the VIP").startsWith("error: ");
+        assertThat(request("10.98.0.21")).as("the ordinary check, to the real server's address").isEqualTo("rs1 got hello");
+        Run bad = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(bad.code()).as(bad.out()).isEqualTo(1);
+        String mac = net.exec("rs1", "cat", "/sys/class/net/eth0/address").strip();
+        assertThat(bad.out()).contains("fail  real server web 10.98.0.21: through the VIP: a SYN for port 80 of the VIP,"
+                        + " to its MAC " + mac + " on eth0: no answer in 1000 ms: VIP not configured on the real server",
+                "fix: on 10.98.0.21: lvsd real-server setup --vip 10.98.0.100 --forwarding dr");
+
+        // The fix the doctor gives, on the real server.
+        Run setup = lvsd("rs1", "real-server", "setup", "--vip", VIP, "--forwarding", "dr", "--state-file",
+                dir.resolve("rs1.record").toString());
+        assertThat(setup.code()).as(setup.out()).isZero();
+        assertThat(request(VIP)).as("through the VIP").isEqualTo("rs1 got hello");
+        Run good = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(good.code()).as(good.out()).isZero();
+        assertThat(good.out()).contains("ok    real server web 10.98.0.21: through the VIP: a SYN for port 80 of the VIP, to"
+                + " its MAC " + mac + " on eth0: SYN-ACK from 10.98.0.100: it takes forwarded traffic");
+
+        // The VIP there, the service not listening on it: a RST from the VIP.
+        servers[0].close();
+        Run refused = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(refused.code()).as(refused.out()).isEqualTo(1);
+        assertThat(refused.out()).contains("RST from 10.98.0.100: the VIP is there, but nothing listens on its port 80");
+    }
+
+    @Test
+    void aNatRealServerWhoseDefaultRouteBypassesTheDirector() throws Exception {
+        Lab.requireCommand("nft", "nftables");
+        // A second network for the client, so that replies must be routed; NAT as IPVS does it: the VIP rewritten.
+        net.link("c2", "eth0", "lan", "10.98.0.60/24");
+        net.exec("c2", "ip", "addr", "flush", "dev", "eth0");
+        net.exec("c2", "ip", "addr", "add", "10.98.2.60/24", "dev", "eth0");
+        net.exec("d", "ip", "addr", "add", "10.98.2.1/24", "dev", "eth0");
+        net.exec("c2", "ip", "route", "add", "default", "via", "10.98.2.1");
+        net.link("rs3", "eth0", "lan", "10.98.0.23/24");
+        net.exec("rs3", "ip", "route", "add", "default", "via", "10.98.0.254"); // the fault: another gateway
+        servers[1] = serve("rs3");
+        net.exec("d", "nft", "add table ip nat; add chain ip nat pre { type nat hook prerouting priority -100 ; };"
+                + " add rule ip nat pre ip daddr " + NAT_VIP + " tcp dport 80 dnat to 10.98.0.23:80");
+        String[] check = {"real-server", "check", "--vip", NAT_VIP, "--forwarding", "nat", "--director", "10.98.0.1"};
+
+        assertThat(requestFrom("c2", NAT_VIP)).as("through the VIP").startsWith("error: ");
+        Run bad = lvsd("rs3", check);
+        assertThat(bad.code()).as(bad.out()).isEqualTo(1);
+        assertThat(bad.out()).contains("fail  nat: default route: via 10.98.0.254 dev eth0",
+                "fix: ip route replace default via 10.98.0.1");
+
+        net.exec("rs3", "ip", "route", "replace", "default", "via", "10.98.0.1");
+        assertThat(requestFrom("c2", NAT_VIP)).as("through the VIP").isEqualTo("rs3 got hello");
+        Run good = lvsd("rs3", check);
+        assertThat(good.code()).as(good.out()).isZero();
+        assertThat(good.out()).contains("ok    nat: default route: via 10.98.0.1 dev eth0");
+    }
+
+    String requestFrom(String host, String address) throws Exception {
+        return NetNamespace.call(net.name(host), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(address, 80), 2_000);
+                s.setSoTimeout(2_000);
+                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            } catch (Exception e) {
+                return "error: " + e.getMessage();
+            }
+        });
+    }
+}

@@ -1,0 +1,289 @@
+package io.lvsd.doctor;
+
+import io.lvsd.linux.LinuxNative;
+import io.lvsd.linux.NativeException;
+import io.lvsd.linux.net.InternetChecksum;
+import io.lvsd.linux.net.IpAddresses;
+import io.lvsd.linux.net.PacketSocket;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Sends a real server what IPVS would forward to it, and reads what comes back: a TCP SYN for the VIP and port,
+ * addressed at layer 2 to the real server's MAC (DR), or inside IPIP to its address (TUN); for TUN also an ICMP echo
+ * to the VIP in a full-size encapsulated packet with DF set, which finds a path MTU that breaks encapsulation.
+ *
+ * <p>The probe's source is this director's own address, so the answer comes back here. A SYN-ACK is answered with a
+ * RST (the half-open connection on the real server is closed at once). IPv4 only.
+ */
+public final class VipProbe {
+    private VipProbe() {
+    }
+
+    /** What came back. */
+    public enum Outcome {
+        /** The real server answered from the VIP. */
+        OK,
+        /** A RST from the VIP: the address is there, nothing listens on the port. */
+        REFUSED,
+        /** The answer came from the real server's own address, not the VIP. */
+        FROM_OWN_ADDRESS,
+        /** An ICMP error came back instead. */
+        UNREACHABLE,
+        /** Nothing came back in time. */
+        SILENT,
+        /** The probe could not be sent. */
+        ERROR
+    }
+
+    /** The outcome, what was seen, and for {@link Outcome#UNREACHABLE} the ICMP type, code and next-hop MTU. */
+    public record Result(Outcome outcome, String detail, int icmpType, int icmpCode, int mtu) {
+        static Result of(Outcome o, String detail) {
+            return new Result(o, detail, -1, -1, 0);
+        }
+    }
+
+    static final int ETH_P_IP = 0x0800;
+    static final int TCP = 6;
+    static final int ICMP = 1;
+    static final int IPIP = 4;
+    static final int SYN = 0x02;
+    static final int RST = 0x04;
+    static final int ACK = 0x10;
+
+    /**
+     * DR: a SYN from {@code source} to {@code vip}:{@code port}, in a frame to {@code realMac} on {@code ifname}.
+     */
+    public static Result dr(String ifname, String realMac, Inet4Address source, Inet4Address real, Inet4Address vip,
+                            int port, Duration wait) {
+        byte[] mac;
+        int ifindex;
+        try {
+            Path dir = Path.of("/sys/class/net", ifname);
+            ifindex = Integer.parseInt(Files.readString(dir.resolve("ifindex")).strip());
+            mac = NeighbourProbe.parseMac(Files.readString(dir.resolve("address")).strip());
+        } catch (Exception e) {
+            return Result.of(Outcome.ERROR, ifname + ": cannot read its index and address");
+        }
+        byte[] dst = NeighbourProbe.parseMac(realMac);
+        int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
+        int seq = ThreadLocalRandom.current().nextInt();
+        byte[] syn = ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+            s.send(frame(dst, mac, syn), ifindex, ifname);
+            Reply r = await(s, source, real, vip, TCP, sport, port, wait);
+            if (r != null && r.synAck) {
+                s.send(frame(dst, mac, ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq + 1, 0, RST))),
+                        ifindex, ifname);
+            }
+            return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
+        } catch (NativeException e) {
+            return Result.of(Outcome.ERROR, e.getMessage());
+        }
+    }
+
+    /** TUN: the same SYN inside an IPIP packet from {@code source} to {@code real}, routed by the kernel. */
+    public static Result tun(Inet4Address source, Inet4Address real, Inet4Address vip, int port, Duration wait) {
+        int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
+        int seq = ThreadLocalRandom.current().nextInt();
+        byte[] inner = ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
+        LinuxNative n = LinuxNative.get();
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+            int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
+            try {
+                n.sendTo(fd, ipv4(source, real, IPIP, 0, inner), LinuxNative.sockaddrIn(real.getAddress()), "IPIP to "
+                        + IpAddresses.text(real));
+                Reply r = await(s, source, real, vip, TCP, sport, port, wait);
+                if (r != null && r.synAck) {
+                    n.sendTo(fd, ipv4(source, real, IPIP, 0, ipv4(source, vip, TCP, 0,
+                            tcp(source, vip, sport, port, seq + 1, 0, RST))), LinuxNative.sockaddrIn(real.getAddress()), "IPIP");
+                }
+                return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
+            } finally {
+                n.close(fd);
+            }
+        } catch (NativeException e) {
+            return Result.of(Outcome.ERROR, e.getMessage());
+        }
+    }
+
+    /**
+     * TUN: an ICMP echo request to {@code vip}, encapsulated to {@code real} in an outer packet of {@code outerSize}
+     * bytes with DF set, as a client's full-size packet would be.
+     */
+    public static Result tunEcho(Inet4Address source, Inet4Address real, Inet4Address vip, int outerSize, Duration wait) {
+        int id = ThreadLocalRandom.current().nextInt(1, 65535);
+        int innerSize = outerSize - 20;
+        byte[] echo = new byte[innerSize - 20];
+        echo[0] = 8; // echo request
+        echo[4] = (byte) (id >>> 8);
+        echo[5] = (byte) id;
+        echo[7] = 1;
+        int sum = InternetChecksum.complement(InternetChecksum.sum(echo));
+        echo[2] = (byte) (sum >>> 8);
+        echo[3] = (byte) sum;
+        byte[] inner = ipv4(source, vip, ICMP, 0x4000, echo);
+        LinuxNative n = LinuxNative.get();
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+            int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
+            try {
+                n.sendTo(fd, ipv4(source, real, IPIP, 0x4000, inner), LinuxNative.sockaddrIn(real.getAddress()),
+                        "IPIP to " + IpAddresses.text(real) + " (" + outerSize + " bytes, DF)");
+            } catch (NativeException e) {
+                // EMSGSIZE: the kernel knows already that the path does not carry this size.
+                return new Result(Outcome.UNREACHABLE, e.getMessage(), 3, 4, 0);
+            } finally {
+                n.close(fd);
+            }
+            Reply r = await(s, source, real, vip, ICMP, id, 0, wait);
+            return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
+        } catch (NativeException e) {
+            return Result.of(Outcome.ERROR, e.getMessage());
+        }
+    }
+
+    record Reply(Result result, boolean synAck) {
+    }
+
+    /**
+     * Reads until an answer to the probe arrives or {@code wait} is over. For TCP, {@code a} and {@code b} are our
+     * port and the service's; for ICMP, {@code a} is the echo id.
+     */
+    private static Reply await(PacketSocket s, Inet4Address source, Inet4Address real, Inet4Address vip, int proto,
+                               int a, int b, Duration wait) throws NativeException {
+        byte[] buf = new byte[65_536];
+        long end = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < end) {
+            int n = s.receive(buf);
+            if (n <= 0) {
+                continue;
+            }
+            Reply r = classify(Arrays.copyOf(buf, n), source, real, vip, proto, a, b);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** What one received frame says about the probe, or {@code null} when it is about something else. */
+    static Reply classify(byte[] f, Inet4Address source, Inet4Address real, Inet4Address vip, int proto, int a, int b) {
+        int ip = 14;
+        if (f.length < ip + 20 || u16(f, 12) != ETH_P_IP || (f[ip] & 0xf0) != 0x40) {
+            return null;
+        }
+        int ihl = (f[ip] & 0x0f) * 4;
+        int p = f[ip + 9] & 0xff;
+        byte[] src = Arrays.copyOfRange(f, ip + 12, ip + 16);
+        byte[] dst = Arrays.copyOfRange(f, ip + 16, ip + 20);
+        if (!Arrays.equals(dst, source.getAddress()) || Arrays.equals(src, source.getAddress())) {
+            return null;
+        }
+        int l4 = ip + ihl;
+        String from = text(src);
+        boolean fromVip = Arrays.equals(src, vip.getAddress());
+        if (p == TCP && proto == TCP && f.length >= l4 + 14 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            int flags = f[l4 + 13] & 0xff;
+            Outcome o = !fromVip ? Outcome.FROM_OWN_ADDRESS : (flags & RST) != 0 ? Outcome.REFUSED : Outcome.OK;
+            String what = (flags & RST) != 0 ? "RST" : (flags & (SYN | ACK)) == (SYN | ACK) ? "SYN-ACK" : "TCP flags 0x"
+                    + Integer.toHexString(flags);
+            return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
+        }
+        if (p == ICMP && f.length >= l4 + 8) {
+            int type = f[l4] & 0xff;
+            int code = f[l4 + 1] & 0xff;
+            if (type == 0 && proto == ICMP && u16(f, l4 + 4) == a) {
+                return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "echo reply from " + from), false);
+            }
+            if (type == 3 || type == 11 || type == 12) {
+                // The original packet follows the 8-byte ICMP header: ours if it went from us to the VIP or the real server.
+                int orig = l4 + 8;
+                if (f.length >= orig + 20) {
+                    byte[] od = Arrays.copyOfRange(f, orig + 16, orig + 20);
+                    if (Arrays.equals(od, vip.getAddress()) || Arrays.equals(od, real.getAddress())) {
+                        int mtu = type == 3 && code == 4 ? u16(f, l4 + 6) : 0;
+                        return new Reply(new Result(Outcome.UNREACHABLE, "ICMP type " + type + " code " + code + " from " + from
+                                + (mtu > 0 ? " (next-hop MTU " + mtu + ")" : ""), type, code, mtu), false);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An Ethernet frame for an IPv4 packet. */
+    static byte[] frame(byte[] dst, byte[] src, byte[] packet) {
+        return ByteBuffer.allocate(14 + packet.length).put(dst).put(src).putShort((short) ETH_P_IP).put(packet).array();
+    }
+
+    /** An IPv4 packet with a 20-byte header; {@code flags} is the flags and fragment field (0x4000: DF). */
+    static byte[] ipv4(Inet4Address src, Inet4Address dst, int protocol, int flags, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length))
+                .putShort((short) ThreadLocalRandom.current().nextInt(65536)).putShort((short) flags)
+                .put((byte) 64).put((byte) protocol).putShort((short) 0).put(src.getAddress()).put(dst.getAddress());
+        byte[] out = b.put(payload).array();
+        int sum = InternetChecksum.complement(InternetChecksum.sum(Arrays.copyOf(out, 20)));
+        out[10] = (byte) (sum >>> 8);
+        out[11] = (byte) sum;
+        return out;
+    }
+
+    /** A 20-byte TCP header (no options, window 64240) with its checksum over the IPv4 pseudo-header. */
+    static byte[] tcp(Inet4Address src, Inet4Address dst, int sport, int dport, int seq, int ack, int flags) {
+        byte[] t = ByteBuffer.allocate(20).putShort((short) sport).putShort((short) dport).putInt(seq).putInt(ack)
+                .put((byte) 0x50).put((byte) flags).putShort((short) 64240).putShort((short) 0).putShort((short) 0).array();
+        long sum = InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress()) + TCP + t.length
+                + InternetChecksum.sum(t);
+        int c = InternetChecksum.complement(sum);
+        t[16] = (byte) (c >>> 8);
+        t[17] = (byte) c;
+        return t;
+    }
+
+    private static int u16(byte[] b, int o) {
+        return ((b[o] & 0xff) << 8) | (b[o + 1] & 0xff);
+    }
+
+    private static String text(byte[] a) {
+        return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
+    }
+
+    /** The route to {@code to}: its gateway ({@code null} on-link), interface and preferred source address. */
+    public record Route(InetAddress gateway, String dev, InetAddress source) {
+    }
+
+    /** {@code ip -o route get TO}, read: which interface, gateway and source address the kernel uses. */
+    public static Route route(InetAddress to) throws java.io.IOException {
+        String out = Processes.run("ip", "-o", "route", "get", IpAddresses.text(to));
+        String[] w = out.strip().split("\\s+");
+        InetAddress gw = null;
+        String dev = null;
+        InetAddress src = null;
+        for (int i = 0; i + 1 < w.length; i++) {
+            switch (w[i]) {
+                case "via":
+                    gw = IpAddresses.parse(w[i + 1]);
+                    break;
+                case "dev":
+                    dev = w[i + 1];
+                    break;
+                case "src":
+                    src = IpAddresses.parse(w[i + 1]);
+                    break;
+                default:
+                    break;
+            }
+        }
+        if (dev == null || src == null) {
+            throw new java.io.IOException("ip route get " + IpAddresses.text(to) + ": no interface or source in: " + out.strip());
+        }
+        return new Route(gw, dev, src);
+    }
+}

@@ -1,0 +1,93 @@
+package io.lvsd.doctor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lvsd.linux.net.InternetChecksum;
+import io.lvsd.linux.net.IpAddresses;
+import java.net.Inet4Address;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class VipProbeTest {
+    static final Inet4Address US = (Inet4Address) IpAddresses.parse("10.0.0.1");
+    static final Inet4Address REAL = (Inet4Address) IpAddresses.parse("10.0.0.21");
+    static final Inet4Address VIP = (Inet4Address) IpAddresses.parse("10.0.0.100");
+    static final byte[] MAC = NeighbourProbe.parseMac("02:00:00:00:00:01");
+
+    @Test
+    void theSynHasValidChecksums() {
+        byte[] ip = VipProbe.ipv4(US, VIP, VipProbe.TCP, 0, VipProbe.tcp(US, VIP, 40000, 80, 7, 0, VipProbe.SYN));
+        assertThat(InternetChecksum.complement(InternetChecksum.sum(Arrays.copyOf(ip, 20)))).as("IP header").isZero();
+        byte[] tcp = Arrays.copyOfRange(ip, 20, 40);
+        long sum = InternetChecksum.sum(US.getAddress()) + InternetChecksum.sum(VIP.getAddress()) + 6 + 20
+                + InternetChecksum.sum(tcp);
+        assertThat(InternetChecksum.complement(sum)).as("TCP over the pseudo-header").isZero();
+        assertThat(tcp[13]).isEqualTo((byte) VipProbe.SYN);
+    }
+
+    /** A frame to us from {@code src}: TCP from port 80 to 40000 with {@code flags}. */
+    static byte[] reply(Inet4Address src, int flags) {
+        return VipProbe.frame(MAC, MAC, VipProbe.ipv4(src, US, VipProbe.TCP, 0, VipProbe.tcp(src, US, 80, 40000, 1, 8, flags)));
+    }
+
+    @Test
+    void answersAreToldApartBySourceAndFlags() {
+        assertThat(VipProbe.classify(reply(VIP, VipProbe.SYN | VipProbe.ACK), US, REAL, VIP, VipProbe.TCP, 40000, 80)
+                .result().outcome()).isEqualTo(VipProbe.Outcome.OK);
+        assertThat(VipProbe.classify(reply(VIP, VipProbe.RST | VipProbe.ACK), US, REAL, VIP, VipProbe.TCP, 40000, 80)
+                .result().outcome()).isEqualTo(VipProbe.Outcome.REFUSED);
+        assertThat(VipProbe.classify(reply(REAL, VipProbe.SYN | VipProbe.ACK), US, REAL, VIP, VipProbe.TCP, 40000, 80)
+                .result().detail()).isEqualTo("SYN-ACK from 10.0.0.21");
+        assertThat(VipProbe.classify(reply(REAL, VipProbe.SYN | VipProbe.ACK), US, REAL, VIP, VipProbe.TCP, 40000, 80)
+                .result().outcome()).isEqualTo(VipProbe.Outcome.FROM_OWN_ADDRESS);
+        // Another connection's packet, and our own SYN going out: not answers.
+        assertThat(VipProbe.classify(reply(VIP, VipProbe.SYN | VipProbe.ACK), US, REAL, VIP, VipProbe.TCP, 40001, 80)).isNull();
+        byte[] ours = VipProbe.frame(MAC, MAC, VipProbe.ipv4(US, VIP, VipProbe.TCP, 0, VipProbe.tcp(US, VIP, 40000, 80, 1, 0, VipProbe.SYN)));
+        assertThat(VipProbe.classify(ours, US, REAL, VIP, VipProbe.TCP, 40000, 80)).isNull();
+    }
+
+    @Test
+    void anIcmpErrorAboutOurPacketCarriesTheMtu() {
+        byte[] original = VipProbe.ipv4(US, REAL, VipProbe.IPIP, 0x4000, new byte[8]);
+        byte[] icmp = new byte[8 + 28];
+        icmp[0] = 3;
+        icmp[1] = 4;
+        icmp[6] = (byte) (1400 >>> 8);
+        icmp[7] = (byte) (1400 & 0xff);
+        System.arraycopy(original, 0, icmp, 8, 28);
+        Inet4Address router = (Inet4Address) IpAddresses.parse("10.0.0.254");
+        VipProbe.Result r = VipProbe.classify(VipProbe.frame(MAC, MAC, VipProbe.ipv4(router, US, VipProbe.ICMP, 0, icmp)),
+                US, REAL, VIP, VipProbe.ICMP, 99, 0).result();
+        assertThat(r.outcome()).isEqualTo(VipProbe.Outcome.UNREACHABLE);
+        assertThat(r.mtu()).isEqualTo(1400);
+        assertThat(r.detail()).isEqualTo("ICMP type 3 code 4 from 10.0.0.254 (next-hop MTU 1400)");
+    }
+
+    static Observed.Probe probe(String fwd, VipProbe.Result syn, VipProbe.Result small, VipProbe.Result large) {
+        return new Observed.Probe("web", VIP, REAL, 80, fwd, "to its MAC 02:00:00:00:00:21 on eth0", syn, small, large,
+                large == null ? 0 : 1500, null);
+    }
+
+    @Test
+    void eachOutcomeIsAFindingWithItsFix() {
+        Finding silent = DirectorChecks.realServers(List.of(probe("dr", VipProbe.Result.of(VipProbe.Outcome.SILENT,
+                "no answer in 1000 ms"), null, null))).get(0);
+        assertThat(silent.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(silent.evidence()).contains("VIP not configured on the real server");
+        assertThat(silent.fix()).startsWith("on 10.0.0.21: lvsd real-server setup --vip 10.0.0.100 --forwarding dr");
+
+        VipProbe.Result ok = VipProbe.Result.of(VipProbe.Outcome.OK, "SYN-ACK from 10.0.0.100");
+        List<Finding> tun = DirectorChecks.realServers(List.of(probe("tun", ok, VipProbe.Result.of(VipProbe.Outcome.OK, "echo"),
+                VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer in 1000 ms"))));
+        assertThat(tun).extracting(Finding::verdict).containsExactly(Verdict.OK, Verdict.FAIL);
+        assertThat(tun.get(1).evidence()).contains("a 1500-byte encapsulated echo (DF) got no answer in 1000 ms while a small"
+                + " one came back", "small requests pass and large ones stall");
+        List<Finding> icmp = DirectorChecks.realServers(List.of(probe("tun", ok, VipProbe.Result.of(VipProbe.Outcome.OK, "echo"),
+                new VipProbe.Result(VipProbe.Outcome.UNREACHABLE, "ICMP type 3 code 4", 3, 4, 1400))));
+        assertThat(icmp.get(1).verdict()).isEqualTo(Verdict.WARN);
+        Observed.Probe none = new Observed.Probe("dns", VIP, REAL, 53, "dr", null, null, null, null, 0,
+                "no probe: only TCP services are probed (a SYN); udp is not");
+        assertThat(DirectorChecks.realServers(List.of(none)).get(0).verdict()).isEqualTo(Verdict.UNDETERMINED);
+    }
+}
