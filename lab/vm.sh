@@ -2,7 +2,7 @@
 # lvsd kernel lab: boot a throw-away VM whose kernel has IPVS and run one script in it.
 #
 # The build machines' kernel has no IPVS, so every test that needs the real IPVS table runs in
-# a VM: Debian's stock kernel (ip_vs, its schedulers, ipip, veth, bridge as modules) under
+# a VM: Debian's stock kernel (ip_vs, its schedulers, ipip, veth, bridge, nf_tables as modules) under
 # qemu's software emulation, with this machine's root filesystem shared read-only over 9p.
 # The guest therefore runs this machine's own java, ipvsadm, keepalived, tcpdump, ip. Inside,
 # /tmp and /run are fresh tmpfs; OUTDIR is shared read-write and is the only way results
@@ -78,7 +78,7 @@ if [ ! -f "$initrd" ]; then
   for m in $(cd "$moddir" && ls kernel/crypto/crc32c_generic.ko* kernel/drivers/virtio/virtio_pci.ko* kernel/net/9p/9pnet_virtio.ko* kernel/fs/9p/9p.ko* \
       kernel/net/netfilter/ipvs/*.ko* kernel/net/ipv4/ipip.ko* kernel/net/ipv6/ip6_tunnel.ko* kernel/net/ipv4/gre.ko* \
       kernel/net/ipv4/fou.ko* kernel/drivers/net/veth.ko* kernel/drivers/net/dummy.ko* kernel/net/bridge/bridge.ko* \
-      kernel/net/packet/af_packet.ko* kernel/drivers/net/nlmon.ko* 2>/dev/null); do
+      kernel/net/packet/af_packet.ko* kernel/drivers/net/nlmon.ko* kernel/net/netfilter/nf_tables.ko* 2>/dev/null); do
     want "$m"
   done
   n=0

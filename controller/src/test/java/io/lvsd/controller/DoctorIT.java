@@ -299,7 +299,7 @@ class DoctorIT {
 
             Run usage = doctor(lab, "d1", "--checks", "kernal");
             assertThat(usage.code()).isEqualTo(2);
-            assertThat(usage.out()).contains("lvsd doctor: --checks kernal (expected kernel, table, vrrp, sync)");
+            assertThat(usage.out()).contains("lvsd doctor: --checks kernal (expected kernel, table, vrrp, sync, real-servers)");
         }
     }
 

@@ -2,16 +2,9 @@ package io.lvsd.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.lvsd.linux.NetNamespace;
 import io.lvsd.testkit.Lab;
 import io.lvsd.testkit.Netns;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,7 +29,8 @@ class RealServerFaultsIT {
     Path dir;
 
     Netns net;
-    ServerSocket[] servers = new ServerSocket[2];
+    LabServers servers = new LabServers();
+    ServerSocket rs1;
 
     @BeforeEach
     void topology() throws Exception {
@@ -52,7 +46,7 @@ class RealServerFaultsIT {
         net.exec("rs1", "ip", "route", "add", "default", "via", "10.98.0.1");
         // DR as IPVS does it: the VIP's packets go to the real server's MAC, unchanged.
         net.exec("d", "ip", "route", "add", VIP + "/32", "via", "10.98.0.21");
-        servers[0] = serve("rs1");
+        rs1 = servers.tcp(net.name("rs1"), 80, "rs1");
         Files.writeString(dir.resolve("d.conf"), """
                 director { name = d }
                 scripts { user = root }
@@ -63,52 +57,19 @@ class RealServerFaultsIT {
 
     @AfterEach
     void cleanup() throws Exception {
-        for (ServerSocket s : servers) {
-            if (s != null) {
-                s.close();
-            }
-        }
+        servers.close();
         if (net != null) {
             net.close();
         }
     }
 
-    /** A TCP server on port 80 of every address in {@code host}: it answers each line with its name. */
-    ServerSocket serve(String host) throws Exception {
-        ServerSocket s = NetNamespace.call(net.name(host), () -> {
-            ServerSocket ss = new ServerSocket();
-            ss.bind(new InetSocketAddress("0.0.0.0", 80));
-            return ss;
-        });
-        Thread t = new Thread(() -> {
-            for (int n = 0; n < 1_000 && !s.isClosed(); n++) { // bounded: one client per attempt
-                try (Socket c = s.accept()) {
-                    c.setSoTimeout(5_000);
-                    String line = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8)).readLine();
-                    OutputStream o = c.getOutputStream();
-                    o.write((host + " got " + line + "\n").getBytes(StandardCharsets.UTF_8));
-                } catch (Exception e) {
-                    // closed, or a client that went away
-                }
-            }
-        }, "server-" + host);
-        t.setDaemon(true);
-        t.start();
-        return s;
+    /** What a client in {@code host} gets from {@code address}:80 for a short request, or the error. */
+    String requestFrom(String host, String address) throws Exception {
+        return LabServers.request(net.name(host), address, 80, 6, 2_000);
     }
 
-    /** What the client c gets from {@code address}:80 for one line, or the error. */
     String request(String address) throws Exception {
-        return NetNamespace.call(net.name("c"), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, 80), 2_000);
-                s.setSoTimeout(2_000);
-                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
-                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            } catch (Exception e) {
-                return "error: " + e.getMessage();
-            }
-        });
+        return requestFrom("c", address);
     }
 
     record Run(int code, String out) {
@@ -124,7 +85,7 @@ class RealServerFaultsIT {
     void aDrRealServerWithoutTheVipIsCaughtByTheProbeNotByAnOrdinaryCheck() throws Exception {
         // The fault: rs1 does not have the VIP. Clients through the VIP fail; a check to rs1's own address passes.
         assertThat(request(VIP)).as("through the VIP").startsWith("error: ");
-        assertThat(request("10.98.0.21")).as("the ordinary check, to the real server's address").isEqualTo("rs1 got hello");
+        assertThat(request("10.98.0.21")).as("the ordinary check, to the real server's address").isEqualTo("rs1 got 6 bytes");
         Run bad = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
         assertThat(bad.code()).as(bad.out()).isEqualTo(1);
         String mac = net.exec("rs1", "cat", "/sys/class/net/eth0/address").strip();
@@ -136,14 +97,14 @@ class RealServerFaultsIT {
         Run setup = lvsd("rs1", "real-server", "setup", "--vip", VIP, "--forwarding", "dr", "--state-file",
                 dir.resolve("rs1.record").toString());
         assertThat(setup.code()).as(setup.out()).isZero();
-        assertThat(request(VIP)).as("through the VIP").isEqualTo("rs1 got hello");
+        assertThat(request(VIP)).as("through the VIP").isEqualTo("rs1 got 6 bytes");
         Run good = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
         assertThat(good.code()).as(good.out()).isZero();
         assertThat(good.out()).contains("ok    real server web 10.98.0.21: through the VIP: a SYN for port 80 of the VIP, to"
                 + " its MAC " + mac + " on eth0: SYN-ACK from 10.98.0.100: it takes forwarded traffic");
 
         // The VIP there, the service not listening on it: a RST from the VIP.
-        servers[0].close();
+        rs1.close();
         Run refused = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
         assertThat(refused.code()).as(refused.out()).isEqualTo(1);
         assertThat(refused.out()).contains("RST from 10.98.0.100: the VIP is there, but nothing listens on its port 80");
@@ -160,7 +121,7 @@ class RealServerFaultsIT {
         net.exec("c2", "ip", "route", "add", "default", "via", "10.98.2.1");
         net.link("rs3", "eth0", "lan", "10.98.0.23/24");
         net.exec("rs3", "ip", "route", "add", "default", "via", "10.98.0.254"); // the fault: another gateway
-        servers[1] = serve("rs3");
+        servers.tcp(net.name("rs3"), 80, "rs3");
         net.exec("d", "nft", "add table ip nat; add chain ip nat pre { type nat hook prerouting priority -100 ; };"
                 + " add rule ip nat pre ip daddr " + NAT_VIP + " tcp dport 80 dnat to 10.98.0.23:80");
         String[] check = {"real-server", "check", "--vip", NAT_VIP, "--forwarding", "nat", "--director", "10.98.0.1"};
@@ -172,22 +133,9 @@ class RealServerFaultsIT {
                 "fix: ip route replace default via 10.98.0.1");
 
         net.exec("rs3", "ip", "route", "replace", "default", "via", "10.98.0.1");
-        assertThat(requestFrom("c2", NAT_VIP)).as("through the VIP").isEqualTo("rs3 got hello");
+        assertThat(requestFrom("c2", NAT_VIP)).as("through the VIP").isEqualTo("rs3 got 6 bytes");
         Run good = lvsd("rs3", check);
         assertThat(good.code()).as(good.out()).isZero();
         assertThat(good.out()).contains("ok    nat: default route: via 10.98.0.1 dev eth0");
-    }
-
-    String requestFrom(String host, String address) throws Exception {
-        return NetNamespace.call(net.name(host), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(address, 80), 2_000);
-                s.setSoTimeout(2_000);
-                s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
-                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8)).readLine();
-            } catch (Exception e) {
-                return "error: " + e.getMessage();
-            }
-        });
     }
 }

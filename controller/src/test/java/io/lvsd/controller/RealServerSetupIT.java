@@ -79,23 +79,51 @@ class RealServerSetupIT {
         }
     }
 
+    /**
+     * {@code --persist}: the files a boot needs are written (and shown first by a dry run); a fresh host given the
+     * sysctl file alone, by {@code sysctl -p} as a boot does, has the ARP settings in force; {@code --undo} removes the
+     * files. (NAT's default route: RealServerFaultsIT, with traffic.)
+     */
     @Test
-    void aNatRealServerWhoseDefaultRouteBypassesTheDirectorFails() throws Exception {
+    void persistWritesWhatABootNeedsAndUndoRemovesIt() throws Exception {
         Lab.requireRoot("network namespaces for a real server");
-        try (Netns net = new Netns("lvsd-rsn")) {
-            net.bridge("in");
-            net.link("rs", "eth0", "in", "10.96.0.21/24");
-            net.exec("rs", "ip", "route", "add", "default", "via", "10.96.0.254");
-            String[] check = {"real-server", "check", "--vip", "10.99.0.100", "--forwarding", "nat", "--director",
-                "10.96.0.1"};
-            Run bad = lvsd(net, "rs", check);
-            assertThat(bad.code()).as(bad.out()).isEqualTo(1);
-            assertThat(bad.out()).contains("fail  nat: default route: via 10.96.0.254 dev eth0: replies to clients"
-                    + " bypass the director", "fix: ip route replace default via 10.96.0.1");
-            net.exec("rs", "ip", "route", "replace", "default", "via", "10.96.0.1");
-            Run good = lvsd(net, "rs", check);
-            assertThat(good.code()).as(good.out()).isZero();
-            assertThat(good.out()).contains("ok    nat: default route: via 10.96.0.1 dev eth0");
+        try (Netns net = new Netns("lvsd-rsp")) {
+            net.bridge("lan");
+            for (String[] h : new String[][] {{"rs", "10.97.1.21"}, {"boot", "10.97.1.22"}}) {
+                net.link(h[0], "eth0", "lan", h[1] + "/24");
+                net.exec(h[0], "ip", "route", "add", "default", "via", "10.97.1.1");
+            }
+            Path root = dir.resolve("root");
+            Path record = dir.resolve("persist.record");
+            String[] setup = {"real-server", "setup", "--vip", "10.97.1.100", "--forwarding", "dr", "--persist=networkd",
+                "--persist-root", root.toString(), "--state-file", record.toString()};
+            Path sysctl = root.resolve("etc/sysctl.d/90-lvsd-real-server.conf");
+            Path network = root.resolve("etc/systemd/network/90-lvsd-real-server-lo.network");
+
+            Run dry = lvsd(net, "rs", concat(setup, new String[] {"--dry-run"}));
+            assertThat(dry.code()).as(dry.out()).isZero();
+            assertThat(dry.out()).contains("would run: cat > " + sysctl + " <<'EOF'", "net.ipv4.conf.eth0.arp_ignore = 1",
+                    "would run: cat > " + network + " <<'EOF'", "Address=10.97.1.100/32");
+            assertThat(root).doesNotExist();
+
+            Run done = lvsd(net, "rs", setup);
+            assertThat(done.code()).as(done.out()).isZero();
+            assertThat(network).content().contains("[Match]\nName=lo\n", "[Address]\nAddress=10.97.1.100/32\n");
+            assertThat(Files.readString(record)).contains("file " + sysctl + " -", "file " + network + " -");
+            Run again = lvsd(net, "rs", setup);
+            assertThat(again.out()).contains("nothing to change");
+
+            // A boot applies sysctl.d: on a fresh host the file alone puts the ARP settings in force.
+            net.exec("boot", "sysctl", "-q", "-p", sysctl.toString());
+            Run boot = lvsd(net, "boot", "real-server", "check", "--vip", "10.97.1.100", "--forwarding", "dr");
+            assertThat(boot.out()).contains("ok    arp_ignore: 1 in force (all and eth0)",
+                    "ok    arp_announce: 2 in force (all and eth0)");
+
+            Run undo = lvsd(net, "rs", concat(setup, new String[] {"--undo"}));
+            assertThat(undo.code()).as(undo.out()).isZero();
+            assertThat(undo.out()).contains("undone: rm " + network, "undone: rm " + sysctl);
+            assertThat(sysctl).doesNotExist();
+            assertThat(network).doesNotExist();
         }
     }
 

@@ -436,16 +436,29 @@ public final class DirectorChecks {
     /** What each probe through the VIP found, as findings. */
     public static List<Finding> realServers(List<Observed.Probe> probes) {
         List<Finding> out = new ArrayList<>();
+        // Real servers not probed, one line per service and reason.
+        Map<String, List<String>> notProbed = new LinkedHashMap<>();
         for (Observed.Probe p : probes) {
+            if (p.error() != null && p.error().startsWith("no probe: ")) {
+                notProbed.computeIfAbsent(p.service() + "\n" + p.error().substring("no probe: ".length()),
+                        k -> new ArrayList<>()).add(IpAddresses.text(p.real()));
+            }
+        }
+        notProbed.forEach((k, reals) -> out.add(new Finding("real servers " + k.substring(0, k.indexOf('\n'))
+                + ": through the VIP", Verdict.UNDETERMINED, "not probed (" + String.join(", ", reals) + "): "
+                + k.substring(k.indexOf('\n') + 1), null)));
+        for (Observed.Probe p : probes) {
+            if (p.error() != null && p.error().startsWith("no probe: ")) {
+                continue;
+            }
             String target = IpAddresses.text(p.real());
             String check = "real server " + p.service() + " " + target + ": through the VIP";
             String setup = "on " + target + ": lvsd real-server setup --vip " + IpAddresses.text(p.vip())
                     + " --forwarding " + p.forwarding()
                     + " (lvsd real-server check there says which part is missing)";
             if (p.error() != null) {
-                out.add(new Finding(check, p.error().startsWith("no probe:") ? Verdict.UNDETERMINED : Verdict.FAIL,
-                        p.error().replaceFirst("^no probe: ", ""), p.error().startsWith("no probe:") ? null
-                        : "put the real server on a network this director is on (DR), or fix the address"));
+                out.add(new Finding(check, Verdict.FAIL, p.error(),
+                        "put the real server on a network this director is on (DR), or fix the address"));
                 continue;
             }
             VipProbe.Result r = p.syn();
@@ -475,8 +488,8 @@ public final class DirectorChecks {
                             : "nothing answers through the tunnel: the real server lacks tunl0 up with the VIP, the ipip"
                             + " module, or drops decapsulated packets by rp_filter"), setup));
             }
-            if (p.large() != null) {
-                out.add(mtu(p, target));
+            if (p.large() != null && r.outcome() == VipProbe.Outcome.OK) {
+                out.add(mtu(p, target)); // only where the tunnel works at all
             }
         }
         return out;

@@ -53,7 +53,7 @@ public final class RealServer {
     }
 
     /** A change {@link #apply} makes; {@link #undo} reverses it. */
-    public sealed interface Change permits SetSysctl, AddAddress, LinkUp, LoadModule {
+    public sealed interface Change permits SetSysctl, AddAddress, LinkUp, LoadModule, WriteFile {
         /** The equivalent command, as an operator would type it. */
         String command();
 
@@ -102,6 +102,18 @@ public final class RealServer {
 
         public String record() {
             return "module " + name;
+        }
+    }
+
+    /** A file written ({@code --persist}); {@code before} is what it held, {@code null} when it did not exist. */
+    public record WriteFile(java.nio.file.Path path, String before, String content) implements Change {
+        public String command() {
+            return "cat > " + path + " <<'EOF'\n" + content + "EOF";
+        }
+
+        public String record() {
+            return "file " + path + " " + (before == null ? "-"
+                    : java.util.Base64.getEncoder().encodeToString(before.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         }
     }
 
@@ -246,6 +258,22 @@ public final class RealServer {
                         + sysctlName("tunl0", "rp_filter") + "=2" : ""));
     }
 
+    /**
+     * {@link #plan(RealServerHost, Spec)}, then the files that keep the setup across a reboot (see
+     * {@link #persistence}) under {@code root}, each one that does not already hold what it should.
+     */
+    public static List<Change> plan(RealServerHost h, Spec s, Persistence style, java.nio.file.Path root) throws IOException {
+        List<Change> out = plan(h, s);
+        for (PersistFile f : persistence(h, s, style)) {
+            java.nio.file.Path p = root.resolve(f.path());
+            String before = h.readFile(p);
+            if (!f.content().equals(before)) {
+                out.add(new WriteFile(p, before, f.content()));
+            }
+        }
+        return out;
+    }
+
     /** The changes that make {@link #check} pass for DR and TUN (NAT is only checked), in the order to apply. */
     public static List<Change> plan(RealServerHost h, Spec s) throws IOException {
         List<Change> out = new ArrayList<>();
@@ -308,6 +336,8 @@ public final class RealServer {
                 h.setLinkUp(l.link(), true);
             } else if (c instanceof LoadModule m) {
                 h.loadModule(m.name());
+            } else if (c instanceof WriteFile w) {
+                h.writeFile(w.path(), w.content());
             }
             applied.accept(c);
         }
@@ -336,8 +366,90 @@ public final class RealServer {
             } else if (c instanceof LoadModule m) {
                 h.unloadModule(m.name());
                 log.accept("modprobe -r " + m.name());
+            } else if (c instanceof WriteFile w) {
+                if (w.before() == null) {
+                    h.deleteFile(w.path());
+                    log.accept("rm " + w.path());
+                } else {
+                    h.writeFile(w.path(), w.before());
+                    log.accept("restored " + w.path());
+                }
             }
         }
+    }
+
+    /** How a host keeps its network configuration across a reboot. */
+    public enum Persistence {
+        /** systemd-networkd: .network files in /etc/systemd/network. */
+        NETWORKD,
+        /** ifupdown: a file in /etc/network/interfaces.d. */
+        IFUPDOWN
+    }
+
+    /** A file {@code --persist} writes: its path from the root ({@code etc/sysctl.d/...}) and its content. */
+    public record PersistFile(String path, String content) {
+    }
+
+    static final String HEADER = "# Written by lvsd real-server setup --persist; lvsd real-server setup --undo removes it.\n";
+
+    /**
+     * The files that make {@code s}'s setup survive a reboot: the sysctls (sysctl.d), the ipip module for TUN
+     * (modules-load.d), and the VIPs on {@code lo} or {@code tunl0} in the host's network configuration, as
+     * {@code style} keeps it. NAT has nothing to keep.
+     */
+    public static List<PersistFile> persistence(RealServerHost h, Spec s, Persistence style) throws IOException {
+        List<PersistFile> out = new ArrayList<>();
+        if (s.forwarding() == Forwarding.NAT) {
+            return out;
+        }
+        StringBuilder sysctl = new StringBuilder(HEADER);
+        if (hasV4(s)) {
+            String link = outgoing(h, s);
+            sysctl.append("# The real server never answers ARP for the VIP, nor uses it as an ARP source (the ARP problem).\n");
+            for (String l : link == null ? List.of("all") : List.of("all", link)) {
+                sysctl.append(sysctlName(l, "arp_ignore")).append(" = 1\n").append(sysctlName(l, "arp_announce")).append(" = 2\n");
+            }
+            if (s.forwarding() == Forwarding.TUN) {
+                sysctl.append("# Loose reverse-path filtering: decapsulated packets come from clients not routed via tunl0.\n")
+                        .append("net.ipv4.conf.all.rp_filter = 2\n").append(sysctlName("tunl0", "rp_filter")).append(" = 2\n");
+            }
+            out.add(new PersistFile("etc/sysctl.d/90-lvsd-real-server.conf", sysctl.toString()));
+        }
+        String link = s.forwarding() == Forwarding.DR ? "lo" : "tunl0";
+        if (s.forwarding() == Forwarding.TUN) {
+            out.add(new PersistFile("etc/modules-load.d/lvsd-real-server.conf", HEADER + "ipip\n"));
+        }
+        StringBuilder net = new StringBuilder(HEADER);
+        if (style == Persistence.NETWORKD) {
+            net.append("# The VIPs on ").append(link).append(" (LVS-").append(s.forwarding()).append(").\n")
+                    .append("[Match]\nName=").append(link).append("\n\n[Link]\nRequiredForOnline=no\n");
+            if (link.equals("tunl0")) {
+                net.append("ActivationPolicy=up\n");
+            }
+            net.append("\n[Network]\nKeepConfiguration=static\n");
+            for (InetAddress vip : s.vips()) {
+                net.append("\n[Address]\nAddress=").append(host(vip)).append("\n");
+            }
+            out.add(new PersistFile("etc/systemd/network/90-lvsd-real-server-" + link + ".network", net.toString()));
+        } else {
+            net.append("# The VIPs on ").append(link).append(" (LVS-").append(s.forwarding())
+                    .append("). /etc/network/interfaces must source interfaces.d (Debian's does).\n");
+            // A stanza of its own (an alias name for lo), so that the host's own "iface lo" stays as it is; manual,
+            // so that ifupdown only runs these lines. tunl0 appears when ipip loads.
+            String stanza = link.equals("lo") ? "lo:lvsd" : "tunl0";
+            net.append("\nauto ").append(stanza).append("\niface ").append(stanza).append(" inet manual\n");
+            if (link.equals("tunl0")) {
+                net.append("    pre-up modprobe ipip\n    up ip link set tunl0 up\n");
+            }
+            for (InetAddress vip : s.vips()) {
+                net.append("    up ip addr add ").append(host(vip)).append(" dev ").append(link).append("\n");
+            }
+            for (InetAddress vip : s.vips()) {
+                net.append("    down ip addr del ").append(host(vip)).append(" dev ").append(link).append("\n");
+            }
+            out.add(new PersistFile("etc/network/interfaces.d/lvsd-real-server-" + link, net.toString()));
+        }
+        return out;
     }
 
     /** The setup record's lines back into changes; a line that is not one is an error naming it. */
@@ -357,11 +469,14 @@ public final class RealServer {
                     case "address" -> new AddAddress(f[1], IpPrefix.parse(f[2]));
                     case "link-up" -> new LinkUp(f[1]);
                     case "module" -> new LoadModule(f[1]);
+                    case "file" -> new WriteFile(java.nio.file.Path.of(f[1]), f[2].equals("-") ? null
+                            : new String(java.util.Base64.getDecoder().decode(f[2]), java.nio.charset.StandardCharsets.UTF_8),
+                            null);
                     default -> throw new IllegalArgumentException("unknown change");
                 });
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("line " + n + ": \"" + l + "\" (expected sysctl NAME BEFORE AFTER,"
-                        + " address LINK PREFIX, link-up LINK or module NAME)");
+                        + " address LINK PREFIX, link-up LINK, module NAME or file PATH BEFORE)");
             }
         }
         return out;

@@ -40,6 +40,26 @@ public interface RealServerHost {
 
     void unloadModule(String name) throws IOException;
 
+    /** A file's content, or {@code null} when it does not exist. */
+    default String readFile(java.nio.file.Path path) throws IOException {
+        return java.nio.file.Files.exists(path) ? java.nio.file.Files.readString(path) : null;
+    }
+
+    /** Writes a file whole (its directory created), through a temporary file and a rename. */
+    default void writeFile(java.nio.file.Path path, String content) throws IOException {
+        java.nio.file.Path dir = path.toAbsolutePath().getParent();
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".lvsd-", ".tmp");
+        java.nio.file.Files.writeString(tmp, content);
+        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        java.nio.file.Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    default void deleteFile(java.nio.file.Path path) throws IOException {
+        java.nio.file.Files.deleteIfExists(path);
+    }
+
     /** A default route: the next hop ({@code null} when on-link) and the interface. */
     record Route(InetAddress gateway, String link) {}
 }

@@ -88,6 +88,16 @@ class VipProbeTest {
         assertThat(icmp.get(1).verdict()).isEqualTo(Verdict.WARN);
         Observed.Probe none = new Observed.Probe("dns", VIP, REAL, 53, "dr", null, null, null, null, 0,
                 "no probe: only TCP services are probed (a SYN); udp is not");
-        assertThat(DirectorChecks.realServers(List.of(none)).get(0).verdict()).isEqualTo(Verdict.UNDETERMINED);
+        Observed.Probe none2 = new Observed.Probe("dns", VIP, IpAddresses.parse("10.0.0.22"), 53, "dr", null, null, null,
+                null, 0, "no probe: only TCP services are probed (a SYN); udp is not");
+        List<Finding> udp = DirectorChecks.realServers(List.of(none, none2));
+        assertThat(udp).hasSize(1);
+        assertThat(udp.get(0).verdict()).isEqualTo(Verdict.UNDETERMINED);
+        assertThat(udp.get(0).evidence()).isEqualTo("not probed (10.0.0.21, 10.0.0.22): only TCP services are probed (a SYN);"
+                + " udp is not");
+        // A tunnel that does not work: the MTU is not judged.
+        assertThat(DirectorChecks.realServers(List.of(probe("tun", VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer"),
+                VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer"), VipProbe.Result.of(VipProbe.Outcome.SILENT, "x")))))
+                .hasSize(1);
     }
 }

@@ -68,6 +68,21 @@ public final class RealServerSetupCommand {
         return r.exitCode();
     }
 
+    /** The --persist style asked for, or the one the host under {@code root} uses for "auto"; null when unknown. */
+    static RealServer.Persistence persistence(String asked, Path root) {
+        if (!asked.equals("auto")) {
+            try {
+                return RealServer.Persistence.valueOf(asked.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        if (Files.isDirectory(root.resolve("run/systemd/netif/links"))) {
+            return RealServer.Persistence.NETWORKD;
+        }
+        return Files.exists(root.resolve("etc/network/interfaces")) ? RealServer.Persistence.IFUPDOWN : null;
+    }
+
     /** {@code lvsd real-server check}. */
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Check this real server's side of LVS, changing nothing: for dr, the VIP on lo and the ARP",
@@ -117,6 +132,7 @@ public final class RealServerSetupCommand {
                     "route. Each change is recorded (--state-file) so that --undo puts back exactly what was there."},
             footer = {"", "Examples:", "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --dry-run",
                     "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr",
+                    "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --persist",
                     "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --undo",
                     "", "Exit codes: 0 the real server is ready (or undone); 1 a change failed or a check still fails;",
                     "2 bad usage."})
@@ -129,6 +145,16 @@ public final class RealServerSetupCommand {
 
         @Option(names = "--undo", description = "Revert what earlier setups recorded, last change first.")
         boolean undo;
+
+        @Option(names = "--persist", arity = "0..1", fallbackValue = "auto", paramLabel = "networkd|ifupdown",
+                description = {"Also write the setup where the host keeps it across a reboot: sysctl.d, modules-load.d",
+                        "(TUN), and the VIPs in systemd-networkd's .network files or ifupdown's interfaces.d (default:",
+                        "the one this host uses). Recorded like every change: --undo removes or restores the files."})
+        String persist;
+
+        @Option(names = "--persist-root", paramLabel = "DIR", defaultValue = "/",
+                description = "Write the --persist files under DIR, e.g. an image being built (default: /).")
+        Path persistRoot;
 
         @Option(names = "--state-file", paramLabel = "FILE", description = "Where the changes are recorded (default:"
                 + " $STATE_DIRECTORY, else /var/lib/lvsd, /real-server-setup.record).")
@@ -179,7 +205,19 @@ public final class RealServerSetupCommand {
                 out.flush();
                 return 0;
             }
-            List<RealServer.Change> plan = RealServer.plan(host, s);
+            List<RealServer.Change> plan;
+            if (persist == null) {
+                plan = RealServer.plan(host, s);
+            } else {
+                RealServer.Persistence style = persistence(persist, persistRoot);
+                if (style == null) {
+                    err.println("lvsd real-server setup: --persist" + (persist.equals("auto") ? ": cannot tell how this host"
+                            + " keeps its network configuration (no systemd-networkd running, no /etc/network/interfaces):"
+                            + " say --persist=networkd or --persist=ifupdown" : "=" + persist + " (expected networkd or ifupdown)"));
+                    return Main.EXIT_USAGE;
+                }
+                plan = RealServer.plan(host, s, style, persistRoot);
+            }
             if (plan.isEmpty()) {
                 out.println("nothing to change");
             }
