@@ -61,7 +61,8 @@ class DoctorVmTest {
                 real-servers = [{ address = "10.95.0.22:80" }] }
               { name = mtu, address = "10.95.9.102:80", scheduler = wlc, forwarding = tun, check.type = none,
                 real-servers = [{ address = "10.95.0.23:80" }] }
-              { name = dns, address = "10.95.9.103:53", protocol = udp, scheduler = rr, forwarding = dr, check.type = none,
+              { name = dns, address = "10.95.9.103:53", protocol = udp, scheduler = rr, forwarding = dr,
+                check { type = udp, udp { payload = "ping" } },
                 real-servers = [{ address = "10.95.0.31:53" }, { address = "10.95.0.32:53" }] }
               { name = sed, address = "10.95.9.104:53", protocol = udp, scheduler = %s, forwarding = dr, check.type = none,
                 real-servers = [{ address = "10.95.0.31:53" }, { address = "10.95.0.32:53" }] }
@@ -157,13 +158,15 @@ class DoctorVmTest {
             // way in, as a link with a smaller MTU behind a router whose ICMP is filtered would.
             net.exec("rm", "nft", "add table ip path; add chain ip path in { type filter hook prerouting priority -300 ; };"
                     + " add rule ip path in meta length > 1400 drop");
-            List<DatagramSocket> udp = new ArrayList<>();
+            // Each UDP real server binds the VIPs it serves, so that it answers from them (DR).
+            Map<String, List<DatagramSocket>> udp = new java.util.HashMap<>();
             for (String[] u : new String[][] {{"u1", "10.95.0.31"}, {"u2", "10.95.0.32"}}) {
                 net.link(u[0], "eth0", "lan", u[1] + "/24");
                 net.exec(u[0], "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2");
                 net.exec(u[0], "ip", "addr", "add", "10.95.9.103/32", "dev", "lo");
                 net.exec(u[0], "ip", "addr", "add", "10.95.9.104/32", "dev", "lo");
-                udp.add(servers.udp(net.name(u[0]), 53, u[0]));
+                udp.put(u[0], new ArrayList<>(List.of(servers.udp(net.name(u[0]), "10.95.9.103", 53, u[0]),
+                        servers.udp(net.name(u[0]), "10.95.9.104", 53, u[0]))));
             }
             net.exec("d", "sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv4.vs.expire_nodest_conn=0");
             ipvsadm(net, RULES);
@@ -189,7 +192,9 @@ class DoctorVmTest {
                 assertThat(first).as("dns answers").isNotEmpty();
                 String dead = first.get(0);
                 String other = dead.equals("u1") ? "u2" : "u1";
-                udp.get(dead.equals("u1") ? 0 : 1).close();
+                for (DatagramSocket d : udp.get(dead)) {
+                    d.close();
+                }
                 net.exec("d", "ipvsadm", "-d", "-u", "10.95.9.103:53", "-r", (dead.equals("u1") ? "10.95.0.31" : "10.95.0.32") + ":53");
                 assertThat(ask(client, "10.95.9.103", 20)).as("dns: the client stays on " + dead + ", removed and dead,"
                         + " though " + other + " is up").isEmpty();
@@ -208,6 +213,8 @@ class DoctorVmTest {
                                 + " 10.95.0.22 via eth0: ICMP type 3 code 3 from 10.95.0.22: nothing answers through the tunnel",
                         "fix: on 10.95.0.22: lvsd real-server setup --vip 10.95.9.101 --forwarding tun",
                         "fail  real server rpf 10.95.0.24: through the VIP",
+                        // the dead server's port: the VIP answers that nothing listens there
+                        "ICMP port unreachable from 10.95.9.103: the VIP is there, but nothing listens on its port 53",
                         "ok    real server mtu 10.95.0.23: through the VIP: a SYN for port 80 of the VIP, inside IPIP to"
                                 + " 10.95.0.23 via eth0: SYN-ACK from 10.95.9.102",
                         "fail  real server mtu 10.95.0.23: tunnel MTU: a 1500-byte encapsulated echo (DF) got no answer in"
@@ -234,7 +241,8 @@ class DoctorVmTest {
                 steps.done("the fixes (two real-server setups)");
                 List<String> moved = ask(client, "10.95.9.103", 20);
                 assertThat(moved).as("dns: with expire_nodest_conn the client moves to " + other).contains(other);
-                udp.add(servers.udp(net.name(dead), 53, dead));
+                servers.udp(net.name(dead), "10.95.9.103", 53, dead);
+                servers.udp(net.name(dead), "10.95.9.104", 53, dead);
                 net.exec("d", "ipvsadm", "-a", "-u", "10.95.9.103:53", "-r", (dead.equals("u1") ? "10.95.0.31" : "10.95.0.32")
                         + ":53", "-g", "-w", "1");
                 assertThat(ask(client, "10.95.9.104", 3)).as("sed, now wlc").isNotEmpty();
@@ -255,6 +263,8 @@ class DoctorVmTest {
                     "ok    kernel: scheduler wlc", "ok    kernel: net.ipv4.ip_forward",
                     "ok    kernel: expire_nodest_conn", "ok    table: drift: the kernel has the 6 configured service(s)",
                     "ok    real server tun 10.95.0.22: through the VIP", "ok    real server rpf 10.95.0.24: through the VIP",
+                    "ok    real server dns 10.95.0.31: through the VIP: the check's datagram for port 53 of the VIP, to its"
+                            + " MAC ", "ok    real server dns 10.95.0.32: through the VIP: the check's datagram",
                     "ok    real server mtu 10.95.0.23: tunnel MTU: a 1500-byte encapsulated echo (DF) came back");
             System.out.print("doctor after the fixes:\n" + good.out() + steps);
         }

@@ -52,12 +52,21 @@ final class LabServers implements AutoCloseable {
         return s;
     }
 
-    /** A UDP server on {@code port} of every address in namespace {@code ns}. */
+    /**
+     * A UDP server on {@code port} of every address in namespace {@code ns}. Its replies leave from the address the
+     * kernel's route picks, not the one the datagram came to (Java has no IP_PKTINFO): a DR real server must bind
+     * its VIP ({@link #udp(String, String, int, String)}) to answer from it.
+     */
     DatagramSocket udp(String ns, int port, String name) throws Exception {
+        return udp(ns, "0.0.0.0", port, name);
+    }
+
+    /** A UDP server on {@code address}:{@code port} in namespace {@code ns}. */
+    DatagramSocket udp(String ns, String address, int port, String name) throws Exception {
         DatagramSocket s = NetNamespace.call(ns, () -> {
             DatagramSocket d = new DatagramSocket(null);
             d.setReuseAddress(true);
-            d.bind(new InetSocketAddress("0.0.0.0", port));
+            d.bind(new InetSocketAddress(address, port));
             return d;
         });
         open.add(s);

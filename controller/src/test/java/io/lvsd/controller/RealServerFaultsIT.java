@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RealServerFaultsIT {
     static final String VIP = "10.98.0.100";
     static final String NAT_VIP = "10.98.0.102";
+    /** A UDP service's VIP, on the same DR real server. */
+    static final String UDP_VIP = "10.98.0.101";
 
     @TempDir
     Path dir;
@@ -43,16 +45,24 @@ class RealServerFaultsIT {
         net.exec("d", "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.send_redirects=0",
                 "net.ipv4.conf.eth0.send_redirects=0");
         net.exec("c", "ip", "route", "add", VIP + "/32", "via", "10.98.0.1");
+        net.exec("c", "ip", "route", "add", UDP_VIP + "/32", "via", "10.98.0.1");
         net.exec("rs1", "ip", "route", "add", "default", "via", "10.98.0.1");
         // DR as IPVS does it: the VIP's packets go to the real server's MAC, unchanged.
         net.exec("d", "ip", "route", "add", VIP + "/32", "via", "10.98.0.21");
+        net.exec("d", "ip", "route", "add", UDP_VIP + "/32", "via", "10.98.0.21");
         rs1 = servers.tcp(net.name("rs1"), 80, "rs1");
+        servers.udp(net.name("rs1"), 53, "rs1");
         Files.writeString(dir.resolve("d.conf"), """
                 director { name = d }
                 scripts { user = root }
-                virtual-servers = [{ name = web, address = "%s:80", scheduler = wlc, forwarding = dr,
-                                     real-servers = [{ address = "10.98.0.21:80" }] }]
-                """.formatted(VIP));
+                virtual-servers = [
+                  { name = web, address = "%s:80", scheduler = wlc, forwarding = dr,
+                    real-servers = [{ address = "10.98.0.21:80" }] }
+                  { name = echo, address = "%s:53", protocol = udp, scheduler = rr, forwarding = dr,
+                    check { type = udp, udp { payload = "ping", expect-regex = "ping" } },
+                    real-servers = [{ address = "10.98.0.21:53" }] }
+                ]
+                """.formatted(VIP, UDP_VIP));
     }
 
     @AfterEach
@@ -70,6 +80,24 @@ class RealServerFaultsIT {
 
     String request(String address) throws Exception {
         return requestFrom("c", address);
+    }
+
+    /** What a connected UDP client in c gets back for "hello" to {@code address}:53, or the error. */
+    String datagram(String address) throws Exception {
+        return io.lvsd.linux.NetNamespace.call(net.name("c"), () -> {
+            try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open()) {
+                ch.connect(new java.net.InetSocketAddress(address, 53));
+                ch.write(java.nio.ByteBuffer.wrap("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                ch.configureBlocking(true);
+                ch.socket().setSoTimeout(1_000);
+                byte[] buf = new byte[512];
+                java.net.DatagramPacket p = new java.net.DatagramPacket(buf, buf.length);
+                ch.socket().receive(p);
+                return new String(buf, 0, p.getLength(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "error: " + e;
+            }
+        });
     }
 
     record Run(int code, String out) {
@@ -91,17 +119,34 @@ class RealServerFaultsIT {
         String mac = net.exec("rs1", "cat", "/sys/class/net/eth0/address").strip();
         assertThat(bad.out()).contains("fail  real server web 10.98.0.21: through the VIP: a SYN for port 80 of the VIP,"
                         + " to its MAC " + mac + " on eth0: no answer in 1000 ms: VIP not configured on the real server",
-                "fix: on 10.98.0.21: lvsd real-server setup --vip 10.98.0.100 --forwarding dr");
+                "fix: on 10.98.0.21: lvsd real-server setup --vip 10.98.0.100 --forwarding dr",
+                // UDP: the check's datagram through the VIP goes unanswered, while sent to the real server it is answered.
+                "fail  real server echo 10.98.0.21: through the VIP: the check's datagram for port 53 of the VIP, to its MAC "
+                        + mac + " on eth0: no answer in 1000 ms: VIP not configured on the real server: it drops every packet"
+                        + " IPVS forwards, though a check sent to its own address passes (here: a UDP reply from 10.98.0.21)");
 
         // The fix the doctor gives, on the real server.
-        Run setup = lvsd("rs1", "real-server", "setup", "--vip", VIP, "--forwarding", "dr", "--state-file",
+        Run setup = lvsd("rs1", "real-server", "setup", "--vip", VIP + "," + UDP_VIP, "--forwarding", "dr", "--state-file",
                 dir.resolve("rs1.record").toString());
         assertThat(setup.code()).as(setup.out()).isZero();
         assertThat(request(VIP)).as("through the VIP").isEqualTo("rs1 got 6 bytes");
+        // UDP now reaches rs1, whose server (bound to all addresses) answers from rs1's own address: a client of the
+        // VIP drops that. The probe says so; the fix is to bind the VIP.
+        assertThat(datagram(UDP_VIP)).as("a connected UDP client of the VIP").startsWith("error: ");
+        Run own = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(own.code()).as(own.out()).isEqualTo(1);
+        assertThat(own.out()).contains("fail  real server echo 10.98.0.21: through the VIP: the check's datagram for port 53"
+                + " of the VIP, to its MAC " + mac + " on eth0: a UDP reply from 10.98.0.21: it answers from its own address"
+                + " instead of the VIP", "fix: on 10.98.0.21: bind the service to the VIP (a UDP server bound to all addresses answers from the"
+                        + " address its route picks");
+        servers.udp(net.name("rs1"), UDP_VIP, 53, "rs1");
+        assertThat(datagram(UDP_VIP)).as("a connected UDP client of the VIP").isEqualTo("rs1 hello");
         Run good = lvsd("d", "doctor", "-f", dir.resolve("d.conf").toString(), "--checks", "real-servers", "--seconds", "0");
         assertThat(good.code()).as(good.out()).isZero();
         assertThat(good.out()).contains("ok    real server web 10.98.0.21: through the VIP: a SYN for port 80 of the VIP, to"
-                + " its MAC " + mac + " on eth0: SYN-ACK from 10.98.0.100: it takes forwarded traffic");
+                + " its MAC " + mac + " on eth0: SYN-ACK from 10.98.0.100: it takes forwarded traffic",
+                "ok    real server echo 10.98.0.21: through the VIP: the check's datagram for port 53 of the VIP, to its MAC "
+                        + mac + " on eth0: a UDP reply from 10.98.0.101: it takes forwarded traffic");
 
         // The VIP there, the service not listening on it: a RST from the VIP.
         rs1.close();

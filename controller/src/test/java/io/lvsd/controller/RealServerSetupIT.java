@@ -98,7 +98,7 @@ class RealServerSetupIT {
             String[] setup = {"real-server", "setup", "--vip", "10.97.1.100", "--forwarding", "dr", "--persist=networkd",
                 "--persist-root", root.toString(), "--state-file", record.toString()};
             Path sysctl = root.resolve("etc/sysctl.d/90-lvsd-real-server.conf");
-            Path network = root.resolve("etc/systemd/network/90-lvsd-real-server-lo.network");
+            Path network = root.resolve("etc/systemd/network/09-lvsd-real-server-lo.network");
 
             Run dry = lvsd(net, "rs", concat(setup, new String[] {"--dry-run"}));
             assertThat(dry.code()).as(dry.out()).isZero();

@@ -68,8 +68,8 @@ public final class DirectorChecks {
                 .map(DirectorSpec.Service::name).toList();
         if (!udp.isEmpty()) {
             out.add(ipvsSysctl(host, "net.ipv4.vs.expire_nodest_conn", ipvs, list(udp) + " carry UDP",
-                    "a UDP client that keeps its source port stays on a removed real server as long as it keeps"
-                            + " sending: every datagram refreshes its entry, and goes to the dead server",
+                    "a UDP client that keeps its source port stays bound to a removed real server as long as it keeps"
+                            + " sending: each datagram is dropped and keeps the entry alive, so it is never rescheduled",
                     Verdict.FAIL));
         }
         List<String> udpPersistent = spec.services().stream().filter(s -> s.carriesUdp() && s.persistence() != null)
@@ -154,12 +154,12 @@ public final class DirectorChecks {
         }
         if (mode == 0) {
             return new Finding(check, Verdict.WARN, "net.ipv4.vs.conn_reuse_mode = 0: a new connection from a reused"
-                    + " client port goes to the real server of the old one, even a removed one (it disables"
-                    + " expire_nodest_conn for such connections)", "sysctl -w net.ipv4.vs.conn_reuse_mode=1");
+                    + " client port is delivered to the real server of the previous one, never rescheduled; this"
+                    + " effectively disables expire_nodest_conn (ipvs-sysctl)", "sysctl -w net.ipv4.vs.conn_reuse_mode=1");
         }
         int[] ver = version(release);
         String conntrack = host.sysctl("net.ipv4.vs.conntrack");
-        if (ver != null && (ver[0] < 5 || ver[0] == 5 && ver[1] < 9) && (mode & 1) != 0 && "1".equals(conntrack)) {
+        if (ver != null && (ver[0] < 5 || ver[0] == 5 && ver[1] < 9) && mode != 0 && "1".equals(conntrack)) {
             return new Finding(check, Verdict.WARN, "net.ipv4.vs.conn_reuse_mode = " + mode + " with"
                     + " net.ipv4.vs.conntrack = 1 on kernel " + release + ": before Linux 5.9 IPVS drops the SYN of a"
                     + " connection that reuses a port in TIME_WAIT, and the client waits about a second to retry",
@@ -239,7 +239,8 @@ public final class DirectorChecks {
         }
         if (!cut.isEmpty()) {
             out.add(new Finding("table: timeouts", Verdict.WARN, timeouts + ": " + String.join("; ", cut)
-                    + "; the client's next packet on it finds no entry (a real server behind DR or TUN resets it)",
+                    + "; a packet after such a pause finds no entry, and IPVS does not schedule a packet in mid-connection,"
+                    + " so the connection breaks",
                     "raise ipvs.timeouts.tcp / ipvs.timeouts.udp above the persistence timeout, or keep clients'"
                             + " keepalives below the connection timeout"));
         } else {
@@ -272,10 +273,11 @@ public final class DirectorChecks {
             InetAddress group = r.unicastPeers().isEmpty()
                     ? IpAddresses.parse(r.family() == IpFamily.IPV4 ? VRRP_GROUP_V4 : VRRP_GROUP_V6) : null;
             String label = "VRRP (protocol 112" + (group == null ? ", unicast" : " to " + IpAddresses.text(group)) + ")";
+            boolean v6 = r.family() == IpFamily.IPV6;
             out.add(firewall(p + "firewall in", firewall, new Firewall.Traffic(label + " arriving on " + r.ifname(),
-                    "vrrp", group, 0, r.ifname(), true)));
+                    "vrrp", group, 0, r.ifname(), true, v6)));
             out.add(firewall(p + "firewall out", firewall, new Firewall.Traffic(label + " leaving by " + r.ifname(),
-                    "vrrp", group, 0, r.ifname(), false)));
+                    "vrrp", group, 0, r.ifname(), false, v6)));
         }
         return out;
     }
@@ -390,10 +392,11 @@ public final class DirectorChecks {
         }
         out.add(heard(s, role, heard));
         String label = "sync (UDP " + s.port() + " to " + IpAddresses.text(s.group()) + ")";
+        boolean v6 = IpAddresses.family(s.group()) == IpFamily.IPV6;
         out.add(firewall("sync: firewall in", firewall, new Firewall.Traffic(label + " arriving on " + s.ifname(), "udp",
-                s.group(), s.port(), s.ifname(), true)));
+                s.group(), s.port(), s.ifname(), true, v6)));
         out.add(firewall("sync: firewall out", firewall, new Firewall.Traffic(label + " leaving by " + s.ifname(), "udp",
-                s.group(), s.port(), s.ifname(), false)));
+                s.group(), s.port(), s.ifname(), false, v6)));
         return out;
     }
 
@@ -410,7 +413,8 @@ public final class DirectorChecks {
         List<String> others = new ArrayList<>();
         for (Observed.Sender x : h.senders()) {
             String t = IpAddresses.text(x.source()) + " syncid " + x.syncId() + " (" + x.messages() + " message(s))";
-            (x.syncId() == s.syncId() || x.syncId() == 0 ? ours : others).add(t);
+            // A backup daemon with sync id 0 takes every id; one with id N only N.
+            (s.syncId() == 0 || x.syncId() == s.syncId() ? ours : others).add(t);
         }
         if (!ours.isEmpty()) {
             return ok(check, "heard in " + h.seconds() + " s: " + String.join(", ", ours));
@@ -462,7 +466,15 @@ public final class DirectorChecks {
                 continue;
             }
             VipProbe.Result r = p.syn();
-            String sent = "a SYN for port " + p.port() + " of the VIP, " + p.how() + ": ";
+            boolean udp = p.direct() != null;
+            String sent = (udp ? "the check's datagram" : "a SYN") + " for port " + p.port() + " of the VIP, " + p.how() + ": ";
+            if (udp && r.outcome() == VipProbe.Outcome.SILENT && p.direct().outcome() != VipProbe.Outcome.OK) {
+                out.add(new Finding(check, Verdict.UNDETERMINED, sent + r.detail() + "; sent to " + target
+                        + " itself it got " + p.direct().detail() + " too, so silence proves nothing (a service that"
+                        + " ignores this payload)", "give the service's check a payload it answers (check.udp.payload or"
+                        + " a dns check)"));
+                continue;
+            }
             switch (r.outcome()) {
                 case OK:
                     out.add(ok(check, sent + r.detail() + ": it takes forwarded traffic"));
@@ -474,8 +486,11 @@ public final class DirectorChecks {
                     break;
                 case FROM_OWN_ADDRESS:
                     out.add(new Finding(check, Verdict.FAIL, sent + r.detail() + ": it answers from its own address"
-                            + " instead of the VIP, and clients drop such replies", "on " + target + ": bind the service"
-                            + " to the VIP or to all addresses, and take the VIP out of any SNAT / masquerade rule"));
+                            + " instead of the VIP, and clients drop such replies", "on " + target + ": " + (udp
+                            ? "bind the service to the VIP (a UDP server bound to all addresses answers from the address"
+                            + " its route picks, unless it uses IP_PKTINFO), and take the VIP out of any SNAT rule"
+                            : "bind the service to the VIP or to all addresses, and take the VIP out of any SNAT /"
+                            + " masquerade rule")));
                     break;
                 case ERROR:
                     out.add(new Finding(check, Verdict.UNDETERMINED, "the probe could not be sent: " + r.detail(),
@@ -485,6 +500,7 @@ public final class DirectorChecks {
                     out.add(new Finding(check, Verdict.FAIL, sent + r.detail() + ": "
                             + (p.forwarding().equals("dr") ? "VIP not configured on the real server: it drops every"
                             + " packet IPVS forwards, though a check sent to its own address passes"
+                            + (udp ? " (here: " + p.direct().detail() + ")" : "")
                             : "nothing answers through the tunnel: the real server lacks tunl0 up with the VIP, the ipip"
                             + " module, or drops decapsulated packets by rp_filter"), setup));
             }

@@ -33,9 +33,10 @@ public record DirectorSpec(List<Service> services, List<Router> routers, Sync sy
      * @param persistence the persistence timeout, or {@code null} without persistence
      * @param vip         the virtual address ({@code null} for a firewall-mark service)
      * @param realServers its real servers
+     * @param udpPayload  UDP: the datagram its health check sends (what a probe through the VIP sends), or {@code null}
      */
     public record Service(String name, IpFamily family, String protocol, String scheduler, Set<String> forwardings,
-                          Duration persistence, InetAddress vip, List<Backend> realServers) {
+                          Duration persistence, InetAddress vip, List<Backend> realServers, byte[] udpPayload) {
         public Service {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(family, "family");
@@ -48,7 +49,7 @@ public record DirectorSpec(List<Service> services, List<Router> routers, Sync sy
         /** A service whose real servers are not probed. */
         public Service(String name, IpFamily family, String protocol, String scheduler, Set<String> forwardings,
                        Duration persistence) {
-            this(name, family, protocol, scheduler, forwardings, persistence, null, List.of());
+            this(name, family, protocol, scheduler, forwardings, persistence, null, List.of(), null);
         }
 
         /** Whether UDP reaches it: a UDP service, or a firewall mark (which may carry UDP). */

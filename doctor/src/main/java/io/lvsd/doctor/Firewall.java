@@ -29,9 +29,13 @@ public final class Firewall {
     /** What a rule does with a packet it matches. */
     public enum Action { ACCEPT, DROP, OTHER, NONE }
 
-    /** What a rule matches, as far as the judgement goes. */
+    /**
+     * What a rule matches, as far as the judgement goes; {@code family} is {@code ip} or {@code ip6} when the rule
+     * matches only that family's packets (nft's {@code ip protocol}, {@code ip6 daddr}, {@code meta nfproto}), else
+     * {@code null}.
+     */
     public record Rule(String text, String iif, String oif, List<String> protocols, boolean protocolNegated,
-                       List<IpPrefix> daddrs, List<Integer> dports, boolean otherConditions, Action action) {
+                       List<IpPrefix> daddrs, List<Integer> dports, boolean otherConditions, Action action, String family) {
         public Rule {
             protocols = List.copyOf(protocols);
             daddrs = List.copyOf(daddrs);
@@ -39,8 +43,12 @@ public final class Firewall {
         }
     }
 
-    /** A base chain: where it sits ({@code input}, {@code output}, {@code prerouting}), its policy and its rules. */
-    public record Chain(String name, String hook, boolean dropPolicy, List<Rule> rules) {
+    /**
+     * A base chain: where it sits ({@code input}, {@code output}, {@code prerouting}, {@code ingress}...), its family
+     * ({@code ip}, {@code ip6}, {@code inet}, {@code netdev}, {@code bridge}, {@code arp}), the device of a netdev or
+     * inet ingress / egress chain, its policy and its rules.
+     */
+    public record Chain(String name, String hook, String family, String device, boolean dropPolicy, List<Rule> rules) {
         public Chain {
             rules = List.copyOf(rules);
         }
@@ -59,7 +67,11 @@ public final class Firewall {
      * whether it arrives ({@code input}) or leaves.
      */
     public record Traffic(String label, String protocol, InetAddress destination, int port, String ifname,
-                          boolean inbound) {
+                          boolean inbound, boolean ipv6) {
+        /** IPv4 traffic. */
+        public Traffic(String label, String protocol, InetAddress destination, int port, String ifname, boolean inbound) {
+            this(label, protocol, destination, port, ifname, inbound, false);
+        }
     }
 
     /** The judgement, with the rules that decided it (evidence) and the fix. */
@@ -82,9 +94,7 @@ public final class Firewall {
         Verdict worst = Verdict.OK;
         int chains = 0;
         for (Chain c : rules.chains()) {
-            boolean crosses = t.inbound() ? c.hook().equals("input") || c.hook().equals("prerouting")
-                    : c.hook().equals("output") || c.hook().equals("postrouting");
-            if (!crosses) {
+            if (!crosses(c, t)) {
                 continue;
             }
             chains++;
@@ -102,6 +112,19 @@ public final class Firewall {
                 ? "make sure " + t.label() + " is accepted before any rule that may drop it, e.g. " + acceptRule(t)
                 : "accept it ahead of the rule that drops it, e.g. " + acceptRule(t);
         return new Judgement(worst, t.label() + ": " + String.join("; ", evidence) + " (" + where + ")", fix);
+    }
+
+    /** Whether {@code t} passes through chain {@code c}: its hook, its family, its device. */
+    static boolean crosses(Chain c, Traffic t) {
+        String f = c.family();
+        if (f.equals("bridge") || f.equals("arp") || f.equals("ip") && t.ipv6() || f.equals("ip6") && !t.ipv6()) {
+            return false; // bridged or ARP traffic, or the other family's
+        }
+        String h = c.hook();
+        if (h.equals("ingress") || h.equals("egress")) {
+            return (h.equals("ingress") == t.inbound()) && (c.device() == null || ifMatches(c.device(), t.ifname()));
+        }
+        return t.inbound() ? h.equals("input") || h.equals("prerouting") : h.equals("output") || h.equals("postrouting");
     }
 
     static String acceptRule(Traffic t) {
@@ -134,34 +157,59 @@ public final class Firewall {
 
     private enum Match { EXPLICIT, ALL, CONDITIONAL, NO, UNKNOWN }
 
+    /**
+     * The first rule that names the traffic decides, unless a rule before it could have decided otherwise without
+     * naming it (a jump, a rule with conditions not judged here): then the verdict is undetermined.
+     */
     static Judgement judgeChain(Chain c, Traffic t) {
-        List<String> unjudged = new ArrayList<>();
+        String mayAccept = null; // an earlier rule that could accept it: a later drop is not certain
+        String mayDrop = null;   // an earlier rule that could drop it: a later accept is not certain
         String conditionalDrop = null;
         for (Rule r : c.rules()) {
             Match m = match(r, t);
             if (m == Match.NO || r.action() == Action.NONE) {
                 continue;
             }
-            if (m == Match.EXPLICIT || m == Match.ALL) {
-                if (r.action() == Action.ACCEPT) {
-                    return new Judgement(Verdict.OK, c.name() + ": accepted by '" + r.text() + "'", null);
+            boolean certain = m == Match.EXPLICIT || m == Match.ALL;
+            if (certain && r.action() == Action.ACCEPT) {
+                if (mayDrop != null) {
+                    return new Judgement(Verdict.UNDETERMINED, c.name() + ": accepted by '" + r.text() + "', but an earlier"
+                            + " rule that could not be judged may drop it first: '" + mayDrop + "'", null);
                 }
-                if (r.action() == Action.DROP) {
-                    return new Judgement(Verdict.FAIL, c.name() + ": dropped by '" + r.text() + "'", null);
+                if (conditionalDrop != null) {
+                    return new Judgement(Verdict.WARN, c.name() + ": dropped under conditions by '" + conditionalDrop
+                            + "' before '" + r.text() + "' accepts it", null);
                 }
-                unjudged.add(r.text());
-            } else if (m == Match.CONDITIONAL && r.action() == Action.DROP) {
+                return new Judgement(Verdict.OK, c.name() + ": accepted by '" + r.text() + "'", null);
+            }
+            if (certain && r.action() == Action.DROP) {
+                if (mayAccept != null) {
+                    return new Judgement(Verdict.UNDETERMINED, c.name() + ": dropped by '" + r.text() + "' unless an"
+                            + " earlier rule that could not be judged accepts it first: '" + mayAccept + "'", null);
+                }
+                return new Judgement(Verdict.FAIL, c.name() + ": dropped by '" + r.text() + "'", null);
+            }
+            if (m == Match.CONDITIONAL && r.action() == Action.DROP) {
                 conditionalDrop = conditionalDrop == null ? r.text() : conditionalDrop;
-            } else if (r.action() != Action.ACCEPT) {
-                unjudged.add(r.text());
+                continue;
+            }
+            // Not judged: an unknown match, a conditional accept, or a jump / goto / queue / vmap.
+            if (r.action() != Action.DROP && mayAccept == null) {
+                mayAccept = r.text();
+            }
+            if (r.action() != Action.ACCEPT && m != Match.CONDITIONAL && mayDrop == null) {
+                mayDrop = r.text();
             }
         }
-        if (!unjudged.isEmpty()) {
-            return new Judgement(Verdict.UNDETERMINED, c.name() + ": " + unjudged.size()
-                    + " rule(s) that may drop it could not be judged, first '" + unjudged.get(0) + "'", null);
-        }
         if (c.dropPolicy()) {
-            return new Judgement(Verdict.FAIL, c.name() + ": policy drop and no rule accepts it", null);
+            return mayAccept != null
+                    ? new Judgement(Verdict.UNDETERMINED, c.name() + ": policy drop, and a rule that could not be judged may"
+                            + " accept it: '" + mayAccept + "'", null)
+                    : new Judgement(Verdict.FAIL, c.name() + ": policy drop and no rule accepts it", null);
+        }
+        if (mayDrop != null) {
+            return new Judgement(Verdict.UNDETERMINED, c.name() + ": a rule that may drop it could not be judged: '"
+                    + mayDrop + "'", null);
         }
         if (conditionalDrop != null) {
             return new Judgement(Verdict.WARN, c.name() + ": dropped under conditions by '" + conditionalDrop + "'", null);
@@ -170,6 +218,9 @@ public final class Firewall {
     }
 
     private static Match match(Rule r, Traffic t) {
+        if (r.family() != null && r.family().equals("ip") == t.ipv6()) {
+            return Match.NO; // an IPv4-only rule and IPv6 traffic, or the reverse
+        }
         String ifname = t.inbound() ? r.iif() : r.oif();
         if (ifname != null && !ifMatches(ifname, t.ifname())) {
             return Match.NO;
@@ -239,7 +290,7 @@ public final class Firewall {
                     rules.putIfAbsent(table + " " + f[0], new ArrayList<>());
                 }
             } else if (line.startsWith("-A ")) {
-                String[] w = line.split("\\s+");
+                String[] w = words(line);
                 String key = table + " " + w[1];
                 if (rules.containsKey(key)) {
                     rules.get(key).add(iptablesRule(line, w));
@@ -249,7 +300,8 @@ public final class Firewall {
         List<Chain> chains = new ArrayList<>();
         rules.forEach((k, v) -> {
             String chain = k.substring(k.indexOf(' ') + 1);
-            chains.add(new Chain(source + " " + k, chain.toLowerCase(Locale.ROOT), "DROP".equals(policies.get(k)), v));
+            chains.add(new Chain(source + " " + k, chain.toLowerCase(Locale.ROOT), source.startsWith("ip6") ? "ip6" : "ip",
+                    null, "DROP".equals(policies.get(k)), v));
         });
         return new Ruleset(source, chains);
     }
@@ -349,6 +401,9 @@ public final class Firewall {
                 case "-c":
                     i += 2;
                     break;
+                case "--comment":
+                    i++; // a comment decides nothing
+                    break;
                 default:
                     if (a.startsWith("-")) {
                         other = true;
@@ -360,7 +415,36 @@ public final class Firewall {
             }
             not = false;
         }
-        return new Rule(line, iif, oif, protocols, negated, daddrs, dports, other, action);
+        return new Rule(line, iif, oif, protocols, negated, daddrs, dports, other, action, null);
+    }
+
+    /** An iptables-save line's words: split at spaces, a double-quoted word whole ({@code \"} inside it kept). */
+    static String[] words(String line) {
+        List<String> out = new ArrayList<>();
+        StringBuilder w = new StringBuilder();
+        boolean quoted = false;
+        boolean any = false;
+        for (int i = 0; i < line.length(); i++) {
+            char ch = line.charAt(i);
+            if (quoted && ch == '\\' && i + 1 < line.length()) {
+                w.append(line.charAt(++i));
+            } else if (ch == '"') {
+                quoted = !quoted;
+                any = true;
+            } else if (!quoted && Character.isWhitespace(ch)) {
+                if (any || w.length() > 0) {
+                    out.add(w.toString());
+                    w.setLength(0);
+                    any = false;
+                }
+            } else {
+                w.append(ch);
+            }
+        }
+        if (any || w.length() > 0) {
+            out.add(w.toString());
+        }
+        return out.toArray(new String[0]);
     }
 
     private static IpPrefix prefix(String text) {
@@ -388,7 +472,8 @@ public final class Firewall {
             JsonNode c = item.get("chain");
             if (c != null && c.hasNonNull("hook")) {
                 String key = c.path("family").asText() + " " + c.path("table").asText() + " " + c.path("name").asText();
-                chains.put(key, new Chain("nft " + key, c.path("hook").asText(), "drop".equals(c.path("policy").asText()), List.of()));
+                chains.put(key, new Chain("nft " + key, c.path("hook").asText(), c.path("family").asText(),
+                        c.hasNonNull("dev") ? c.path("dev").asText() : null, "drop".equals(c.path("policy").asText()), List.of()));
                 rules.put(key, new ArrayList<>());
             }
         }
@@ -406,7 +491,7 @@ public final class Firewall {
             }
         }
         List<Chain> out = new ArrayList<>();
-        chains.forEach((k, c) -> out.add(new Chain(c.name(), c.hook(), c.dropPolicy(), rules.get(k))));
+        chains.forEach((k, c) -> out.add(new Chain(c.name(), c.hook(), c.family(), c.device(), c.dropPolicy(), rules.get(k))));
         return new Ruleset("nft", out);
     }
 
@@ -419,6 +504,7 @@ public final class Firewall {
         List<Integer> dports = new ArrayList<>();
         boolean other = false;
         Action action = Action.NONE;
+        String family = null;
         List<String> text = new ArrayList<>();
         for (JsonNode e : r.path("expr")) {
             String kind = e.fieldNames().hasNext() ? e.fieldNames().next() : "";
@@ -435,8 +521,13 @@ public final class Firewall {
                             + (right == null ? v.path("right").toString() : String.join(",", right)));
                     boolean eq = op.equals("==") || op.equals("in");
                     boolean ne = op.equals("!=");
+                    if (what.startsWith("ip ")) {
+                        family = "ip"; // a payload of the IPv4 header: only IPv4 packets match
+                    } else if (what.startsWith("ip6 ")) {
+                        family = "ip6";
+                    }
                     if ((what.equals("ip protocol") || what.equals("ip6 nexthdr") || what.equals("meta l4proto"))
-                            && (eq || ne) && right != null) {
+                            && (eq || ne) && right != null && protocols.isEmpty()) {
                         protocols.addAll(right);
                         negated = ne;
                     } else if ((what.equals("ip daddr") || what.equals("ip6 daddr")) && eq && right != null) {
@@ -449,7 +540,7 @@ public final class Firewall {
                             }
                         }
                     } else if ((what.equals("udp dport") || what.equals("th dport")) && eq && right != null
-                            && right.stream().allMatch(s -> s.matches("\\d+"))) {
+                            && right.stream().allMatch(s -> s.matches("\\d+")) && !negated) {
                         if (what.equals("udp dport")) {
                             protocols.add("udp");
                         }
@@ -460,8 +551,10 @@ public final class Firewall {
                         iif = right.get(0);
                     } else if (what.equals("meta oifname") && eq && right != null && right.size() == 1) {
                         oif = right.get(0);
-                    } else if (what.equals("meta nfproto") || what.equals("meta protocol")) {
-                        // the address family: both families' traffic is judged alike
+                    } else if ((what.equals("meta nfproto") || what.equals("meta protocol")) && eq && right != null
+                            && right.size() == 1 && (right.get(0).equals("ipv4") || right.get(0).equals("ip")
+                            || right.get(0).equals("ipv6") || right.get(0).equals("ip6"))) {
+                        family = right.get(0).startsWith("ipv6") || right.get(0).equals("ip6") ? "ip6" : "ip";
                     } else {
                         other = true;
                     }
@@ -479,12 +572,14 @@ public final class Firewall {
                 case "jump":
                 case "goto":
                 case "queue":
+                case "vmap":
+                case "return":
+                case "continue":
                     action = Action.OTHER;
                     text.add(kind + " " + v.path("target").asText());
                     break;
                 case "counter":
                 case "log":
-                case "limit":
                 case "comment":
                 case "notrack":
                     break;
@@ -493,13 +588,16 @@ public final class Firewall {
                     text.add(kind);
             }
         }
-        return new Rule(String.join(" ", text), iif, oif, protocols, negated, daddrs, dports, other, action);
+        return new Rule(String.join(" ", text), iif, oif, protocols, negated, daddrs, dports, other, action, family);
     }
 
     /** The right-hand side of a match: a value, a set of values, or a prefix; {@code null} for anything else. */
     private static List<String> values(JsonNode right) {
         List<String> out = new ArrayList<>();
         if (right.isValueNode()) {
+            if (right.isTextual() && right.asText().startsWith("@")) {
+                return null; // a named set: its members are not read here
+            }
             out.add(right.asText());
         } else if (right.has("set")) {
             for (JsonNode n : right.get("set")) {

@@ -3,6 +3,8 @@ package io.lvsd.doctor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The machine's side of {@link DirectorHost}: /proc/sys, /sys, the kernel's module tree, nft and iptables. */
 public final class LinuxDirectorHost implements DirectorHost {
@@ -67,21 +69,39 @@ public final class LinuxDirectorHost implements DirectorHost {
         return new Link(name, (flags & 0x1) != 0, oper.equals("up") || oper.equals("unknown"), mtu);
     }
 
+    /**
+     * nft's view (it shows the nf_tables rules, iptables-nft's among them) and, where the legacy iptables tables hold
+     * rules, theirs too; without nft, iptables-save's. {@code null} when no tool is there.
+     */
     @Override
     public Firewall.Ruleset firewall() throws IOException {
+        List<Firewall.Chain> chains = new ArrayList<>();
+        String source;
         if (Processes.which("nft") != null) {
-            return Firewall.parseNftJson(Processes.run("nft", "-j", "list", "ruleset"));
+            chains.addAll(Firewall.parseNftJson(Processes.stdout("nft", "-j", "list", "ruleset")).chains());
+            source = "nft";
+            for (String legacy : List.of("iptables-legacy-save", "ip6tables-legacy-save")) {
+                if (Processes.which(legacy) != null) {
+                    List<Firewall.Chain> l = Firewall.parseIptablesSave(legacy.replace("-legacy", ""),
+                            Processes.stdout(legacy)).chains();
+                    if (l.stream().anyMatch(c -> !c.rules().isEmpty() || c.dropPolicy())) {
+                        chains.addAll(l);
+                        source = "nft and " + legacy;
+                    }
+                }
+            }
+        } else {
+            String v4 = Processes.which("iptables-save");
+            if (v4 == null) {
+                return null;
+            }
+            chains.addAll(Firewall.parseIptablesSave("iptables-save", Processes.stdout(v4)).chains());
+            String v6 = Processes.which("ip6tables-save");
+            if (v6 != null) {
+                chains.addAll(Firewall.parseIptablesSave("ip6tables-save", Processes.stdout(v6)).chains());
+            }
+            source = "iptables-save";
         }
-        String v4 = Processes.which("iptables-save");
-        if (v4 == null) {
-            return null;
-        }
-        java.util.List<Firewall.Chain> chains = new java.util.ArrayList<>(
-                Firewall.parseIptablesSave("iptables-save", Processes.run(v4)).chains());
-        String v6 = Processes.which("ip6tables-save");
-        if (v6 != null) {
-            chains.addAll(Firewall.parseIptablesSave("ip6tables-save", Processes.run(v6)).chains());
-        }
-        return new Firewall.Ruleset("iptables-save", chains);
+        return new Firewall.Ruleset(source, chains);
     }
 }

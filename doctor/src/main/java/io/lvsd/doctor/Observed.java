@@ -68,13 +68,20 @@ public final class Observed {
      * @param port       the port probed
      * @param forwarding {@code dr} or {@code tun}
      * @param how        how it was reached ({@code 02:..:21 on eth0}, {@code IPIP via eth0}), for the evidence
-     * @param syn        the SYN's outcome, or {@code null} when it could not be sent ({@code error} says why)
+     * @param syn        the SYN's (UDP: the datagram's) outcome, or {@code null} when it could not be sent ({@code error} says why)
      * @param small      TUN: a small encapsulated echo's outcome, else {@code null}
      * @param large      TUN: a full-size encapsulated echo's outcome (DF), else {@code null}
      * @param largeSize  the full-size probe's outer size in bytes
      * @param error      why no probe was sent, or {@code null}
+     * @param direct     UDP: the same datagram sent to the real server's own address (the ordinary check), else
+     *                   {@code null}
      */
     public record Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how, VipProbe.Result syn,
-                        VipProbe.Result small, VipProbe.Result large, int largeSize, String error) {
+                        VipProbe.Result small, VipProbe.Result large, int largeSize, String error, VipProbe.Result direct) {
+        /** A TCP probe. */
+        public Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how,
+                     VipProbe.Result syn, VipProbe.Result small, VipProbe.Result large, int largeSize, String error) {
+            this(service, vip, real, port, forwarding, how, syn, small, large, largeSize, error, null);
+        }
     }
 }

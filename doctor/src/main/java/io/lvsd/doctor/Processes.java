@@ -12,10 +12,20 @@ final class Processes {
 
     /** The tool's output (stdout and stderr); an IOException names the command and its exit code. */
     static String run(String... cmd) throws IOException {
+        return run(true, cmd);
+    }
+
+    /** The tool's standard output alone (what it says on stderr is dropped), for output that is parsed. */
+    static String stdout(String... cmd) throws IOException {
+        return run(false, cmd);
+    }
+
+    private static String run(boolean withStderr, String... cmd) throws IOException {
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-                    new java.io.File("/dev/null"))).start();
+            p = new ProcessBuilder(cmd).redirectErrorStream(withStderr)
+                    .redirectError(withStderr ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.DISCARD)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         } catch (IOException e) {
             throw new IOException(cmd[0] + ": cannot run it (" + e.getMessage() + ")");
         }

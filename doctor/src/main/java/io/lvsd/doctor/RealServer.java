@@ -430,19 +430,22 @@ public final class RealServer {
             for (InetAddress vip : s.vips()) {
                 net.append("\n[Address]\nAddress=").append(host(vip)).append("\n");
             }
-            out.add(new PersistFile("etc/systemd/network/90-lvsd-real-server-" + link + ".network", net.toString()));
+            // networkd applies the first .network file (in lexical order) that matches a link: a low number, so that
+            // a catch-all file does not shadow this one.
+            out.add(new PersistFile("etc/systemd/network/09-lvsd-real-server-" + link + ".network", net.toString()));
         } else {
             net.append("# The VIPs on ").append(link).append(" (LVS-").append(s.forwarding())
                     .append("). /etc/network/interfaces must source interfaces.d (Debian's does).\n");
-            // A stanza of its own (an alias name for lo), so that the host's own "iface lo" stays as it is; manual,
-            // so that ifupdown only runs these lines. tunl0 appears when ipip loads.
-            String stanza = link.equals("lo") ? "lo:lvsd" : "tunl0";
+            // A stanza of its own, named after no device (ifdown of "lo:x" would take lo itself down), so that the
+            // host's "iface lo" stays as it is; manual, so that ifupdown only runs these lines. tunl0 appears when
+            // ipip loads. "replace" does not fail on an address already there.
+            String stanza = link.equals("lo") ? "lvsd-vips-lo" : "tunl0";
             net.append("\nauto ").append(stanza).append("\niface ").append(stanza).append(" inet manual\n");
             if (link.equals("tunl0")) {
                 net.append("    pre-up modprobe ipip\n    up ip link set tunl0 up\n");
             }
             for (InetAddress vip : s.vips()) {
-                net.append("    up ip addr add ").append(host(vip)).append(" dev ").append(link).append("\n");
+                net.append("    up ip addr replace ").append(host(vip)).append(" dev ").append(link).append("\n");
             }
             for (InetAddress vip : s.vips()) {
                 net.append("    down ip addr del ").append(host(vip)).append(" dev ").append(link).append("\n");

@@ -51,7 +51,10 @@ public interface RealServerHost {
         java.nio.file.Files.createDirectories(dir);
         java.nio.file.Path tmp = java.nio.file.Files.createTempFile(dir, ".lvsd-", ".tmp");
         java.nio.file.Files.writeString(tmp, content);
-        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        // A file replaced keeps its mode; a new one is world-readable, as configuration is.
+        java.nio.file.Files.setPosixFilePermissions(tmp, java.nio.file.Files.exists(path)
+                ? java.nio.file.Files.getPosixFilePermissions(path)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         java.nio.file.Files.move(tmp, path, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

@@ -15,8 +15,9 @@ import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Sends a real server what IPVS would forward to it, and reads what comes back: a TCP SYN for the VIP and port,
- * addressed at layer 2 to the real server's MAC (DR), or inside IPIP to its address (TUN); for TUN also an ICMP echo
+ * Sends a real server what IPVS would forward to it, and reads what comes back: a TCP SYN (for UDP, the health
+ * check's datagram) for the VIP and port, addressed at layer 2 to the real server's MAC (DR), or inside IPIP to its
+ * address (TUN); for TUN also an ICMP echo
  * to the VIP in a full-size encapsulated packet with DF set, which finds a path MTU that breaks encapsulation.
  *
  * <p>The probe's source is this director's own address, so the answer comes back here. A SYN-ACK is answered with a
@@ -51,6 +52,7 @@ public final class VipProbe {
 
     static final int ETH_P_IP = 0x0800;
     static final int TCP = 6;
+    static final int UDP = 17;
     static final int ICMP = 1;
     static final int IPIP = 4;
     static final int SYN = 0x02;
@@ -58,10 +60,11 @@ public final class VipProbe {
     static final int ACK = 0x10;
 
     /**
-     * DR: a SYN from {@code source} to {@code vip}:{@code port}, in a frame to {@code realMac} on {@code ifname}.
+     * DR: a SYN from {@code source} to {@code vip}:{@code port} (or, with {@code udpPayload}, that datagram), in a
+     * frame to {@code realMac} on {@code ifname}.
      */
     public static Result dr(String ifname, String realMac, Inet4Address source, Inet4Address real, Inet4Address vip,
-                            int port, Duration wait) {
+                            int port, byte[] udpPayload, Duration wait) {
         byte[] mac;
         int ifindex;
         try {
@@ -74,10 +77,11 @@ public final class VipProbe {
         byte[] dst = NeighbourProbe.parseMac(realMac);
         int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
         int seq = ThreadLocalRandom.current().nextInt();
-        byte[] syn = ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+        byte[] syn = udpPayload != null ? ipv4(source, vip, UDP, 0, udp(source, vip, sport, port, udpPayload))
+                : ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
             s.send(frame(dst, mac, syn), ifindex, ifname);
-            Reply r = await(s, source, real, vip, TCP, sport, port, wait);
+            Reply r = await(s, source, real, vip, udpPayload != null ? UDP : TCP, sport, port, wait);
             if (r != null && r.synAck) {
                 s.send(frame(dst, mac, ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq + 1, 0, RST))),
                         ifindex, ifname);
@@ -88,18 +92,21 @@ public final class VipProbe {
         }
     }
 
-    /** TUN: the same SYN inside an IPIP packet from {@code source} to {@code real}, routed by the kernel. */
-    public static Result tun(Inet4Address source, Inet4Address real, Inet4Address vip, int port, Duration wait) {
+    /** TUN: the same SYN (or datagram) inside an IPIP packet from {@code source} to {@code real}, routed by the kernel. */
+    public static Result tun(String ifname, Inet4Address source, Inet4Address real, Inet4Address vip, int port,
+                             byte[] udpPayload, Duration wait) {
+        int ifindex = ifindex(ifname);
         int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
         int seq = ThreadLocalRandom.current().nextInt();
-        byte[] inner = ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
+        byte[] inner = udpPayload != null ? ipv4(source, vip, UDP, 0, udp(source, vip, sport, port, udpPayload))
+                : ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
         LinuxNative n = LinuxNative.get();
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
             int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
             try {
                 n.sendTo(fd, ipv4(source, real, IPIP, 0, inner), LinuxNative.sockaddrIn(real.getAddress()), "IPIP to "
                         + IpAddresses.text(real));
-                Reply r = await(s, source, real, vip, TCP, sport, port, wait);
+                Reply r = await(s, source, real, vip, udpPayload != null ? UDP : TCP, sport, port, wait);
                 if (r != null && r.synAck) {
                     n.sendTo(fd, ipv4(source, real, IPIP, 0, ipv4(source, vip, TCP, 0,
                             tcp(source, vip, sport, port, seq + 1, 0, RST))), LinuxNative.sockaddrIn(real.getAddress()), "IPIP");
@@ -117,7 +124,9 @@ public final class VipProbe {
      * TUN: an ICMP echo request to {@code vip}, encapsulated to {@code real} in an outer packet of {@code outerSize}
      * bytes with DF set, as a client's full-size packet would be.
      */
-    public static Result tunEcho(Inet4Address source, Inet4Address real, Inet4Address vip, int outerSize, Duration wait) {
+    public static Result tunEcho(String ifname, Inet4Address source, Inet4Address real, Inet4Address vip, int outerSize,
+                                 Duration wait) {
+        int ifindex = ifindex(ifname);
         int id = ThreadLocalRandom.current().nextInt(1, 65535);
         int innerSize = outerSize - 20;
         byte[] echo = new byte[innerSize - 20];
@@ -130,13 +139,16 @@ public final class VipProbe {
         echo[3] = (byte) sum;
         byte[] inner = ipv4(source, vip, ICMP, 0x4000, echo);
         LinuxNative n = LinuxNative.get();
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, 0, "any", 50)) {
+        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
             int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
             try {
                 n.sendTo(fd, ipv4(source, real, IPIP, 0x4000, inner), LinuxNative.sockaddrIn(real.getAddress()),
                         "IPIP to " + IpAddresses.text(real) + " (" + outerSize + " bytes, DF)");
             } catch (NativeException e) {
-                // EMSGSIZE: the kernel knows already that the path does not carry this size.
+                if (!"EMSGSIZE".equals(e.errnoName())) {
+                    return Result.of(Outcome.ERROR, e.getMessage());
+                }
+                // The kernel knows already that the path does not carry this size.
                 return new Result(Outcome.UNREACHABLE, e.getMessage(), 3, 4, 0);
             } finally {
                 n.close(fd);
@@ -195,6 +207,9 @@ public final class VipProbe {
                     + Integer.toHexString(flags);
             return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
         }
+        if (p == UDP && proto == UDP && f.length >= l4 + 8 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "a UDP reply from " + from), false);
+        }
         if (p == ICMP && f.length >= l4 + 8) {
             int type = f[l4] & 0xff;
             int code = f[l4 + 1] & 0xff;
@@ -202,19 +217,42 @@ public final class VipProbe {
                 return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "echo reply from " + from), false);
             }
             if (type == 3 || type == 11 || type == 12) {
-                // The original packet follows the 8-byte ICMP header: ours if it went from us to the VIP or the real server.
+                // The original packet follows the 8-byte ICMP header. Ours: to the VIP with our protocol and ports
+                // (or echo id), or our IPIP packet to the real server (then the inner one is checked where quoted).
                 int orig = l4 + 8;
-                if (f.length >= orig + 20) {
-                    byte[] od = Arrays.copyOfRange(f, orig + 16, orig + 20);
-                    if (Arrays.equals(od, vip.getAddress()) || Arrays.equals(od, real.getAddress())) {
-                        int mtu = type == 3 && code == 4 ? u16(f, l4 + 6) : 0;
-                        return new Reply(new Result(Outcome.UNREACHABLE, "ICMP type " + type + " code " + code + " from " + from
-                                + (mtu > 0 ? " (next-hop MTU " + mtu + ")" : ""), type, code, mtu), false);
+                if (f.length >= orig + 20 && ours(f, orig, vip, real, proto, a, b)) {
+                    boolean toVip = Arrays.equals(Arrays.copyOfRange(f, orig + 16, orig + 20), vip.getAddress());
+                    if (type == 3 && code == 3 && fromVip && toVip) {
+                        // The VIP is the real server's: it says so, and that nothing listens on the port.
+                        return new Reply(Result.of(Outcome.REFUSED, "ICMP port unreachable from " + from), false);
                     }
+                    int mtu = type == 3 && code == 4 ? u16(f, l4 + 6) : 0;
+                    return new Reply(new Result(Outcome.UNREACHABLE, "ICMP type " + type + " code " + code + " from " + from
+                            + (mtu > 0 ? " (next-hop MTU " + mtu + ")" : ""), type, code, mtu), false);
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * Whether the IPv4 packet quoted at {@code o} of an ICMP error is one of this probe's: to the VIP with its
+     * protocol and ports (TCP, UDP: {@code a} ours, {@code b} the service's) or echo id ({@code a}); or IPIP to the real
+     * server whose inner packet is such a one (or is not quoted far enough to tell).
+     */
+    static boolean ours(byte[] f, int o, Inet4Address vip, Inet4Address real, int proto, int a, int b) {
+        int ihl = (f[o] & 0x0f) * 4;
+        int qp = f[o + 9] & 0xff;
+        byte[] dst = Arrays.copyOfRange(f, o + 16, o + 20);
+        if (qp == IPIP && Arrays.equals(dst, real.getAddress())) {
+            int in = o + ihl;
+            return f.length < in + 20 || ours(f, in, vip, real, proto, a, b);
+        }
+        if (!Arrays.equals(dst, vip.getAddress()) || qp != proto || f.length < o + ihl + 8) {
+            return f.length < o + ihl + 8 && Arrays.equals(dst, vip.getAddress()) && qp == proto;
+        }
+        int l4 = o + ihl;
+        return proto == ICMP ? u16(f, l4 + 4) == a : u16(f, l4) == a && u16(f, l4 + 2) == b;
     }
 
     /** An Ethernet frame for an IPv4 packet. */
@@ -235,6 +273,38 @@ public final class VipProbe {
         return out;
     }
 
+    /** A UDP datagram with its checksum over the IPv4 pseudo-header. */
+    static byte[] udp(Inet4Address src, Inet4Address dst, int sport, int dport, byte[] payload) {
+        byte[] u = ByteBuffer.allocate(8 + payload.length).putShort((short) sport).putShort((short) dport)
+                .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
+        long sum = InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress()) + UDP + u.length
+                + InternetChecksum.sum(u);
+        int c = InternetChecksum.complement(sum);
+        c = c == 0 ? 0xffff : c; // RFC 768: a computed zero is sent as all ones
+        u[6] = (byte) (c >>> 8);
+        u[7] = (byte) c;
+        return u;
+    }
+
+    /**
+     * The ordinary check's view: {@code payload} sent by the kernel to the real server's own address, and whether
+     * anything came back; what a probe through the VIP is compared with.
+     */
+    public static Result direct(InetAddress real, int port, byte[] payload, Duration wait) {
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+            s.setSoTimeout((int) wait.toMillis());
+            s.connect(new java.net.InetSocketAddress(real, port));
+            s.send(new java.net.DatagramPacket(payload, payload.length));
+            java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[2048], 2048);
+            s.receive(p);
+            return Result.of(Outcome.OK, "a UDP reply from " + IpAddresses.text(p.getAddress()));
+        } catch (java.net.SocketTimeoutException e) {
+            return Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms");
+        } catch (java.io.IOException e) {
+            return Result.of(Outcome.UNREACHABLE, e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+    }
+
     /** A 20-byte TCP header (no options, window 64240) with its checksum over the IPv4 pseudo-header. */
     static byte[] tcp(Inet4Address src, Inet4Address dst, int sport, int dport, int seq, int ack, int flags) {
         byte[] t = ByteBuffer.allocate(20).putShort((short) sport).putShort((short) dport).putInt(seq).putInt(ack)
@@ -245,6 +315,15 @@ public final class VipProbe {
         t[16] = (byte) (c >>> 8);
         t[17] = (byte) c;
         return t;
+    }
+
+    /** The index of {@code ifname} (0, any interface, when it cannot be read). */
+    static int ifindex(String ifname) {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", ifname, "ifindex")).strip());
+        } catch (Exception e) {
+            return 0;
+        }
     }
 
     private static int u16(byte[] b, int o) {

@@ -107,7 +107,7 @@ class DirectorChecksTest {
         List<Finding> fs = DirectorChecks.kernel(SPEC, h);
         Finding f = find(fs, "kernel: expire_nodest_conn");
         assertThat(f.verdict()).isEqualTo(Verdict.FAIL);
-        assertThat(f.evidence()).contains("= 0 and dns carry UDP", "stays on a removed real server");
+        assertThat(f.evidence()).contains("= 0 and dns carry UDP", "stays bound to a removed real server");
         assertThat(f.fix()).startsWith("sysctl -w net.ipv4.vs.expire_nodest_conn=1");
         assertThat(find(fs, "kernel: expire_quiescent_template").verdict()).isEqualTo(Verdict.FAIL);
         // TCP only: neither is needed, persistence on TCP warns.

@@ -56,7 +56,7 @@ class FirewallTest {
     void rulesThatCannotBeJudgedAreUndeterminedNeverOk() {
         Firewall.Judgement j = Firewall.judge(save("-A INPUT -m conntrack --ctstate INVALID -j DROP\n"), VRRP_IN);
         assertThat(j.verdict()).isEqualTo(Verdict.UNDETERMINED);
-        assertThat(j.evidence()).contains("could not be judged, first '-A INPUT -m conntrack --ctstate INVALID -j DROP'");
+        assertThat(j.evidence()).contains("a rule that may drop it could not be judged: '-A INPUT -m conntrack --ctstate INVALID -j DROP'");
         assertThat(Firewall.judge(save("-A INPUT -j f2b-sshd\n"), VRRP_IN).verdict()).isEqualTo(Verdict.UNDETERMINED);
         // Logging decides nothing.
         assertThat(Firewall.judge(save("-A INPUT -p vrrp -j LOG\n"), VRRP_IN).verdict()).isEqualTo(Verdict.OK);
@@ -110,6 +110,63 @@ class FirewallTest {
         // A regular chain is reached only by a jump: its rules alone decide nothing.
         assertThat(Firewall.judge(nft("accept", rule("mine", "{\"drop\": null}")), VRRP_IN).verdict()).isEqualTo(Verdict.OK);
         assertThat(Firewall.judge(nft("accept", rule("input", "{\"jump\": {\"target\": \"mine\"}}")), VRRP_IN).verdict())
+                .isEqualTo(Verdict.UNDETERMINED);
+    }
+
+    @Test
+    void aRuleNotJudgedBeforeTheDecidingOneMakesItUndetermined() {
+        // A drop for one source before the accept: the peer may be that source.
+        Firewall.Judgement j = Firewall.judge(save("-A INPUT -m set --match-set bad src -j DROP\n-A INPUT -p vrrp -j ACCEPT\n"),
+                VRRP_IN);
+        assertThat(j.verdict()).isEqualTo(Verdict.UNDETERMINED);
+        assertThat(j.evidence()).contains("may drop it first: '-A INPUT -m set --match-set bad src -j DROP'");
+        // A jump before the drop: the chain jumped to may accept it.
+        assertThat(Firewall.judge(save("-A INPUT -j ALLOWED\n-A INPUT -p vrrp -j DROP\n"), VRRP_IN).verdict())
+                .isEqualTo(Verdict.UNDETERMINED);
+        // A drop policy with an accept under conditions not judged.
+        Firewall.Ruleset policy = Firewall.parseIptablesSave("iptables-save", "*filter\n:INPUT DROP [0:0]\n"
+                + "-A INPUT -m set --match-set peers src -j ACCEPT\nCOMMIT\n");
+        assertThat(Firewall.judge(policy, VRRP_IN).verdict()).isEqualTo(Verdict.UNDETERMINED);
+    }
+
+    @Test
+    void commentsAreNotConditionsAndQuotedWordsStayWhole() {
+        assertThat(Firewall.judge(save("-A INPUT -p vrrp -m comment --comment \"peers -j DROP\" -j ACCEPT\n-A INPUT -j DROP\n"),
+                VRRP_IN).verdict()).isEqualTo(Verdict.OK);
+        assertThat(Firewall.words("-A INPUT -m comment --comment \"a \\\"b\\\" c\" -j DROP"))
+                .containsExactly("-A", "INPUT", "-m", "comment", "--comment", "a \"b\" c", "-j", "DROP");
+    }
+
+    @Test
+    void eachFamilysChainsAndRulesApplyToItsTrafficOnly() throws Exception {
+        Firewall.Ruleset v6 = Firewall.parseIptablesSave("ip6tables-save", "*filter\n:INPUT DROP [0:0]\nCOMMIT\n");
+        assertThat(Firewall.judge(v6, VRRP_IN).verdict()).as("an ip6tables policy, IPv4 traffic").isEqualTo(Verdict.OK);
+        Firewall.Traffic vrrp6 = new Firewall.Traffic("VRRP", "vrrp", IpAddresses.parse("ff02::12"), 0, "eth0", true, true);
+        assertThat(Firewall.judge(v6, vrrp6).verdict()).isEqualTo(Verdict.FAIL);
+        String ipProto = "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"protocol\"}},"
+                + " \"right\": \"vrrp\"}}";
+        Firewall.Ruleset inet = nft("drop", rule("input", ipProto + ", {\"accept\": null}"));
+        assertThat(Firewall.judge(inet, VRRP_IN).verdict()).isEqualTo(Verdict.OK);
+        assertThat(Firewall.judge(inet, vrrp6).verdict()).as("ip protocol matches IPv4 only").isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void ingressChainsVmapsAndNamedSets() throws Exception {
+        String netdev = """
+                {"nftables": [{"chain": {"family": "netdev", "table": "t", "name": "in", "handle": 1, "type": "filter",
+                                         "hook": "ingress", "dev": "eth1", "prio": 0, "policy": "accept"}},
+                              {"rule": {"family": "netdev", "table": "t", "chain": "in", "handle": 2,
+                                        "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "udp", "field": "dport"}},
+                                                  "right": 8848}}, {"drop": null}]}}]}
+                """;
+        assertThat(Firewall.judge(Firewall.parseNftJson(netdev), SYNC_IN).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(Firewall.judge(Firewall.parseNftJson(netdev), SYNC_OUT).verdict()).isEqualTo(Verdict.OK);
+        String vmap = "{\"vmap\": {\"key\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"protocol\"}},"
+                + " \"data\": {\"set\": [[\"vrrp\", {\"drop\": null}]]}}}";
+        assertThat(Firewall.judge(nft("accept", rule("input", vmap)), VRRP_IN).verdict()).isEqualTo(Verdict.UNDETERMINED);
+        String named = "{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": \"ip\", \"field\": \"protocol\"}},"
+                + " \"right\": \"@blocked\"}}";
+        assertThat(Firewall.judge(nft("accept", rule("input", named + ", {\"drop\": null}")), VRRP_IN).verdict())
                 .isEqualTo(Verdict.UNDETERMINED);
     }
 }

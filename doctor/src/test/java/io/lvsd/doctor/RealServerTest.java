@@ -247,7 +247,7 @@ class RealServerTest {
         RealServer.Spec dr = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.DR, null);
         List<RealServer.PersistFile> files = RealServer.persistence(h, dr, RealServer.Persistence.NETWORKD);
         assertThat(files).extracting(RealServer.PersistFile::path).containsExactly("etc/sysctl.d/90-lvsd-real-server.conf",
-                "etc/systemd/network/90-lvsd-real-server-lo.network");
+                "etc/systemd/network/09-lvsd-real-server-lo.network");
         assertThat(files.get(0).content()).endsWith("net.ipv4.conf.all.arp_ignore = 1\nnet.ipv4.conf.all.arp_announce = 2\n"
                 + "net.ipv4.conf.eth0.arp_ignore = 1\nnet.ipv4.conf.eth0.arp_announce = 2\n");
         assertThat(files.get(1).content()).endsWith("[Match]\nName=lo\n\n[Link]\nRequiredForOnline=no\n\n[Network]\n"
@@ -261,14 +261,14 @@ class RealServerTest {
         List<RealServer.Change> applied = new ArrayList<>();
         RealServer.apply(h, plan, applied::add);
         assertThat(java.nio.file.Files.readString(sysctl)).isEqualTo(files.get(0).content());
-        assertThat(root.resolve("etc/systemd/network/90-lvsd-real-server-lo.network")).hasContent(files.get(1).content());
+        assertThat(root.resolve("etc/systemd/network/09-lvsd-real-server-lo.network")).hasContent(files.get(1).content());
         assertThat(RealServer.plan(h, dr, RealServer.Persistence.NETWORKD, root)).as("nothing left to do").isEmpty();
 
         StringBuilder record = new StringBuilder();
         applied.forEach(c -> record.append(c.record()).append('\n'));
         RealServer.undo(h, RealServer.parseRecord(record.toString()), l -> { });
         assertThat(java.nio.file.Files.readString(sysctl)).isEqualTo("# an older one\n");
-        assertThat(root.resolve("etc/systemd/network/90-lvsd-real-server-lo.network")).doesNotExist();
+        assertThat(root.resolve("etc/systemd/network/09-lvsd-real-server-lo.network")).doesNotExist();
     }
 
     @Test
@@ -282,7 +282,7 @@ class RealServerTest {
         assertThat(files.get(1).content()).endsWith("ipip\n");
         String v = VIP.getHostAddress();
         assertThat(files.get(2).content()).endsWith("\nauto tunl0\niface tunl0 inet manual\n    pre-up modprobe ipip\n"
-                + "    up ip link set tunl0 up\n    up ip addr add " + v + "/32 dev tunl0\n    down ip addr del " + v
+                + "    up ip link set tunl0 up\n    up ip addr replace " + v + "/32 dev tunl0\n    down ip addr del " + v
                 + "/32 dev tunl0\n");
         assertThat(RealServer.persistence(h, new RealServer.Spec(List.of(VIP), RealServer.Forwarding.NAT,
                 IpAddresses.parse("10.0.0.1")), RealServer.Persistence.IFUPDOWN)).isEmpty();

@@ -48,6 +48,26 @@ class VipProbeTest {
     }
 
     @Test
+    void udpAnswersAndPortUnreachableFromTheVip() {
+        byte[] u = VipProbe.udp(US, VIP, 40000, 53, "ping".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        long sum = InternetChecksum.sum(US.getAddress()) + InternetChecksum.sum(VIP.getAddress()) + 17 + u.length
+                + InternetChecksum.sum(u);
+        assertThat(InternetChecksum.complement(sum)).as("UDP over the pseudo-header").isZero();
+        byte[] reply = VipProbe.frame(MAC, MAC, VipProbe.ipv4(VIP, US, VipProbe.UDP, 0, VipProbe.udp(VIP, US, 53, 40000, new byte[4])));
+        assertThat(VipProbe.classify(reply, US, REAL, VIP, VipProbe.UDP, 40000, 53).result().outcome())
+                .isEqualTo(VipProbe.Outcome.OK);
+        byte[] original = VipProbe.ipv4(US, VIP, VipProbe.UDP, 0, u);
+        byte[] icmp = new byte[8 + 28];
+        icmp[0] = 3;
+        icmp[1] = 3;
+        System.arraycopy(original, 0, icmp, 8, 28);
+        VipProbe.Result r = VipProbe.classify(VipProbe.frame(MAC, MAC, VipProbe.ipv4(VIP, US, VipProbe.ICMP, 0, icmp)),
+                US, REAL, VIP, VipProbe.UDP, 40000, 53).result();
+        assertThat(r.outcome()).isEqualTo(VipProbe.Outcome.REFUSED);
+        assertThat(r.detail()).isEqualTo("ICMP port unreachable from 10.0.0.100");
+    }
+
+    @Test
     void anIcmpErrorAboutOurPacketCarriesTheMtu() {
         byte[] original = VipProbe.ipv4(US, REAL, VipProbe.IPIP, 0x4000, new byte[8]);
         byte[] icmp = new byte[8 + 28];
@@ -96,6 +116,13 @@ class VipProbeTest {
         assertThat(udp.get(0).evidence()).isEqualTo("not probed (10.0.0.21, 10.0.0.22): only TCP services are probed (a SYN);"
                 + " udp is not");
         // A tunnel that does not work: the MTU is not judged.
+        // UDP: silence through the VIP proves something only when the real server answers the datagram itself.
+        VipProbe.Result quiet = VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer in 1000 ms");
+        Observed.Probe deaf = new Observed.Probe("dns", VIP, REAL, 53, "dr", "to its MAC", quiet, null, null, 0, null, quiet);
+        assertThat(DirectorChecks.realServers(List.of(deaf)).get(0).verdict()).isEqualTo(Verdict.UNDETERMINED);
+        Observed.Probe dropped = new Observed.Probe("dns", VIP, REAL, 53, "dr", "to its MAC", quiet, null, null, 0, null,
+                VipProbe.Result.of(VipProbe.Outcome.OK, "a UDP reply from 10.0.0.21"));
+        assertThat(DirectorChecks.realServers(List.of(dropped)).get(0).verdict()).isEqualTo(Verdict.FAIL);
         assertThat(DirectorChecks.realServers(List.of(probe("tun", VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer"),
                 VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer"), VipProbe.Result.of(VipProbe.Outcome.SILENT, "x")))))
                 .hasSize(1);

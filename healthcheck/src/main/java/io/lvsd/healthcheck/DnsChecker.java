@@ -69,6 +69,26 @@ public final class DnsChecker implements Checker {
         });
     }
 
+    /** The query this check sends, with {@code id}, as the bytes of one UDP datagram. */
+    public static byte[] queryBytes(CheckSpec.Dns spec, int id) {
+        io.netty.channel.embedded.EmbeddedChannel ch = new io.netty.channel.embedded.EmbeddedChannel(new DatagramDnsQueryEncoder());
+        try {
+            java.net.InetSocketAddress to = new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 53);
+            DatagramDnsQuery q = new DatagramDnsQuery(null, to, id);
+            q.setRecursionDesired(true);
+            q.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(spec.name(), DnsRecordType.valueOf(spec.queryType())));
+            ch.writeOutbound(q);
+            io.netty.channel.socket.DatagramPacket p = ch.readOutbound();
+            try {
+                return io.netty.buffer.ByteBufUtil.getBytes(p.content());
+            } finally {
+                p.release();
+            }
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+
     /** The verdict on a response to our query (package-private for the property test). */
     static void judge(ProbeContext ctx, CheckSpec.Dns spec, DatagramDnsResponse r) {
         if (r.code() != DnsResponseCode.NOERROR) {

@@ -140,34 +140,60 @@ public final class DoctorCommand implements Callable<Integer> {
             }
         }
         if (run.contains("kernel")) {
-            findings.addAll(DirectorChecks.kernel(ds, host));
+            section(findings, "kernel", () -> DirectorChecks.kernel(ds, host));
         }
         String role = null;
         if (run.contains("table") || run.contains("sync")) {
-            Table t = table(config);
+            Table t = table(config, host);
             role = t.role;
             if (run.contains("table")) {
-                findings.addAll(DirectorChecks.table(ds, t.table, Map.of()));
+                section(findings, "table", () -> DirectorChecks.table(ds, t.table, Map.of()));
             }
         }
         if (fwError != null) {
             findings.add(new Finding("firewall", Verdict.UNDETERMINED, "the packet filter cannot be read: " + fwError,
                     "run the doctor as root"));
         }
-        Wire wire = listen(config, ds, run);
+        Wire wire;
+        try {
+            wire = listen(config, ds, run);
+        } catch (Exception e) {
+            findings.add(new Finding("vrrp, sync: listening", Verdict.UNDETERMINED, "could not listen: " + message(e), null));
+            wire = new Wire(Set.of(), List.of(), List.of(), null);
+        }
+        Wire w = wire;
+        Firewall.Ruleset rules = fw;
+        String daemonRole = role;
         if (run.contains("vrrp")) {
-            findings.addAll(DirectorChecks.vrrp(ds, host, wire.local, wire.adverts, wire.answers, fw, seconds));
+            section(findings, "vrrp", () -> DirectorChecks.vrrp(ds, host, w.local, w.adverts, w.answers, rules, seconds));
         }
         if (run.contains("sync")) {
-            findings.addAll(DirectorChecks.sync(ds, host, fw, role, wire.sync));
+            section(findings, "sync", () -> DirectorChecks.sync(ds, host, rules, daemonRole, w.sync));
         }
         if (run.contains("real-servers")) {
-            findings.addAll(DirectorChecks.realServers(probes(ds, host)));
+            section(findings, "real-servers", () -> DirectorChecks.realServers(probes(ds, host)));
         }
         Report report = new Report("lvsd doctor", file.toString(), findings);
         out.print(json ? report.json() : report.text());
         out.flush();
         return report.exitCode();
+    }
+
+    /** A group of checks that went wrong in itself: one undetermined finding saying so, and the others still run. */
+    interface Section {
+        List<Finding> run() throws Exception;
+    }
+
+    private static void section(List<Finding> findings, String name, Section s) {
+        try {
+            findings.addAll(s.run());
+        } catch (Exception e) {
+            findings.add(new Finding(name, Verdict.UNDETERMINED, "these checks could not run: " + message(e), null));
+        }
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** The configuration in the doctor's terms. */
@@ -187,7 +213,7 @@ public final class DoctorCommand implements Callable<Integer> {
             services.add(new DirectorSpec.Service(v.name(), v.family(),
                     v.fwmark() != null ? "fwmark" : v.protocol().key(), v.scheduler().key(), fwd,
                     v.persistence().enabled() ? v.persistence().timeout() : null,
-                    v.address() == null ? null : v.address().getAddress(), backends));
+                    v.address() == null ? null : v.address().getAddress(), backends, udpPayload(v)));
         }
         List<DirectorSpec.Router> routers = new ArrayList<>();
         for (VrrpInstanceConfig i : config.vrrp().instances().values()) {
@@ -207,8 +233,17 @@ public final class DoctorCommand implements Callable<Integer> {
     }
 
     /** The live table against the configured one, the timeouts, and the sync daemon this director runs. */
-    private static Table table(LvsdConfig config) {
+    private static Table table(LvsdConfig config, DirectorHost host) {
         DesiredTable desired = DesiredTable.from(config);
+        try {
+            DirectorHost.ModuleState m = host.module("ip_vs");
+            if (m != DirectorHost.ModuleState.LOADED && m != DirectorHost.ModuleState.BUILTIN) {
+                // Asking for IPVS's netlink family would make the kernel load the module: the doctor changes nothing.
+                return new Table(KernelTable.unavailable("ip_vs is not loaded (the doctor does not load it)"), null);
+            }
+        } catch (IOException e) {
+            return new Table(KernelTable.unavailable(e.getMessage()), null);
+        }
         try (IpvsClient c = NetlinkIpvsClient.open()) {
             List<ServiceState> live = c.dump();
             Set<ServiceKey> configured = new HashSet<>();
@@ -280,27 +315,49 @@ public final class DoctorCommand implements Callable<Integer> {
         return d.isEmpty() ? "settings differ" : String.join(", ", d);
     }
 
-    /** Probes every DR and TUN real server of the TCP services through the VIP, one at a time, 1 s each at most. */
+    /** The datagram a UDP service's health check sends (udp with a payload, or a dns query), else null. */
+    static byte[] udpPayload(VirtualServerConfig v) {
+        if (v.check() == null || v.check().spec() == null) {
+            return null;
+        }
+        io.lvsd.healthcheck.CheckSpec spec = v.check().spec();
+        if (spec instanceof io.lvsd.healthcheck.CheckSpec.Udp u) {
+            return u.payload();
+        }
+        if (spec instanceof io.lvsd.healthcheck.CheckSpec.Dns d) {
+            return io.lvsd.healthcheck.DnsChecker.queryBytes(d, java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 65536));
+        }
+        return null;
+    }
+
+    /** Probes every DR and TUN real server of the TCP and UDP services through the VIP, one at a time, 1 s each at most. */
     static List<Observed.Probe> probes(DirectorSpec ds, DirectorHost host) {
         Duration wait = Duration.ofSeconds(1);
         List<Observed.Probe> out = new ArrayList<>();
+        Map<InetAddress, Observed.Answers> arp = new HashMap<>(); // one ARP probe per real server, whatever its services
         for (DirectorSpec.Service s : ds.services()) {
             for (DirectorSpec.Backend b : s.realServers()) {
                 if (!b.forwarding().equals("dr") && !b.forwarding().equals("tun")) {
                     continue;
                 }
-                out.add(probe(s, b, host, wait));
+                out.add(probe(s, b, host, wait, arp));
             }
         }
         return out;
     }
 
-    private static Observed.Probe probe(DirectorSpec.Service s, DirectorSpec.Backend b, DirectorHost host, Duration wait) {
+    private static Observed.Probe probe(DirectorSpec.Service s, DirectorSpec.Backend b, DirectorHost host, Duration wait,
+                                        Map<InetAddress, Observed.Answers> arp) {
         InetAddress vip = s.vip();
         String fwd = b.forwarding();
-        if (vip == null || !s.protocol().equals("tcp")) {
+        if (vip == null || !s.protocol().equals("tcp") && !s.protocol().equals("udp")) {
             return failed(s, b, "no probe: " + (vip == null ? "a firewall-mark service has no single VIP to send to"
-                    : "only TCP services are probed (a SYN); " + s.protocol() + " is not"));
+                    : "only TCP and UDP services are probed; " + s.protocol() + " is not"));
+        }
+        byte[] payload = s.udpPayload();
+        if (s.protocol().equals("udp") && payload == null) {
+            return failed(s, b, "no probe: no datagram to send through the VIP: its health check is neither udp with a"
+                    + " payload nor dns");
         }
         if (!(vip instanceof java.net.Inet4Address v4) || !(b.address() instanceof java.net.Inet4Address real)) {
             return failed(s, b, "no probe: only IPv4 real servers are probed");
@@ -308,16 +365,18 @@ public final class DoctorCommand implements Callable<Integer> {
         io.lvsd.doctor.VipProbe.Route route;
         try {
             route = io.lvsd.doctor.VipProbe.route(real);
-        } catch (IOException e) {
-            return failed(s, b, "no probe: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return failed(s, b, "no probe: the route to " + IpAddresses.text(real) + ": " + message(e));
         }
-        java.net.Inet4Address src = (java.net.Inet4Address) route.source();
+        if (!(route.source() instanceof java.net.Inet4Address src)) {
+            return failed(s, b, "no probe: the route to " + IpAddresses.text(real) + " has no IPv4 source address");
+        }
         if (fwd.equals("dr")) {
             if (route.gateway() != null) {
                 return failed(s, b, "DR reaches a real server at layer 2, but the route to " + IpAddresses.text(real)
                         + " goes via " + IpAddresses.text(route.gateway()) + " (dev " + route.dev() + ")");
             }
-            Observed.Answers a = NeighbourProbe.probe(route.dev(), real, false, wait);
+            Observed.Answers a = arp.computeIfAbsent(real, r -> NeighbourProbe.probe(route.dev(), r, false, wait));
             Set<String> macs = new TreeSet<>(a.macs());
             macs.remove(a.ownMac());
             if (a.error() != null || macs.isEmpty()) {
@@ -326,7 +385,8 @@ public final class DoctorCommand implements Callable<Integer> {
             }
             String mac = macs.iterator().next();
             return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "to its MAC " + mac + " on " + route.dev(),
-                    io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, v4, b.port(), wait), null, null, 0, null);
+                    io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, v4, b.port(), payload, wait), null, null, 0,
+                    null, payload == null ? null : io.lvsd.doctor.VipProbe.direct(real, b.port(), payload, wait));
         }
         int mtu = 1500;
         try {
@@ -335,11 +395,12 @@ public final class DoctorCommand implements Callable<Integer> {
         } catch (IOException e) {
             // keep 1500
         }
-        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(src, real, v4, b.port(), wait);
-        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(src, real, v4, 84, wait);
-        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(src, real, v4, mtu, wait);
+        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(route.dev(), src, real, v4, b.port(), payload, wait);
+        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, 84, wait);
+        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, mtu, wait);
         return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside IPIP to " + IpAddresses.text(real)
-                + " via " + route.dev(), syn, small, large, mtu, null);
+                + " via " + route.dev(), syn, small, large, mtu, null,
+                payload == null ? null : io.lvsd.doctor.VipProbe.direct(real, b.port(), payload, wait));
     }
 
     private static Observed.Probe failed(DirectorSpec.Service s, DirectorSpec.Backend b, String why) {
@@ -402,8 +463,9 @@ public final class DoctorCommand implements Callable<Integer> {
                     return null;
                 }));
             }
+            long deadline = System.nanoTime() + listen.plusSeconds(30).toNanos();
             for (Future<?> j : jobs) {
-                j.get();
+                j.get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
             }
         } finally {
             pool.shutdownNow();

@@ -209,6 +209,11 @@ public final class RealServerSetupCommand {
             if (persist == null) {
                 plan = RealServer.plan(host, s);
             } else {
+                if (persistRoot.toString().chars().anyMatch(Character::isWhitespace)) {
+                    err.println("lvsd real-server setup: --persist-root " + persistRoot + ": a path with white space cannot"
+                            + " be recorded for --undo");
+                    return Main.EXIT_USAGE;
+                }
                 RealServer.Persistence style = persistence(persist, persistRoot);
                 if (style == null) {
                     err.println("lvsd real-server setup: --persist" + (persist.equals("auto") ? ": cannot tell how this host"

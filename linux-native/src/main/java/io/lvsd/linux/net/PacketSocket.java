@@ -24,8 +24,9 @@ public final class PacketSocket implements AutoCloseable {
     }
 
     /**
-     * A socket bound to {@code ifindex} that receives every frame of {@code etherType} (e.g. 0x0806, ARP) arriving
-     * there, and the ones this host sends; {@link #receive} waits at most {@code timeoutMillis} for one.
+     * A socket bound to {@code ifindex} (0: every interface) that receives every frame of {@code etherType} (e.g.
+     * 0x0806, ARP) arriving there (not the ones this host sends), with a 1 MiB receive buffer; {@link #receive} waits
+     * at most {@code timeoutMillis} for one.
      */
     public static PacketSocket listen(int etherType, int ifindex, String ifname, long timeoutMillis) throws NativeException {
         LinuxNative l = LinuxNative.get();
@@ -35,6 +36,8 @@ public final class PacketSocket implements AutoCloseable {
         try {
             l.bind(fd, LinuxNative.sockaddrLl(ifindex, etherType, new byte[0]), "packet on " + ifname);
             l.setReceiveTimeout(fd, Math.max(1, timeoutMillis), "packet on " + ifname);
+            // SO_RCVBUF (asm-generic/socket.h): room for a burst of other traffic while the caller looks for its own.
+            l.setIntOption(fd, LinuxNative.SOL_SOCKET, 8, 1 << 20, "packet on " + ifname + ", SO_RCVBUF");
         } catch (NativeException | RuntimeException e) {
             l.close(fd);
             throw e;
