@@ -270,6 +270,23 @@ public final class Firewall {
         return pattern.equals(ifname);
     }
 
+    /** A rule being read: what each parser fills in as it goes through the rule's words or expressions. */
+    private static final class Draft {
+        String iif;
+        String oif;
+        final List<String> protocols = new ArrayList<>();
+        boolean negated;
+        final List<IpPrefix> daddrs = new ArrayList<>();
+        final List<Integer> dports = new ArrayList<>();
+        boolean other;
+        Action action = Action.NONE;
+        String family;
+
+        Rule rule(String text) {
+            return new Rule(text, iif, oif, protocols, negated, daddrs, dports, other, action, family);
+        }
+    }
+
     // ---- iptables-save ----
 
     private static final Set<String> IPTABLES_BASE = Set.of("INPUT", "OUTPUT", "PREROUTING", "POSTROUTING");
@@ -307,14 +324,7 @@ public final class Firewall {
     }
 
     private static Rule iptablesRule(String line, String[] w) {
-        String iif = null;
-        String oif = null;
-        List<String> protocols = new ArrayList<>();
-        boolean negated = false;
-        List<IpPrefix> daddrs = new ArrayList<>();
-        List<Integer> dports = new ArrayList<>();
-        boolean other = false;
-        Action action = Action.NONE;
+        Draft d = new Draft();
         boolean not = false;
         for (int i = 2; i < w.length; i++) {
             String a = w[i];
@@ -326,38 +336,38 @@ public final class Firewall {
                 case "-i":
                 case "--in-interface":
                     if (not) {
-                        other = true;
+                        d.other = true;
                     } else {
-                        iif = next;
+                        d.iif = next;
                     }
                     i++;
                     break;
                 case "-o":
                 case "--out-interface":
                     if (not) {
-                        other = true;
+                        d.other = true;
                     } else {
-                        oif = next;
+                        d.oif = next;
                     }
                     i++;
                     break;
                 case "-p":
                 case "--protocol":
-                    protocols.add(next);
-                    negated = not;
+                    d.protocols.add(next);
+                    d.negated = not;
                     i++;
                     break;
                 case "-d":
                 case "--destination":
                     if (not) {
-                        other = true;
+                        d.other = true;
                     } else {
-                        for (String d : next.split(",")) {
-                            IpPrefix p = prefix(d);
+                        for (String addr : next.split(",")) {
+                            IpPrefix p = prefix(addr);
                             if (p == null) {
-                                other = true;
+                                d.other = true;
                             } else {
-                                daddrs.add(p);
+                                d.daddrs.add(p);
                             }
                         }
                     }
@@ -368,13 +378,13 @@ public final class Firewall {
                 case "--dports":
                 case "--destination-ports":
                     if (not) {
-                        other = true;
+                        d.other = true;
                     } else {
                         for (String p : next.split(",")) {
                             if (p.matches("\\d+")) {
-                                dports.add(Integer.parseInt(p));
+                                d.dports.add(Integer.parseInt(p));
                             } else {
-                                other = true; // a range or a service name
+                                d.other = true; // a range or a service name
                             }
                         }
                     }
@@ -387,7 +397,7 @@ public final class Firewall {
                     break;
                 case "-j":
                 case "--jump":
-                    action = "ACCEPT".equals(next) ? Action.ACCEPT
+                    d.action = "ACCEPT".equals(next) ? Action.ACCEPT
                             : "DROP".equals(next) || "REJECT".equals(next) ? Action.DROP
                             : Set.of("LOG", "NFLOG", "ULOG", "NOTRACK", "CT", "MARK", "CONNMARK", "TRACE").contains(next)
                             ? Action.NONE : Action.OTHER;
@@ -395,7 +405,7 @@ public final class Firewall {
                     break;
                 case "-g":
                 case "--goto":
-                    action = Action.OTHER;
+                    d.action = Action.OTHER;
                     i = w.length;
                     break;
                 case "-c":
@@ -406,7 +416,7 @@ public final class Firewall {
                     break;
                 default:
                     if (a.startsWith("-")) {
-                        other = true;
+                        d.other = true;
                         // skip the option's argument(s)
                         while (i + 1 < w.length && !w[i + 1].startsWith("-") && !w[i + 1].equals("!")) {
                             i++;
@@ -415,7 +425,7 @@ public final class Firewall {
             }
             not = false;
         }
-        return new Rule(line, iif, oif, protocols, negated, daddrs, dports, other, action, null);
+        return d.rule(line);
     }
 
     /** An iptables-save line's words: split at spaces, a double-quoted word whole ({@code \"} inside it kept). */
@@ -496,15 +506,7 @@ public final class Firewall {
     }
 
     private static Rule nftRule(JsonNode r) {
-        String iif = null;
-        String oif = null;
-        List<String> protocols = new ArrayList<>();
-        boolean negated = false;
-        List<IpPrefix> daddrs = new ArrayList<>();
-        List<Integer> dports = new ArrayList<>();
-        boolean other = false;
-        Action action = Action.NONE;
-        String family = null;
+        Draft d = new Draft();
         List<String> text = new ArrayList<>();
         for (JsonNode e : r.path("expr")) {
             String kind = e.fieldNames().hasNext() ? e.fieldNames().next() : "";
@@ -522,51 +524,51 @@ public final class Firewall {
                     boolean eq = op.equals("==") || op.equals("in");
                     boolean ne = op.equals("!=");
                     if (what.startsWith("ip ")) {
-                        family = "ip"; // a payload of the IPv4 header: only IPv4 packets match
+                        d.family = "ip"; // a payload of the IPv4 header: only IPv4 packets match
                     } else if (what.startsWith("ip6 ")) {
-                        family = "ip6";
+                        d.family = "ip6";
                     }
                     if ((what.equals("ip protocol") || what.equals("ip6 nexthdr") || what.equals("meta l4proto"))
-                            && (eq || ne) && right != null && protocols.isEmpty()) {
-                        protocols.addAll(right);
-                        negated = ne;
+                            && (eq || ne) && right != null && d.protocols.isEmpty()) {
+                        d.protocols.addAll(right);
+                        d.negated = ne;
                     } else if ((what.equals("ip daddr") || what.equals("ip6 daddr")) && eq && right != null) {
-                        for (String d : right) {
-                            IpPrefix p = prefix(d);
+                        for (String addr : right) {
+                            IpPrefix p = prefix(addr);
                             if (p == null) {
-                                other = true;
+                                d.other = true;
                             } else {
-                                daddrs.add(p);
+                                d.daddrs.add(p);
                             }
                         }
                     } else if ((what.equals("udp dport") || what.equals("th dport")) && eq && right != null
-                            && right.stream().allMatch(s -> s.matches("\\d+")) && !negated) {
+                            && right.stream().allMatch(s -> s.matches("\\d+")) && !d.negated) {
                         if (what.equals("udp dport")) {
-                            protocols.add("udp");
+                            d.protocols.add("udp");
                         }
-                        right.forEach(s -> dports.add(Integer.parseInt(s)));
+                        right.forEach(s -> d.dports.add(Integer.parseInt(s)));
                     } else if ((what.equals("tcp dport") || what.equals("sctp dport")) && eq) {
-                        protocols.add(what.substring(0, what.indexOf(' ')));
+                        d.protocols.add(what.substring(0, what.indexOf(' ')));
                     } else if (what.equals("meta iifname") && eq && right != null && right.size() == 1) {
-                        iif = right.get(0);
+                        d.iif = right.get(0);
                     } else if (what.equals("meta oifname") && eq && right != null && right.size() == 1) {
-                        oif = right.get(0);
+                        d.oif = right.get(0);
                     } else if ((what.equals("meta nfproto") || what.equals("meta protocol")) && eq && right != null
                             && right.size() == 1 && (right.get(0).equals("ipv4") || right.get(0).equals("ip")
                             || right.get(0).equals("ipv6") || right.get(0).equals("ip6"))) {
-                        family = right.get(0).startsWith("ipv6") || right.get(0).equals("ip6") ? "ip6" : "ip";
+                        d.family = right.get(0).startsWith("ipv6") || right.get(0).equals("ip6") ? "ip6" : "ip";
                     } else {
-                        other = true;
+                        d.other = true;
                     }
                     break;
                 }
                 case "accept":
-                    action = Action.ACCEPT;
+                    d.action = Action.ACCEPT;
                     text.add("accept");
                     break;
                 case "drop":
                 case "reject":
-                    action = Action.DROP;
+                    d.action = Action.DROP;
                     text.add(kind);
                     break;
                 case "jump":
@@ -575,7 +577,7 @@ public final class Firewall {
                 case "vmap":
                 case "return":
                 case "continue":
-                    action = Action.OTHER;
+                    d.action = Action.OTHER;
                     text.add(kind + " " + v.path("target").asText());
                     break;
                 case "counter":
@@ -584,11 +586,11 @@ public final class Firewall {
                 case "notrack":
                     break;
                 default:
-                    other = true;
+                    d.other = true;
                     text.add(kind);
             }
         }
-        return new Rule(String.join(" ", text), iif, oif, protocols, negated, daddrs, dports, other, action, family);
+        return d.rule(String.join(" ", text));
     }
 
     /** The right-hand side of a match: a value, a set of values, or a prefix; {@code null} for anything else. */
