@@ -33,15 +33,12 @@ public final class NeighbourProbe {
 
     /** Probes for {@code vip} on {@code ifname}; {@code heldHere} says whether this host has it there. */
     public static Observed.Answers probe(String ifname, InetAddress vip, boolean heldHere, Duration wait) {
-        byte[] mac;
-        int ifindex;
-        try {
-            Path dir = Path.of("/sys/class/net", ifname);
-            ifindex = Integer.parseInt(Files.readString(dir.resolve("ifindex")).strip());
-            mac = parseMac(Files.readString(dir.resolve("address")).strip());
-        } catch (IOException | RuntimeException e) {
+        Link link = Link.read(ifname);
+        if (link == null) {
             return new Observed.Answers(vip, ifname, Set.of(), "", heldHere, ifname + ": cannot read its index and address");
         }
+        int ifindex = link.index();
+        byte[] mac = link.mac();
         boolean v4 = vip instanceof Inet4Address;
         byte[] request = v4 ? arpProbe(mac, (Inet4Address) vip) : neighbourSolicitation(mac, (Inet6Address) vip);
         Set<String> macs = new HashSet<>();
@@ -137,6 +134,20 @@ public final class NeighbourProbe {
 
     private static int u16(byte[] b, int o) {
         return ((b[o] & 0xff) << 8) | (b[o + 1] & 0xff);
+    }
+
+    /** An interface's index and MAC, as its network namespace's /sys/class/net shows them. */
+    record Link(int index, byte[] mac) {
+        /** {@code ifname}'s, or {@code null} when it cannot be read (no such interface). */
+        static Link read(String ifname) {
+            try {
+                Path dir = Path.of("/sys/class/net", ifname);
+                return new Link(Integer.parseInt(Files.readString(dir.resolve("ifindex")).strip()),
+                        parseMac(Files.readString(dir.resolve("address")).strip()));
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
     }
 
     static byte[] parseMac(String text) {

@@ -8,8 +8,6 @@ import io.lvsd.linux.net.PacketSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
@@ -65,15 +63,12 @@ public final class VipProbe {
      */
     public static Result dr(String ifname, String realMac, Inet4Address source, Inet4Address real, Inet4Address vip,
                             int port, byte[] udpPayload, Duration wait) {
-        byte[] mac;
-        int ifindex;
-        try {
-            Path dir = Path.of("/sys/class/net", ifname);
-            ifindex = Integer.parseInt(Files.readString(dir.resolve("ifindex")).strip());
-            mac = NeighbourProbe.parseMac(Files.readString(dir.resolve("address")).strip());
-        } catch (Exception e) {
+        NeighbourProbe.Link link = NeighbourProbe.Link.read(ifname);
+        if (link == null) {
             return Result.of(Outcome.ERROR, ifname + ": cannot read its index and address");
         }
+        int ifindex = link.index();
+        byte[] mac = link.mac();
         byte[] dst = NeighbourProbe.parseMac(realMac);
         int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
         int seq = ThreadLocalRandom.current().nextInt();
@@ -318,12 +313,9 @@ public final class VipProbe {
     }
 
     /** The index of {@code ifname} (0, any interface, when it cannot be read). */
-    static int ifindex(String ifname) {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", ifname, "ifindex")).strip());
-        } catch (Exception e) {
-            return 0;
-        }
+    public static int ifindex(String ifname) {
+        NeighbourProbe.Link link = NeighbourProbe.Link.read(ifname);
+        return link == null ? 0 : link.index();
     }
 
     private static int u16(byte[] b, int o) {

@@ -48,7 +48,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -386,7 +385,7 @@ public final class DoctorCommand implements Callable<Integer> {
             String mac = macs.iterator().next();
             return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "to its MAC " + mac + " on " + route.dev(),
                     io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, v4, b.port(), payload, wait), null, null, 0,
-                    null, payload == null ? null : io.lvsd.doctor.VipProbe.direct(real, b.port(), payload, wait));
+                    null, direct(real, b.port(), payload, wait));
         }
         int mtu = 1500;
         try {
@@ -399,8 +398,12 @@ public final class DoctorCommand implements Callable<Integer> {
         io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, 84, wait);
         io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, mtu, wait);
         return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside IPIP to " + IpAddresses.text(real)
-                + " via " + route.dev(), syn, small, large, mtu, null,
-                payload == null ? null : io.lvsd.doctor.VipProbe.direct(real, b.port(), payload, wait));
+                + " via " + route.dev(), syn, small, large, mtu, null, direct(real, b.port(), payload, wait));
+    }
+
+    /** UDP: the datagram sent to the real server itself, what the probe through the VIP is held against; TCP: null. */
+    private static io.lvsd.doctor.VipProbe.Result direct(InetAddress real, int port, byte[] payload, Duration wait) {
+        return payload == null ? null : io.lvsd.doctor.VipProbe.direct(real, port, payload, wait);
     }
 
     private static Observed.Probe failed(DirectorSpec.Service s, DirectorSpec.Backend b, String why) {
@@ -413,14 +416,12 @@ public final class DoctorCommand implements Callable<Integer> {
 
     /** Listens for adverts and sync, and probes who answers for each VIP, all at once, for {@link #seconds}. */
     private Wire listen(LvsdConfig config, DirectorSpec ds, Set<String> run) throws Exception {
-        Set<InetAddress> local = new HashSet<>();
-        Map<InetAddress, String> localOn = new HashMap<>();
+        Map<InetAddress, String> localOn = new HashMap<>(); // this host's addresses, and where each is
         try (Rtnetlink rt = Rtnetlink.open()) {
             Map<Integer, String> names = new HashMap<>();
             rt.links().forEach(l -> names.put(l.index(), l.name()));
             for (IpFamily f : IpFamily.values()) {
                 for (Rtnetlink.Address a : rt.addresses(f)) {
-                    local.add(a.prefix().address());
                     localOn.put(a.prefix().address(), names.get(a.ifindex()));
                 }
             }
@@ -429,7 +430,7 @@ public final class DoctorCommand implements Callable<Integer> {
         List<Observed.Answers> answers = Collections.synchronizedList(new ArrayList<>());
         Observed.SyncHeard[] sync = new Observed.SyncHeard[1];
         if (seconds == 0) {
-            return new Wire(local, adverts, answers, null);
+            return new Wire(localOn.keySet(), adverts, answers, null);
         }
         Duration listen = Duration.ofSeconds(seconds);
         ExecutorService pool = Executors.newCachedThreadPool(r -> {
@@ -440,12 +441,12 @@ public final class DoctorCommand implements Callable<Integer> {
         List<Future<?>> jobs = new ArrayList<>();
         try {
             if (run.contains("vrrp")) {
-                Map<String, IpFamily> links = new LinkedHashMap<>();
-                ds.routers().forEach(r -> links.putIfAbsent(r.ifname() + " " + r.family(), r.family()));
-                for (String k : links.keySet()) {
-                    String ifname = k.substring(0, k.indexOf(' '));
-                    IpFamily f = links.get(k);
-                    jobs.add(pool.submit(() -> adverts(ifname, f, listen, adverts)));
+                record Listener(String ifname, IpFamily family) {
+                }
+                Set<Listener> listeners = new LinkedHashSet<>();
+                ds.routers().forEach(r -> listeners.add(new Listener(r.ifname(), r.family())));
+                for (Listener l : listeners) {
+                    jobs.add(pool.submit(() -> adverts(l.ifname(), l.family(), listen, adverts)));
                 }
                 for (VrrpInstanceConfig i : config.vrrp().instances().values()) {
                     for (VrrpInstanceConfig.VirtualAddress va : i.virtualAddresses()) {
@@ -470,15 +471,13 @@ public final class DoctorCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        return new Wire(local, adverts, answers, sync[0]);
+        return new Wire(localOn.keySet(), adverts, answers, sync[0]);
     }
 
     private static Void adverts(String ifname, IpFamily family, Duration listen, List<Observed.Advert> out) {
-        int ifindex;
-        try {
-            ifindex = Integer.parseInt(java.nio.file.Files.readString(Path.of("/sys/class/net", ifname, "ifindex")).strip());
-        } catch (IOException | RuntimeException e) {
-            return null; // the interface check reports it
+        int ifindex = io.lvsd.doctor.VipProbe.ifindex(ifname);
+        if (ifindex == 0) {
+            return null; // no such interface: the interface check reports it
         }
         try (RawIpSocket s = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, 0, 200)) {
             s.joinGroup(IpAddresses.parse(family == IpFamily.IPV4 ? DirectorChecks.VRRP_GROUP_V4 : DirectorChecks.VRRP_GROUP_V6));
