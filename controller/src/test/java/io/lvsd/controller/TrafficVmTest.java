@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Real traffic through VIPs that {@code lvsd run} programs, in namespaces inside the lab VM:
  * LVS-NAT with a port remap, LVS-DR and LVS-TUN, each wrr 3:1; then a restart of lvsd while
- * connections are open and new ones keep coming.
+ * connections are open and new ones keep coming, and scheduler changes under a stream of new connections.
  *
  * <pre>
  *  c1 10.99.0.50 ──┐                         ┌── n1 10.98.0.21:80   (NAT, gw 10.98.0.1)
@@ -290,6 +290,135 @@ class TrafficVmTest {
         }
         assertThat(failed.get()).as("requests that failed across the restart (of %d)", ok.get()).isZero();
         assertThat(lvsd.output()).doesNotContain("\tat ");
+    }
+
+    /**
+     * New connections that a scheduler change refuses: the kernel binds the new scheduler an RCU grace period after
+     * unbinding the old, and IPVS answers a SYN in between with a port unreachable. First, as a measurement printed
+     * beside lvsd's, {@code ipvsadm -E} flips a service lvsd does not own; then lvsd flips its echo service by reload,
+     * with its nftables guard up for each edit. Asserted: no connection to lvsd's service was refused or failed, and
+     * the guard held back at least one SYN that met the window (without that the run proved nothing).
+     */
+    @Test
+    void schedulerChangesUnderASynStreamRefuseNoConnection() throws Exception {
+        int flips = 16;
+        Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-A", "-t", "10.99.0.100:7", "-s", "rr");
+        Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-a", "-t", "10.99.0.100:7", "-r", "10.98.0.21:80",
+                "-m");
+        String original = Files.readString(conf);
+        String echoRr = "{ name = echo, address = \"10.99.0.101:7\", scheduler = rr,";
+        assertThat(original).contains(echoRr);
+        try {
+            int[] ipvsadm;
+            try (SynStream s = new SynStream("10.99.0.100", 7)) {
+                for (int i = 0; i < flips; i++) {
+                    Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-E", "-t", "10.99.0.100:7", "-s",
+                            i % 2 == 0 ? "wrr" : "rr");
+                    LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+                }
+                ipvsadm = s.stop();
+            }
+            int[] lvsdFlips;
+            long heldBefore = count(lvsd.output(), "held back to retry");
+            try (SynStream s = new SynStream("10.99.0.101", 7)) {
+                for (int i = 0; i < flips; i++) {
+                    String text = i % 2 == 0 ? original.replace(echoRr, echoRr.replace("rr,", "wrr,")) : original;
+                    Files.writeString(conf, text);
+                    int done = count(lvsd.output(), "reload done");
+                    lvsd.signal("HUP");
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> count(lvsd.output(), "reload done") > done
+                                    || lvsd.output().contains("reload failed"));
+                    assertThat(lvsd.output()).doesNotContain("reload failed");
+                }
+                lvsdFlips = s.stop();
+            }
+            List<Long> held = lvsd.output().lines().filter(l -> l.contains("held back to retry"))
+                    .skip(heldBefore).map(l -> Long.parseLong(l.replaceAll(".*switched; (\\d+) new connection.*", "$1")))
+                    .toList();
+            System.out.printf("scheduler flips under a SYN stream, %d each: ipvsadm -E: %d connected, %d refused, "
+                    + "%d failed otherwise; lvsd: %d connected, %d refused, %d failed otherwise, %d SYN(s) held back "
+                    + "by the guard%n", flips, ipvsadm[0], ipvsadm[1], ipvsadm[2], lvsdFlips[0], lvsdFlips[1],
+                    lvsdFlips[2], held.stream().mapToLong(Long::longValue).sum());
+            assertThat(held).as("lvsd's guarded switches" + lvsd.output()).hasSize(flips);
+            assertThat(lvsdFlips[1]).as("connections refused while lvsd switched schedulers").isZero();
+            assertThat(lvsdFlips[2]).as("connections that failed otherwise while lvsd switched schedulers").isZero();
+            assertThat(lvsdFlips[0]).as("connections made").isGreaterThan(flips);
+            assertThat(held.stream().mapToLong(Long::longValue).sum())
+                    .as("SYNs that met the kernel's switch window and that the guard held back: none means the "
+                            + "stream never met the window and this run proved nothing").isPositive();
+        } finally {
+            Files.writeString(conf, original);
+            Sh.run(null, "ip", "netns", "exec", net.name("d1"), "ipvsadm", "-D", "-t", "10.99.0.100:7");
+        }
+        int done = count(lvsd.output(), "reload done");
+        lvsd.signal("HUP");
+        await().atMost(Duration.ofSeconds(60)).until(() -> count(lvsd.output(), "reload done") > done);
+        assertThat(Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn")).contains("-A -t 10.99.0.101:7 -s rr");
+    }
+
+    static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * New connections, one after the other, from the client to VIP:port, each closed at once: counts connected,
+     * refused, and failed otherwise. Paced (5 ms between connections) so as not to starve the emulated guest;
+     * bounded at 20,000 connections and 5 minutes.
+     */
+    static final class SynStream implements AutoCloseable {
+        final AtomicInteger connected = new AtomicInteger();
+        final AtomicInteger refused = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        final AtomicBoolean run = new AtomicBoolean(true);
+        final Thread thread;
+
+        SynStream(String vip, int port) {
+            thread = new Thread(() -> {
+                try {
+                    NetNamespace.call(net.name("c1"), () -> {
+                        loop(vip, port);
+                        return null;
+                    });
+                } catch (Exception e) {
+                    failed.incrementAndGet();
+                }
+            }, "syn-stream");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /** In the client's namespace (this thread entered it): sockets opened here are the client's. */
+        private void loop(String vip, int port) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (run.get() && System.nanoTime() < deadline && connected.get() + refused.get() + failed.get() < 20_000) {
+                try (Socket x = new Socket()) {
+                    x.connect(new InetSocketAddress(vip, port), 5000);
+                    connected.incrementAndGet();
+                } catch (java.net.ConnectException e) {
+                    (String.valueOf(e.getMessage()).contains("refused") ? refused : failed).incrementAndGet();
+                } catch (IOException e) {
+                    failed.incrementAndGet();
+                }
+                LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
+            }
+        }
+
+        /** Stops the stream: connected, refused, failed otherwise. */
+        int[] stop() throws InterruptedException {
+            run.set(false);
+            thread.join(15_000);
+            return new int[] {connected.get(), refused.get(), failed.get()};
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
     }
 
     static String echo(Socket s, String line) throws IOException {

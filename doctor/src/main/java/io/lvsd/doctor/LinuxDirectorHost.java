@@ -1,5 +1,6 @@
 package io.lvsd.doctor;
 
+import io.lvsd.linux.proc.Processes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

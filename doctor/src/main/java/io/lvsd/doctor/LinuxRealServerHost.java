@@ -5,6 +5,7 @@ import io.lvsd.linux.Sysctl;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
 import io.lvsd.linux.netlink.Rtnetlink;
+import io.lvsd.linux.proc.Processes;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

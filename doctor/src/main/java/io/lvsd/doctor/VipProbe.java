@@ -5,6 +5,7 @@ import io.lvsd.linux.NativeException;
 import io.lvsd.linux.net.InternetChecksum;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.PacketSocket;
+import io.lvsd.linux.proc.Processes;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;

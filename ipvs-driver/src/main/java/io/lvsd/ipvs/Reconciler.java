@@ -29,14 +29,39 @@ public final class Reconciler {
     }
 
     /**
-     * @param ops     in order: deletions, service edits, destination removals, additions, edits
-     * @param foreign services in the kernel that lvsd does not own and left alone
+     * @param ops       in order: deletions, service edits, destination removals, additions, edits
+     * @param foreign   services in the kernel that lvsd does not own and left alone
+     * @param switching the service edits among {@code ops} that change the scheduler: the kernel unbinds the old one,
+     *                  waits an RCU grace period and binds the new one, and a new connection arriving in between finds
+     *                  no scheduler and is refused with an ICMP port unreachable (see {@link Bracket})
      */
-    public record Plan(List<IpvsOp> ops, List<ServiceKey> foreign) {
+    public record Plan(List<IpvsOp> ops, List<ServiceKey> foreign, List<SchedulerSwitch> switching) {
         public Plan {
             ops = List.copyOf(ops);
             foreign = List.copyOf(foreign);
+            switching = List.copyOf(switching);
         }
+    }
+
+    /** A service whose scheduler an edit changes, {@code from} and {@code to} kernel scheduler names. */
+    public record SchedulerSwitch(ServiceKey key, String from, String to) {
+        public String describe() {
+            return key.describe() + " (" + from + " -> " + to + ")";
+        }
+    }
+
+    /** Work that must bracket the apply of a plan whose edits switch schedulers; it runs {@code apply} once. */
+    @FunctionalInterface
+    public interface Bracket {
+        Bracket NONE = (switching, apply) -> apply.call();
+
+        ApplyResult around(List<SchedulerSwitch> switching, Apply apply) throws IOException;
+    }
+
+    /** The apply that a {@link Bracket} wraps. */
+    @FunctionalInterface
+    public interface Apply {
+        ApplyResult call() throws IOException;
     }
 
     /** What a reconcile did. */
@@ -63,6 +88,7 @@ public final class Reconciler {
         List<IpvsOp> addDests = new ArrayList<>();
         List<IpvsOp> editDests = new ArrayList<>();
         List<ServiceKey> foreign = new ArrayList<>();
+        List<SchedulerSwitch> switching = new ArrayList<>();
         for (ServiceState s : actual) {
             ServiceKey k = s.service().key();
             if (!want.containsKey(k)) {
@@ -85,6 +111,9 @@ public final class Reconciler {
             }
             if (!sameService(s.service(), d.service())) {
                 editServices.add(new IpvsOp.EditService(d.service()));
+                if (!s.service().scheduler().equals(d.service().scheduler())) {
+                    switching.add(new SchedulerSwitch(k, s.service().scheduler(), d.service().scheduler()));
+                }
             }
             Map<InetSocketAddress, Destination> current = new LinkedHashMap<>();
             for (ServiceState.DestinationState ds : s.destinations()) {
@@ -109,14 +138,27 @@ public final class Reconciler {
         ops.addAll(addServices);
         ops.addAll(addDests);
         ops.addAll(editDests);
-        return new Plan(ops, foreign);
+        return new Plan(ops, foreign, switching);
     }
 
     /** Dumps, plans and applies; the report says what was done and what failed. */
     public static Report reconcile(IpvsClient client, Collection<DesiredService> desired, Set<ServiceKey> owned)
             throws IOException {
+        return reconcile(client, desired, owned, Bracket.NONE);
+    }
+
+    /** As {@link #reconcile(IpvsClient, Collection, Set)}, with {@code bracket} around an apply that switches schedulers. */
+    public static Report reconcile(IpvsClient client, Collection<DesiredService> desired, Set<ServiceKey> owned,
+                                   Bracket bracket) throws IOException {
         Plan plan = plan(desired, client.dump(), owned);
-        ApplyResult result = plan.ops().isEmpty() ? new ApplyResult(List.of()) : client.apply(plan.ops());
+        ApplyResult result;
+        if (plan.ops().isEmpty()) {
+            result = new ApplyResult(List.of());
+        } else if (plan.switching().isEmpty()) {
+            result = client.apply(plan.ops());
+        } else {
+            result = bracket.around(plan.switching(), () -> client.apply(plan.ops()));
+        }
         return new Report(plan, result);
     }
 

@@ -53,6 +53,43 @@ class ReconcilerTest {
     }
 
     @Test
+    void aSchedulerSwitchIsAppliedInsideTheBracketAndOtherEditsAreNot() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        ServiceKey web = svc("10.0.0.1", 80);
+        ServiceKey mail = svc("10.0.0.1", 25);
+        List<Reconciler.DesiredService> v1 = List.of(
+                new Reconciler.DesiredService(VirtualService.of(web, "wlc"), List.of(dest("10.1.0.1", 1))),
+                new Reconciler.DesiredService(VirtualService.of(mail, "rr"), List.of(dest("10.1.0.2", 1))));
+        Reconciler.reconcile(k, v1, owned(v1));
+        List<List<Reconciler.SchedulerSwitch>> bracketed = new ArrayList<>();
+        List<String> tableInsideTheBracket = new ArrayList<>();
+        Reconciler.Bracket bracket = (switching, apply) -> {
+            bracketed.add(switching);
+            ApplyResult r = apply.call();
+            tableInsideTheBracket.add(k.dump().get(0).service().scheduler() + "," + k.dump().get(1).service().scheduler());
+            return r;
+        };
+        // A weight and a persistence change: edits, but no scheduler switch, so no bracket.
+        List<Reconciler.DesiredService> v2 = List.of(
+                new Reconciler.DesiredService(VirtualService.of(web, "wlc").withPersistence(60, 0xFFFFFFFFL),
+                        List.of(dest("10.1.0.1", 4))),
+                new Reconciler.DesiredService(VirtualService.of(mail, "rr"), List.of(dest("10.1.0.2", 1))));
+        Reconciler.Plan p2 = Reconciler.reconcile(k, v2, owned(v2), bracket).plan();
+        assertThat(p2.ops()).extracting(IpvsOp::kind).containsExactly("set_service", "set_dest");
+        assertThat(p2.switching()).isEmpty();
+        assertThat(bracketed).isEmpty();
+        // The scheduler of one service changes: the whole apply runs once, inside the bracket.
+        List<Reconciler.DesiredService> v3 = List.of(v2.get(0),
+                new Reconciler.DesiredService(VirtualService.of(mail, "sh"), List.of(dest("10.1.0.2", 1))));
+        Reconciler.Report r3 = Reconciler.reconcile(k, v3, owned(v3), bracket);
+        assertThat(r3.plan().switching()).containsExactly(new Reconciler.SchedulerSwitch(mail, "rr", "sh"));
+        assertThat(r3.plan().switching().get(0).describe()).isEqualTo("tcp 10.0.0.1:25 (rr -> sh)");
+        assertThat(bracketed).containsExactly(r3.plan().switching());
+        assertThat(r3.result().appliedCount()).isEqualTo(1);
+        assertThat(String.join(";", tableInsideTheBracket)).contains("sh");
+    }
+
+    @Test
     void foreignServicesAreLeftAloneAndReported() throws Exception {
         InMemoryIpvsClient k = new InMemoryIpvsClient();
         k.apply(List.of(new IpvsOp.AddService(VirtualService.of(svc("192.0.2.9", 22), "rr"))));

@@ -15,6 +15,7 @@ import io.lvsd.controller.daemon.Signals;
 import io.lvsd.controller.health.HealthComponent;
 import io.lvsd.controller.ipvs.IpvsComponent;
 import io.lvsd.controller.ipvs.OwnedServices;
+import io.lvsd.controller.ipvs.SchedulerSwitchGuard;
 import io.lvsd.healthcheck.ProbeTransport;
 import io.lvsd.linux.Sysctl;
 import io.lvsd.controller.sync.SyncComponent;
@@ -122,6 +123,7 @@ public final class RunCommand implements Callable<Integer> {
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
         IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
                 config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), new Sysctl());
+        ipvs.switchGuard(SchedulerSwitchGuard.system());
         HealthComponent health = new HealthComponent(ipvs, registry, clock, System::nanoTime,
                 ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))));
         VrrpComponent vrrp = new VrrpComponent(registry);

@@ -77,6 +77,8 @@ public final class IpvsComponent implements Component {
     private SyncListener syncListener = (cause, outcome, running) -> { };
     /** The whole desired kernel state (driver thread). */
     private KernelState state = KernelState.desired(null, DesiredTable.Health.CONFIGURED, null);
+    /** Set while wiring, before {@link #start}, like {@link #syncListener}; null switches schedulers unguarded. */
+    private SchedulerSwitchGuard switchGuard;
     /** Set while wiring, before {@link #start}, like {@link #syncListener}. */
     private DesiredTable.Health health = DesiredTable.Health.CONFIGURED;
     private LvsdConfig config;
@@ -197,6 +199,9 @@ public final class IpvsComponent implements Component {
             apply(config, Set.of(), "start");
             return null;
         });
+        if (switchGuard != null) {
+            driver.execute(() -> safely(switchGuard::clearLeftover));
+        }
         schedule(config.ipvs().driftCheckInterval());
     }
 
@@ -278,6 +283,11 @@ public final class IpvsComponent implements Component {
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             healthPending.set(false);
         }
+    }
+
+    /** What keeps a scheduler change from refusing new connections; before the first start. */
+    public void switchGuard(SchedulerSwitchGuard g) {
+        this.switchGuard = java.util.Objects.requireNonNull(g, "guard");
     }
 
     /** Where the outcome of every sync daemon reconcile goes; before the first start. */
@@ -460,7 +470,7 @@ public final class IpvsComponent implements Component {
             if (sysctl != null && (why.equals("start") || why.equals("reload"))) {
                 sysctls(why);
             }
-            Reconciler.Report r = Reconciler.reconcile(client, state.table().services(), owned);
+            Reconciler.Report r = Reconciler.reconcile(client, state.table().services(), owned, this::switchSchedulers);
             ApplyResult result = r.result();
             for (ApplyResult.Outcome o : result.outcomes()) {
                 registry.counter("lvsd.ipvs.reconcile.operations", "op", o.op().kind(),
@@ -523,6 +533,33 @@ public final class IpvsComponent implements Component {
         } finally {
             sample.stop(reconcileTimer);
         }
+    }
+
+    /** Applies a plan that switches schedulers inside the guard, and counts how it went. */
+    private ApplyResult switchSchedulers(List<Reconciler.SchedulerSwitch> switching, Reconciler.Apply apply)
+            throws IOException {
+        if (switchGuard == null) {
+            ApplyResult r = apply.call();
+            switches("none").increment(switching.size());
+            return r;
+        }
+        try {
+            return switchGuard.around(switching, apply);
+        } finally {
+            SchedulerSwitchGuard.Outcome o = switchGuard.last();
+            switches(o != null && o.guarded() ? "held" : "unguarded").increment(switching.size());
+            if (o != null && o.guarded()) {
+                Counter.builder("lvsd.ipvs.scheduler.switch.held")
+                        .description("New connections that met the kernel's scheduler-switch window and were held back "
+                                + "to retry instead of being refused").register(registry).increment(o.held());
+            }
+        }
+    }
+
+    private Counter switches(String guard) {
+        return Counter.builder("lvsd.ipvs.scheduler.switches").tag("guard", guard)
+                .description("Scheduler changes applied to services; guard: held (refusals held back by nftables), "
+                        + "unguarded (no nft, or it failed), none (no guard wired)").register(registry);
     }
 
     /** Sets the sysctls {@link #state} asks for that differ; a failure is logged and does not stop the rest. */

@@ -205,6 +205,41 @@ class IpvsComponentTest {
     }
 
     @Test
+    void aSchedulerChangeRunsInsideTheGuardAndOnlyThatOne() throws Exception {
+        List<String> nft = new java.util.ArrayList<>();
+        List<String> tableWhenRaised = new java.util.ArrayList<>();
+        component(this::shared).switchGuard(new SchedulerSwitchGuard(commands -> {
+            nft.add(commands.substring(0, commands.indexOf(' ', commands.indexOf(' ') + 1)));
+            if (commands.contains("add chain")) {
+                tableWhenRaised.add(kernel.dump().get(0).service().scheduler());
+            }
+            return commands.startsWith("list") ? "ip saddr 10.0.0.1 icmp type destination-unreachable icmp code "
+                    + "port-unreachable counter packets 2 bytes 112 drop" : "";
+        }));
+        component.start(config("wlc", 1));
+        component.reload(config("wlc", 1), config("wlc", 4)); // runs on the driver after the start's clean-up
+        assertThat(nft).as("a leftover table cleared at start; a weight change is not guarded")
+                .containsExactly("add table");
+        component.reload(config("wlc", 4), config("rr", 4));
+        assertThat(nft).as("raise, read the counters, lower").containsExactly("add table", "add table", "list chain",
+                "delete table");
+        assertThat(tableWhenRaised).as("the guard was up before the edit").containsExactly("wlc");
+        assertThat(kernel.dump().get(0).service().scheduler()).isEqualTo("rr");
+        assertThat(registry.get("lvsd.ipvs.scheduler.switches").tags("guard", "held").counter().count()).isEqualTo(1);
+        assertThat(registry.get("lvsd.ipvs.scheduler.switch.held").counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aSchedulerChangeWithoutNftIsMadeUnguardedAndCounted() throws Exception {
+        component(this::shared).switchGuard(new SchedulerSwitchGuard(null));
+        component.start(config("wlc", 1));
+        component.reload(config("wlc", 1), config("rr", 1));
+        assertThat(kernel.dump().get(0).service().scheduler()).isEqualTo("rr");
+        assertThat(registry.get("lvsd.ipvs.scheduler.switches").tags("guard", "unguarded").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
     void driftIsCorrectedAndCounted() throws Exception {
         component(this::shared).start(config("wlc", 1));
         ServiceKey web = new ServiceKey.Addr(Protocol.TCP, new InetSocketAddress(IpAddresses.parse("10.0.0.1"), 80));

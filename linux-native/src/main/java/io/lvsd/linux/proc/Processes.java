@@ -1,22 +1,25 @@
-package io.lvsd.doctor;
+package io.lvsd.linux.proc;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a system tool with a bound on its time, and gives its output or a one-line error. */
-final class Processes {
+/**
+ * Runs a system tool (nft, ip, iptables-save) with a bound on its time, and gives its output or a one-line error
+ * that names the command.
+ */
+public final class Processes {
     private Processes() {
     }
 
     /** The tool's output (stdout and stderr); an IOException names the command and its exit code. */
-    static String run(String... cmd) throws IOException {
+    public static String run(String... cmd) throws IOException {
         return run(true, cmd);
     }
 
     /** The tool's standard output alone (what it says on stderr is dropped), for output that is parsed. */
-    static String stdout(String... cmd) throws IOException {
+    public static String stdout(String... cmd) throws IOException {
         return run(false, cmd);
     }
 
@@ -56,7 +59,7 @@ final class Processes {
     }
 
     /** Whether {@code tool} is on the PATH (or the usual sbin directories). */
-    static String which(String tool) {
+    public static String which(String tool) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
         for (String d : path.split(":")) {
             java.nio.file.Path p = java.nio.file.Path.of(d.isEmpty() ? "." : d, tool);
