@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
  * services' addresses (from any address for a firewall-mark service, which has none). The refused SYN is then simply
  * lost, and the client's first retransmission (one second later) finds the new scheduler: a delay, not an error. The
  * table goes again as soon as the edit returns, and a table left behind by a crash is removed at the next start.
+ * (The first guarded switch loads nf_tables into a kernel that lacks it, as any nft command does.)
  *
  * <p>Without {@code nft}, or when it fails, the switch goes ahead unguarded (as keepalived and ipvsadm do it) with
  * a warning that says so; the guard never stops a change.
@@ -49,18 +50,52 @@ public final class SchedulerSwitchGuard implements Reconciler.Bracket {
     }
 
     private final Nft nft;
+    /** Whether nf_tables is in the kernel now; without it no table can be left over, and asking would load it. */
+    private final java.util.function.BooleanSupplier nfTablesLoaded;
     private final Set<String> warned = new LinkedHashSet<>();
     private volatile Outcome last;
 
     /** @param nft null when the nft tool is not installed: every switch is then unguarded */
     public SchedulerSwitchGuard(Nft nft) {
-        this.nft = nft;
+        this(nft, () -> true);
     }
 
-    /** The guard over the system's nft, wherever it is installed; unguarded without it. */
+    SchedulerSwitchGuard(Nft nft, java.util.function.BooleanSupplier nfTablesLoaded) {
+        this.nft = nft;
+        this.nfTablesLoaded = nfTablesLoaded;
+    }
+
+    /**
+     * The guard over the system's nft, wherever it is installed; unguarded without it. The start's clean-up asks nft
+     * only when nf_tables is in the kernel ({@link #nfTablesInKernel}), so that a director without nftables does not
+     * get it loaded.
+     */
     public static SchedulerSwitchGuard system() {
         String path = io.lvsd.linux.proc.Processes.which("nft");
-        return new SchedulerSwitchGuard(path == null ? null : commands -> io.lvsd.linux.proc.Processes.run(path, commands));
+        return new SchedulerSwitchGuard(path == null ? null : commands -> io.lvsd.linux.proc.Processes.run(path, commands),
+                SchedulerSwitchGuard::nfTablesInKernel);
+    }
+
+    /**
+     * Whether nf_tables is in the kernel: loaded as a module ({@code /sys/module/nf_tables}), built in (listed in the
+     * running kernel's {@code modules.builtin}; a built-in without parameters has no /sys/module entry), or in a kernel
+     * without module support, where asking nft cannot load anything.
+     */
+    static boolean nfTablesInKernel() {
+        java.nio.file.Path proc = java.nio.file.Path.of("/proc/modules");
+        if (java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/module/nf_tables"))
+                || !java.nio.file.Files.exists(proc)) {
+            return true;
+        }
+        try {
+            String release = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/osrelease")).strip();
+            java.nio.file.Path builtin = java.nio.file.Path.of("/lib/modules", release, "modules.builtin");
+            try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(builtin)) {
+                return lines.anyMatch(l -> l.endsWith("/nf_tables.ko"));
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** What the last switch did; null before the first. */
@@ -70,7 +105,7 @@ public final class SchedulerSwitchGuard implements Reconciler.Bracket {
 
     /** Removes a guard table a crashed run left behind (it would go on hiding port unreachables from the VIPs). */
     public void clearLeftover() {
-        if (nft == null) {
+        if (nft == null || !nfTablesLoaded.getAsBoolean()) {
             return;
         }
         try {

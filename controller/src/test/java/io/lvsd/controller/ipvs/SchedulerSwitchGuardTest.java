@@ -103,6 +103,21 @@ class SchedulerSwitchGuardTest {
     }
 
     @Test
+    void theStartsCleanUpLeavesAKernelWithoutNfTablesAlone() {
+        List<String> calls = new ArrayList<>();
+        new SchedulerSwitchGuard(c -> {
+            calls.add(c);
+            return "";
+        }, () -> false).clearLeftover();
+        assertThat(calls).as("nft would load nf_tables").isEmpty();
+        new SchedulerSwitchGuard(c -> {
+            calls.add(c);
+            return "";
+        }, () -> true).clearLeftover();
+        assertThat(calls).containsExactly("add table inet lvsd_scheduler_switch; delete table inet lvsd_scheduler_switch");
+    }
+
+    @Test
     void aGuardThatCannotBeLoweredIsSaid() throws Exception {
         SchedulerSwitchGuard g = new SchedulerSwitchGuard(c -> {
             if (c.startsWith("delete")) {
