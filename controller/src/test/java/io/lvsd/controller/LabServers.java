@@ -24,10 +24,15 @@ final class LabServers implements AutoCloseable {
 
     /** A TCP server on {@code port} of every address in namespace {@code ns}. */
     ServerSocket tcp(String ns, int port, String name) throws Exception {
+        return tcp(ns, "0.0.0.0", port, name);
+    }
+
+    /** A TCP server on {@code address}:{@code port} in namespace {@code ns} ({@code ::}: every IPv6 address). */
+    ServerSocket tcp(String ns, String address, int port, String name) throws Exception {
         ServerSocket s = NetNamespace.call(ns, () -> {
             ServerSocket ss = new ServerSocket();
             ss.setReuseAddress(true);
-            ss.bind(new InetSocketAddress("0.0.0.0", port), 64);
+            ss.bind(new InetSocketAddress(address, port), 64);
             return ss;
         });
         open.add(s);

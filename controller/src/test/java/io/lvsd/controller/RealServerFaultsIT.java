@@ -155,6 +155,49 @@ class RealServerFaultsIT {
         assertThat(refused.out()).contains("RST from 10.98.0.100: the VIP is there, but nothing listens on its port 80");
     }
 
+    /**
+     * The same fault over IPv6: DR as IPVS does it for IPv6 (the VIP's packets to the real server's MAC, found by a
+     * neighbour solicitation), the probe an IPv6 SYN in a frame to that MAC.
+     */
+    @Test
+    void anIpv6DrRealServerWithoutTheVipIsCaughtByTheProbe() throws Exception {
+        String vip6 = "2001:db8:98::100";
+        for (String[] h : new String[][] {{"d", "1"}, {"c", "50"}, {"rs1", "21"}}) {
+            net.exec(h[0], "ip", "-6", "addr", "add", "2001:db8:98::" + h[1] + "/64", "dev", "eth0", "nodad");
+        }
+        net.exec("d", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+        net.exec("d", "ip", "-6", "route", "add", vip6 + "/128", "via", "2001:db8:98::21");
+        net.exec("c", "ip", "-6", "route", "add", vip6 + "/128", "via", "2001:db8:98::1");
+        servers.tcp(net.name("rs1"), "::", 8080, "rs1");
+        Path conf = dir.resolve("d6.conf");
+        Files.writeString(conf, """
+                director { name = d }
+                virtual-servers = [
+                  { name = web6, address = "[%s]:8080", scheduler = wlc, forwarding = dr,
+                    real-servers = [{ address = "[2001:db8:98::21]:8080" }] }
+                ]
+                """.formatted(vip6));
+        assertThat(LabServers.request(net.name("c"), vip6, 8080, 6, 2_000)).as("through the VIP").startsWith("error: ");
+        assertThat(LabServers.request(net.name("c"), "2001:db8:98::21", 8080, 6, 2_000))
+                .as("the ordinary check, to the real server's address").isEqualTo("rs1 got 6 bytes");
+        String mac = net.exec("rs1", "cat", "/sys/class/net/eth0/address").strip();
+        Run bad = lvsd("d", "doctor", "-f", conf.toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(bad.code()).as(bad.out()).isEqualTo(1);
+        assertThat(bad.out()).contains("fail  real server web6 2001:db8:98::21: through the VIP: a SYN for port 8080 of "
+                + "the VIP, to its MAC " + mac + " on eth0: no answer in 1000 ms: VIP not configured on the real server",
+                "fix: on 2001:db8:98::21: lvsd real-server setup --vip " + vip6 + " --forwarding dr");
+
+        Run setup = lvsd("rs1", "real-server", "setup", "--vip", vip6, "--forwarding", "dr", "--state-file",
+                dir.resolve("rs1-6.record").toString());
+        assertThat(setup.code()).as(setup.out()).isZero();
+        assertThat(LabServers.request(net.name("c"), vip6, 8080, 6, 2_000)).as("through the VIP")
+                .isEqualTo("rs1 got 6 bytes");
+        Run good = lvsd("d", "doctor", "-f", conf.toString(), "--checks", "real-servers", "--seconds", "0");
+        assertThat(good.code()).as(good.out()).isZero();
+        assertThat(good.out()).contains("ok    real server web6 2001:db8:98::21: through the VIP: a SYN for port 8080 of "
+                + "the VIP, to its MAC " + mac + " on eth0: SYN-ACK from " + vip6 + ": it takes forwarded traffic");
+    }
+
     @Test
     void aNatRealServerWhoseDefaultRouteBypassesTheDirector() throws Exception {
         Lab.requireCommand("nft", "nftables");

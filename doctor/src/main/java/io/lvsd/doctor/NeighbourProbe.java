@@ -33,6 +33,18 @@ public final class NeighbourProbe {
 
     /** Probes for {@code vip} on {@code ifname}; {@code heldHere} says whether this host has it there. */
     public static Observed.Answers probe(String ifname, InetAddress vip, boolean heldHere, Duration wait) {
+        return probe(ifname, vip, null, heldHere, wait);
+    }
+
+    /**
+     * Who answers for {@code address} on {@code ifname}, asked from {@code from}: for IPv6 an ordinary neighbour
+     * solicitation from that address, which, unlike one from {@code ::}, cannot be taken for a duplicate address
+     * detection and make a host that has just configured {@code address} give it up (RFC 4862 §5.4.3). Null
+     * {@code from}, and IPv4 always: the probe from the unspecified address.
+     */
+    public static Observed.Answers probe(String ifname, InetAddress address, InetAddress from, boolean heldHere,
+                                         Duration wait) {
+        InetAddress vip = address;
         Link link = Link.read(ifname);
         if (link == null) {
             return new Observed.Answers(vip, ifname, Set.of(), "", heldHere, ifname + ": cannot read its index and address");
@@ -40,7 +52,8 @@ public final class NeighbourProbe {
         int ifindex = link.index();
         byte[] mac = link.mac();
         boolean v4 = vip instanceof Inet4Address;
-        byte[] request = v4 ? arpProbe(mac, (Inet4Address) vip) : neighbourSolicitation(mac, (Inet6Address) vip);
+        byte[] request = v4 ? arpProbe(mac, (Inet4Address) vip)
+                : neighbourSolicitation(mac, (Inet6Address) vip, from instanceof Inet6Address f6 ? f6 : null);
         Set<String> macs = new HashSet<>();
         long end = System.nanoTime() + wait.toNanos();
         try (PacketSocket s = PacketSocket.listen(v4 ? ETH_P_ARP : ETH_P_IPV6, ifindex, ifname, 50)) {
@@ -87,24 +100,35 @@ public final class NeighbourProbe {
 
     /** A neighbour solicitation for {@code vip} from {@code ::} to its solicited-node group: 78 bytes. */
     static byte[] neighbourSolicitation(byte[] mac, Inet6Address vip) {
-        byte[] target = vip.getAddress();
+        return neighbourSolicitation(mac, vip, null);
+    }
+
+    /**
+     * A neighbour solicitation for {@code target} to its solicited-node group (RFC 4861 §4.3), from {@code source}
+     * with a source link-layer address option (86 bytes), or from {@code ::} without one (78 bytes) when null.
+     */
+    static byte[] neighbourSolicitation(byte[] mac, Inet6Address target, Inet6Address source) {
+        byte[] t = target.getAddress();
         byte[] group = new byte[16];
         group[0] = (byte) 0xff;
         group[1] = 0x02;
         group[11] = 1;
         group[12] = (byte) 0xff;
-        System.arraycopy(target, 13, group, 13, 3);
-        byte[] unspecified = new byte[16];
-        ByteBuffer icmp = ByteBuffer.allocate(24);
-        icmp.put((byte) NEIGHBOUR_SOLICITATION).put((byte) 0).putShort((short) 0).putInt(0).put(target);
+        System.arraycopy(t, 13, group, 13, 3);
+        byte[] src = source == null ? new byte[16] : source.getAddress();
+        ByteBuffer icmp = ByteBuffer.allocate(source == null ? 24 : 32);
+        icmp.put((byte) NEIGHBOUR_SOLICITATION).put((byte) 0).putShort((short) 0).putInt(0).put(t);
+        if (source != null) {
+            icmp.put((byte) 1).put((byte) 1).put(mac); // source link-layer address, 8 bytes
+        }
         byte[] m = icmp.array();
-        int sum = InternetChecksum.complement(InternetChecksum.sum(unspecified) + InternetChecksum.sum(group) + m.length
+        int sum = InternetChecksum.complement(InternetChecksum.sum(src) + InternetChecksum.sum(group) + m.length
                 + ICMPV6 + InternetChecksum.sum(m));
         m[2] = (byte) (sum >>> 8);
         m[3] = (byte) sum;
         ByteBuffer b = ByteBuffer.allocate(14 + 40 + m.length);
-        b.put(new byte[] {0x33, 0x33, (byte) 0xff, target[13], target[14], target[15]}).put(mac).putShort((short) ETH_P_IPV6);
-        b.putInt(0x6000_0000).putShort((short) m.length).put((byte) ICMPV6).put((byte) 255).put(unspecified).put(group).put(m);
+        b.put(new byte[] {0x33, 0x33, (byte) 0xff, t[13], t[14], t[15]}).put(mac).putShort((short) ETH_P_IPV6);
+        b.putInt(0x6000_0000).putShort((short) m.length).put((byte) ICMPV6).put((byte) 255).put(src).put(group).put(m);
         return b.array();
     }
 

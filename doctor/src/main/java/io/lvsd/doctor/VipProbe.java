@@ -7,6 +7,7 @@ import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.PacketSocket;
 import io.lvsd.linux.proc.Processes;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * to the VIP in a full-size encapsulated packet with DF set, which finds a path MTU that breaks encapsulation.
  *
  * <p>The probe's source is this director's own address, so the answer comes back here. A SYN-ACK is answered with a
- * RST (the half-open connection on the real server is closed at once). IPv4 only.
+ * RST (the half-open connection on the real server is closed at once). DR over IPv4 and IPv6; TUN over IPv4 (IPIP).
  */
 public final class VipProbe {
     private VipProbe() {
@@ -50,6 +51,8 @@ public final class VipProbe {
     }
 
     static final int ETH_P_IP = 0x0800;
+    static final int ETH_P_IPV6 = 0x86DD;
+    static final int ICMPV6 = 58;
     static final int TCP = 6;
     static final int UDP = 17;
     static final int ICMP = 1;
@@ -60,32 +63,43 @@ public final class VipProbe {
 
     /**
      * DR: a SYN from {@code source} to {@code vip}:{@code port} (or, with {@code udpPayload}, that datagram), in a
-     * frame to {@code realMac} on {@code ifname}.
+     * frame to {@code realMac} on {@code ifname}. IPv4 or IPv6: the three addresses are of one family.
      */
-    public static Result dr(String ifname, String realMac, Inet4Address source, Inet4Address real, Inet4Address vip,
+    public static Result dr(String ifname, String realMac, InetAddress source, InetAddress real, InetAddress vip,
                             int port, byte[] udpPayload, Duration wait) {
         NeighbourProbe.Link link = NeighbourProbe.Link.read(ifname);
         if (link == null) {
             return Result.of(Outcome.ERROR, ifname + ": cannot read its index and address");
+        }
+        boolean v6 = vip instanceof Inet6Address;
+        if (v6 != source instanceof Inet6Address || v6 != real instanceof Inet6Address) {
+            return Result.of(Outcome.ERROR, "the source, the real server and the VIP are not of one address family");
         }
         int ifindex = link.index();
         byte[] mac = link.mac();
         byte[] dst = NeighbourProbe.parseMac(realMac);
         int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
         int seq = ThreadLocalRandom.current().nextInt();
-        byte[] syn = udpPayload != null ? ipv4(source, vip, UDP, 0, udp(source, vip, sport, port, udpPayload))
-                : ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
-            s.send(frame(dst, mac, syn), ifindex, ifname);
-            Reply r = await(s, source, real, vip, udpPayload != null ? UDP : TCP, sport, port, wait);
+        int proto = udpPayload != null ? UDP : TCP;
+        byte[] l4 = udpPayload != null ? udp(source, vip, sport, port, udpPayload) : tcp(source, vip, sport, port, seq, 0, SYN);
+        int type = v6 ? ETH_P_IPV6 : ETH_P_IP;
+        try (PacketSocket s = PacketSocket.listen(type, ifindex, ifname, 50)) {
+            s.send(frame(dst, mac, type, ip(source, vip, proto, l4)), ifindex, ifname);
+            Reply r = await(s, source, real, vip, proto, sport, port, wait);
             if (r != null && r.synAck) {
-                s.send(frame(dst, mac, ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq + 1, 0, RST))),
+                s.send(frame(dst, mac, type, ip(source, vip, TCP, tcp(source, vip, sport, port, seq + 1, 0, RST))),
                         ifindex, ifname);
             }
             return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
         } catch (NativeException e) {
             return Result.of(Outcome.ERROR, e.getMessage());
         }
+    }
+
+    /** An IPv4 packet (no flags) or an IPv6 one, by the family of the addresses. */
+    static byte[] ip(InetAddress src, InetAddress dst, int protocol, byte[] payload) {
+        return src instanceof Inet6Address ? ipv6(src, dst, protocol, payload)
+                : ipv4((Inet4Address) src, (Inet4Address) dst, protocol, 0, payload);
     }
 
     /** TUN: the same SYN (or datagram) inside an IPIP packet from {@code source} to {@code real}, routed by the kernel. */
@@ -163,7 +177,7 @@ public final class VipProbe {
      * Reads until an answer to the probe arrives or {@code wait} is over. For TCP, {@code a} and {@code b} are our
      * port and the service's; for ICMP, {@code a} is the echo id.
      */
-    private static Reply await(PacketSocket s, Inet4Address source, Inet4Address real, Inet4Address vip, int proto,
+    private static Reply await(PacketSocket s, InetAddress source, InetAddress real, InetAddress vip, int proto,
                                int a, int b, Duration wait) throws NativeException {
         byte[] buf = new byte[65_536];
         long end = System.nanoTime() + wait.toNanos();
@@ -172,7 +186,9 @@ public final class VipProbe {
             if (n <= 0) {
                 continue;
             }
-            Reply r = classify(Arrays.copyOf(buf, n), source, real, vip, proto, a, b);
+            byte[] f = Arrays.copyOf(buf, n);
+            Reply r = vip instanceof Inet6Address ? classify6(f, source, vip, proto, a, b)
+                    : classify(f, (Inet4Address) source, (Inet4Address) real, (Inet4Address) vip, proto, a, b);
             if (r != null) {
                 return r;
             }
@@ -232,6 +248,60 @@ public final class VipProbe {
     }
 
     /**
+     * {@link #classify} for IPv6 (DR): a TCP or UDP answer from the VIP or from elsewhere, or an ICMPv6 error (RFC 4443:
+     * destination unreachable, packet too big, time exceeded) about one of this probe's packets. Linux puts no
+     * extension header in front of these, and one that is there makes the frame not ours.
+     */
+    static Reply classify6(byte[] f, InetAddress source, InetAddress vip, int proto, int a, int b) {
+        int ip = 14;
+        if (f.length < ip + 40 || u16(f, 12) != ETH_P_IPV6 || (f[ip] & 0xf0) != 0x60) {
+            return null;
+        }
+        int next = f[ip + 6] & 0xff;
+        byte[] src = Arrays.copyOfRange(f, ip + 8, ip + 24);
+        byte[] dst = Arrays.copyOfRange(f, ip + 24, ip + 40);
+        if (!Arrays.equals(dst, source.getAddress()) || Arrays.equals(src, source.getAddress())) {
+            return null;
+        }
+        int l4 = ip + 40;
+        String from = text(src);
+        boolean fromVip = Arrays.equals(src, vip.getAddress());
+        if (next == TCP && proto == TCP && f.length >= l4 + 14 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            int flags = f[l4 + 13] & 0xff;
+            Outcome o = !fromVip ? Outcome.FROM_OWN_ADDRESS : (flags & RST) != 0 ? Outcome.REFUSED : Outcome.OK;
+            String what = (flags & RST) != 0 ? "RST" : (flags & (SYN | ACK)) == (SYN | ACK) ? "SYN-ACK" : "TCP flags 0x"
+                    + Integer.toHexString(flags);
+            return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
+        }
+        if (next == UDP && proto == UDP && f.length >= l4 + 8 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "a UDP reply from " + from), false);
+        }
+        if (next == ICMPV6 && f.length >= l4 + 8) {
+            int type = f[l4] & 0xff;
+            int code = f[l4 + 1] & 0xff;
+            int orig = l4 + 8;
+            if ((type == 1 || type == 2 || type == 3) && f.length >= orig + 40 && ours6(f, orig, vip, proto, a, b)) {
+                if (type == 1 && code == 4 && fromVip) {
+                    return new Reply(Result.of(Outcome.REFUSED, "ICMPv6 port unreachable from " + from), false);
+                }
+                int mtu = type == 2 ? (int) Math.min(Integer.MAX_VALUE, ((long) u16(f, l4 + 4) << 16) | u16(f, l4 + 6)) : 0;
+                return new Reply(new Result(Outcome.UNREACHABLE, "ICMPv6 type " + type + " code " + code + " from " + from
+                        + (mtu > 0 ? " (MTU " + mtu + ")" : ""), type, code, mtu), false);
+            }
+        }
+        return null;
+    }
+
+    /** Whether the IPv6 packet quoted at {@code o} of an ICMPv6 error is one of this probe's (to the VIP, its ports). */
+    static boolean ours6(byte[] f, int o, InetAddress vip, int proto, int a, int b) {
+        if ((f[o + 6] & 0xff) != proto || !Arrays.equals(Arrays.copyOfRange(f, o + 24, o + 40), vip.getAddress())) {
+            return false;
+        }
+        int l4 = o + 40;
+        return f.length < l4 + 4 || u16(f, l4) == a && u16(f, l4 + 2) == b;
+    }
+
+    /**
      * Whether the IPv4 packet quoted at {@code o} of an ICMP error is one of this probe's: to the VIP with its
      * protocol and ports (TCP, UDP: {@code a} ours, {@code b} the service's) or echo id ({@code a}); or IPIP to the real
      * server whose inner packet is such a one (or is not quoted far enough to tell).
@@ -253,7 +323,18 @@ public final class VipProbe {
 
     /** An Ethernet frame for an IPv4 packet. */
     static byte[] frame(byte[] dst, byte[] src, byte[] packet) {
-        return ByteBuffer.allocate(14 + packet.length).put(dst).put(src).putShort((short) ETH_P_IP).put(packet).array();
+        return frame(dst, src, ETH_P_IP, packet);
+    }
+
+    /** An Ethernet frame of {@code type} (ETH_P_IP, ETH_P_IPV6). */
+    static byte[] frame(byte[] dst, byte[] src, int type, byte[] packet) {
+        return ByteBuffer.allocate(14 + packet.length).put(dst).put(src).putShort((short) type).put(packet).array();
+    }
+
+    /** An IPv6 packet with a 40-byte header, no extension headers, hop limit 64 and flow label 0 (RFC 8200). */
+    static byte[] ipv6(InetAddress src, InetAddress dst, int nextHeader, byte[] payload) {
+        return ByteBuffer.allocate(40 + payload.length).putInt(0x6000_0000).putShort((short) payload.length)
+                .put((byte) nextHeader).put((byte) 64).put(src.getAddress()).put(dst.getAddress()).put(payload).array();
     }
 
     /** An IPv4 packet with a 20-byte header; {@code flags} is the flags and fragment field (0x4000: DF). */
@@ -269,8 +350,11 @@ public final class VipProbe {
         return out;
     }
 
-    /** A UDP datagram with its checksum over the IPv4 pseudo-header. */
-    static byte[] udp(Inet4Address src, Inet4Address dst, int sport, int dport, byte[] payload) {
+    /**
+     * A UDP datagram with its checksum over the pseudo-header: IPv4's (RFC 768) or IPv6's (RFC 8200 §8.1), whose
+     * one's-complement sums are the same for a length below 65,536.
+     */
+    static byte[] udp(InetAddress src, InetAddress dst, int sport, int dport, byte[] payload) {
         byte[] u = ByteBuffer.allocate(8 + payload.length).putShort((short) sport).putShort((short) dport)
                 .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
         long sum = InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress()) + UDP + u.length
@@ -301,8 +385,8 @@ public final class VipProbe {
         }
     }
 
-    /** A 20-byte TCP header (no options, window 64240) with its checksum over the IPv4 pseudo-header. */
-    static byte[] tcp(Inet4Address src, Inet4Address dst, int sport, int dport, int seq, int ack, int flags) {
+    /** A 20-byte TCP header (no options, window 64240) with its checksum over the IPv4 or IPv6 pseudo-header. */
+    static byte[] tcp(InetAddress src, InetAddress dst, int sport, int dport, int seq, int ack, int flags) {
         byte[] t = ByteBuffer.allocate(20).putShort((short) sport).putShort((short) dport).putInt(seq).putInt(ack)
                 .put((byte) 0x50).put((byte) flags).putShort((short) 64240).putShort((short) 0).putShort((short) 0).array();
         long sum = InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress()) + TCP + t.length
@@ -324,6 +408,13 @@ public final class VipProbe {
     }
 
     private static String text(byte[] a) {
+        if (a.length == 16) {
+            try {
+                return IpAddresses.text(InetAddress.getByAddress(a));
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(e); // 16 bytes are always an address
+            }
+        }
         return (a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + (a[3] & 0xff);
     }
 

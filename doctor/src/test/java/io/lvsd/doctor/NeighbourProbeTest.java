@@ -47,6 +47,22 @@ class NeighbourProbeTest {
     }
 
     @Test
+    void aSolicitationFromOurAddressCarriesOurLinkLayerAddress() {
+        Inet6Address target = (Inet6Address) IpAddresses.parse("2001:db8::21");
+        Inet6Address us = (Inet6Address) IpAddresses.parse("2001:db8::1");
+        byte[] f = NeighbourProbe.neighbourSolicitation(MAC, target, us);
+        assertThat(f).hasSize(86);
+        assertThat(Arrays.copyOfRange(f, 22, 38)).as("source").isEqualTo(us.getAddress());
+        assertThat(((f[18] & 0xff) << 8) | (f[19] & 0xff)).as("payload length").isEqualTo(32);
+        assertThat(Arrays.copyOfRange(f, 78, 86)).as("source link-layer address option")
+                .isEqualTo(HexFormat.of().parseHex("0101" + HexFormat.of().formatHex(MAC)));
+        byte[] icmp = Arrays.copyOfRange(f, 54, 86);
+        long sum = InternetChecksum.sum(us.getAddress()) + InternetChecksum.sum(Arrays.copyOfRange(f, 38, 54))
+                + icmp.length + 58 + InternetChecksum.sum(icmp);
+        assertThat(InternetChecksum.complement(sum)).as("checksum over the pseudo-header verifies").isZero();
+    }
+
+    @Test
     void anAdvertisementNamesItsTargetLinkLayerAddress() {
         Inet6Address vip = (Inet6Address) IpAddresses.parse("2001:db8::100");
         ByteBuffer b = ByteBuffer.allocate(14 + 40 + 32);

@@ -84,6 +84,81 @@ class VipProbeTest {
         assertThat(r.detail()).isEqualTo("ICMP type 3 code 4 from 10.0.0.254 (next-hop MTU 1400)");
     }
 
+    static final java.net.InetAddress US6 = IpAddresses.parse("2001:db8::1");
+    static final java.net.InetAddress REAL6 = IpAddresses.parse("2001:db8::21");
+    static final java.net.InetAddress VIP6 = IpAddresses.parse("2001:db8::100");
+
+    @Test
+    void theIpv6SynHasAValidChecksumAndHeader() {
+        byte[] ip = VipProbe.ip(US6, VIP6, VipProbe.TCP, VipProbe.tcp(US6, VIP6, 40000, 80, 7, 0, VipProbe.SYN));
+        assertThat(ip).hasSize(60);
+        assertThat(ip[0] & 0xf0).as("version").isEqualTo(0x60);
+        assertThat(((ip[4] & 0xff) << 8) | (ip[5] & 0xff)).as("payload length").isEqualTo(20);
+        assertThat(ip[6]).as("next header").isEqualTo((byte) 6);
+        assertThat(ip[7] & 0xff).as("hop limit").isEqualTo(64);
+        assertThat(Arrays.copyOfRange(ip, 8, 24)).isEqualTo(US6.getAddress());
+        assertThat(Arrays.copyOfRange(ip, 24, 40)).isEqualTo(VIP6.getAddress());
+        byte[] tcp = Arrays.copyOfRange(ip, 40, 60);
+        // RFC 8200 §8.1: source, destination, upper-layer length (32 bits), 3 zero bytes and the next header.
+        long sum = InternetChecksum.sum(US6.getAddress()) + InternetChecksum.sum(VIP6.getAddress()) + 20 + 6
+                + InternetChecksum.sum(tcp);
+        assertThat(InternetChecksum.complement(sum)).as("TCP over the IPv6 pseudo-header").isZero();
+        byte[] frame = VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6, ip);
+        assertThat(((frame[12] & 0xff) << 8) | (frame[13] & 0xff)).isEqualTo(0x86DD);
+    }
+
+    /** A frame to us (IPv6) from {@code src}: TCP from port 80 to 40000 with {@code flags}. */
+    static byte[] reply6(java.net.InetAddress src, int flags) {
+        return VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6, VipProbe.ip(src, US6, VipProbe.TCP,
+                VipProbe.tcp(src, US6, 80, 40000, 1, 8, flags)));
+    }
+
+    @Test
+    void ipv6AnswersAreToldApartBySourceFlagsAndIcmpv6() {
+        assertThat(VipProbe.classify6(reply6(VIP6, VipProbe.SYN | VipProbe.ACK), US6, VIP6, VipProbe.TCP, 40000, 80)
+                .result().outcome()).isEqualTo(VipProbe.Outcome.OK);
+        assertThat(VipProbe.classify6(reply6(VIP6, VipProbe.RST | VipProbe.ACK), US6, VIP6, VipProbe.TCP, 40000, 80)
+                .result().outcome()).isEqualTo(VipProbe.Outcome.REFUSED);
+        VipProbe.Result own = VipProbe.classify6(reply6(REAL6, VipProbe.SYN | VipProbe.ACK), US6, VIP6, VipProbe.TCP,
+                40000, 80).result();
+        assertThat(own.outcome()).isEqualTo(VipProbe.Outcome.FROM_OWN_ADDRESS);
+        assertThat(own.detail()).isEqualTo("SYN-ACK from 2001:db8::21");
+        assertThat(VipProbe.classify6(reply6(VIP6, VipProbe.SYN | VipProbe.ACK), US6, VIP6, VipProbe.TCP, 40001, 80))
+                .as("another connection's").isNull();
+        byte[] ours = VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6, VipProbe.ip(US6, VIP6, VipProbe.TCP,
+                VipProbe.tcp(US6, VIP6, 40000, 80, 1, 0, VipProbe.SYN)));
+        assertThat(VipProbe.classify6(ours, US6, VIP6, VipProbe.TCP, 40000, 80)).as("our own SYN").isNull();
+        assertThat(VipProbe.classify6(reply(VIP, VipProbe.SYN | VipProbe.ACK), US6, VIP6, VipProbe.TCP, 40000, 80))
+                .as("an IPv4 frame").isNull();
+
+        // ICMPv6 about our UDP datagram: port unreachable from the VIP (RFC 4443 type 1 code 4), packet too big.
+        byte[] original = VipProbe.ip(US6, VIP6, VipProbe.UDP, VipProbe.udp(US6, VIP6, 40000, 53, new byte[4]));
+        byte[] unreach = new byte[8 + original.length];
+        unreach[0] = 1;
+        unreach[1] = 4;
+        System.arraycopy(original, 0, unreach, 8, original.length);
+        VipProbe.Result refused = VipProbe.classify6(VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6,
+                VipProbe.ip(VIP6, US6, VipProbe.ICMPV6, unreach)), US6, VIP6, VipProbe.UDP, 40000, 53).result();
+        assertThat(refused.outcome()).isEqualTo(VipProbe.Outcome.REFUSED);
+        assertThat(refused.detail()).isEqualTo("ICMPv6 port unreachable from 2001:db8::100");
+        byte[] tooBig = unreach.clone();
+        tooBig[0] = 2;
+        tooBig[1] = 0;
+        tooBig[6] = (byte) (1280 >>> 8);
+        tooBig[7] = (byte) (1280 & 0xff);
+        java.net.InetAddress router = IpAddresses.parse("2001:db8::fe");
+        VipProbe.Result big = VipProbe.classify6(VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6,
+                VipProbe.ip(router, US6, VipProbe.ICMPV6, tooBig)), US6, VIP6, VipProbe.UDP, 40000, 53).result();
+        assertThat(big.outcome()).isEqualTo(VipProbe.Outcome.UNREACHABLE);
+        assertThat(big.mtu()).isEqualTo(1280);
+        assertThat(big.detail()).isEqualTo("ICMPv6 type 2 code 0 from 2001:db8::fe (MTU 1280)");
+        // About another datagram (other ports): not ours.
+        byte[] other = VipProbe.ip(US6, VIP6, VipProbe.UDP, VipProbe.udp(US6, VIP6, 40001, 53, new byte[4]));
+        System.arraycopy(other, 0, unreach, 8, other.length);
+        assertThat(VipProbe.classify6(VipProbe.frame(MAC, MAC, VipProbe.ETH_P_IPV6,
+                VipProbe.ip(VIP6, US6, VipProbe.ICMPV6, unreach)), US6, VIP6, VipProbe.UDP, 40000, 53)).isNull();
+    }
+
     static Observed.Probe probe(String fwd, VipProbe.Result syn, VipProbe.Result small, VipProbe.Result large) {
         return new Observed.Probe("web", VIP, REAL, 80, fwd, "to its MAC 02:00:00:00:00:21 on eth0", syn, small, large,
                 large == null ? 0 : 1500, null);

@@ -358,8 +358,13 @@ public final class DoctorCommand implements Callable<Integer> {
             return failed(s, b, "no probe: no datagram to send through the VIP: its health check is neither udp with a"
                     + " payload nor dns");
         }
-        if (!(vip instanceof java.net.Inet4Address v4) || !(b.address() instanceof java.net.Inet4Address real)) {
-            return failed(s, b, "no probe: only IPv4 real servers are probed");
+        InetAddress real = b.address();
+        boolean v6 = vip instanceof java.net.Inet6Address;
+        if (v6 != real instanceof java.net.Inet6Address) {
+            return failed(s, b, "no probe: the VIP and the real server are of different address families");
+        }
+        if (v6 && !fwd.equals("dr")) {
+            return failed(s, b, "no probe: an IPv6 TUN real server is not probed (only IPIP over IPv4 is)");
         }
         io.lvsd.doctor.VipProbe.Route route;
         try {
@@ -367,26 +372,33 @@ public final class DoctorCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException e) {
             return failed(s, b, "no probe: the route to " + IpAddresses.text(real) + ": " + message(e));
         }
-        if (!(route.source() instanceof java.net.Inet4Address src)) {
-            return failed(s, b, "no probe: the route to " + IpAddresses.text(real) + " has no IPv4 source address");
+        InetAddress src = route.source();
+        if (src == null || src instanceof java.net.Inet6Address != v6) {
+            return failed(s, b, "no probe: the route to " + IpAddresses.text(real) + " has no " + (v6 ? "IPv6" : "IPv4")
+                    + " source address");
         }
         if (fwd.equals("dr")) {
             if (route.gateway() != null) {
                 return failed(s, b, "DR reaches a real server at layer 2, but the route to " + IpAddresses.text(real)
                         + " goes via " + IpAddresses.text(route.gateway()) + " (dev " + route.dev() + ")");
             }
-            Observed.Answers a = arp.computeIfAbsent(real, r -> NeighbourProbe.probe(route.dev(), r, false, wait));
+            String ask = v6 ? "neighbour solicitation" : "ARP";
+            Observed.Answers a = arp.computeIfAbsent(real, r -> NeighbourProbe.probe(route.dev(), r, src, false, wait));
             Set<String> macs = new TreeSet<>(a.macs());
             macs.remove(a.ownMac());
             if (a.error() != null || macs.isEmpty()) {
-                return failed(s, b, IpAddresses.text(real) + " does not answer ARP for its own address on " + route.dev()
-                        + (a.error() == null ? "" : " (" + a.error() + ")") + ": it is down or not on this network");
+                return failed(s, b, IpAddresses.text(real) + " does not answer " + ask + " for its own address on "
+                        + route.dev() + (a.error() == null ? "" : " (" + a.error() + ")")
+                        + ": it is down or not on this network");
             }
             String mac = macs.iterator().next();
             return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "to its MAC " + mac + " on " + route.dev(),
-                    io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, v4, b.port(), payload, wait), null, null, 0,
+                    io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, vip, b.port(), payload, wait), null, null, 0,
                     null, direct(real, b.port(), payload, wait));
         }
+        java.net.Inet4Address v4 = (java.net.Inet4Address) vip;
+        java.net.Inet4Address real4 = (java.net.Inet4Address) real;
+        java.net.Inet4Address src4 = (java.net.Inet4Address) src;
         int mtu = 1500;
         try {
             DirectorHost.Link l = host.link(route.dev());
@@ -394,9 +406,10 @@ public final class DoctorCommand implements Callable<Integer> {
         } catch (IOException e) {
             // keep 1500
         }
-        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(route.dev(), src, real, v4, b.port(), payload, wait);
-        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, 84, wait);
-        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, v4, mtu, wait);
+        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(route.dev(), src4, real4, v4, b.port(), payload,
+                wait);
+        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src4, real4, v4, 84, wait);
+        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src4, real4, v4, mtu, wait);
         return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside IPIP to " + IpAddresses.text(real)
                 + " via " + route.dev(), syn, small, large, mtu, null, direct(real, b.port(), payload, wait));
     }
