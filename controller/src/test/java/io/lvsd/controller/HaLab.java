@@ -42,6 +42,8 @@ final class HaLab implements AutoCloseable {
     final Netns net;
     final Path dir;
     private final Map<String, LvsdProcess> directors = new HashMap<>();
+    /** The directors that run as {@code nobody} with the unit's capabilities as ambient ones. */
+    private final java.util.Set<String> nonRoot = new java.util.HashSet<>();
     private final List<ServerSocket> servers = new ArrayList<>();
     private final List<java.net.DatagramSocket> udpServers = new ArrayList<>();
     /** The logs of lvsd processes that exited, for failure messages. */
@@ -97,13 +99,36 @@ final class HaLab implements AutoCloseable {
     }
 
     /**
+     * From its next start on, {@code name} runs as {@code nobody} with the unit's capabilities as ambient ones
+     * (systemd's {@code User=} and {@code AmbientCapabilities=}), owning its state and runtime directories as the
+     * unit's {@code StateDirectory=} and {@code RuntimeDirectory=} would.
+     */
+    void runAsNobody(String name) {
+        nonRoot.add(name);
+    }
+
+    /**
      * Starts lvsd for {@code name} as its systemd unit runs it: root with the unit's capabilities alone (so every VM
      * scenario proves IPVS programming, checks, scripts and sync with exactly those; see LeastPrivilegeIT for the
-     * rest). In the emulated guest, C1 alone starts a director in half the time.
+     * rest), or as {@code nobody} with them ({@link #runAsNobody}). In the emulated guest, C1 alone starts a director
+     * in half the time.
      */
     private LvsdProcess launch(String name, Path conf) throws Exception {
-        LvsdProcess p = LvsdProcess.startIn(net.name(name), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"),
-                LvsdProcess.asTheUnit(), LvsdProcess.launcher(), "run", "-f", conf.toString());
+        Map<String, String> env = new HashMap<>(Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"));
+        List<String> wrapper = LvsdProcess.asTheUnit();
+        Path launcher = LvsdProcess.launcher();
+        if (nonRoot.contains(name)) {
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            for (String d : List.of("STATE_DIRECTORY", "RUNTIME_DIRECTORY")) {
+                Path p = dir.resolve(name + "-" + d.toLowerCase(java.util.Locale.ROOT));
+                Files.createDirectories(p);
+                Sh.ok("chown", LvsdProcess.NOBODY + ":" + LvsdProcess.NOBODY, p.toString());
+                env.put(d, p.toString());
+            }
+            wrapper = LvsdProcess.asNobody();
+            launcher = LvsdProcess.launcherForNobody(dir);
+        }
+        LvsdProcess p = LvsdProcess.startIn(net.name(name), env, wrapper, launcher, "run", "-f", conf.toString());
         directors.put(name, p);
         return p;
     }

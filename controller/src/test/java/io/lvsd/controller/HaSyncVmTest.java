@@ -56,9 +56,16 @@ class HaSyncVmTest {
         KernelLab.requireIpvs();
         pair = new HaLab("lvsd-ha");
         HaLab lab = pair;
+        // d2 runs as nobody with the unit's capabilities as ambient ones: the non-root unit's IPVS programming, sync
+        // daemons (backup, then master at the takeover) and sysctls, proven on the real kernel.
+        lab.runAsNobody("d2");
         lab.start("d1", 150, SYNC, FAST);
         lab.start("d2", 100, SYNC, FAST);
         lab.awaitMaster("d1", "d2", CONVERGE);
+        long d2Pid = lab.process("d2").pid();
+        assertThat(LeastPrivilegeIT.status(d2Pid, "Uid")).as("d2's uid").startsWith(LvsdProcess.NOBODY + "\t");
+        assertThat(LeastPrivilegeIT.capField(d2Pid, "CapEff")).as("d2's effective capabilities")
+                .isEqualTo(LeastPrivilegeIT.mask(LvsdProcess.unitCapabilities()));
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(lab.admin("d1", "/status").contains("\"daemons\" : [ \"master\" ]")
                         && lab.admin("d2", "/status").contains("\"daemons\" : [ \"backup\" ]"))
@@ -96,7 +103,11 @@ class HaSyncVmTest {
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().pollInterval(Duration.ofMillis(500))
                 .untilAsserted(() -> assertThat(lab.admin("d2", "/status"))
                         .contains("\"daemons\" : [ \"master\" ]").contains("VI_1 BACKUP -> MASTER"));
-        assertThat(lab.output("d2")).contains("sync: start master daemon (eth0, sync-id 7").doesNotContain("\tat ");
+        assertThat(lab.output("d2")).contains("sync: start master daemon (eth0, sync-id 7").doesNotContain("\tat ")
+                .as("d2, as nobody, programmed IPVS and its sync daemons" + lab.outputs())
+                .containsPattern("ipvs: start: \\d+ operation\\(s\\) applied")
+                .doesNotContain("Operation not permitted").doesNotContain("Permission denied")
+                .doesNotContain("EPERM").doesNotContain("EACCES");
         for (HaLab.Conn c : concat(dr, nat)) {
             c.close();
         }

@@ -32,7 +32,7 @@ class LeastPrivilegeIT {
     /** linux/capability.h's numbers for the capability names the unit uses. */
     static final Map<String, Integer> CAP_NUMBERS = Map.of("CAP_KILL", 5, "CAP_SETGID", 6, "CAP_SETUID", 7,
             "CAP_NET_BIND_SERVICE", 10, "CAP_NET_ADMIN", 12, "CAP_NET_RAW", 13);
-    static final String NOBODY = "65534";
+    static final String NOBODY = LvsdProcess.NOBODY;
     static final Duration CONVERGE = Duration.ofSeconds(90);
 
     @TempDir
@@ -68,20 +68,12 @@ class LeastPrivilegeIT {
         Lab.requireCommand("setpriv", "util-linux");
         List<String> caps = LvsdProcess.unitCapabilities();
         long unitMask = mask(caps);
-        String list = LvsdProcess.setprivList(caps);
         // d2 runs as nobody: it must read its configuration and the distribution, and own its state and runtime
         // directories (systemd's StateDirectory= and RuntimeDirectory= would be given to its User=).
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path scriptsOut = Files.createDirectory(dir.resolve("caps"));
         Files.setPosixFilePermissions(scriptsOut, PosixFilePermissions.fromString("rwxrwxrwx"));
-        Path launcher = LvsdProcess.launcher().toAbsolutePath();
-        if (Sh.run(null, "setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "test", "-x",
-                launcher.toString()).rc() != 0) { // a checkout nobody cannot read: run d2 from a copy
-            Path copy = dir.resolve("dist");
-            Sh.ok("cp", "-r", launcher.getParent().getParent().toString(), copy.toString());
-            Sh.ok("chmod", "-R", "a+rX", copy.toString());
-            launcher = copy.resolve("bin/lvsd");
-        }
+        Path launcher = LvsdProcess.launcherForNobody(dir);
         Map<String, Path> owned = Map.of("STATE_DIRECTORY", dir.resolve("d2-state"), "RUNTIME_DIRECTORY",
                 dir.resolve("d2-run"));
         for (Path p : owned.values()) {
@@ -89,9 +81,7 @@ class LeastPrivilegeIT {
             Sh.ok("chown", NOBODY + ":" + NOBODY, p.toString());
         }
         List<String> asRoot = LvsdProcess.asTheUnit();
-        List<String> asNobody = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
-                "--inh-caps=-all," + list, "--ambient-caps=-all," + list, "--bounding-set=-all," + list,
-                "--no-new-privs", "--");
+        List<String> asNobody = LvsdProcess.asNobody();
         try (VrrpLab lab = new VrrpLab("lvsd-lp", dir)) {
             LvsdProcess d1 = lab.lvsd("d1", conf("d1", 150, scriptsOut), asRoot, LvsdProcess.launcher(),
                     Map.of("RUNTIME_DIRECTORY", dir.resolve("d1-run").toString()));

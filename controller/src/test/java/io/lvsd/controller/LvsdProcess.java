@@ -171,6 +171,38 @@ final class LvsdProcess implements AutoCloseable {
                 "--no-new-privs", "--");
     }
 
+    /** The uid and gid of {@code nobody}, as which non-root directors run. */
+    static final String NOBODY = "65534";
+
+    /**
+     * A wrapper that runs lvsd as a non-root unit would (systemd's {@code User=} with {@code AmbientCapabilities=}):
+     * as {@code nobody}, with the unit's capabilities as its ambient, inheritable and bounding sets and no others.
+     */
+    static List<String> asNobody() throws IOException {
+        String list = setprivList(unitCapabilities());
+        return List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                "--inh-caps=-all," + list, "--ambient-caps=-all," + list, "--bounding-set=-all," + list,
+                "--no-new-privs", "--");
+    }
+
+    /**
+     * The launcher {@code nobody} can run: this distribution's, or, when {@code nobody} cannot read it (a checkout
+     * under a private directory), a world-readable copy of it under {@code scratch}.
+     */
+    static Path launcherForNobody(Path scratch) throws IOException, InterruptedException {
+        Path launcher = launcher().toAbsolutePath();
+        if (io.lvsd.testkit.Sh.run(null, "setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                "test", "-x", launcher.toString()).rc() == 0) {
+            return launcher;
+        }
+        Path copy = scratch.resolve("dist");
+        if (!Files.isDirectory(copy)) {
+            io.lvsd.testkit.Sh.ok("cp", "-r", launcher.getParent().getParent().toString(), copy.toString());
+            io.lvsd.testkit.Sh.ok("chmod", "-R", "a+rX", copy.toString());
+        }
+        return copy.resolve("bin/lvsd");
+    }
+
     /** {@code setpriv}'s spelling of capability names: +net_admin,+net_raw,... */
     static String setprivList(List<String> caps) {
         return String.join(",", caps.stream().map(c -> "+" + c.substring(4).toLowerCase(java.util.Locale.ROOT))
