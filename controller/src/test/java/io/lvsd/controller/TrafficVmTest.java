@@ -323,13 +323,7 @@ class TrafficVmTest {
             try (SynStream s = new SynStream("10.99.0.101", 7)) {
                 for (int i = 0; i < flips; i++) {
                     String text = i % 2 == 0 ? original.replace(echoRr, echoRr.replace("rr,", "wrr,")) : original;
-                    Files.writeString(conf, text);
-                    int done = count(lvsd.output(), "reload done");
-                    lvsd.signal("HUP");
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                            .until(() -> count(lvsd.output(), "reload done") > done
-                                    || lvsd.output().contains("reload failed"));
-                    assertThat(lvsd.output()).doesNotContain("reload failed");
+                    reload(text);
                 }
                 lvsdFlips = s.stop();
             }
@@ -348,13 +342,20 @@ class TrafficVmTest {
                     .as("SYNs that met the kernel's switch window and that the guard held back: none means the "
                             + "stream never met the window and this run proved nothing").isPositive();
         } finally {
-            Files.writeString(conf, original);
             Sh.run(null, "ip", "netns", "exec", net.name("d1"), "ipvsadm", "-D", "-t", "10.99.0.100:7");
+            reload(original);
         }
+        assertThat(Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn")).contains("-A -t 10.99.0.101:7 -s rr");
+    }
+
+    /** Writes {@code text} to lvsd's configuration file, sends SIGHUP and waits for the reload to be done. */
+    static void reload(String text) throws Exception {
+        Files.writeString(conf, text);
         int done = count(lvsd.output(), "reload done");
         lvsd.signal("HUP");
-        await().atMost(Duration.ofSeconds(60)).until(() -> count(lvsd.output(), "reload done") > done);
-        assertThat(Sh.ok("ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn")).contains("-A -t 10.99.0.101:7 -s rr");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> count(lvsd.output(), "reload done") > done || lvsd.output().contains("reload failed"));
+        assertThat(lvsd.output()).doesNotContain("reload failed");
     }
 
     static int count(String text, String what) {

@@ -212,15 +212,9 @@ public final class VipProbe {
         int l4 = ip + ihl;
         String from = text(src);
         boolean fromVip = Arrays.equals(src, vip.getAddress());
-        if (p == TCP && proto == TCP && f.length >= l4 + 14 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
-            int flags = f[l4 + 13] & 0xff;
-            Outcome o = !fromVip ? Outcome.FROM_OWN_ADDRESS : (flags & RST) != 0 ? Outcome.REFUSED : Outcome.OK;
-            String what = (flags & RST) != 0 ? "RST" : (flags & (SYN | ACK)) == (SYN | ACK) ? "SYN-ACK" : "TCP flags 0x"
-                    + Integer.toHexString(flags);
-            return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
-        }
-        if (p == UDP && proto == UDP && f.length >= l4 + 8 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
-            return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "a UDP reply from " + from), false);
+        Reply answer = answer(f, l4, p, proto, a, b, from, fromVip);
+        if (answer != null) {
+            return answer;
         }
         if (p == ICMP && f.length >= l4 + 8) {
             int type = f[l4] & 0xff;
@@ -248,6 +242,24 @@ public final class VipProbe {
     }
 
     /**
+     * A TCP or UDP answer at {@code l4} (protocol {@code p}) to the probe's ports ({@code a} ours, {@code b} the
+     * service's), or null: the same for either family.
+     */
+    private static Reply answer(byte[] f, int l4, int p, int proto, int a, int b, String from, boolean fromVip) {
+        if (p == TCP && proto == TCP && f.length >= l4 + 14 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            int flags = f[l4 + 13] & 0xff;
+            Outcome o = !fromVip ? Outcome.FROM_OWN_ADDRESS : (flags & RST) != 0 ? Outcome.REFUSED : Outcome.OK;
+            String what = (flags & RST) != 0 ? "RST" : (flags & (SYN | ACK)) == (SYN | ACK) ? "SYN-ACK" : "TCP flags 0x"
+                    + Integer.toHexString(flags);
+            return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
+        }
+        if (p == UDP && proto == UDP && f.length >= l4 + 8 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
+            return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "a UDP reply from " + from), false);
+        }
+        return null;
+    }
+
+    /**
      * {@link #classify} for IPv6 (DR): a TCP or UDP answer from the VIP or from elsewhere, or an ICMPv6 error (RFC 4443:
      * destination unreachable, packet too big, time exceeded) about one of this probe's packets. Linux puts no
      * extension header in front of these, and one that is there makes the frame not ours.
@@ -266,15 +278,9 @@ public final class VipProbe {
         int l4 = ip + 40;
         String from = text(src);
         boolean fromVip = Arrays.equals(src, vip.getAddress());
-        if (next == TCP && proto == TCP && f.length >= l4 + 14 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
-            int flags = f[l4 + 13] & 0xff;
-            Outcome o = !fromVip ? Outcome.FROM_OWN_ADDRESS : (flags & RST) != 0 ? Outcome.REFUSED : Outcome.OK;
-            String what = (flags & RST) != 0 ? "RST" : (flags & (SYN | ACK)) == (SYN | ACK) ? "SYN-ACK" : "TCP flags 0x"
-                    + Integer.toHexString(flags);
-            return new Reply(Result.of(o, what + " from " + from), (flags & (SYN | ACK)) == (SYN | ACK));
-        }
-        if (next == UDP && proto == UDP && f.length >= l4 + 8 && u16(f, l4) == b && u16(f, l4 + 2) == a) {
-            return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "a UDP reply from " + from), false);
+        Reply answer = answer(f, l4, next, proto, a, b, from, fromVip);
+        if (answer != null) {
+            return answer;
         }
         if (next == ICMPV6 && f.length >= l4 + 8) {
             int type = f[l4] & 0xff;

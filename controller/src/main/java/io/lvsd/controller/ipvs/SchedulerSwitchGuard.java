@@ -162,10 +162,11 @@ public final class SchedulerSwitchGuard implements Reconciler.Bracket {
             }
         }
         if (unguarded != null) {
-            if (warned.add(unguarded)) {
+            if (warned.size() < 32 && warned.add(unguarded)) {
                 log.warn("ipvs: switching the scheduler of {} unguarded ({}): a new connection that arrives while the "
-                        + "kernel swaps schedulers is refused; install nftables to hold those refusals back", what,
-                        unguarded);
+                        + "kernel swaps schedulers is refused; {}", what, unguarded, nft == null
+                        ? "install nftables to hold those refusals back"
+                        : "lvsd needs CAP_NET_ADMIN and nf_tables in the kernel to hold them back");
             } else {
                 log.info("ipvs: switching the scheduler of {} unguarded ({})", what, unguarded);
             }
