@@ -44,6 +44,13 @@ public final class LinuxNative {
     public static final int ENOBUFS = 105;
     public static final int EADDRNOTAVAIL = 99;
     public static final int SO_BINDTODEVICE = 25;
+    /** {@code SO_ATTACH_FILTER}: takes a {@code struct sock_fprog} (a classic BPF program). */
+    public static final int SO_ATTACH_FILTER = 26;
+    /**
+     * {@code SO_RXQ_OVFL}: every received datagram then carries a control message of that type with a {@code u32},
+     * the number of datagrams the socket has dropped so far (its {@code sk_drops}: a full receive queue).
+     */
+    public static final int SO_RXQ_OVFL = 40;
     /**
      * {@code SO_TIMESTAMPNS_OLD} in asm-generic/socket.h, which {@code SO_TIMESTAMPNS} is where {@code time_t} is 64
      * bits; the {@code SCM_TIMESTAMPNS} control message has the same number and carries a {@code struct timespec}
@@ -196,6 +203,27 @@ public final class LinuxNative {
         while (libc.setsockopt(fd, level, name, value, value.length) != 0) {
             checkRetry("setsockopt(" + what + ")");
         }
+    }
+
+    /**
+     * {@code setsockopt(SO_ATTACH_FILTER)}: the kernel runs {@code program} ({@code struct sock_filter}s, 8 bytes
+     * each) on every packet before queueing it on the socket, replacing any program attached before.
+     */
+    public void attachFilter(int fd, byte[] program, String what) throws NativeException {
+        int count = program.length / 8;
+        if (count == 0 || count > 0xffff || program.length % 8 != 0) {
+            throw new IllegalArgumentException("a classic BPF program of " + program.length + " bytes");
+        }
+        Pointer code = Memory.allocateDirect(runtime, program.length);
+        code.put(0, program, 0, program.length);
+        // struct sock_fprog: unsigned short len, (6 bytes of padding), struct sock_filter *filter
+        byte[] fprog = ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).putShort((short) count)
+                .putShort((short) 0).putInt(0).putLong(code.address()).array();
+        // The kernel copies the program during the call; code is reachable until it returns.
+        while (libc.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, fprog.length) != 0) {
+            checkRetry("setsockopt(" + what + ", SO_ATTACH_FILTER)");
+        }
+        java.lang.ref.Reference.reachabilityFence(code);
     }
 
     /** {@code setsockopt(SO_BINDTODEVICE)}: the socket sends and receives on {@code ifname} only. */

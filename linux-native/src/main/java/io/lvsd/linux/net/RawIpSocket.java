@@ -54,8 +54,10 @@ public final class RawIpSocket implements AutoCloseable {
     private final String what;
     private final byte[] rx = new byte[65_536];
     private final byte[] rxName = new byte[28];
-    private final byte[] rxControl = new byte[128];
+    private final byte[] rxControl = new byte[192];
     private volatile boolean closed;
+    /** What the kernel last said it dropped ({@code SO_RXQ_OVFL}); reader thread writes. */
+    private volatile long dropped;
 
     private RawIpSocket(IpFamily family, int protocol, int tos, String ifname, int ifindex, int fd) {
         this.family = family;
@@ -96,6 +98,7 @@ public final class RawIpSocket implements AutoCloseable {
                 linux.setIntOption(fd, l, LinuxNative.IPV6_RECVHOPLIMIT, 1, s.what + ", IPV6_RECVHOPLIMIT");
             }
             linux.setIntOption(fd, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, 1, s.what + ", SO_TIMESTAMPNS");
+            linux.setIntOption(fd, LinuxNative.SOL_SOCKET, LinuxNative.SO_RXQ_OVFL, 1, s.what + ", SO_RXQ_OVFL");
             if (receiveTimeoutMillis > 0) {
                 linux.setReceiveTimeout(fd, receiveTimeoutMillis, s.what);
             }
@@ -119,6 +122,23 @@ public final class RawIpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Has the kernel run {@code filter} on every packet before queueing it here (replacing the one before): a packet
+     * it drops is never queued, never read, and counted nowhere.
+     */
+    public void attach(SocketFilter filter) throws NativeException {
+        linux.attachFilter(fd, filter.instructions(), what);
+    }
+
+    /**
+     * How many packets the kernel has dropped on this socket because its receive queue was full, as of the last
+     * packet {@link #receive} read (the kernel says so with each packet it delivers: drops become visible with the
+     * next packet that is received).
+     */
+    public long dropped() {
+        return dropped;
+    }
+
     /** The next packet, or null when the receive timeout expired or the socket was closed. */
     public Packet receive() throws NativeException {
         if (closed) {
@@ -137,6 +157,10 @@ public final class RawIpSocket implements AutoCloseable {
             return null;
         }
         long[] at = arrival(clocks, kernelTimestamp(rxControl, r.controlLength()));
+        long d = queueDrops(rxControl, r.controlLength());
+        if (d >= 0) {
+            dropped = d;
+        }
         int n = Math.min(r.length(), rx.length);
         return family == IpFamily.IPV4 ? parseIpv4(rx, n, at[0], at[1]) : ipv6(r, n, at[0], at[1]);
     }
@@ -194,6 +218,15 @@ public final class RawIpSocket implements AutoCloseable {
         }
         ByteBuffer c = ByteBuffer.wrap(control).order(ByteOrder.nativeOrder());
         return c.getLong(at) * 1_000_000_000L + c.getLong(at + 8);
+    }
+
+    /**
+     * The {@code SO_RXQ_OVFL} count in the first {@code length} bytes of ancillary data (an unsigned 32-bit count of
+     * the socket's drops so far); -1 when there is none.
+     */
+    static long queueDrops(byte[] control, int length) {
+        int at = control(control, length, LinuxNative.SOL_SOCKET, LinuxNative.SO_RXQ_OVFL, 4);
+        return at < 0 ? -1 : ByteBuffer.wrap(control).order(ByteOrder.nativeOrder()).getInt(at) & 0xffffffffL;
     }
 
     /**

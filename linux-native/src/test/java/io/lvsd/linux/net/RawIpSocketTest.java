@@ -37,6 +37,17 @@ class RawIpSocketTest {
     }
 
     @Test
+    void theQueueDropCountIsAnUnsigned32BitCountBesideTheTimestamp() {
+        ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
+        cmsg(b, LinuxNative.SOL_SOCKET, LinuxNative.SO_TIMESTAMPNS, timespec(1, 2));
+        assertThat(RawIpSocket.queueDrops(b.array(), b.position())).as("no drops: the kernel sends none").isEqualTo(-1);
+        cmsg(b, LinuxNative.SOL_SOCKET, LinuxNative.SO_RXQ_OVFL,
+                ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0xfffffffe).array());
+        assertThat(RawIpSocket.queueDrops(b.array(), b.position())).isEqualTo(0xfffffffeL);
+        assertThat(RawIpSocket.kernelTimestamp(b.array(), b.position())).isEqualTo(S + 2);
+    }
+
+    @Test
     void noTimestampWhenAbsentTruncatedOrMalformed() {
         ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
         cmsg(b, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, new byte[4]);
