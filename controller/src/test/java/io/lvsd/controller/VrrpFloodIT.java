@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>adverts for a VRID no instance has;</li>
  *   <li>unicast adverts for VI_2 from c1, outside {@code unicast-peers}, at a higher and a lower priority.</li>
  * </ul>
- * Asserted: no state change while both directors live; d2 counts every packet under its drop reason; the real
+ * Asserted: no state change while both directors live; d2 counts every packet under its drop reason, those with a
+ * foreign VRID or a stranger's source after its kernel filter kept them out of the advert queue; the real
  * peers' adverts keep being processed; lvsd's CPU stays bounded (printed). Halfway, d1 is killed: d2 must take over
  * within Master_Down_Interval, as without the flood (a flood used to hold a takeover back one interval more), and
  * stays master while the flood runs its 60 s out.
@@ -180,6 +181,13 @@ class VrrpFloodIT {
                             .isEqualTo(e.getValue().doubleValue());
                 }
             });
+            // The foreign VRID and the stranger's unicast adverts never reached the advert socket: the kernel's filter
+            // kept them out, and only the socket beside it, which counts, read them.
+            long keptOut = expected.get("/vrid") + expected.get("VI_2/unicast_source");
+            assertThat(lab.metric("d2", "lvsd_vrrp_filtered_total{socket=\"eth0/IPv4\"}"))
+                    .as("packets d2's kernel filter kept out of the advert queue").isEqualTo((double) keptOut);
+            System.out.printf(Locale.ROOT, "flood: %d of %d packets kept out of the advert queue by the kernel%n",
+                    keptOut, total.get());
             assertThat(d2.output()).contains("VI_2: dropped an advert from 10.97.0.50 (priority 254)")
                     .as("the stranger's warning, at most once a minute").containsOnlyOnce("dropped an advert from");
         }

@@ -26,7 +26,9 @@ public enum DropReason {
     /** Unicast mode: the source is not one of unicast-peers (lvsd's own check; keepalived's vrrp_check_unicast_src). */
     UNICAST_SOURCE_ERROR("unicast_source"),
     /** A packet we sent ourselves, looped back. */
-    OWN_PACKET("own_packet");
+    OWN_PACKET("own_packet"),
+    /** Dropped by the kernel, unread, because the socket's receive queue was full (lvsd's own; SO_RXQ_OVFL). */
+    RECEIVE_QUEUE_FULL("receive_queue");
 
     private final String label;
 

@@ -16,7 +16,9 @@ import java.util.function.Consumer;
 /**
  * The real kernel: rtnetlink for links and addresses, {@link RtnetlinkMonitor} for their changes, and
  * {@link RawIpSocket}s with one blocking reader thread each (Netty has no raw-IP channel). A reader blocks in
- * {@code recvmsg} for at most 250 ms, so that it notices a close.
+ * {@code recvmsg} for at most 250 ms, so that it notices a close. Each VRRP socket is two: the advert socket, whose
+ * kernel filter lets in what {@link AdvertSocketFilter} lets in, and one with the complement, whose reader only
+ * counts.
  */
 final class LinuxVrrpKernel implements VrrpKernel {
     /** RFC 5798 §5.1.1.3 / keepalived: adverts go with precedence "internetwork control". */
@@ -62,19 +64,31 @@ final class LinuxVrrpKernel implements VrrpKernel {
     }
 
     @Override
-    public Socket openSocket(IpFamily family, String ifname, int ifindex, Receiver receiver) throws NativeException {
-        RawIpSocket s = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, RECEIVE_TIMEOUT_MS);
-        RawSocket rs = new RawSocket(s);
+    public Socket openSocket(IpFamily family, String ifname, int ifindex, AdvertSocketFilter filter, Receiver receiver)
+            throws NativeException {
+        RawIpSocket adverts = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, RECEIVE_TIMEOUT_MS);
+        RawIpSocket rest = null;
         try {
-            s.hasQueued(); // links the native call now, not at the first Master_Down expiry
+            adverts.attach(filter.program(true));
+            rest = RawIpSocket.open(family, VrrpCodec.PROTOCOL, ifname, ifindex, TOS, RECEIVE_TIMEOUT_MS);
+            rest.attach(filter.program(false));
+            adverts.hasQueued(); // links the native call now, not at the first Master_Down expiry
         } catch (NativeException | RuntimeException e) {
-            s.close();
+            adverts.close();
+            if (rest != null) {
+                rest.close();
+            }
             throw e;
         }
-        Thread reader = new Thread(() -> rs.read(receiver), "lvsd-vrrp-rx-" + ifname + "-"
-                + family.name().toLowerCase(java.util.Locale.ROOT));
+        RawIpSocket filtered = rest;
+        RawSocket rs = new RawSocket(adverts, filtered);
+        String name = ifname + "-" + family.name().toLowerCase(java.util.Locale.ROOT);
+        Thread reader = new Thread(() -> rs.read(adverts, receiver, receiver::received), "lvsd-vrrp-rx-" + name);
         reader.setDaemon(true);
         reader.start();
+        Thread counter = new Thread(() -> rs.read(filtered, receiver, receiver::filtered), "lvsd-vrrp-filtered-" + name);
+        counter.setDaemon(true);
+        counter.start();
         return rs;
     }
 
@@ -85,21 +99,30 @@ final class LinuxVrrpKernel implements VrrpKernel {
         }
     }
 
+    /** The advert socket, and beside it the one that receives what the advert socket's filter keeps out. */
     private static final class RawSocket implements Socket {
         private final RawIpSocket socket;
+        private final RawIpSocket rest;
         private volatile boolean closed;
 
-        RawSocket(RawIpSocket socket) {
+        RawSocket(RawIpSocket socket, RawIpSocket rest) {
             this.socket = socket;
+            this.rest = rest;
         }
 
-        void read(Receiver receiver) {
+        void read(RawIpSocket from, Receiver receiver, Consumer<RawIpSocket.Packet> to) {
             long errors = 0;
+            long dropped = 0;
             while (!closed) {
                 try {
-                    RawIpSocket.Packet p = socket.receive();
+                    RawIpSocket.Packet p = from.receive();
+                    long d = from.dropped();
+                    if (d != dropped) {
+                        receiver.queueDropped(d - dropped);
+                        dropped = d;
+                    }
                     if (p != null) {
-                        receiver.received(p);
+                        to.accept(p);
                     }
                 } catch (NativeException | RuntimeException e) {
                     if (closed) {
@@ -114,8 +137,16 @@ final class LinuxVrrpKernel implements VrrpKernel {
         }
 
         @Override
+        public void filter(AdvertSocketFilter filter) throws NativeException {
+            // The complement first: for a moment both may let a packet in (counted twice), never neither (lost).
+            rest.attach(filter.program(false));
+            socket.attach(filter.program(true));
+        }
+
+        @Override
         public void joinGroup(InetAddress group) throws NativeException {
             socket.joinGroup(group);
+            rest.joinGroup(group);
         }
 
         @Override
@@ -137,6 +168,7 @@ final class LinuxVrrpKernel implements VrrpKernel {
         public void close() {
             closed = true;
             socket.close();
+            rest.close();
         }
     }
 }

@@ -26,6 +26,15 @@ final class VrrpChannel implements VrrpKernel.Receiver {
 
         /** On the reader thread: a receive failed (logged here). */
         void failed();
+
+        /**
+         * On the filter's reader thread (never the loop): a packet the kernel kept out of the advert queue,
+         * {@code instance} ("" for none) and why; to be counted.
+         */
+        void filtered(VrrpChannel ch, RawIpSocket.Packet p, String instance, AdvertFilter.Rejection why);
+
+        /** On a reader thread: the kernel dropped {@code count} packets on a full receive queue of the channel. */
+        void queueDropped(VrrpChannel ch, long count);
     }
 
     final String key;
@@ -35,12 +44,18 @@ final class VrrpChannel implements VrrpKernel.Receiver {
     private final VrrpKernel kernel;
     private final Sink sink;
     volatile VrrpKernel.Socket socket;
-    /** Packets the reader has taken from the socket (reader thread writes). */
-    private volatile long pulled;
+    /** Packets the readers have handed to the loop. */
+    private final java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong();
     /** Of those, the packets the loop has handled (loop only). */
     private long handled;
     /** When the last packet the loop handled arrived ({@code receivedAt}; loop only); none: MIN_VALUE. */
     private long lastHandledAt = Long.MIN_VALUE;
+    /** What the socket lets in (loop writes; the filter's reader reads). */
+    private volatile AdvertSocketFilter filter;
+    /** Unicast adverts from strangers that the kernel kept out: logged at most once a minute (filter's reader only). */
+    final io.lvsd.linux.LogThrottle strangers = new io.lvsd.linux.LogThrottle(java.time.Duration.ofMinutes(1));
+    /** Full receive queues: logged at most once a minute (either reader; synchronized on it). */
+    final io.lvsd.linux.LogThrottle overflows = new io.lvsd.linux.LogThrottle(java.time.Duration.ofMinutes(1));
     String error;
     long sendErrors;
     boolean joined;
@@ -67,9 +82,11 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         }
     }
 
-    void open(boolean join) {
+    void open(boolean join, AdvertSocketFilter filter) {
+        this.filter = filter;
         try {
-            socket = kernel.openSocket(family, ifname, ifindex, this);
+            socket = kernel.openSocket(family, ifname, ifindex, filter, this);
+            log.debug("VRRP socket on {}: the kernel lets in {}", key, filter);
             if (join) {
                 join();
             }
@@ -83,10 +100,46 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         }
     }
 
+    /**
+     * On the loop: lets in what {@code next} lets in from now on (a reload changed the instances on the channel, their
+     * VRIDs or peers); nothing happens when it is the filter in force.
+     */
+    void filter(AdvertSocketFilter next) {
+        VrrpKernel.Socket s = socket;
+        if (next.equals(filter) || s == null) {
+            return;
+        }
+        try {
+            s.filter(next);
+            filter = next;
+            log.info("VRRP socket on {}: the kernel lets in {}", key, next);
+        } catch (NativeException | RuntimeException e) {
+            log.error("VRRP socket on {}: cannot change the kernel's filter to {} (the one before stays): {}", key, next,
+                    e.getMessage());
+        }
+    }
+
+    /** On the filter's reader thread: counts what the kernel kept out, by reason. */
+    @Override
+    public void filtered(RawIpSocket.Packet p) {
+        AdvertSocketFilter f = filter;
+        AdvertFilter.Rejection why = f == null ? null : f.classify(p.source(), p.payload());
+        if (why == null) {
+            received(p); // a reload changed the filter between the kernel's decision and this one: the loop decides
+            return;
+        }
+        sink.filtered(this, p, f.instance(p.payload()), why);
+    }
+
+    @Override
+    public void queueDropped(long count) {
+        sink.queueDropped(this, count);
+    }
+
     /** On the reader thread. */
     @Override
     public void received(RawIpSocket.Packet p) {
-        pulled = pulled + 1; // the only writer
+        pulled.incrementAndGet(); // the advert reader, and the filter's in a reload's race
         sink.received(this, p);
     }
 
@@ -130,7 +183,7 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         if (deadline != Long.MIN_VALUE && lastHandledAt != Long.MIN_VALUE && lastHandledAt - deadline >= 0) {
             return false;
         }
-        if (pulled != handled) {
+        if (pulled.get() != handled) {
             return true;
         }
         VrrpKernel.Socket s = socket;

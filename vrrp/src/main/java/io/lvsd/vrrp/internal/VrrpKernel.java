@@ -40,10 +40,12 @@ public interface VrrpKernel {
     AutoCloseable watch(Consumer<RtnetlinkMonitor.Event> events, Consumer<Throwable> failure) throws NativeException;
 
     /**
-     * Opens a VRRP raw socket on {@code ifname} for {@code family}; every packet received goes to {@code receiver}
-     * (on a reader thread of its own in the real kernel).
+     * Opens a VRRP raw socket on {@code ifname} for {@code family} that lets in what {@code filter} lets in: every
+     * packet it lets in goes to {@link Receiver#received}, every other to {@link Receiver#filtered} (each on a reader
+     * thread of its own in the real kernel).
      */
-    Socket openSocket(IpFamily family, String ifname, int ifindex, Receiver receiver) throws NativeException;
+    Socket openSocket(IpFamily family, String ifname, int ifindex, AdvertSocketFilter filter, Receiver receiver)
+            throws NativeException;
 
     void close();
 
@@ -53,11 +55,23 @@ public interface VrrpKernel {
 
         /** Receiving failed ({@code count} failures so far); the socket goes on unless it was closed. */
         void failed(Exception e, long count);
+
+        /**
+         * A packet the socket's filter kept out of the advert queue, to be counted (on a reader thread of its own,
+         * never the one that calls {@link #received}).
+         */
+        void filtered(RawIpSocket.Packet packet);
+
+        /** The kernel dropped {@code count} more packets because a receive queue of the socket was full. */
+        void queueDropped(long count);
     }
 
     /** A raw socket for VRRP on one interface and family. */
     interface Socket {
         void joinGroup(InetAddress group) throws NativeException;
+
+        /** From now on lets in what {@code filter} lets in. */
+        void filter(AdvertSocketFilter filter) throws NativeException;
 
         /** Whether a packet waits unread in the socket's queue; never blocks. */
         boolean hasQueued() throws NativeException;

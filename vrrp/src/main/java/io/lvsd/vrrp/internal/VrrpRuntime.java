@@ -107,7 +107,6 @@ public final class VrrpRuntime {
     private final Map<String, VrrpChannel> channels = new HashMap<>();
     private final SyncGroups groups = new SyncGroups();
     private final Tracking tracking;
-    private final Map<String, Counter> unknownVridDrops = new HashMap<>();
     private VrrpConfig config = VrrpConfig.none();
     private final List<CompletableFuture<?>> pendingNotifies = new ArrayList<>();
 
@@ -144,6 +143,42 @@ public final class VrrpRuntime {
             @Override
             public void failed() {
                 loopErrors.increment();
+            }
+
+            @Override
+            public void filtered(VrrpChannel ch, RawIpSocket.Packet p, String instance, AdvertFilter.Rejection why) {
+                Counter.builder("lvsd.vrrp.filtered").tag("socket", ch.key)
+                        .description("VRRP packets the kernel's socket filter kept out of the advert queue (a VRID "
+                                + "no instance here has, a unicast source outside unicast-peers); each is also "
+                                + "counted in lvsd.vrrp.drops under its reason")
+                        .register(registry).increment();
+                dropCounter(instance, why.reason()).increment();
+                if (why.reason() == DropReason.UNICAST_SOURCE_ERROR) {
+                    long held = ch.strangers.admit(p.receivedAt());
+                    if (held >= 0) {
+                        byte[] m = p.payload();
+                        log.warn("{}: dropped an advert from {} (priority {}): {}{}", instance,
+                                IpAddresses.text(p.source()), m.length > 2 ? m[2] & 0xff : "?", why.detail(),
+                                LogThrottle.heldBack(held));
+                    }
+                }
+                if (log.isDebugEnabled()) {
+                    log.debug("{}: dropped packet from {}: {} ({})", instance.isEmpty() ? ch.key : instance,
+                            IpAddresses.text(p.source()), why.reason().label(), why.detail());
+                }
+            }
+
+            @Override
+            public void queueDropped(VrrpChannel ch, long count) {
+                dropCounter("", DropReason.RECEIVE_QUEUE_FULL).increment(count);
+                long held;
+                synchronized (ch.overflows) {
+                    held = ch.overflows.admit(ex.nanoTime());
+                }
+                if (held >= 0) {
+                    log.warn("VRRP socket on {}: the kernel dropped {} packet(s), unread, on a full receive queue{}",
+                            ch.key, count, LogThrottle.heldBack(held));
+                }
             }
         };
         this.vips = new VipWriter(kernel, executors::nanoTime, registry, name -> onLoop(() -> {
@@ -276,6 +311,8 @@ public final class VrrpRuntime {
                 channels.remove(name);
             }
         }
+        // Before a new instance starts: a channel it shares must let its VRID in when it starts listening.
+        channels.forEach((key, ch) -> ch.filter(channelFilter(key, ch.family)));
         for (String name : started) {
             Inst i = instances.get(name);
             ensureChannel(i);
@@ -1018,14 +1055,23 @@ public final class VrrpRuntime {
         return p.receivedAt() + Math.max(0, p.waitedNanos() - masterDownIntervalNanos / 8);
     }
 
+    /** What channel {@code key}'s socket lets in: the VRIDs and peers of the instances on it. */
+    private AdvertSocketFilter channelFilter(String key, IpFamily family) {
+        return AdvertSocketFilter.of(family, key, instances.values().stream().filter(i -> i.channelKey().equals(key))
+                .map(i -> i.cfg).toList());
+    }
+
+    /**
+     * The drop counter of {@code instance} ("" for none) and {@code reason}; any thread (the registry hands back the
+     * instance's own counter when it has one).
+     */
+    private Counter dropCounter(String instance, DropReason reason) {
+        return Counter.builder("lvsd.vrrp.drops").tag("instance", instance).tag("reason", reason.label())
+                .description("Received packets dropped, by reason (RFC 6527 names)").register(registry);
+    }
+
     private void drop(VrrpChannel ch, Inst i, DropReason reason, RawIpSocket.Packet pkt, String detail) {
-        if (i != null) {
-            i.drops.get(reason).increment();
-        } else {
-            unknownVridDrops.computeIfAbsent(ch.key + reason, k -> Counter.builder("lvsd.vrrp.drops")
-                    .tag("instance", "").tag("reason", reason.label())
-                    .description("Received packets dropped, by reason (RFC 6527 names)").register(registry)).increment();
-        }
+        (i != null ? i.drops.get(reason) : dropCounter("", reason)).increment();
         if (log.isDebugEnabled()) {
             log.debug("{}: dropped packet from {}: {} ({})", i == null ? ch.key : i.cfg.name(),
                     IpAddresses.text(pkt.source()), reason.label(), detail);
@@ -1045,7 +1091,8 @@ public final class VrrpRuntime {
         if (ch == null && l != null) {
             ch = new VrrpChannel(i.channelKey(), i.cfg.interfaceName(), i.cfg.family(), l.index(), kernel, channelSink);
             String key = i.channelKey();
-            ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()));
+            ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()),
+                    channelFilter(key, i.cfg.family()));
             channels.put(i.channelKey(), ch);
         } else if (ch != null && i.multicast() && !ch.joined) {
             try {

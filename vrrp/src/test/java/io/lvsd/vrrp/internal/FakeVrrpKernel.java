@@ -84,7 +84,14 @@ public final class FakeVrrpKernel implements VrrpKernel {
         if (s == null || s.closed) {
             throw new IllegalStateException("no open VRRP socket on " + ifname + "/" + family);
         }
-        s.receiver.received(new RawIpSocket.Packet(source, destination, ttl, payload, at, 0));
+        RawIpSocket.Packet p = new RawIpSocket.Packet(source, destination, ttl, payload, at, 0);
+        // The kernel's filter, as AdvertSocketFilterIT holds the Java rules to it.
+        if (s.filter.classify(source, payload) == null) {
+            s.receiver.received(p);
+        } else {
+            s.filtered++;
+            s.receiver.filtered(p);
+        }
     }
 
     public FakeSocket socket(String ifname, IpFamily family) {
@@ -156,9 +163,11 @@ public final class FakeVrrpKernel implements VrrpKernel {
     }
 
     @Override
-    public Socket openSocket(IpFamily family, String ifname, int ifindex, Receiver receiver) {
+    public Socket openSocket(IpFamily family, String ifname, int ifindex, AdvertSocketFilter filter,
+                             Receiver receiver) {
         onOpenSocket.run();
         FakeSocket s = new FakeSocket(ifname, family, receiver);
+        s.filter = filter;
         sockets.put(ifname + "/" + family, s);
         return s;
     }
@@ -176,11 +185,19 @@ public final class FakeVrrpKernel implements VrrpKernel {
         boolean closed;
         /** Adverts prepared (encoded for sending) on this socket. */
         int prepares;
+        /** What the socket lets in, and how many packets it kept out. */
+        AdvertSocketFilter filter;
+        int filtered;
 
         FakeSocket(String ifname, IpFamily family, Receiver receiver) {
             this.ifname = ifname;
             this.family = family;
             this.receiver = receiver;
+        }
+
+        @Override
+        public void filter(AdvertSocketFilter next) {
+            filter = next;
         }
 
         @Override

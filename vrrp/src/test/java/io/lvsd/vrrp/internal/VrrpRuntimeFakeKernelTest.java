@@ -515,4 +515,47 @@ class VrrpRuntimeFakeKernelTest {
         assertThat(state("A")).isEqualTo("FAULT");
         assertThat(state("B")).isEqualTo("FAULT");
     }
+
+    // ---- the kernel's socket filter
+
+    @Test
+    void whatTheKernelKeepsOutIsCountedByReasonAndNeverReachesTheLoop() throws Exception {
+        master(unicast(true, 0));
+        long handedToTheLoop = registry.find("lvsd.vrrp.receive.wait").timer().count();
+        InetAddress stranger = IpAddresses.parse("10.0.0.66");
+        VrrpPacket foreign = new VrrpPacket(3, 99, 254, 100, List.of(IpPrefix.parse(VIP).address()), 0, null);
+        for (int n = 0; n < 50; n++) {
+            unicastAdvert(stranger, 255, 254);
+            kernel.deliver("eth0", IpFamily.IPV4, PEER, ME, VrrpCodec.encode(foreign, PEER, ME, true), clock.nanoTime());
+        }
+        clock.runDue();
+        assertThat(kernel.socket("eth0", IpFamily.IPV4).filtered).isEqualTo(100);
+        assertThat(registry.find("lvsd.vrrp.receive.wait").timer().count()).as("packets handed to the VRRP loop")
+                .isEqualTo(handedToTheLoop);
+        assertThat(counter("lvsd.vrrp.drops", "instance", "VI_1", "reason", "unicast_source")).isEqualTo(50);
+        assertThat(runtime.status().get(0).drops()).containsEntry("unicast_source", 50L);
+        assertThat(counter("lvsd.vrrp.drops", "instance", "", "reason", "vrid")).isEqualTo(50);
+        assertThat(counter("lvsd.vrrp.filtered", "socket", "eth0/IPv4")).isEqualTo(100);
+        assertThat(state("VI_1")).isEqualTo("MASTER");
+        unicastAdvert(PEER, 255, 200);
+        assertThat(state("VI_1")).as("the peer's advert still goes through").isEqualTo("BACKUP");
+    }
+
+    @Test
+    void anInstanceAddedByAReloadIsLetInBeforeItStartsListening() throws Exception {
+        master(vi1(100, VIP));
+        FakeVrrpKernel.FakeSocket socket = kernel.socket("eth0", IpFamily.IPV4);
+        assertThat(socket.filter.toString()).isEqualTo("vrid 51");
+        VrrpInstanceConfig vi2 = instance("VI_2", 52, 100, 3, Duration.ofSeconds(1), null, "10.0.0.101/24");
+        runtime.reload(config(vi1(100, VIP), vi2), null, Duration.ofSeconds(1));
+        clock.runDue();
+        assertThat(kernel.socket("eth0", IpFamily.IPV4)).as("the same socket").isSameAs(socket);
+        assertThat(socket.filter.toString()).isEqualTo("vrid 51, vrid 52");
+        peerMaster(52, 5, "10.0.0.101/24");
+        assertThat(state("VI_2")).as("it heard the peer's adverts from its first moment").isEqualTo("BACKUP");
+        assertThat(counter("lvsd.vrrp.drops", "instance", "", "reason", "vrid")).isZero();
+        runtime.reload(config(vi2), null, Duration.ofSeconds(1));
+        clock.runDue();
+        assertThat(socket.filter.toString()).as("VI_1 removed").isEqualTo("vrid 52");
+    }
 }
