@@ -102,6 +102,27 @@ class SyncWatchIT {
     }
 
     /**
+     * The 2,000 hostile datagrams (seeded): the kernel's message and lvsd's encodings with a few edits each, and noise;
+     * without lvsd's catch-up requests (another test's), and without those for sync id {@code excludeSyncId} (a
+     * kernel backup daemon with that id would take them in).
+     */
+    static List<byte[]> hostile(int excludeSyncId) throws Exception {
+        byte[] kernel = HexFormat.of().parseHex(KERNEL_V1);
+        SyncMessage v0 = new SyncMessage(0, 3, List.of(SyncConnection.of(17, SyncConnection.F_TUNNEL, 0,
+                InetAddress.getByName("10.1.0.7"), 5353, InetAddress.getByName("10.1.0.100"), 53,
+                InetAddress.getByName("10.1.0.21"), 53, 0)));
+        List<byte[]> hostile = new java.util.ArrayList<>();
+        io.lvsd.testkit.Fuzz.forAll(2_000, io.lvsd.testkit.Fuzz.mutated(List.of(kernel, SyncCodec.encode(v0))),
+                b -> {
+                    if (!(SyncCodec.decode(b) instanceof SyncCodec.Control)
+                            && !(b.length > 1 && (b[1] & 0xff) == excludeSyncId)) {
+                        hostile.add(b);
+                    }
+                });
+        return hostile;
+    }
+
+    /**
      * 2,000 hostile datagrams (the kernel's message and lvsd's encodings with a few edits each, and noise; seeded, see
      * {@link io.lvsd.testkit.Fuzz}) at 500 a second, then a good one: the watcher lives through them, counts each that
      * does not decode as undecodable and decodes the rest. The daemon's own listener (the fail-back gate's) is the
@@ -110,16 +131,7 @@ class SyncWatchIT {
     @Test
     void aFloodOfMalformedDatagramsIsCountedAndTheWatcherLives() throws Exception {
         byte[] kernel = HexFormat.of().parseHex(KERNEL_V1);
-        SyncMessage v0 = new SyncMessage(0, 3, List.of(SyncConnection.of(17, SyncConnection.F_TUNNEL, 0,
-                InetAddress.getByName("10.1.0.7"), 5353, InetAddress.getByName("10.1.0.100"), 53,
-                InetAddress.getByName("10.1.0.21"), 53, 0)));
-        List<byte[]> hostile = new java.util.ArrayList<>();
-        io.lvsd.testkit.Fuzz.forAll(2_000, io.lvsd.testkit.Fuzz.mutated(List.of(kernel, SyncCodec.encode(v0))),
-                b -> {
-                    if (!(SyncCodec.decode(b) instanceof SyncCodec.Control)) { // catch-up requests: another test's
-                        hostile.add(b);
-                    }
-                });
+        List<byte[]> hostile = hostile(-1);
         long malformed = hostile.stream().filter(b -> SyncCodec.decode(b) instanceof SyncCodec.Malformed).count();
         long decoded = hostile.size() - malformed;
         assertThat(malformed).as("most of them are malformed").isGreaterThan(1_000);
@@ -144,7 +156,8 @@ class SyncWatchIT {
             System.out.printf("sync watch: %d hostile datagrams, %d malformed and counted, %d decoded%n",
                     hostile.size(), malformed, decoded);
             assertThat(w.output()).contains("total 10.94.0.1: " + (decoded + 1) + " messages, ")
-                    .contains(", " + malformed + " undecodable").doesNotContain("\tat ").doesNotContain("Exception");
+                    .contains(", " + malformed + " undecodable").contains("dropped unread by the kernel: 0 ")
+                    .doesNotContain("\tat ").doesNotContain("Exception");
         }
     }
 
@@ -188,5 +201,58 @@ class SyncWatchIT {
             assertThat(atW).containsExactly("10.94.0.1 REQUEST 11");
             assertThat(atS).containsExactly("10.94.0.2 ACCEPTED 11", "10.94.0.2 message 1", "10.94.0.2 DONE 11");
         }
+    }
+
+    /**
+     * A watcher that cannot keep up: its listener is held while 6,000 datagrams arrive (as fast as one sender sends;
+     * bounded by the count), so the socket's queue overflows. Every datagram is then either handled or counted as
+     * dropped by the kernel, none is lost from the count.
+     */
+    @Test
+    void whatTheKernelDropsOnAFullQueueIsCounted() throws Exception {
+        byte[] kernel = HexFormat.of().parseHex(KERNEL_V1);
+        int sent = 6_000;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
+        SyncWatcher.Listener slow = new SyncWatcher.Listener() {
+            @Override
+            public void message(InetAddress from, SyncMessage m) {
+                try {
+                    release.await(60, java.util.concurrent.TimeUnit.SECONDS); // a stuck reader, for this test only
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                heard.incrementAndGet();
+            }
+
+            @Override
+            public void malformed(InetAddress from, SyncCodec.Error error, String detail) {
+                heard.incrementAndGet();
+            }
+        };
+        SyncTraffic traffic = new SyncTraffic(new SimpleMeterRegistry(), System::nanoTime);
+        InetAddress group = InetAddress.getByName(SyncWatcher.DEFAULT_GROUP);
+        try (SyncWatcher w = NetNamespace.call(ns.name("w"), () -> SyncWatcher.open("eth0", group, 8848, traffic,
+                slow))) {
+            NetNamespace.call(ns.name("s"), () -> {
+                try (DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET)) {
+                    ch.setOption(StandardSocketOptions.IP_MULTICAST_IF, NetworkInterface.getByName("eth0"));
+                    InetSocketAddress to = new InetSocketAddress("224.0.0.81", 8848);
+                    for (int i = 0; i < sent; i++) {
+                        ch.send(ByteBuffer.wrap(kernel), to);
+                    }
+                }
+                return null;
+            });
+            await().atMost(Duration.ofSeconds(10)).until(() -> traffic.dropped() > 0);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> heard.get() + traffic.dropped() >= sent);
+            System.out.printf("sync watcher with a stuck reader: %d datagrams, %d handled, %d dropped by the kernel "
+                    + "and counted%n", sent, heard.get(), traffic.dropped());
+            assertThat(heard.get() + traffic.dropped()).as("handled + counted as dropped").isEqualTo(sent);
+            assertThat(traffic.totalMessages()).isEqualTo(heard.get());
+        }
+        assertThat(traffic.dropped()).as("kept after the watcher closed").isPositive();
     }
 }

@@ -51,6 +51,10 @@ public final class LinuxNative {
      * the number of datagrams the socket has dropped so far (its {@code sk_drops}: a full receive queue).
      */
     public static final int SO_RXQ_OVFL = 40;
+    /** {@code SO_MEMINFO}: reads {@code u32[SK_MEMINFO_VARS]} (linux/sock_diag.h). */
+    public static final int SO_MEMINFO = 55;
+    /** {@code SK_MEMINFO_DROPS}: the index of the socket's drop count in {@link #SO_MEMINFO}'s array. */
+    public static final int SK_MEMINFO_DROPS = 8;
     /**
      * {@code SO_TIMESTAMPNS_OLD} in asm-generic/socket.h, which {@code SO_TIMESTAMPNS} is where {@code time_t} is 64
      * bits; the {@code SCM_TIMESTAMPNS} control message has the same number and carries a {@code struct timespec}
@@ -224,6 +228,23 @@ public final class LinuxNative {
             checkRetry("setsockopt(" + what + ", SO_ATTACH_FILTER)");
         }
         java.lang.ref.Reference.reachabilityFence(code);
+    }
+
+    /**
+     * How many packets the kernel has dropped on socket {@code fd} (its {@code sk_drops}: mostly a full receive
+     * queue), read with {@code getsockopt(SO_MEMINFO)}; any socket, any thread.
+     */
+    public long socketDrops(int fd, String what) throws NativeException {
+        byte[] info = new byte[4 * (SK_MEMINFO_DROPS + 1)];
+        int[] len = {info.length};
+        while (libc.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, info, len) != 0) {
+            checkRetry("getsockopt(" + what + ", SO_MEMINFO)");
+        }
+        if (len[0] < info.length) {
+            throw new NativeException("getsockopt(" + what + ", SO_MEMINFO)", 0, "short",
+                    len[0] + " bytes, no drop count (a kernel before 4.x)");
+        }
+        return ByteBuffer.wrap(info).order(ByteOrder.nativeOrder()).getInt(4 * SK_MEMINFO_DROPS) & 0xffffffffL;
     }
 
     /** {@code setsockopt(SO_BINDTODEVICE)}: the socket sends and receives on {@code ifname} only. */

@@ -1,6 +1,7 @@
 package io.lvsd.sync;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetAddress;
@@ -15,7 +16,8 @@ import java.util.function.LongSupplier;
  * What has been heard on the sync group, per sender: messages, entries, decode errors and the time of the last
  * message. Thread-safe; time comes from the clock it is given. The metrics are
  * {@code lvsd_sync_messages_total{sender}}, {@code lvsd_sync_entries_total{sender}},
- * {@code lvsd_sync_decode_errors_total{sender,reason}} and {@code lvsd_sync_last_message_age_seconds{sender}}.
+ * {@code lvsd_sync_decode_errors_total{sender,reason}}, {@code lvsd_sync_last_message_age_seconds{sender}} and
+ * {@code lvsd_sync_receive_dropped_total} (datagrams the kernel dropped unread on the listening socket).
  * At most {@link #MAX_SENDERS} senders get their own label; the rest are counted as {@code other}.
  */
 public final class SyncTraffic {
@@ -27,9 +29,33 @@ public final class SyncTraffic {
     private final Map<String, Sender> byAddress = new LinkedHashMap<>();
     private final Map<String, Sender> byLabel = new LinkedHashMap<>();
 
+    /** Drops of the listening sockets closed so far, and the open one's (read from the kernel when asked). */
+    private long droppedBefore;
+    private LongSupplier droppedNow = () -> 0;
+
     public SyncTraffic(MeterRegistry registry, LongSupplier nanos) {
         this.registry = registry;
         this.nanos = nanos;
+        FunctionCounter.builder("lvsd.sync.receive.dropped", this, SyncTraffic::dropped)
+                .description("Sync datagrams the kernel dropped unread on lvsd's listening socket (a full receive "
+                        + "queue): heard by the interface, never decoded or counted by sender")
+                .register(registry);
+    }
+
+    /** Datagrams the kernel dropped unread on the listening sockets, so far. */
+    public synchronized long dropped() {
+        return droppedBefore + droppedNow.getAsLong();
+    }
+
+    /** From now on the listening socket's drops are {@code socket}'s count (which must not throw). */
+    public synchronized void countDrops(LongSupplier socket) {
+        droppedNow = socket;
+    }
+
+    /** The listening socket closes: its last count is kept. */
+    public synchronized void stopCountingDrops() {
+        droppedBefore += droppedNow.getAsLong();
+        droppedNow = () -> 0;
     }
 
     /** A per-sender summary. {@code lastNanos} is on this object's clock. */

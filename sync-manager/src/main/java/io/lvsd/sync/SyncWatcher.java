@@ -9,6 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.DatagramPacket;
@@ -28,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * hands it to a {@link Listener}, counting it in a {@link SyncTraffic}. The socket is opened with SO_REUSEADDR so
  * that it shares the port with the kernel's backup daemon on the same director. The kernel's master daemon does
  * not loop its messages back, so a director never hears its own.
+ *
+ * <p>With Netty's epoll transport (Linux, always in lvsd's package) the watcher also reports what the kernel dropped
+ * unread on its socket ({@code SO_MEMINFO}) to the {@link SyncTraffic}, so that a burst the watcher could not keep up
+ * with is counted, not silently lost.
  */
 public final class SyncWatcher implements SyncGroupSocket {
     private static final Logger log = LoggerFactory.getLogger(SyncWatcher.class);
@@ -54,6 +61,10 @@ public final class SyncWatcher implements SyncGroupSocket {
     private final int mtu;
     /** Opened with the watcher when it has an interface, else at the first send. */
     private java.nio.channels.DatagramChannel sender;
+    private SyncTraffic traffic;
+    /** The listening socket's drop count when last read; guarded by {@code this}, as is {@code closed}. */
+    private long dropped;
+    private boolean closed;
 
     private SyncWatcher(EventLoopGroup group, DatagramChannel channel, NetworkInterface nif, InetSocketAddress target)
             throws SocketException {
@@ -88,15 +99,17 @@ public final class SyncWatcher implements SyncGroupSocket {
             }
         }
         boolean v6 = IpAddresses.family(groupAddress) == IpFamily.IPV6;
-        EventLoopGroup g = new NioEventLoopGroup(1, r -> {
+        java.util.concurrent.ThreadFactory threads = r -> {
             Thread t = new Thread(r, "lvsd-sync-watch");
             t.setDaemon(true);
             return t;
-        });
+        };
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup g = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
+        InternetProtocolFamily family = v6 ? InternetProtocolFamily.IPv6 : InternetProtocolFamily.IPv4;
         try {
             Bootstrap b = new Bootstrap().group(g)
-                    .channelFactory(() -> new NioDatagramChannel(v6 ? InternetProtocolFamily.IPv6
-                            : InternetProtocolFamily.IPv4))
+                    .channelFactory(() -> epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family))
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.SO_RCVBUF, 1 << 20)
                     .handler(new Handler(traffic, listener));
@@ -112,6 +125,13 @@ public final class SyncWatcher implements SyncGroupSocket {
             }
             log.debug("watching IPVS sync traffic on {}", where);
             SyncWatcher w = new SyncWatcher(g, ch, nif, new InetSocketAddress(groupAddress, port));
+            if (ch instanceof EpollDatagramChannel e) {
+                int fd = e.fd().intValue();
+                w.traffic = traffic;
+                traffic.countDrops(() -> w.drops(fd));
+            } else {
+                log.debug("sync watcher on {}: no epoll, so what the kernel drops on its socket is not counted", where);
+            }
             if (nif != null) {
                 try {
                     w.sender = w.openSender(); // now, so that the first send is not slowed by setting it up
@@ -170,9 +190,25 @@ public final class SyncWatcher implements SyncGroupSocket {
         }
     }
 
+    /** The kernel's drop count of the listening socket {@code fd}; the last one read once closed or unreadable. */
+    private synchronized long drops(int fd) {
+        if (!closed) {
+            try {
+                dropped = io.lvsd.linux.LinuxNative.get().socketDrops(fd, "sync watcher");
+            } catch (io.lvsd.linux.NativeException e) {
+                log.debug("sync watcher: {}", e.getMessage());
+            }
+        }
+        return dropped;
+    }
+
     @Override
     public void close() {
+        if (traffic != null) {
+            traffic.stopCountingDrops(); // reads the count one last time, while the socket is open
+        }
         synchronized (this) {
+            closed = true;
             if (sender != null) {
                 try {
                     sender.close();

@@ -160,6 +160,8 @@ public final class SyncCommand implements Callable<Integer> {
                 if (traffic.senders().isEmpty()) {
                     out.println("no sync traffic heard");
                 }
+                out.println("dropped unread by the kernel: " + traffic.dropped()
+                        + " (datagrams that came faster than this watcher read them)");
                 out.flush();
             }
             return traffic.totalMessages() > 0 ? 0 : Main.EXIT_FAILURE;

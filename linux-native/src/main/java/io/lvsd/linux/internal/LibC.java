@@ -23,6 +23,8 @@ public interface LibC {
 
     int setsockopt(int fd, int level, int name, @In byte[] value, int len);
 
+    int getsockopt(int fd, int level, int name, @Out byte[] value, @In @Out int[] len);
+
     @ssize_t long recvmsg(int fd, Pointer msg, int flags);
 
     @ssize_t long sendmsg(int fd, Pointer msg, int flags);
