@@ -349,6 +349,98 @@ class TrafficVmTest {
     }
 
     /** Writes {@code text} to lvsd's configuration file, sends SIGHUP and waits for the reload to be done. */
+    /**
+     * Malformed sync datagrams at a running director's own sync listener (the one behind the fail-back gate), on the
+     * real kernel with its sync daemons running: sync is turned on by a reload, the client on the sync segment sends
+     * SyncWatchIT's 2,000 hostile datagrams (500 a second; none for this director's sync id, which the kernel's backup
+     * daemon would take in), then the kernel's own message. lvsd lives, logs no stack trace, and every datagram is
+     * counted: as undecodable, as a message, or as dropped unread by the kernel.
+     */
+    @Test
+    void aRunningDirectorsSyncListenerCountsEveryHostileDatagram() throws Exception {
+        String original = Files.readString(conf);
+        List<byte[]> hostile = SyncWatchIT.hostile(200);
+        byte[] good = java.util.HexFormat.of().parseHex(SyncWatchIT.KERNEL_V1);
+        long malformed = hostile.stream().filter(b -> io.lvsd.sync.internal.SyncCodec.decode(b)
+                instanceof io.lvsd.sync.internal.SyncCodec.Malformed).count();
+        int logFrom = lvsd.output().length();
+        try {
+            reload(original + "\nsync-daemon { interface = eth0, sync-id = 200 }\n");
+            // The listener is up once it has heard the client: a good message every 500 ms until then (at most 120).
+            long[] before = new long[3];
+            for (int i = 0; i < 120 && before[1] == 0; i++) {
+                sendSync(List.of(good), 0);
+                LockSupport.parkNanos(Duration.ofMillis(500).toNanos());
+                before = syncCounts();
+            }
+            assertThat(before[1]).as("the running director's listener heard the client" + lvsd.output()).isPositive();
+            long[] base = syncCounts();
+            long t0 = System.nanoTime();
+            sendSync(hostile, 2_000_000L);
+            sendSync(List.of(good), 0);
+            long sent = hostile.size() + 1;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> total(syncCounts()) - total(base) >= sent);
+            long[] after = syncCounts();
+            long errors = after[0] - base[0];
+            long messages = after[1] - base[1];
+            long dropped = after[2] - base[2];
+            System.out.printf("sync flood at a running director: %d datagrams in %.1f s (%d malformed): %d counted "
+                    + "undecodable, %d decoded, %d dropped unread by the kernel and counted%n", sent,
+                    (System.nanoTime() - t0) / 1e9, malformed, errors, messages, dropped);
+            assertThat(errors + messages + dropped).as("every datagram counted once").isEqualTo(sent);
+            assertThat(errors).as("undecodable ones counted as such").isPositive().isLessThanOrEqualTo(malformed);
+            assertThat(messages).isLessThanOrEqualTo(sent - malformed);
+            assertThat(lvsd.alive()).isTrue();
+            assertThat(lvsd.output().substring(logFrom)).doesNotContain("\tat ").doesNotContain("Exception");
+        } finally {
+            reload(original);
+        }
+    }
+
+    /** Sends {@code datagrams} from the client to the sync group on the LAN, {@code gapNanos} apart. */
+    static void sendSync(List<byte[]> datagrams, long gapNanos) throws Exception {
+        NetNamespace.call(net.name("c1"), () -> {
+            try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open(
+                    java.net.StandardProtocolFamily.INET)) {
+                ch.setOption(java.net.StandardSocketOptions.IP_MULTICAST_IF, java.net.NetworkInterface.getByName("eth0"));
+                InetSocketAddress group = new InetSocketAddress("224.0.0.81", 8848);
+                long next = System.nanoTime();
+                for (byte[] b : datagrams) { // bounded by the list: at most 2,000 and a few
+                    ch.send(java.nio.ByteBuffer.wrap(b), group);
+                    next += gapNanos;
+                    LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+                }
+            }
+            return null;
+        });
+    }
+
+    /** The director's counts of what it heard from the client: {undecodable, messages, dropped unread}. */
+    static long[] syncCounts() throws Exception {
+        String metrics = NetNamespace.call(net.name("d1"), () -> httpGet("/metrics"));
+        long[] c = new long[3];
+        for (String line : metrics.split("\n")) {
+            int sp = line.lastIndexOf(' ');
+            if (!line.startsWith("lvsd_sync_") || sp < 0) {
+                continue;
+            }
+            long v = (long) Double.parseDouble(line.substring(sp + 1));
+            if (line.startsWith("lvsd_sync_decode_errors_total{") && line.contains("sender=\"10.99.0.50\"")) {
+                c[0] += v;
+            } else if (line.startsWith("lvsd_sync_messages_total{") && line.contains("sender=\"10.99.0.50\"")) {
+                c[1] += v;
+            } else if (line.startsWith("lvsd_sync_receive_dropped_total ")) {
+                c[2] += v;
+            }
+        }
+        return c;
+    }
+
+    static long total(long[] counts) {
+        return counts[0] + counts[1] + counts[2];
+    }
+
     static void reload(String text) throws Exception {
         Files.writeString(conf, text);
         int done = count(lvsd.output(), "reload done");
