@@ -150,25 +150,7 @@ final class Hocon {
         if (BARE.matcher(s).matches() && !RESERVED.contains(s.toLowerCase(Locale.ROOT)) || DURATION.matcher(s).matches()) {
             return s;
         }
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\t' -> b.append("\\t");
-                case '\r' -> b.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return io.lvsd.linux.Quoted.of(s);
     }
 
     static String key(String k) {

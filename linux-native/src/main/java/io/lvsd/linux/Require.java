@@ -44,33 +44,8 @@ public final class Require {
     public static String nonEmpty(String key, String value) {
         Objects.requireNonNull(value, key);
         if (value.isBlank()) {
-            throw new IllegalArgumentException(key + ": " + quoted(value) + " (expected a non-empty string)");
+            throw new IllegalArgumentException(key + ": " + Quoted.of(value) + " (expected a non-empty string)");
         }
         return value;
-    }
-
-    /**
-     * {@code value} in double quotes, with control characters escaped ({@code \\r}, {@code \\u0000}): a blank value
-     * from the kernel or the network may be any whitespace, and an error message carries it on one line.
-     */
-    static String quoted(String value) {
-        StringBuilder b = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '"', '\\' -> b.append('\\').append(c);
-                default -> {
-                    if (Character.isISOControl(c) || Character.isWhitespace(c) && c != ' ') {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }
