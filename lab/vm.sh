@@ -82,7 +82,8 @@ if [ ! -f "$initrd" ]; then
   # libcrc32c finds its implementation through the crypto API (a soft dependency): load it first.
   for m in $(cd "$moddir" && ls kernel/crypto/crc32c_generic.ko* kernel/drivers/virtio/virtio_pci.ko* kernel/net/9p/9pnet_virtio.ko* kernel/fs/9p/9p.ko* \
       kernel/net/netfilter/ipvs/*.ko* kernel/net/ipv4/ipip.ko* kernel/net/ipv6/ip6_tunnel.ko* kernel/net/ipv4/gre.ko* \
-      kernel/net/ipv4/fou.ko* kernel/drivers/net/veth.ko* kernel/drivers/net/dummy.ko* kernel/net/bridge/bridge.ko* \
+      kernel/net/ipv4/fou.ko* kernel/net/ipv6/fou6.ko* kernel/net/ipv4/ip_gre.ko* kernel/net/ipv6/ip6_gre.ko* \
+      kernel/drivers/net/macvlan.ko* kernel/drivers/net/veth.ko* kernel/drivers/net/dummy.ko* kernel/net/bridge/bridge.ko* \
       kernel/net/packet/af_packet.ko* kernel/drivers/net/nlmon.ko* kernel/net/netfilter/nf_tables.ko* 2>/dev/null); do
     want "$m"
   done
@@ -113,7 +114,9 @@ done
 # OUTDIR last: it may lie inside a read-only share (a checkout under /tmp).
 mkdir -p "/host$out" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L out "/host$out"
-chroot /host /bin/sh -c "ip link set lo up; mkdir -p /run/netns; cd /tmp && sh $run > $out/guest.log 2>&1; echo \$? > $out/guest.rc"
+# The host's tree becomes the root (as switch_root does: moved onto /, then entered), not a chroot: the kernel
+# refuses a chrooted process a new user namespace, which lvsd's probe namespace (check.through-vip) makes.
+cd /host && mount --move . / && exec chroot . /bin/sh -c "ip link set lo up; mkdir -p /run/netns; cd /tmp && sh $run > $out/guest.log 2>&1; echo \$? > $out/guest.rc; echo o > /proc/sysrq-trigger; sleep 60"
 poweroff -f
 INIT
   chmod +x "$tree/init"

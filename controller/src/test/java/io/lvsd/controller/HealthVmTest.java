@@ -346,4 +346,83 @@ class HealthVmTest {
                 .until(() -> service("UDP  10.99.0.100:5353").matches("(?s).*10\\.99\\.0\\.21:5353\\s+Route\\s+1\\s.*")
                         && service("UDP  10.99.0.100:5353").matches("(?s).*10\\.99\\.0\\.22:5353\\s+Route\\s+1\\s.*"));
     }
+
+    /**
+     * {@code check.through-vip}: r3 listens on :80 but lacks the VIP 10.99.0.101, so it drops everything IPVS forwards
+     * to it, while an ordinary check of its own address passes. The service {@code plain} (an ordinary check) keeps it
+     * and its clients time out; the service {@code via} checks through the VIP and leaves it out, until the VIP is put
+     * on r3's {@code lo}; then both answer through the VIP. The probes leave from lvsd's probe namespace, whose
+     * macvlan on d1's eth0 carries 10.99.0.250.
+     */
+    @Test
+    void aCheckThroughTheVipLeavesOutADrRealServerThatDropsForwardedTraffic() throws Exception {
+        String extra = """
+                through-vip.addresses = [ { address = "10.99.0.250/24", interface = eth0 } ]
+                virtual-servers += { name = via, address = "10.99.0.101:80", scheduler = rr, forwarding = dr,
+                  check { type = tcp, interval = 1s, timeout = 2s, retries = 1, rise = 1, alpha = true, through-vip = true },
+                  real-servers = [ { address = "10.99.0.21:80" }, { address = "10.99.0.23:80" } ] }
+                virtual-servers += { name = plain, address = "10.99.0.102:80", scheduler = rr, forwarding = dr,
+                  check { type = tcp, interval = 1s, timeout = 2s, retries = 1, rise = 1 },
+                  real-servers = [ { address = "10.99.0.23:80" } ] }
+                """;
+        net.link("r3", "eth0", "lan", "10.99.0.23/24");
+        net.exec("r3", "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
+                "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
+        startTcp("r3");
+        net.exec("r1", "ip", "addr", "add", "10.99.0.101/32", "dev", "lo");
+        net.exec("d1", "ip", "addr", "add", "10.99.0.101/24", "dev", "eth0");
+        net.exec("d1", "ip", "addr", "add", "10.99.0.102/24", "dev", "eth0");
+        int reloads = lvsd.output().split("reload done", -1).length;
+        try {
+            Files.writeString(conf, CONFIG.formatted("remove") + extra);
+            lvsd.signal("HUP");
+            long t0 = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30)).until(() -> lvsd.output().split("reload done", -1).length > reloads);
+            // The reload starts the namespace's helper (a JVM: tens of seconds in this guest); until then the
+            // probes through the VIP fail, and alpha keeps both servers out meanwhile.
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lvsd.output().contains("health: via 10.99.0.21:80 (tcp) UP")
+                            || lvsd.output().contains("through-vip: the probe namespace: "));
+            assertThat(lvsd.output()).as(lvsd.output()).doesNotContain("through-vip: the probe namespace: ");
+            System.out.printf("health: through the VIP: r1 up %d ms after the reload%n", millisSince(t0));
+            // r3 stays out: probes through the VIP go unanswered, probe after probe.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> !service("TCP  10.99.0.101:80").contains("10.99.0.23:80"));
+            // The fault in traffic: through plain (r3 only, an ordinary check that passes) clients time out.
+            assertThat(service("TCP  10.99.0.102:80")).contains("10.99.0.23:80");
+            assertThat(request("10.99.0.102")).as("plain -> r3 without the VIP").isNull();
+            // The probe through the VIP found it: via leaves r3 out, and its clients all reach r1.
+            String via = service("TCP  10.99.0.101:80");
+            assertThat(via).contains("10.99.0.21:80").doesNotContain("10.99.0.23:80");
+            for (int i = 0; i < 4; i++) {
+                assertThat(request("10.99.0.101")).isEqualTo("r1");
+            }
+            // The fix: the VIP on r3's lo. The check through the VIP passes and r3 takes traffic.
+            net.exec("r3", "ip", "addr", "add", "10.99.0.101/32", "dev", "lo");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> service("TCP  10.99.0.101:80").contains("10.99.0.23:80"));
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            for (int i = 0; i < 6; i++) {
+                seen.add(String.valueOf(request("10.99.0.101")));
+            }
+            assertThat(seen).as("rr over r1 and r3 through the VIP").containsExactly("r1", "r3");
+            assertThat(lvsd.output()).contains("health: via 10.99.0.23:80 (tcp) UP");
+        } finally {
+            Files.writeString(conf, CONFIG.formatted("remove"));
+            lvsd.signal("HUP");
+        }
+    }
+
+    /** Who answers a new TCP connection from c1 to {@code vip}:80, or null (refused, or silent for 1.5 s). */
+    static String request(String vip) throws Exception {
+        return NetNamespace.call(net.name("c1"), () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(vip, 80), 1500);
+                s.setSoTimeout(2000);
+                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+    }
 }

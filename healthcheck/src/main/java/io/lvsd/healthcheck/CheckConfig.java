@@ -20,11 +20,14 @@ import java.util.Objects;
  * @param sourceAddress  bind probes to this local address, or null
  * @param sourcePort     bind probes to this local port, or null
  * @param bindInterface  bind probes to this interface (SO_BINDTODEVICE), or null
+ * @param throughVip     send probes to the VIP, forwarded to the real server as IPVS forwards ({@link ThroughVip});
+ *                       excludes connect-address, source-address, source-port and interface
  * @param spec           what the probe does
  */
 public record CheckConfig(Duration interval, Duration timeout, int retries, Duration retryDelay, int rise,
                           boolean warmup, boolean alpha, InetAddress connectAddress, Integer connectPort,
-                          InetAddress sourceAddress, Integer sourcePort, String bindInterface, CheckSpec spec) {
+                          InetAddress sourceAddress, Integer sourcePort, String bindInterface, boolean throughVip,
+                          CheckSpec spec) {
     public CheckConfig {
         Require.positive("interval", interval);
         Require.positive("timeout", timeout);
@@ -38,6 +41,18 @@ public record CheckConfig(Duration interval, Duration timeout, int retries, Dura
             Require.range("source-port", sourcePort, 1, 65535);
         }
         Objects.requireNonNull(spec, "spec");
+        if (throughVip) {
+            String other = connectAddress != null ? "connect-address" : sourceAddress != null ? "source-address"
+                    : sourcePort != null ? "source-port" : bindInterface != null ? "interface" : null;
+            if (other != null) {
+                throw new IllegalArgumentException("through-vip: true with " + other + " (expected none of these with through-vip: a probe"
+                        + " through the VIP leaves from lvsd's probe namespace, to the VIP)");
+            }
+            if (!spec.type().network()) {
+                throw new IllegalArgumentException("through-vip: true with type = " + spec.type().key()
+                        + " (expected tcp, http, https, udp or dns)");
+            }
+        }
     }
 
     public CheckType type() {

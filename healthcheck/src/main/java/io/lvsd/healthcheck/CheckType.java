@@ -12,4 +12,9 @@ public enum CheckType {
     public String key() {
         return name().toLowerCase(Locale.ROOT);
     }
+
+    /** Whether the probe is a connection to the service itself, which can be sent through the VIP. */
+    public boolean network() {
+        return this == TCP || this == HTTP || this == HTTPS || this == UDP || this == DNS;
+    }
 }

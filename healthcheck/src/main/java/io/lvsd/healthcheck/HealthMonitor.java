@@ -73,20 +73,32 @@ public final class HealthMonitor implements AutoCloseable {
      * set, say where the probe goes). A watch of a probe that already runs sees its current state at once.
      */
     public Watch watch(InetSocketAddress realServer, CheckConfig config, Listener listener) {
+        return watch(realServer, config, null, listener);
+    }
+
+    /**
+     * {@link #watch(InetSocketAddress, CheckConfig, Listener)}, the probe sent {@code via} the VIP when not null
+     * (a check with {@code through-vip}): it goes to the VIP and the check's port, forwarded to the real server.
+     */
+    public Watch watch(InetSocketAddress realServer, CheckConfig config, ThroughVip via, Listener listener) {
+        if (config.throughVip() != (via != null)) {
+            throw new IllegalArgumentException("through-vip: " + config.throughVip() + " but " + (via == null
+                    ? "no VIP and forwarding given" : "a route through the VIP given"));
+        }
         if (closed) {
             throw new IllegalStateException("health monitor closed");
         }
         int port = config.connectPort() != null ? config.connectPort()
                 : config.spec() instanceof CheckSpec.Agent a && a.port() != null ? a.port() : realServer.getPort();
-        InetSocketAddress target = new InetSocketAddress(
-                config.connectAddress() != null ? config.connectAddress() : realServer.getAddress(), port);
+        InetSocketAddress target = new InetSocketAddress(via != null ? via.vip()
+                : config.connectAddress() != null ? config.connectAddress() : realServer.getAddress(), port);
         Checker checker = config.type() == CheckType.NONE ? null : checkers.get(config.type());
         if (config.type() != CheckType.NONE && checker == null) {
             throw new IllegalArgumentException("no checker for check type " + config.type());
         }
-        Key key = new Key(target, config.toString());
+        Key key = new Key(target, via == null ? config.toString() : config + " " + via);
         while (true) {
-            Probe p = probes.computeIfAbsent(key, k -> new Probe(k, config, checker));
+            Probe p = probes.computeIfAbsent(key, k -> new Probe(k, config, via, checker));
             Watch w = p.add(listener);
             if (w != null) {
                 return w;
@@ -152,6 +164,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final class Probe {
         final Key key;
         final CheckConfig config;
+        final ThroughVip via;
         final Checker checker;
         final EventLoop loop;
         final HealthTracker tracker;
@@ -168,9 +181,10 @@ public final class HealthMonitor implements AutoCloseable {
         private ScheduledFuture<?> timeout;
         private ProbeContext inFlight;
 
-        Probe(Key key, CheckConfig config, Checker checker) {
+        Probe(Key key, CheckConfig config, ThroughVip via, Checker checker) {
             this.key = key;
             this.config = config;
+            this.via = via;
             this.checker = checker;
             this.loop = transport.next();
             this.tracker = new HealthTracker(config);
@@ -239,7 +253,7 @@ public final class HealthMonitor implements AutoCloseable {
             if (stopped()) {
                 return;
             }
-            ProbeContext ctx = new ProbeContext(key.target, config, loop, transport, nanos, this::result);
+            ProbeContext ctx = new ProbeContext(key.target, config, via, loop, transport, nanos, this::result);
             inFlight = ctx;
             timeout = loop.schedule(() -> ctx.complete(checker.timedOut(ctx)), config.timeout().toNanos(),
                     TimeUnit.NANOSECONDS);

@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
 public final class ProbeContext {
     private final InetSocketAddress target;
     private final CheckConfig config;
+    private final ThroughVip via;
     private final EventLoop loop;
     private final ProbeTransport transport;
     private final LongSupplier nanos;
@@ -25,8 +26,15 @@ public final class ProbeContext {
 
     public ProbeContext(InetSocketAddress target, CheckConfig config, EventLoop loop, ProbeTransport transport,
                         LongSupplier nanos, Consumer<CheckResult> done) {
+        this(target, config, null, loop, transport, nanos, done);
+    }
+
+    /** A probe of {@code target}, sent {@code via} the VIP to one real server when not null. */
+    public ProbeContext(InetSocketAddress target, CheckConfig config, ThroughVip via, EventLoop loop,
+                        ProbeTransport transport, LongSupplier nanos, Consumer<CheckResult> done) {
         this.target = Objects.requireNonNull(target, "target");
         this.config = Objects.requireNonNull(config, "config");
+        this.via = via;
         this.loop = Objects.requireNonNull(loop, "loop");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.nanos = nanos;
@@ -41,6 +49,11 @@ public final class ProbeContext {
 
     public CheckConfig config() {
         return config;
+    }
+
+    /** The real server this probe reaches through the VIP ({@code check.through-vip}), or null. */
+    public ThroughVip via() {
+        return via;
     }
 
     public EventLoop loop() {

@@ -1,5 +1,6 @@
 package io.lvsd.healthcheck;
 
+import io.lvsd.linux.LinuxNative;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +34,7 @@ public final class ProbeTransport implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final boolean epoll;
+    private volatile ProbeNamespace namespace;
 
     /** A transport with {@code threads} event loops named {@code lvsd-check-N}. */
     public static ProbeTransport create(int threads) {
@@ -67,6 +69,51 @@ public final class ProbeTransport implements AutoCloseable {
      */
     public void connect(ProbeContext ctx, boolean datagram, io.netty.channel.ChannelHandler handler,
                         java.util.function.Consumer<Channel> connected) {
+        ThroughVip via = ctx.via();
+        if (via == null) {
+            connect(ctx, datagram, handler, connected, -1);
+            return;
+        }
+        if (!epoll) {
+            String why = interfaceBindingUnavailable();
+            ctx.down("through the VIP: needs the epoll transport" + (why == null ? "" : " (" + why + ")"));
+            return;
+        }
+        ProbeNamespace ns = namespace;
+        if (ns == null) {
+            ctx.down("through the VIP: no probe namespace (through-vip.addresses is empty)");
+            return;
+        }
+        ns.socket(via, datagram).whenComplete((fd, error) -> {
+            try {
+                ctx.loop().execute(() -> {
+                    if (error != null) {
+                        ctx.down("through the VIP: " + message(error));
+                    } else if (ctx.finished()) {
+                        LinuxNative.get().close(fd); // timed out meanwhile
+                    } else {
+                        connect(ctx, datagram, handler, connected, fd);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                if (fd != null) {
+                    LinuxNative.get().close(fd); // the loop is shutting down
+                }
+            }
+        });
+    }
+
+    /** The probe namespace probes through the VIP come from; null: such probes fail, saying so. */
+    public void namespace(ProbeNamespace namespace) {
+        this.namespace = namespace;
+    }
+
+    /**
+     * Builds the channel and connects it; with {@code adopt} ≥ 0 the channel's socket is replaced by that one (a socket
+     * made in the probe namespace), before anything is set on it.
+     */
+    private void connect(ProbeContext ctx, boolean datagram, io.netty.channel.ChannelHandler handler,
+                         java.util.function.Consumer<Channel> connected, int adopt) {
         CheckConfig c = ctx.config();
         Bootstrap b = new Bootstrap().group(ctx.loop()).handler(handler);
         // An IPv4 target gets an IPv4 socket: Netty's epoll sockets are otherwise dual-stack IPv6 ones, whose
@@ -75,13 +122,13 @@ public final class ProbeTransport implements AutoCloseable {
                 ? InternetProtocolFamily.IPv4 : InternetProtocolFamily.IPv6;
         if (datagram) {
             if (epoll) {
-                b.channelFactory(() -> new EpollDatagramChannel(family));
+                b.channelFactory(() -> adopt(new EpollDatagramChannel(family), adopt));
             } else {
                 b.channel(NioDatagramChannel.class);
             }
         } else {
             if (epoll) {
-                b.channelFactory(() -> new EpollSocketChannel(family));
+                b.channelFactory(() -> adopt(new EpollSocketChannel(family), adopt));
             } else {
                 b.channel(NioSocketChannel.class);
             }
@@ -132,6 +179,27 @@ public final class ProbeTransport implements AutoCloseable {
                 }
             });
         });
+    }
+
+    /**
+     * Makes {@code ch}'s descriptor refer to socket {@code fd} (which is then closed), so that Netty drives a socket made
+     * elsewhere (in another network namespace) as its own; {@code fd} < 0 leaves it alone. The socket is non-blocking
+     * and of the channel's family, as Netty's own would be.
+     */
+    private static <C extends Channel & io.netty.channel.unix.UnixChannel> C adopt(C ch, int fd) {
+        if (fd < 0) {
+            return ch;
+        }
+        LinuxNative n = LinuxNative.get();
+        try {
+            n.dup3(fd, ch.fd().intValue(), "probe socket");
+        } catch (io.lvsd.linux.NativeException e) {
+            ch.unsafe().closeForcibly();
+            throw new io.netty.channel.ChannelException(e.getMessage());
+        } finally {
+            n.close(fd);
+        }
+        return ch;
     }
 
     private static ByteBuffer ifname(String name) {

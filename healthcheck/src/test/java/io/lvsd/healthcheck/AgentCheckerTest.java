@@ -50,7 +50,7 @@ class AgentCheckerTest {
     void samplesAreSmoothedWhileUpAndStartAfreshAfterADown() {
         CheckSpec.Agent spec = agent(Reports.LOAD, 1.0, 0, 100, 0.5);
         HealthTracker t = new HealthTracker(new CheckConfig(Duration.ofSeconds(5), Duration.ofSeconds(3), 1,
-                Duration.ofSeconds(1), 1, false, false, null, null, null, null, null, spec));
+                Duration.ofSeconds(1), 1, false, false, null, null, null, null, null, false, spec));
         assertThat(t.record(CheckResult.sample(0.2, "agent load 0.2", 1))).isNotNull();
         assertThat(t.sample()).isEqualTo(0.2);
         t.record(CheckResult.sample(0.6, "agent load 0.6", 1));

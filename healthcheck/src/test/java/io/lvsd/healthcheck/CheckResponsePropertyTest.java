@@ -73,7 +73,7 @@ class CheckResponsePropertyTest {
 
     static CheckConfig config(CheckSpec spec) {
         return new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, Duration.ofSeconds(1), 1,
-                false, false, null, null, null, null, null, spec);
+                false, false, null, null, null, null, null, false, spec);
     }
 
     static ProbeContext context(EmbeddedChannel ch, CheckSpec spec, int port, AtomicReference<CheckResult> result) {

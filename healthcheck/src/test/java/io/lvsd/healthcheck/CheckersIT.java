@@ -91,7 +91,7 @@ class CheckersIT {
 
     static CheckConfig config(CheckSpec spec, Duration timeout) {
         return new CheckConfig(Duration.ofSeconds(1), timeout, 1, Duration.ofSeconds(1), 1, false, false, null, null,
-                null, null, null, spec);
+                null, null, null, false, spec);
     }
 
     /** One probe, as the monitor runs it (timeout included). */
@@ -190,7 +190,7 @@ class CheckersIT {
                 }
             });
             CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
-                    false, false, null, null, LO, src, null, new CheckSpec.Tcp());
+                    false, false, null, null, LO, src, null, false, new CheckSpec.Tcp());
             assertThat(probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c).up()).isTrue();
             assertThat(peerPort.get(5, TimeUnit.SECONDS)).isEqualTo(src);
         }
@@ -200,12 +200,12 @@ class CheckersIT {
     void tcpBoundToAnInterfaceThatDoesNotExistIsDownWithTheReason() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
-                    false, false, null, null, null, null, "nosuchif0", new CheckSpec.Tcp());
+                    false, false, null, null, null, null, "nosuchif0", false, new CheckSpec.Tcp());
             CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c);
             assertThat(r.up()).isFalse();
             assertThat(r.detail()).startsWith("interface nosuchif0: ");
             CheckConfig lo = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
-                    false, false, null, null, null, null, "lo", new CheckSpec.Tcp());
+                    false, false, null, null, null, null, "lo", false, new CheckSpec.Tcp());
             CheckResult onLo = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), lo);
             if (ProbeTransport.interfaceBindingUnavailable() == null && isRoot()) {
                 assertThat(onLo.up()).as(onLo.detail()).isTrue();

@@ -47,7 +47,7 @@ class HealthMonitorTest {
 
     static CheckConfig config(int retries, int rise, boolean warmup, int port) {
         return new CheckConfig(Duration.ofSeconds(5), Duration.ofSeconds(3), retries, Duration.ofSeconds(1), rise, warmup,
-                false, null, port == 0 ? null : port, null, null, null, new CheckSpec.Tcp());
+                false, null, port == 0 ? null : port, null, null, null, false, new CheckSpec.Tcp());
     }
 
     HealthMonitor.Listener listener(String name) {
@@ -142,7 +142,7 @@ class HealthMonitorTest {
     @Test
     void checkTypeNoneIsAlwaysUpAndProbesNothing() {
         CheckConfig none = new CheckConfig(Duration.ofSeconds(5), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
-                false, true, null, null, null, null, null, new CheckSpec.None());
+                false, true, null, null, null, null, null, false, new CheckSpec.None());
         HealthMonitor.Watch w = monitor.watch(RS1, none, listener("w"));
         advance(Duration.ofSeconds(60));
         assertThat(w.state()).isEqualTo(State.UP);
@@ -152,7 +152,7 @@ class HealthMonitorTest {
     @Test
     void aTypeWithoutAChecker() {
         CheckConfig dns = new CheckConfig(Duration.ofSeconds(5), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
-                false, false, null, null, null, null, null, new CheckSpec.Dns(".", "SOA", null));
+                false, false, null, null, null, null, null, false, new CheckSpec.Dns(".", "SOA", null));
         assertThatThrownBy(() -> monitor.watch(RS1, dns, listener("w"))).hasMessage("no checker for check type DNS");
     }
 }

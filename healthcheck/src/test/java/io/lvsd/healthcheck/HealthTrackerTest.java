@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class HealthTrackerTest {
     static CheckConfig config(int retries, int rise, boolean warmup, boolean alpha) {
         return new CheckConfig(Duration.ofSeconds(5), Duration.ofSeconds(3), retries, Duration.ofSeconds(1), rise,
-                warmup, alpha, null, null, null, null, null, new CheckSpec.Tcp());
+                warmup, alpha, null, null, null, null, null, false, new CheckSpec.Tcp());
     }
 
     static final CheckResult OK = CheckResult.up("connected", 1000);

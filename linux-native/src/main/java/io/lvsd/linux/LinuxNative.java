@@ -43,6 +43,10 @@ public final class LinuxNative {
     public static final int ENODEV = 19;
     public static final int ENOBUFS = 105;
     public static final int EADDRNOTAVAIL = 99;
+    public static final int EBADF = 9;
+    public static final int ENOTCONN = 107;
+    /** {@code shutdown(2)}'s {@code how}: no more receptions. */
+    public static final int SHUT_RD = 0;
     public static final int SO_BINDTODEVICE = 25;
     /** {@code SO_ATTACH_FILTER}: takes a {@code struct sock_fprog} (a classic BPF program). */
     public static final int SO_ATTACH_FILTER = 26;
@@ -85,6 +89,13 @@ public final class LinuxNative {
     public static final int IPV6_HOPLIMIT = 52;
     public static final int IPV6_TCLASS = 67;
     public static final int SIGKILL = 9;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 0x800;
+    /** SOL_SOCKET option: the mark policy routing and netfilter match (asm-generic/socket.h). */
+    public static final int SO_MARK = 36;
+    /** SOL_SOCKET control message passing file descriptors (linux/socket.h). */
+    public static final int SCM_RIGHTS = 1;
+    public static final int MSG_CMSG_CLOEXEC = 0x40000000;
 
     private static final int MSGHDR_SIZE = 56;
     private static final int IOVEC_SIZE = 16;
@@ -265,6 +276,12 @@ public final class LinuxNative {
      */
     public Received receiveMessage(int fd, byte[] buffer, byte[] name, byte[] control, String what)
             throws NativeException {
+        return receiveMessage(fd, buffer, name, control, 0, what);
+    }
+
+    /** {@link #receiveMessage(int, byte[], byte[], byte[], String)} with {@code recvmsg(2)} flags. */
+    public Received receiveMessage(int fd, byte[] buffer, byte[] name, byte[] control, int flags, String what)
+            throws NativeException {
         Pointer data = Memory.allocateDirect(runtime, buffer.length);
         Pointer nm = Memory.allocateDirect(runtime, Math.max(1, name.length));
         Pointer ctl = Memory.allocateDirect(runtime, Math.max(1, control.length));
@@ -280,7 +297,7 @@ public final class LinuxNative {
             msg.putAddress(32, ctl.address());
             msg.putLong(40, control.length);
             msg.putInt(48, 0);
-            long n = libc.recvmsg(fd, msg, 0);
+            long n = libc.recvmsg(fd, msg, flags);
             if (n >= 0) {
                 int nameLen = Math.min(name.length, msg.getInt(8));
                 int ctlLen = (int) Math.min(control.length, msg.getLong(40));
@@ -356,6 +373,68 @@ public final class LinuxNative {
     public void setns(int fd, int nstype, String what) throws NativeException {
         while (libc.setns(fd, nstype) != 0) {
             checkRetry("setns(" + what + ")");
+        }
+    }
+
+    /**
+     * {@code dup3(2)}: makes {@code newfd} refer to what {@code oldfd} refers to (closing what it referred to before),
+     * close-on-exec.
+     */
+    public void dup3(int oldfd, int newfd, String what) throws NativeException {
+        while (libc.dup3(oldfd, newfd, O_CLOEXEC) < 0) {
+            checkRetry("dup3(" + what + ")");
+        }
+    }
+
+    /** A control message ({@code struct cmsghdr}, 64-bit) that passes {@code fd} with {@code SCM_RIGHTS}. */
+    public static byte[] rightsControl(int fd) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.nativeOrder());
+        b.putLong(0, 20); // cmsg_len: CMSG_LEN(sizeof(int)), the 16-byte header and the descriptor
+        b.putInt(8, SOL_SOCKET);
+        b.putInt(12, SCM_RIGHTS);
+        b.putInt(16, fd);
+        return b.array();
+    }
+
+    /**
+     * The descriptors an {@code SCM_RIGHTS} control message in {@code control[0, length)} passed (64-bit layout), in
+     * order; empty when there is none.
+     */
+    public static int[] passedDescriptors(byte[] control, int length) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(control, 0, length).order(java.nio.ByteOrder.nativeOrder());
+        java.util.List<Integer> fds = new java.util.ArrayList<>();
+        int at = 0;
+        while (at + 16 <= length) {
+            long len = b.getLong(at);
+            if (len < 16 || at + len > length) {
+                break;
+            }
+            if (b.getInt(at + 8) == SOL_SOCKET && b.getInt(at + 12) == SCM_RIGHTS) {
+                for (int i = at + 16; i + 4 <= at + len; i += 4) {
+                    fds.add(b.getInt(i));
+                }
+            }
+            at += (int) ((len + 7) & ~7L); // CMSG_ALIGN
+        }
+        return fds.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * {@code shutdown(2)}: wakes a thread blocked receiving on {@code fd} ({@code SHUT_RD}: its {@code recvmsg} returns
+     * what is still queued, then 0 without waiting). A socket that is not connected, as a raw or UDP socket usually
+     * is, is shut down all the same, and then the call fails with {@code ENOTCONN}: Linux's {@code inet_shutdown}
+     * (net/ipv4/af_inet.c, also IPv6's) sets {@code sk_shutdown} and wakes the socket's waiters in the
+     * {@code TCP_CLOSE} case before returning that error. So {@code ENOTCONN} is success here.
+     */
+    public void shutdown(int fd, int how, String what) throws NativeException {
+        while (libc.shutdown(fd, how) != 0) {
+            int errno = runtime.getLastError();
+            if (errno == ENOTCONN) {
+                return;
+            }
+            if (errno != EINTR) {
+                throw error("shutdown(" + what + ")", errno);
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import io.lvsd.controller.config.VirtualServerConfig.OnFailure;
 import io.lvsd.controller.config.VirtualServerConfig.Persistence;
 import io.lvsd.controller.config.VirtualServerConfig.Quorum;
 import io.lvsd.healthcheck.CheckConfig;
+import io.lvsd.healthcheck.ProbeNamespace;
 import io.lvsd.healthcheck.CheckSpec;
 import io.lvsd.healthcheck.CheckType;
 import io.lvsd.ipvs.Forwarding;
@@ -69,6 +70,8 @@ final class ConfigBinder {
     private static final List<Forwarding> CONFIG_FORWARDING = List.of(Forwarding.NAT, Forwarding.DR, Forwarding.TUN);
 
     private final Problems problems = new Problems();
+    /** {@code through-vip.addresses}, bound before the virtual servers whose checks use it; null when bad. */
+    private List<ProbeNamespace.Link> throughVip;
     private final Config merged;
     private final Config reference;
     private final Map<String, ConfigObject> templates = new HashMap<>();
@@ -107,6 +110,7 @@ final class ConfigBinder {
         ScriptsConfig scripts = scripts(scriptsNode);
         Map<String, AnnounceConfig> announce = new LinkedHashMap<>();
         VrrpConfig vrrp = vrrp(root.object("vrrp"), scripts, announce);
+        throughVip = throughVip(root.object("through-vip"));
         List<VirtualServerConfig> virtualServers = virtualServers(root);
         String usedBy = scripts == null ? null : firstScript(vrrp, virtualServers);
         if (usedBy != null && !users.test(scripts.user())) {
@@ -127,7 +131,97 @@ final class ConfigBinder {
         if (problems.hasErrors()) {
             return null;
         }
-        return new LvsdConfig(source, director, admin, scripts, vrrp, announce, virtualServers, sync, ipvs);
+        return new LvsdConfig(source, director, admin, scripts, vrrp, announce, virtualServers, sync, ipvs,
+                throughVip);
+    }
+
+    /** {@code through-vip}: the networks lvsd's probe namespace is on, for checks with {@code through-vip = true}. */
+    private List<ProbeNamespace.Link> throughVip(Node n) {
+        if (n == null) {
+            return null;
+        }
+        List<ConfigValue> list = n.list("addresses");
+        n.finish();
+        if (list == null) {
+            return null;
+        }
+        String expected = "{ address = \"192.0.2.250/24\", interface = eth0 } (a spare address of a real servers'"
+                + " network, the director's interface on it, and a gateway beyond it or null)";
+        List<ProbeNamespace.Link> out = new ArrayList<>();
+        Map<InetAddress, Integer> seen = new HashMap<>();
+        boolean ok = true;
+        for (int i = 0; i < list.size(); i++) {
+            ConfigValue v = list.get(i);
+            String path = n.path("addresses") + "[" + i + "]";
+            if (!(v instanceof ConfigObject o)) {
+                problems.error(v.origin(), path, Node.render(v) + " (expected " + expected + ")");
+                ok = false;
+                continue;
+            }
+            Node e = new Node(o, path, problems);
+            String text = e.string("address", true, "an address with its prefix length like \"192.0.2.250/24\"");
+            String parent = ifname(e, "interface", true);
+            InetAddress gateway = e.isNull("gateway") ? null : ip(e, "gateway", true);
+            IpPrefix prefix = null;
+            if (text != null) {
+                try {
+                    prefix = IpPrefix.parse(text);
+                    if (!text.contains("/")) {
+                        e.bad("address", "an address with its prefix length like \"192.0.2.250/24\": the namespace"
+                                + " reaches the network's real servers on-link");
+                        prefix = null;
+                    }
+                } catch (IllegalArgumentException ex) {
+                    e.bad("address", "an address with its prefix length like \"192.0.2.250/24\"");
+                }
+            }
+            if (prefix != null && gateway != null && IpAddresses.family(gateway) != prefix.family()) {
+                e.bad("gateway", "an " + prefix.family() + " address like the address");
+                gateway = null;
+                prefix = null;
+            }
+            if (prefix != null) {
+                Integer prev = seen.putIfAbsent(prefix.address(), i);
+                if (prev != null) {
+                    e.error("address", "\"" + text + "\" duplicates addresses[" + prev + "]");
+                    prefix = null;
+                }
+            }
+            e.finish();
+            if (prefix == null || parent == null || (gateway == null && !e.isNull("gateway"))) {
+                ok = false;
+                continue;
+            }
+            out.add(new ProbeNamespace.Link(prefix, parent, gateway));
+        }
+        return ok ? out : null;
+    }
+
+    /**
+     * {@code check.through-vip = true} for real server {@code addr}: it must be DR or TUN, of a service with a VIP and of
+     * the VIP's family, and {@code through-vip.addresses} must have an address of that family. False when not.
+     */
+    private boolean throughVipFits(Node n, InetSocketAddress vip, InetSocketAddress addr, Forwarding f, Protocol protocol) {
+        String why = null;
+        if (vip == null) {
+            why = "a firewall-mark service (expected a service with an address: the probe goes to its VIP)";
+        } else if (f != Forwarding.DR && f != Forwarding.TUN) {
+            why = "forwarding = " + f.key() + " (expected dr or tun: a NAT real server is reached at its own address)";
+        } else if (protocol == Protocol.SCTP) {
+            why = "protocol = sctp (expected tcp or udp)";
+        } else if (IpAddresses.family(vip.getAddress()) != IpAddresses.family(addr.getAddress())) {
+            why = "a real server of another family than the VIP (expected one family)";
+        } else if (throughVip != null && throughVip.stream().noneMatch(l -> l.address().family()
+                == IpAddresses.family(addr.getAddress()))) {
+            why = "no " + IpAddresses.family(addr.getAddress()) + " address in through-vip.addresses (expected a spare"
+                    + " address of the real servers' network there, like through-vip.addresses = [{ address ="
+                    + " \"192.0.2.250/24\", interface = eth0 }])";
+        }
+        if (why != null) {
+            n.error("check", "through-vip = true for " + IpAddresses.format(addr) + " with " + why);
+            return false;
+        }
+        return true;
     }
 
     /** What first runs a script in this configuration (for the message), or null when nothing does. */
@@ -1065,6 +1159,10 @@ final class ConfigBinder {
                     addr = null;
                 }
             }
+            if (addr != null && f != null && rsCheck != null && rsCheck.throughVip()
+                    && !throughVipFits(n, vip, addr, f, protocol)) {
+                rsCheck = null;
+            }
             if (upper != null && lower != null && upper > 0 && lower > upper) {
                 n.bad("lower-threshold", "0-" + upper + ", at most upper-threshold");
                 lower = null;
@@ -1107,7 +1205,21 @@ final class ConfigBinder {
         InetAddress sourceAddress = ip(c, "source-address", false);
         Integer sourcePort = c.isNull("source-port") ? null : c.intIn("source-port", 1, 65535, true);
         String iface = ifname(c, "interface", false);
-        boolean ok = type != null && interval != null && timeout != null && retries != null && retryDelay != null
+        Boolean throughVip = c.bool("through-vip");
+        if (Boolean.TRUE.equals(throughVip)) {
+            for (String key : List.of("connect-address", "source-address", "source-port", "interface")) {
+                if (!c.isNull(key)) {
+                    c.error(key, "set with through-vip = true (expected null: a probe through the VIP goes to the VIP,"
+                            + " from lvsd's probe namespace)");
+                    throughVip = null;
+                }
+            }
+            if (type != null && !type.network()) {
+                c.error("through-vip", "true with type = " + type.key() + " (expected tcp, http, https, udp or dns)");
+                throughVip = null;
+            }
+        }
+        boolean ok = type != null && interval != null && throughVip != null && timeout != null && retries != null && retryDelay != null
                 && rise != null && warmup != null && alpha != null
                 && (connectAddress != null || c.isNull("connect-address"))
                 && (connectPort != null || c.isNull("connect-port"))
@@ -1139,8 +1251,9 @@ final class ConfigBinder {
             return null;
         }
         CheckSpec s = spec;
+        boolean viaVip = throughVip;
         return c.build(() -> new CheckConfig(interval, timeout, retries, retryDelay, rise, warmup, alpha,
-                connectAddress, connectPort, sourceAddress, sourcePort, iface, s));
+                connectAddress, connectPort, sourceAddress, sourcePort, iface, viaVip, s));
     }
 
     private CheckSpec spec(CheckType type, Node b) {

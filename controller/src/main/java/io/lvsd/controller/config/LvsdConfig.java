@@ -14,10 +14,12 @@ import java.util.Objects;
  *
  * @param source         the file it was read from
  * @param announce       gratuitous ARP / NA settings per VRRP instance name
+ * @param throughVip     the networks of the probe namespace, for checks through the VIP
  */
 public record LvsdConfig(Path source, DirectorConfig director, AdminConfig admin, ScriptsConfig scripts,
                          VrrpConfig vrrp, Map<String, AnnounceConfig> announce,
-                         List<VirtualServerConfig> virtualServers, SyncDaemonConfig syncDaemon, IpvsConfig ipvs) {
+                         List<VirtualServerConfig> virtualServers, SyncDaemonConfig syncDaemon, IpvsConfig ipvs,
+                         List<io.lvsd.healthcheck.ProbeNamespace.Link> throughVip) {
     public LvsdConfig {
         Objects.requireNonNull(director, "director");
         Objects.requireNonNull(admin, "admin");
@@ -27,5 +29,6 @@ public record LvsdConfig(Path source, DirectorConfig director, AdminConfig admin
         virtualServers = List.copyOf(virtualServers);
         Objects.requireNonNull(syncDaemon, "sync-daemon");
         Objects.requireNonNull(ipvs, "ipvs");
+        throughVip = List.copyOf(throughVip);
     }
 }

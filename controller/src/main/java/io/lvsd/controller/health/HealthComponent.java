@@ -72,7 +72,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             this.realServer = IpAddresses.format(rs.address());
             this.vs = vs;
             this.rs = rs;
-            this.how = rs.check().toString();
+            this.how = how(vs, rs);
             this.since = clock.instant().toString();
         }
 
@@ -207,6 +207,8 @@ public final class HealthComponent implements Component, DesiredTable.Health {
      */
     private final io.netty.channel.EventLoop home;
     private HealthMonitor monitor;
+    /** Where probes through the VIP come from; made at start, started by the first such probe. */
+    private io.lvsd.healthcheck.ProbeNamespace probeNamespace;
     /** The script runner, handed to the script and agent checkers on the probe loops; itself thread-safe. */
     private volatile ScriptRunner scripts;
     private String scriptsUser;
@@ -301,6 +303,9 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                 all.put(CheckType.SCRIPT, new ScriptChecker(() -> scripts));
                 all.put(CheckType.AGENT, new io.lvsd.healthcheck.AgentChecker(() -> scripts));
             }
+            probeNamespace = new io.lvsd.healthcheck.ProbeNamespace(config.throughVip(), runDirectory());
+            transport.namespace(probeNamespace);
+            prepareProbeNamespace(config);
             monitor = new HealthMonitor(transport, all, registry, nanos,
                     () -> java.util.concurrent.ThreadLocalRandom.current().nextDouble());
             apply(config);
@@ -313,6 +318,8 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     public void reload(LvsdConfig previous, LvsdConfig next) throws Exception {
         onHome(() -> {
             scripts(next);
+            probeNamespace.links(next.throughVip());
+            prepareProbeNamespace(next);
             lastReload = List.copyOf(apply(next));
             publish();
             for (String change : lastReload) {
@@ -344,10 +351,49 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             log.warn("health: stopping the checks: {}", e.getMessage());
         }
         transport.close();
+        if (probeNamespace != null) {
+            probeNamespace.close();
+        }
         ScriptRunner s = scripts;
         if (s != null) {
             s.close();
         }
+    }
+
+    /** Starts the probe namespace ahead of the first probe when a check goes through the VIP. */
+    private void prepareProbeNamespace(LvsdConfig config) {
+        if (config.virtualServers().stream().flatMap(v -> v.realServers().stream()).anyMatch(r -> r.check().throughVip())) {
+            probeNamespace.prepare();
+        } else {
+            probeNamespace.release();
+        }
+    }
+
+    /** What a check is: its definition and, through the VIP, the route to the real server. */
+    private static String how(VirtualServerConfig v, RealServerConfig r) {
+        io.lvsd.healthcheck.ThroughVip via = throughVip(v, r);
+        return via == null ? r.check().toString() : r.check() + " " + via;
+    }
+
+    /** Where a check with {@code through-vip} goes: the service's VIP, forwarded as IPVS forwards to {@code r}. */
+    public static io.lvsd.healthcheck.ThroughVip throughVip(VirtualServerConfig v, RealServerConfig r) {
+        if (!r.check().throughVip()) {
+            return null;
+        }
+        io.lvsd.healthcheck.ThroughVip.Encapsulation how = r.forwarding() == io.lvsd.ipvs.Forwarding.DR
+                ? io.lvsd.healthcheck.ThroughVip.Encapsulation.DR : switch (r.tunnel().type()) {
+                    case GUE -> io.lvsd.healthcheck.ThroughVip.Encapsulation.GUE;
+                    case GRE -> io.lvsd.healthcheck.ThroughVip.Encapsulation.GRE;
+                    default -> io.lvsd.healthcheck.ThroughVip.Encapsulation.IPIP;
+                };
+        return new io.lvsd.healthcheck.ThroughVip(v.address().getAddress(), r.address().getAddress(), how,
+                how == io.lvsd.healthcheck.ThroughVip.Encapsulation.GUE ? r.tunnel().port() : 0);
+    }
+
+    /** systemd's RuntimeDirectory= ($RUNTIME_DIRECTORY), else /run/lvsd. */
+    private static java.nio.file.Path runDirectory() {
+        String dir = System.getenv("RUNTIME_DIRECTORY");
+        return java.nio.file.Path.of(dir == null || dir.isBlank() ? "/run/lvsd" : dir.split(":")[0]);
     }
 
     private void scripts(LvsdConfig config) {
@@ -376,7 +422,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
             for (RealServerConfig r : v.realServers()) {
                 Key k = new Key(sk, r.address());
                 Entry e = old.get(k);
-                if (e != null && e.how.equals(r.check().toString())) {
+                if (e != null && e.how.equals(how(v, r))) {
                     e.vs = v;
                     e.rs = r;
                     next.put(k, e);
@@ -384,7 +430,7 @@ public final class HealthComponent implements Component, DesiredTable.Health {
                 }
                 Entry fresh = new Entry(k, v, r);
                 changes.add((e == null ? "check-started " : "check-changed ") + fresh.service + " " + fresh.realServer);
-                fresh.watch = monitor.watch(r.address(), r.check(), fresh);
+                fresh.watch = monitor.watch(r.address(), r.check(), throughVip(v, r), fresh);
                 opened.add(fresh);
                 next.put(k, fresh);
             }

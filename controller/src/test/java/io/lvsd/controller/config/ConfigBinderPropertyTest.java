@@ -55,16 +55,16 @@ class ConfigBinderPropertyTest {
             "agent");
 
     /** Every key the binder reads somewhere, for keys written in the wrong place. */
-    static final String[] BINDER_KEYS = ("address admin advert-interval allow-remote alpha answer authentication "
+    static final String[] BINDER_KEYS = ("address addresses admin advert-interval allow-remote alpha answer authentication "
             + "body-regex check checksum command connect-address connect-port control-socket control-socket-group "
             + "defaults delay digest director down drain-timeout drift-check-interval dynamic engine fall family "
-            + "files follow forwarding fwmark garp group host hysteresis instances interface interfaces interval ipvs "
+            + "files follow forwarding fwmark garp gateway group host hysteresis instances interface interfaces interval ipvs "
             + "listen load-full lower-threshold max-bytes max-concurrent max-connections max-weight maxlen method "
             + "min-weight name netmask notify on-failure one-packet password path payload payload-hex persistence "
             + "port preempt preempt-delay preempt-wait priority protocol quorum real-servers refresh refresh-repeat "
             + "repeat reports request-timeout retries retry-delay rise scheduler scheduler-flags scripts smoothing "
             + "sni sorry-server source-address source-port state-directory status sync-daemon sync-groups sync-id "
-            + "timeout timeouts token-file track track-scripts ttl tunnel type unicast-min-ttl unicast-peers "
+            + "through-vip timeout timeouts token-file track track-scripts ttl tunnel type unicast-min-ttl unicast-peers "
             + "unicast-peers-check up upper-threshold user v3-checksum-pseudo-header version virtual-addresses "
             + "virtual-router-id virtual-servers vrrp warmup weight").split(" ");
 
@@ -521,7 +521,7 @@ class ConfigBinderPropertyTest {
     /** {@code c} as if read from {@code source}. */
     static LvsdConfig from(Path source, LvsdConfig c) {
         return new LvsdConfig(source, c.director(), c.admin(), c.scripts(), c.vrrp(), c.announce(), c.virtualServers(),
-                c.syncDaemon(), c.ipvs());
+                c.syncDaemon(), c.ipvs(), c.throughVip());
     }
 
     // ---- the properties

@@ -452,4 +452,55 @@ class ConfigValidationTest {
         assertThat(r.errors()).extracting(ConfigProblem::format)
                 .containsExactly("<config>: cannot read " + dir.resolve("nope.conf") + ": no such file");
     }
+
+    @Test
+    void aCheckThroughTheVipNeedsDrOrTunAnAddressOfItsFamilyAndNoOwnSource() {
+        String addresses = "through-vip.addresses = [ { address = \"10.0.0.250/24\", interface = eth0 } ]\n";
+        assertThat(errors(addresses + """
+                virtual-servers = [ { name = a, address = "10.0.0.1:80", forwarding = nat,
+                  check { through-vip = true },
+                  real-servers = [ { address = "10.0.0.5:80" } ] } ]
+                """)).containsExactly("lvsd.conf:4: virtual-servers[0].real-servers[0].check: through-vip = true for"
+                + " 10.0.0.5:80 with forwarding = nat (expected dr or tun: a NAT real server is reached at its own"
+                + " address)");
+        assertThat(errors("""
+                virtual-servers = [ { name = a, address = "10.0.0.1:80", forwarding = dr,
+                  check { through-vip = true },
+                  real-servers = [ { address = "10.0.0.5:80" } ] } ]
+                """)).containsExactly("lvsd.conf:3: virtual-servers[0].real-servers[0].check: through-vip = true for"
+                + " 10.0.0.5:80 with no IPv4 address in through-vip.addresses (expected a spare address of the real"
+                + " servers' network there, like through-vip.addresses = [{ address = \"192.0.2.250/24\", interface ="
+                + " eth0 }])");
+        assertThat(errors(addresses + """
+                virtual-servers = [ { name = a, address = "10.0.0.1:80", forwarding = dr,
+                  check { through-vip = true, source-address = "10.0.0.2" },
+                  real-servers = [ { address = "10.0.0.5:80" } ] } ]
+                """)).containsExactly("lvsd.conf:3: virtual-servers[0].check.source-address: set with through-vip = true"
+                + " (expected null: a probe through the VIP goes to the VIP, from lvsd's probe namespace)");
+        assertThat(errors("""
+                through-vip.addresses = [ { address = "10.0.0.250", interface = eth0 },
+                  { address = "fd00::250/64", interface = eth0, gateway = "10.0.0.1" } ]
+                """)).containsExactly("lvsd.conf:1: through-vip.addresses[0].address: \"10.0.0.250\" (expected an address"
+                        + " with its prefix length like \"192.0.2.250/24\": the namespace reaches the network's real"
+                        + " servers on-link)",
+                "lvsd.conf:2: through-vip.addresses[1].gateway: \"10.0.0.1\" (expected an IPv6 address like the address)");
+    }
+
+    @Test
+    void aCheckThroughTheVipBinds() {
+        LvsdConfig c = TestConfigs.valid(dir, """
+                through-vip.addresses = [ { address = "10.0.0.250/24", interface = eth0 },
+                  { address = "fd00::250/64", interface = eth1, gateway = "fd00::1" } ]
+                virtual-servers = [ { name = a, address = "10.0.0.1:80", forwarding = tun, tunnel { type = gue, port = 5555 },
+                  check { type = http, through-vip = true },
+                  real-servers = [ { address = "10.0.0.5:80" }, { address = "10.0.0.6:80", check.through-vip = false } ] } ]
+                """);
+        assertThat(c.throughVip()).hasSize(2);
+        assertThat(c.throughVip().get(1).gateway()).isEqualTo(io.lvsd.linux.net.IpAddresses.parse("fd00::1"));
+        var reals = c.virtualServers().get(0).realServers();
+        assertThat(reals.get(0).check().throughVip()).isTrue();
+        assertThat(reals.get(1).check().throughVip()).isFalse();
+        assertThat(io.lvsd.controller.health.HealthComponent.throughVip(c.virtualServers().get(0), reals.get(0)))
+                .hasToString("ThroughVip[vip=/10.0.0.1, realServer=/10.0.0.5, encapsulation=GUE, tunnelPort=5555]");
+    }
 }

@@ -35,7 +35,11 @@ public interface LibC {
 
     int close(int fd);
 
+    int shutdown(int fd, int how);
+
     int setns(int fd, int nstype);
+
+    int dup3(int oldfd, int newfd, int flags);
 
     String strerror(int errnum);
 }
