@@ -15,6 +15,12 @@ public final class BuildInfo {
         return VERSION;
     }
 
+    /** What {@code lvsd version} prints: this version, Java's, and the platform. */
+    public static String describe() {
+        return "lvsd " + VERSION + " (Java " + System.getProperty("java.version") + ", " + System.getProperty("os.name")
+                + " " + System.getProperty("os.arch") + ")";
+    }
+
     private static String load() {
         try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties")) {
             if (in == null) {

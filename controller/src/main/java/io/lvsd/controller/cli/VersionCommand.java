@@ -14,8 +14,7 @@ public final class VersionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        spec.commandLine().getOut().println("lvsd " + BuildInfo.version() + " (Java " + System.getProperty("java.version")
-                + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
+        spec.commandLine().getOut().println(BuildInfo.describe());
         return 0;
     }
 }
