@@ -29,9 +29,14 @@ public final class SyncTraffic {
     private final Map<String, Sender> byAddress = new LinkedHashMap<>();
     private final Map<String, Sender> byLabel = new LinkedHashMap<>();
 
-    /** Drops of the listening sockets closed so far, and the open one's (read from the kernel when asked). */
+    /**
+     * Drops of the listening sockets closed so far, and the open one's (read from the kernel when asked), guarded by
+     * {@code this}; and the most {@link #dropped} has said, so that it never says less. The supplier is called with no
+     * lock held: it takes the watcher's, which a send holds while it waits for room in the socket's buffer.
+     */
     private long droppedBefore;
     private LongSupplier droppedNow = () -> 0;
+    private long droppedReported;
 
     public SyncTraffic(MeterRegistry registry, LongSupplier nanos) {
         this.registry = registry;
@@ -43,8 +48,19 @@ public final class SyncTraffic {
     }
 
     /** Datagrams the kernel dropped unread on the listening sockets, so far. */
-    public synchronized long dropped() {
-        return droppedBefore + droppedNow.getAsLong();
+    public long dropped() {
+        long before;
+        LongSupplier now;
+        synchronized (this) {
+            before = droppedBefore;
+            now = droppedNow;
+        }
+        long n = before + now.getAsLong();
+        synchronized (this) {
+            // A read that raced stopCountingDrops may have seen the socket's count a little past the last one kept.
+            droppedReported = Math.max(droppedReported, n);
+            return droppedReported;
+        }
     }
 
     /** From now on the listening socket's drops are {@code socket}'s count (which must not throw). */
@@ -53,9 +69,18 @@ public final class SyncTraffic {
     }
 
     /** The listening socket closes: its last count is kept. */
-    public synchronized void stopCountingDrops() {
-        droppedBefore += droppedNow.getAsLong();
-        droppedNow = () -> 0;
+    public void stopCountingDrops() {
+        LongSupplier socket;
+        synchronized (this) {
+            socket = droppedNow;
+        }
+        long last = socket.getAsLong();
+        synchronized (this) {
+            if (droppedNow == socket) { // else a stop or another socket's count came in meanwhile
+                droppedBefore += last;
+                droppedNow = () -> 0;
+            }
+        }
     }
 
     /** A per-sender summary. {@code lastNanos} is on this object's clock. */

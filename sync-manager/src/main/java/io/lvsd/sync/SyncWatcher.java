@@ -62,7 +62,12 @@ public final class SyncWatcher implements SyncGroupSocket {
     /** Opened with the watcher when it has an interface, else at the first send. */
     private java.nio.channels.DatagramChannel sender;
     private SyncTraffic traffic;
-    /** The listening socket's drop count when last read; guarded by {@code this}, as is {@code closed}. */
+    /**
+     * The listening socket's drop count when last read, and whether the socket is closed: guarded by {@link #dropLock},
+     * not by {@code this}, which a send holds while it waits for room in the socket's buffer (a metrics scrape reads
+     * the count).
+     */
+    private final Object dropLock = new Object();
     private long dropped;
     private boolean closed;
 
@@ -191,15 +196,17 @@ public final class SyncWatcher implements SyncGroupSocket {
     }
 
     /** The kernel's drop count of the listening socket {@code fd}; the last one read once closed or unreadable. */
-    private synchronized long drops(int fd) {
-        if (!closed) {
-            try {
-                dropped = io.lvsd.linux.LinuxNative.get().socketDrops(fd, "sync watcher");
-            } catch (io.lvsd.linux.NativeException e) {
-                log.debug("sync watcher: {}", e.getMessage());
+    private long drops(int fd) {
+        synchronized (dropLock) {
+            if (!closed) {
+                try {
+                    dropped = io.lvsd.linux.LinuxNative.get().socketDrops(fd, "sync watcher");
+                } catch (io.lvsd.linux.NativeException e) {
+                    log.debug("sync watcher: {}", e.getMessage());
+                }
             }
+            return dropped;
         }
-        return dropped;
     }
 
     @Override
@@ -207,8 +214,10 @@ public final class SyncWatcher implements SyncGroupSocket {
         if (traffic != null) {
             traffic.stopCountingDrops(); // reads the count one last time, while the socket is open
         }
+        synchronized (dropLock) {
+            closed = true; // before the channel closes: its descriptor is not read again
+        }
         synchronized (this) {
-            closed = true;
             if (sender != null) {
                 try {
                     sender.close();

@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A raw IP socket for one IP protocol on one interface ({@code SOCK_RAW}, bound to the device),
@@ -25,8 +27,10 @@ import java.util.Arrays;
  * {@link System#nanoTime()}'s clock, so a protocol timer can start from the packet's arrival and
  * not from whenever a busy or paused reader thread got to it.
  *
- * <p>Receiving blocks for at most the timeout given to {@link #open}, so a reader thread can
- * notice {@link #close}. One thread may receive while another sends.
+ * <p>Receiving blocks for at most the timeout given to {@link #open}. One thread may receive while another sends,
+ * and any thread may {@link #close}: that wakes a thread blocked in {@link #receive} ({@code shutdown(SHUT_RD)}), and
+ * the descriptor is closed only once no call on it is in progress, so no call is ever made on a descriptor number
+ * that is closed, and perhaps already reused for another file.
  */
 public final class RawIpSocket implements AutoCloseable {
     /**
@@ -55,7 +59,12 @@ public final class RawIpSocket implements AutoCloseable {
     private final byte[] rx = new byte[65_536];
     private final byte[] rxName = new byte[28];
     private final byte[] rxControl = new byte[192];
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * The calls on {@link #fd} in progress, plus one that the open socket holds and {@link #close} gives up: whoever
+     * brings the count to zero closes the descriptor, the closing thread or a reader returning from its receive.
+     */
+    private final AtomicInteger users = new AtomicInteger(1);
     /** What the kernel last said it dropped ({@code SO_RXQ_OVFL}); reader thread writes. */
     private volatile long dropped;
 
@@ -111,14 +120,19 @@ public final class RawIpSocket implements AutoCloseable {
 
     /** Joins multicast {@code group} on the interface (IP_ADD_MEMBERSHIP / IPV6_ADD_MEMBERSHIP). */
     public void joinGroup(InetAddress group) throws NativeException {
-        if (family == IpFamily.IPV4) {
-            linux.setOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_ADD_MEMBERSHIP, mreqn(group.getAddress(), ifindex),
-                    what + ", IP_ADD_MEMBERSHIP " + IpAddresses.text(group));
-        } else {
-            byte[] mreq = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder()).put(group.getAddress()).putInt(ifindex)
-                    .array();
-            linux.setOption(fd, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_ADD_MEMBERSHIP, mreq,
-                    what + ", IPV6_ADD_MEMBERSHIP " + IpAddresses.text(group));
+        enter("setsockopt");
+        try {
+            if (family == IpFamily.IPV4) {
+                linux.setOption(fd, LinuxNative.IPPROTO_IP, LinuxNative.IP_ADD_MEMBERSHIP,
+                        mreqn(group.getAddress(), ifindex), what + ", IP_ADD_MEMBERSHIP " + IpAddresses.text(group));
+            } else {
+                byte[] mreq = ByteBuffer.allocate(20).order(ByteOrder.nativeOrder()).put(group.getAddress())
+                        .putInt(ifindex).array();
+                linux.setOption(fd, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_ADD_MEMBERSHIP, mreq,
+                        what + ", IPV6_ADD_MEMBERSHIP " + IpAddresses.text(group));
+            }
+        } finally {
+            exit();
         }
     }
 
@@ -127,7 +141,12 @@ public final class RawIpSocket implements AutoCloseable {
      * it drops is never queued, never read, and counted nowhere.
      */
     public void attach(SocketFilter filter) throws NativeException {
-        linux.attachFilter(fd, filter.instructions(), what);
+        enter("setsockopt");
+        try {
+            linux.attachFilter(fd, filter.instructions(), what);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -139,22 +158,32 @@ public final class RawIpSocket implements AutoCloseable {
         return dropped;
     }
 
+    /**
+     * How many drops a count from {@code SO_RXQ_OVFL} ({@link #dropped}) went up by from {@code before} to
+     * {@code after}: the kernel's count is an unsigned 32-bit number that wraps around.
+     */
+    public static long dropsBetween(long before, long after) {
+        return (after - before) & 0xffffffffL;
+    }
+
     /** The next packet, or null when the receive timeout expired or the socket was closed. */
     public Packet receive() throws NativeException {
-        if (closed) {
+        if (!tryEnter()) {
             return null;
         }
         LinuxNative.Received r;
         try {
             r = linux.receiveMessage(fd, rx, rxName, rxControl, what);
         } catch (NativeException e) {
-            if (closed) {
+            if (closed.get()) {
                 return null;
             }
             throw e;
+        } finally {
+            exit();
         }
-        if (r == null) {
-            return null;
+        if (r == null || closed.get()) {
+            return null; // after close, recvmsg returns 0 (no packet) once the queue is empty, without waiting
         }
         long[] at = arrival(clocks, kernelTimestamp(rxControl, r.controlLength()));
         long d = queueDrops(rxControl, r.controlLength());
@@ -273,16 +302,18 @@ public final class RawIpSocket implements AutoCloseable {
      * closed. Any thread may ask, also while another is in {@link #receive}.
      */
     public boolean hasQueued() throws NativeException {
-        if (closed) {
+        if (!tryEnter()) {
             return false;
         }
         try {
             return linux.hasQueued(fd, what);
         } catch (NativeException e) {
-            if (closed) {
+            if (closed.get()) {
                 return false;
             }
             throw e;
+        } finally {
+            exit();
         }
     }
 
@@ -343,10 +374,15 @@ public final class RawIpSocket implements AutoCloseable {
         if (p.socket != this) {
             throw new IllegalArgumentException("a packet prepared on another socket");
         }
-        if (p.control == null) {
-            linux.sendTo(fd, p.data, p.name, p.what);
-        } else {
-            linux.sendMessage(fd, p.data, p.name, p.control, p.what);
+        enter(p.control == null ? "sendto" : "sendmsg");
+        try {
+            if (p.control == null) {
+                linux.sendTo(fd, p.data, p.name, p.what);
+            } else {
+                linux.sendMessage(fd, p.data, p.name, p.control, p.what);
+            }
+        } finally {
+            exit();
         }
     }
 
@@ -391,10 +427,48 @@ public final class RawIpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the socket: a thread blocked in {@link #receive} wakes and gets null, and the descriptor is closed now,
+     * or by the last call still in progress on it as that call returns. Idempotent; any thread.
+     */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
+        if (closed.compareAndSet(false, true)) {
+            try {
+                linux.shutdown(fd, LinuxNative.SHUT_RD, what); // the socket's own use still holds the descriptor
+            } catch (NativeException e) {
+                // Not expected on a raw socket; a blocked reader then still wakes at its receive timeout.
+            }
+            exit();
+        }
+    }
+
+    /** Whether a call on {@link #fd} may start (it must then {@link #exit}): false once the socket is closed. */
+    private boolean tryEnter() {
+        if (closed.get()) {
+            return false; // no new calls once closed: the descriptor closes as soon as those in progress end
+        }
+        while (true) {
+            int u = users.get();
+            if (u == 0) {
+                return false;
+            }
+            if (users.compareAndSet(u, u + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** {@link #tryEnter}, or the failure of system call {@code call} on a closed socket ({@code EBADF}). */
+    private void enter(String call) throws NativeException {
+        if (!tryEnter()) {
+            throw new NativeException(call + "(" + what + ")", LinuxNative.EBADF, "EBADF", "the socket is closed");
+        }
+    }
+
+    /** The end of a call that {@link #tryEnter} let start; the last one after {@link #close} closes the descriptor. */
+    private void exit() {
+        if (users.decrementAndGet() == 0) {
             linux.close(fd);
         }
     }

@@ -3,7 +3,7 @@ package io.lvsd.linux.net;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,7 +69,7 @@ public final class SocketFilter {
         }
 
         private final List<Insn> insns = new ArrayList<>();
-        private final Map<String, Integer> labels = new HashMap<>();
+        private final Map<String, Integer> labels = new LinkedHashMap<>();
 
         /** The next instruction is {@code name}. */
         public Builder label(String name) {
@@ -154,8 +154,9 @@ public final class SocketFilter {
         }
 
         /**
-         * The program; fails when a label is missing or behind its jump, a conditional jump reaches further than
-         * 255 instructions, the program is longer than the kernel takes, or it does not end with a return.
+         * The program; fails when a label is missing or behind its jump, a label follows the last instruction, a
+         * conditional jump reaches further than 255 instructions, the program is longer than the kernel takes, or it
+         * does not end with a return.
          */
         public SocketFilter build() {
             int n = insns.size();
@@ -164,6 +165,13 @@ public final class SocketFilter {
             }
             if (insns.get(n - 1).op != RET_K) {
                 throw new IllegalStateException("the program does not end with a return");
+            }
+            for (Map.Entry<String, Integer> l : labels.entrySet()) {
+                // A jump there would leave the program, which the kernel refuses (EINVAL at SO_ATTACH_FILTER).
+                if (l.getValue() >= n) {
+                    throw new IllegalStateException("label " + l.getKey() + " at " + l.getValue()
+                            + ": after the last instruction (expected: 0-" + (n - 1) + ")");
+                }
             }
             ByteBuffer b = ByteBuffer.allocate(8 * n).order(ByteOrder.nativeOrder());
             for (int pc = 0; pc < n; pc++) {

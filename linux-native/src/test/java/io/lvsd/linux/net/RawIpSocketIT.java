@@ -9,9 +9,11 @@ import io.lvsd.testkit.Netns;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A raw VRRP-protocol socket between two namespaces the test builds: sending, receiving, and peeking. */
+/** A raw VRRP-protocol socket between two namespaces the test builds: sending, receiving, peeking and closing. */
 class RawIpSocketIT {
     private static final int VRRP = 112;
 
@@ -53,6 +55,33 @@ class RawIpSocketIT {
                 rx.close();
                 assertThat(rx.hasQueued()).as("closed").isFalse();
             }
+        }
+    }
+
+    @Test
+    void closeWakesAReaderBlockedInReceive() throws Exception {
+        Lab.requireRoot("builds a network namespace");
+        try (Netns ns = new Netns("lvsd-rawclose")) {
+            ns.bridge("lan");
+            ns.link("a", "eth0", "lan", "10.97.0.1/24");
+            RawIpSocket s = NetNamespace.call(ns.name("a"), () -> RawIpSocket.open(IpFamily.IPV4, VRRP, "eth0",
+                    NetworkInterface.getByName("eth0").getIndex(), 0xc0, 60_000));
+            CompletableFuture<RawIpSocket.Packet> got = new CompletableFuture<>();
+            Thread reader = new Thread(() -> {
+                try {
+                    got.complete(s.receive());
+                } catch (Exception e) {
+                    got.completeExceptionally(e);
+                }
+            }, "raw-reader");
+            reader.start();
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !got.isDone());
+            long closing = System.nanoTime();
+            s.close(); // shutdown(SHUT_RD) wakes it; the descriptor closes as its recvmsg returns
+            assertThat(got.get(5, TimeUnit.SECONDS)).as("no packet, and no error").isNull();
+            assertThat(System.nanoTime() - closing).as("woken, not timed out").isLessThan(5_000_000_000L);
+            reader.join(5_000);
+            assertThat(s.hasQueued()).as("closed").isFalse();
         }
     }
 }

@@ -48,6 +48,16 @@ class RawIpSocketTest {
     }
 
     @Test
+    void theDropsBetweenTwoCountsWrapAround32Bits() {
+        assertThat(RawIpSocket.dropsBetween(0, 0)).isZero();
+        assertThat(RawIpSocket.dropsBetween(7, 12)).isEqualTo(5);
+        assertThat(RawIpSocket.dropsBetween(0, 0xffffffffL)).isEqualTo(0xffffffffL);
+        assertThat(RawIpSocket.dropsBetween(0xfffffffeL, 3)).as("past 2^32 - 1 the kernel's u32 starts again at 0")
+                .isEqualTo(5);
+        assertThat(RawIpSocket.dropsBetween(0xffffffffL, 0)).isEqualTo(1);
+    }
+
+    @Test
     void noTimestampWhenAbsentTruncatedOrMalformed() {
         ByteBuffer b = ByteBuffer.allocate(128).order(ByteOrder.nativeOrder());
         cmsg(b, LinuxNative.IPPROTO_IPV6, LinuxNative.IPV6_HOPLIMIT, new byte[4]);

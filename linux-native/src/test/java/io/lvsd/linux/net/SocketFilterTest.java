@@ -72,4 +72,19 @@ class SocketFilterTest {
         assertThatThrownBy(() -> new SocketFilter.Builder().label("a").label("a"))
                 .hasMessageContaining("defined twice");
     }
+
+    @Test
+    void aLabelAfterTheLastInstructionIsRefused() {
+        // The jump would be forward and within 255, but land past the end of the program.
+        assertThatThrownBy(() -> new SocketFilter.Builder().ifEquals(1, "end", null).ret(SocketFilter.KEEP)
+                .label("end").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("label end at 2: after the last instruction (expected: 0-1)");
+        assertThatThrownBy(() -> new SocketFilter.Builder().jump("end").ret(SocketFilter.DROP).label("end").build())
+                .as("an unconditional jump too").hasMessageContaining("label end at 2");
+        assertThatThrownBy(() -> new SocketFilter.Builder().ret(SocketFilter.DROP).label("unused").build())
+                .as("even one no jump names").hasMessageContaining("label unused at 1");
+        assertThat(new SocketFilter.Builder().ifEquals(1, "end", null).ret(SocketFilter.DROP).label("end")
+                .ret(SocketFilter.KEEP).build().length()).as("a label on the last instruction").isEqualTo(3);
+    }
 }

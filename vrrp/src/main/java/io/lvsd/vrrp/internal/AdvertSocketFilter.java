@@ -1,5 +1,6 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.linux.NativeException;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.SocketFilter;
@@ -31,6 +32,9 @@ import java.util.TreeMap;
  * what was kept out and stands in for the kernel in the fake. {@code AdvertSocketFilterIT} holds the two to the same
  * answers on real sockets. A packet too short to carry a VRID is let in, so that the decoder counts its length error.
  * TTL is left to the decoder: its rule depends on the destination (multicast or not).
+ *
+ * <p>A reload that changes the rules changes the two sockets' programs one after the other; {@link #change} orders
+ * the steps so that no packet reaches neither socket.
  */
 final class AdvertSocketFilter {
     /** The instance with {@code vrid} on the channel, and the sources it takes (empty: any). */
@@ -49,17 +53,22 @@ final class AdvertSocketFilter {
     private final SocketFilter adverts;
     private final SocketFilter rest;
 
-    private AdvertSocketFilter(IpFamily family, String channel, Map<Integer, Rule> rules) {
+    /** {@code trySources}: whether the kernel may check sources (if they fit); else it checks VRIDs only. */
+    private AdvertSocketFilter(IpFamily family, String channel, Map<Integer, Rule> rules, boolean trySources) {
         this.family = family;
         this.channel = channel;
         this.rules = rules;
-        SocketFilter a;
-        boolean s = true;
-        try {
-            a = build(true, true);
-        } catch (IllegalStateException tooLong) {
+        SocketFilter a = null;
+        if (trySources) {
+            try {
+                a = build(true, true);
+            } catch (IllegalStateException tooLong) {
+                // checked by VRIDs only, below
+            }
+        }
+        boolean s = a != null;
+        if (a == null) {
             a = build(true, false);
-            s = false;
         }
         this.sources = s;
         this.adverts = a;
@@ -71,20 +80,92 @@ final class AdvertSocketFilter {
         Map<Integer, Rule> rules = new TreeMap<>();
         for (VrrpInstanceConfig c : instances) {
             List<InetAddress> peers = c.unicastPeers().isEmpty() || !c.unicastPeersCheck() ? List.of() : c.unicastPeers();
-            Rule had = rules.get(c.virtualRouterId());
-            if (had != null) { // two instances with one VRID on a channel: let in what either takes
-                if (had.peers().isEmpty() || peers.isEmpty()) {
-                    peers = List.of();
-                } else {
-                    Set<InetAddress> both = new LinkedHashSet<>(had.peers());
-                    both.addAll(peers);
-                    peers = List.copyOf(both);
-                }
-            }
-            rules.put(c.virtualRouterId(), new Rule(c.virtualRouterId(), had == null ? c.name() : had.instance(),
-                    List.copyOf(peers)));
+            // Two instances with one VRID on a channel: let in what either takes.
+            rules.merge(c.virtualRouterId(), new Rule(c.virtualRouterId(), c.name(), List.copyOf(peers)),
+                    AdvertSocketFilter::either);
         }
-        return new AdvertSocketFilter(family, channel, rules);
+        return new AdvertSocketFilter(family, channel, rules, true);
+    }
+
+    /** The rule that lets in what {@code a} or {@code b} (of one VRID) lets in; it names {@code a}'s instance. */
+    private static Rule either(Rule a, Rule b) {
+        if (a.peers().isEmpty() || b.peers().isEmpty()) {
+            return new Rule(a.vrid(), a.instance(), List.of());
+        }
+        Set<InetAddress> both = new LinkedHashSet<>(a.peers());
+        both.addAll(b.peers());
+        return new Rule(a.vrid(), a.instance(), List.copyOf(both));
+    }
+
+    /**
+     * The filter that lets in whatever this one or {@code other} (of the same channel) lets in: their rules merged per
+     * VRID, as for two instances with one VRID. The kernel checks sources only if both filters have it check them, so
+     * that the union never keeps out what either lets in.
+     */
+    AdvertSocketFilter union(AdvertSocketFilter other) {
+        if (other.family != family || !other.channel.equals(channel)) {
+            throw new IllegalArgumentException("filter of " + other.channel + " (expected: one of " + channel + ")");
+        }
+        Map<Integer, Rule> merged = new TreeMap<>(rules);
+        other.rules.forEach((vrid, r) -> merged.merge(vrid, r, AdvertSocketFilter::either));
+        return new AdvertSocketFilter(family, channel, merged, sources && other.sources);
+    }
+
+    /** A channel's two sockets, as {@link #change} sees them: each call replaces one socket's kernel program. */
+    interface Sockets {
+        /** From now on the advert socket lets in what {@code f} lets in ({@code f.program(true)}). */
+        void adverts(AdvertSocketFilter f) throws NativeException;
+
+        /** From now on the socket beside it lets in what {@code f} keeps out ({@code f.program(false)}). */
+        void rest(AdvertSocketFilter f) throws NativeException;
+    }
+
+    /**
+     * Replaces the programs of a channel's two {@code sockets}, {@code from}'s, with {@code to}'s, in three steps: the
+     * advert socket takes the union of the two filters, then the socket beside it takes {@code to}'s complement, then
+     * the advert socket takes {@code to}'s program. (Replacing the complement first would, for a moment, keep a packet
+     * only {@code to} lets in out of both sockets: never queued, never counted.)
+     *
+     * <p>What is guaranteed, before, between and after the steps, and also after a failure: every packet reaches at
+     * least one of the two sockets, so none is lost uncounted. What is not: during the change, a packet that one of the
+     * two filters lets in and the other does not may reach both sockets, and so be handled by the loop and also
+     * counted as kept out (or handed to the loop twice). A failed step is undone in reverse order, through states that
+     * keep the guarantee, and its failure is thrown: {@code from} is in force again unless undoing failed too (the
+     * failures of undoing are suppressed in the one thrown).
+     */
+    static void change(Sockets sockets, AdvertSocketFilter from, AdvertSocketFilter to) throws NativeException {
+        sockets.adverts(from.union(to));
+        try {
+            sockets.rest(to);
+        } catch (NativeException | RuntimeException e) {
+            undo(e, () -> sockets.adverts(from));
+            throw e;
+        }
+        try {
+            sockets.adverts(to);
+        } catch (NativeException | RuntimeException e) {
+            // The complement back first: the advert socket's union still covers what from's complement keeps out.
+            if (undo(e, () -> sockets.rest(from))) {
+                undo(e, () -> sockets.adverts(from));
+            }
+            throw e;
+        }
+    }
+
+    /** A step that undoes one of {@link #change}'s. */
+    private interface Undo {
+        void run() throws NativeException;
+    }
+
+    /** Runs {@code step}; false, with its failure suppressed in {@code failure}, when it failed. */
+    private static boolean undo(Exception failure, Undo step) {
+        try {
+            step.run();
+            return true;
+        } catch (NativeException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
     }
 
     /**

@@ -43,6 +43,8 @@ final class VrrpChannel implements VrrpKernel.Receiver {
     final int ifindex;
     private final VrrpKernel kernel;
     private final Sink sink;
+    /** What the readers count into, registered on the loop; removed as the channel closes. */
+    final ChannelMeters meters;
     volatile VrrpKernel.Socket socket;
     /** Packets the readers have handed to the loop. */
     private final java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong();
@@ -60,13 +62,15 @@ final class VrrpChannel implements VrrpKernel.Receiver {
     long sendErrors;
     boolean joined;
 
-    VrrpChannel(String key, String ifname, IpFamily family, int ifindex, VrrpKernel kernel, Sink sink) {
+    VrrpChannel(String key, String ifname, IpFamily family, int ifindex, VrrpKernel kernel, Sink sink,
+                ChannelMeters meters) {
         this.key = key;
         this.ifname = ifname;
         this.family = family;
         this.ifindex = ifindex;
         this.kernel = kernel;
         this.sink = sink;
+        this.meters = meters;
     }
 
     /** The VRRP multicast group of {@code family} (RFC 5798 §5.1.1.2, §5.1.2.2). */
@@ -125,7 +129,9 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         AdvertSocketFilter f = filter;
         AdvertFilter.Rejection why = f == null ? null : f.classify(p.source(), p.payload());
         if (why == null) {
-            received(p); // a reload changed the filter between the kernel's decision and this one: the loop decides
+            // A reload changed the filter between the kernel's decision and this one: the loop decides. (While the
+            // programs change, the packet may have reached the advert socket too: see AdvertSocketFilter.change.)
+            received(p);
             return;
         }
         sink.filtered(this, p, f.instance(p.payload()), why);
@@ -200,5 +206,6 @@ final class VrrpChannel implements VrrpKernel.Receiver {
         if (s != null) {
             s.close();
         }
+        meters.close();
     }
 }

@@ -147,12 +147,7 @@ public final class VrrpRuntime {
 
             @Override
             public void filtered(VrrpChannel ch, RawIpSocket.Packet p, String instance, AdvertFilter.Rejection why) {
-                Counter.builder("lvsd.vrrp.filtered").tag("socket", ch.key)
-                        .description("VRRP packets the kernel's socket filter kept out of the advert queue (a VRID "
-                                + "no instance here has, a unicast source outside unicast-peers); each is also "
-                                + "counted in lvsd.vrrp.drops under its reason")
-                        .register(registry).increment();
-                dropCounter(instance, why.reason()).increment();
+                ch.meters.filtered(instance, why.reason());
                 if (why.reason() == DropReason.UNICAST_SOURCE_ERROR) {
                     long held = ch.strangers.admit(p.receivedAt());
                     if (held >= 0) {
@@ -170,7 +165,7 @@ public final class VrrpRuntime {
 
             @Override
             public void queueDropped(VrrpChannel ch, long count) {
-                dropCounter("", DropReason.RECEIVE_QUEUE_FULL).increment(count);
+                ch.meters.queueDropped(count);
                 long held;
                 synchronized (ch.overflows) {
                     held = ch.overflows.admit(ex.nanoTime());
@@ -311,8 +306,12 @@ public final class VrrpRuntime {
                 channels.remove(name);
             }
         }
-        // Before a new instance starts: a channel it shares must let its VRID in when it starts listening.
-        channels.forEach((key, ch) -> ch.filter(channelFilter(key, ch.family)));
+        // Before a new instance starts: a channel it shares must let its VRID in when it starts listening. Its readers
+        // get the counters of the instances on it first, so that whatever the new filter names has its counters.
+        channels.forEach((key, ch) -> {
+            ch.meters.instances(dropsOn(key));
+            ch.filter(channelFilter(key, ch.family));
+        });
         for (String name : started) {
             Inst i = instances.get(name);
             ensureChannel(i);
@@ -1061,9 +1060,20 @@ public final class VrrpRuntime {
                 .map(i -> i.cfg).toList());
     }
 
+    /** The drop counters of the instances on channel {@code key}, by instance (see {@link ChannelMeters}). */
+    private Map<String, Map<DropReason, Counter>> dropsOn(String key) {
+        Map<String, Map<DropReason, Counter>> m = new HashMap<>();
+        for (Inst i : instances.values()) {
+            if (i.channelKey().equals(key)) {
+                m.put(i.cfg.name(), i.drops);
+            }
+        }
+        return m;
+    }
+
     /**
-     * The drop counter of {@code instance} ("" for none) and {@code reason}; any thread (the registry hands back the
-     * instance's own counter when it has one).
+     * The drop counter of {@code instance} ("" for none) and {@code reason}, registered if need be: on the loop only
+     * (readers count into their channel's {@link ChannelMeters}).
      */
     private Counter dropCounter(String instance, DropReason reason) {
         return Counter.builder("lvsd.vrrp.drops").tag("instance", instance).tag("reason", reason.label())
@@ -1089,8 +1099,10 @@ public final class VrrpRuntime {
             ch = null;
         }
         if (ch == null && l != null) {
-            ch = new VrrpChannel(i.channelKey(), i.cfg.interfaceName(), i.cfg.family(), l.index(), kernel, channelSink);
             String key = i.channelKey();
+            ch = new VrrpChannel(key, i.cfg.interfaceName(), i.cfg.family(), l.index(), kernel, channelSink,
+                    new ChannelMeters(registry, key, r -> dropCounter("", r)));
+            ch.meters.instances(dropsOn(key));
             ch.open(instances.values().stream().anyMatch(x -> x.channelKey().equals(key) && x.multicast()),
                     channelFilter(key, i.cfg.family()));
             channels.put(i.channelKey(), ch);

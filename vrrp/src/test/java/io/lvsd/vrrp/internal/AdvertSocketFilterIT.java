@@ -2,6 +2,7 @@ package io.lvsd.vrrp.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lvsd.linux.NativeException;
 import io.lvsd.linux.NetNamespace;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
@@ -82,11 +83,21 @@ class AdvertSocketFilterIT {
                 exchange(filter, round, tx, group, adverts, rest);
 
                 // A reload: VI_1 gone, vrid 99 by unicast from the stranger only. The next packets meet the new program.
+                // (The kernel takes the union program of the change's first step.)
                 AdvertSocketFilter next = AdvertSocketFilter.of(family, key, List.of(
                         AdvertSocketFilterTest.instance("VI_2", 52, vip, List.of(peerText), true),
                         AdvertSocketFilterTest.instance("VI_9", 99, vip, List.of(strangerText), true)));
-                rest.attach(next.program(false));
-                adverts.attach(next.program(true));
+                AdvertSocketFilter.change(new AdvertSocketFilter.Sockets() {
+                    @Override
+                    public void adverts(AdvertSocketFilter f) throws NativeException {
+                        adverts.attach(f.program(true));
+                    }
+
+                    @Override
+                    public void rest(AdvertSocketFilter f) throws NativeException {
+                        rest.attach(f.program(false));
+                    }
+                }, filter, next);
                 exchange(next, List.of(
                         new Sent("vrid 51, no longer here", stranger, message(51, 11)),
                         new Sent("vrid 99 from its new peer", stranger, message(99, 12)),

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
+import io.lvsd.linux.net.RawIpSocket;
 import io.lvsd.vrrp.InstanceStatus;
 import io.lvsd.vrrp.NotifyCommands;
 import io.lvsd.vrrp.SyncGroupConfig;
@@ -539,6 +540,35 @@ class VrrpRuntimeFakeKernelTest {
         assertThat(state("VI_1")).isEqualTo("MASTER");
         unicastAdvert(PEER, 255, 200);
         assertThat(state("VI_1")).as("the peer's advert still goes through").isEqualTo("BACKUP");
+    }
+
+    @Test
+    void aClosedChannelTakesItsCounterAlongAndALateReaderRegistersNone() throws Exception {
+        master(unicast(true, 0));
+        InetAddress stranger = IpAddresses.parse("10.0.0.66");
+        unicastAdvert(stranger, 255, 254);
+        assertThat(counter("lvsd.vrrp.filtered", "socket", "eth0/IPv4")).isEqualTo(1);
+        assertThat(counter("lvsd.vrrp.drops", "instance", "VI_1", "reason", "unicast_source")).isEqualTo(1);
+        FakeVrrpKernel.FakeSocket eth0 = kernel.socket("eth0", IpFamily.IPV4);
+        // VI_1 gives way to an instance on eth1: it stops, and the channel on eth0 closes.
+        VrrpInstanceConfig onEth1 = new VrrpInstanceConfig("VI_9", "eth1", 60, 100, 3, Duration.ofSeconds(1), true,
+                Duration.ZERO, null, List.of(), true, 0, null,
+                List.of(new VirtualAddress(IpPrefix.parse("10.1.0.100/24"), null)), true,
+                VrrpInstanceConfig.Track.none(), NotifyCommands.none());
+        runtime.reload(config(onEth1), null, Duration.ofSeconds(1));
+        clock.runDue();
+        assertThat(eth0.closed).isTrue();
+        assertThat(registry.find("lvsd.vrrp.filtered").tags("socket", "eth0/IPv4").counter()).isNull();
+        assertThat(registry.find("lvsd.vrrp.drops").tags("instance", "VI_1").counters()).isEmpty();
+        // The eth0 socket's counting reader, before it noticed the close, reads one more of the stranger's adverts.
+        VrrpPacket late = new VrrpPacket(3, 51, 254, 100, List.of(IpPrefix.parse(VIP).address()), 0, null);
+        eth0.receiver.filtered(new RawIpSocket.Packet(stranger, ME, 255, VrrpCodec.encode(late, stranger, ME, true),
+                clock.nanoTime(), 0));
+        assertThat(registry.find("lvsd.vrrp.filtered").tags("socket", "eth0/IPv4").counter())
+                .as("the closed channel's counter, not registered again").isNull();
+        assertThat(registry.find("lvsd.vrrp.drops").tags("instance", "VI_1").counters())
+                .as("no counter left behind for the stopped instance").isEmpty();
+        assertThat(counter("lvsd.vrrp.drops", "instance", "", "reason", "unicast_source")).isEqualTo(1);
     }
 
     @Test
