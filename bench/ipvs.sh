@@ -10,6 +10,9 @@ command -v ipvsadm >/dev/null || { apt-get update -qq && apt-get install -y -qq 
 out="$top/bench/out"; mkdir -p "$out"
 cat > "$out/guest.sh" <<GUEST
 cd $top
+# lvsd's class-data-sharing archives in the guest's tmpfs (the host tree is read-only there): the first restore
+# makes one, the others use it.
+export LVSD_CDS_DIR=\$(mktemp -d)
 java -XX:+UseSerialGC -cp "bench/target/bench-0.1.0-SNAPSHOT.jar:bench/target/lib/*" io.lvsd.bench.IpvsBench $out $top/controller/target/lvsd/lvsd/bin/lvsd
 GUEST
 share=""
