@@ -3,6 +3,7 @@ package io.lvsd.doctor;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -458,7 +459,7 @@ public final class DirectorChecks {
             String target = IpAddresses.text(p.real());
             String check = "real server " + p.service() + " " + target + ": through the VIP";
             String setup = "on " + target + ": lvsd real-server setup --vip " + IpAddresses.text(p.vip())
-                    + " --forwarding " + p.forwarding()
+                    + " --forwarding " + p.forwarding() + (p.forwarding().equals("tun") ? tunOptions(p.encapsulation()) : "")
                     + " (lvsd real-server check there says which part is missing)";
             if (p.error() != null) {
                 out.add(new Finding(check, Verdict.FAIL, p.error(),
@@ -501,8 +502,8 @@ public final class DirectorChecks {
                             + (p.forwarding().equals("dr") ? "VIP not configured on the real server: it drops every"
                             + " packet IPVS forwards, though a check sent to its own address passes"
                             + (udp ? " (here: " + p.direct().detail() + ")" : "")
-                            : "nothing answers through the tunnel: the real server lacks tunl0 up with the VIP, the ipip"
-                            + " module, or drops decapsulated packets by rp_filter"), setup));
+                            : "nothing answers through the tunnel: " + tunnelNeeds(p.encapsulation(),
+                            p.real() instanceof Inet6Address, r)), tunnelFix(p.encapsulation(), setup)));
             }
             if (p.large() != null && r.outcome() == VipProbe.Outcome.OK) {
                 out.add(mtu(p, target)); // only where the tunnel works at all
@@ -511,28 +512,93 @@ public final class DirectorChecks {
         return out;
     }
 
+    /** {@code real-server setup}'s options for a tunnel type other than IPIP (the default). */
+    static String tunOptions(Encapsulation enc) {
+        if (enc instanceof Encapsulation.Gue g) {
+            return " --tun-type gue --tun-port " + g.port();
+        }
+        return enc instanceof Encapsulation.Gre ? " --tun-type gre" : "";
+    }
+
+    /**
+     * What a real server needs to take what IPVS sends it in {@code enc}: the decapsulating device up with the VIP
+     * (the fallback devices: tunl0 (ipip), ip6tnl0 (ip6_tunnel), gre0 (ip_gre), ip6gre0 (ip6_gre), which the kernel
+     * creates in every namespace when the module loads), for GUE a receive port ({@code ip fou add}) which hands the
+     * inner packet on to tunl0 or ip6tnl0 by its protocol, and for IPv4 reverse-path filtering that lets the
+     * decapsulated packets in. {@code r}: what the probe got; an ICMP port unreachable about the tunnel packet itself
+     * says which part is missing (ipip, ip6_tunnel, ip_gre and ip6_gre answer so when no device up takes it; UDP when
+     * no GUE port is open).
+     */
+    static String tunnelNeeds(Encapsulation enc, boolean v6, VipProbe.Result r) {
+        boolean portUnreachable = r.outcome() == VipProbe.Outcome.UNREACHABLE
+                && (v6 ? r.icmpType() == 1 && r.icmpCode() == 4 : r.icmpType() == 3 && r.icmpCode() == 3);
+        String ipip = v6 ? "ip6tnl0 up with the VIP (the ip6_tunnel module)"
+                : "tunl0 up with the VIP (the ipip module), or drops decapsulated packets by rp_filter";
+        if (enc instanceof Encapsulation.Gue g) {
+            String port = "a GUE receive port " + g.port() + " (the fou module and ip fou add port " + g.port() + " gue"
+                    + (v6 ? " -6" : "") + ")";
+            if (portUnreachable) {
+                return "nothing listens on UDP port " + g.port() + " there: the real server lacks " + port;
+            }
+            return "the real server lacks " + port + ", or " + ipip;
+        }
+        if (enc instanceof Encapsulation.Gre g) {
+            String dev = v6 ? "ip6gre0 up with the VIP (the ip6_gre module)"
+                    : "gre0 up with the VIP (the ip_gre module), or drops decapsulated packets by rp_filter";
+            return (portUnreachable ? "no GRE device up takes it: " : "") + "the real server lacks " + dev
+                    + (g.checksum() ? "; and " + (v6 ? "ip6gre0" : "gre0") + " drops GRE packets that carry a checksum,"
+                    + " as this tunnel's checksum option makes IPVS send them (ip_tunnel_rcv counts them as CRC errors)"
+                    : "");
+        }
+        return (portUnreachable ? "no tunnel device up takes it: " : "") + "the real server lacks " + ipip;
+    }
+
+    /** The fix for a silent tunnel: the setup, and for GRE with checksums what setup does not do. */
+    private static String tunnelFix(Encapsulation enc, String setup) {
+        if (enc instanceof Encapsulation.Gre g && g.checksum()) {
+            return "set tunnel.checksum = none for this real server in the director's configuration, then " + setup
+                    + "; or keep checksums and give the real server a GRE device that expects them, with the VIP"
+                    + " (ip link add lvs-gre type gre icsum dev ITS-INTERFACE)";
+        }
+        return setup;
+    }
+
+    /** {@code IPIP adds 20 bytes}, {@code GUE (port 5555) adds 32 bytes (IP 20, UDP 8, GUE 4)}. */
+    static String overheadText(Encapsulation enc, boolean v6) {
+        int ip = v6 ? VipProbe.IPV6_HEADER : VipProbe.IPV4_HEADER;
+        String parts = enc instanceof Encapsulation.Gue ? " (IP " + ip + ", UDP 8, GUE 4)"
+                : enc instanceof Encapsulation.Gre ? " (IP " + ip + ", GRE " + enc.headerBytes() + ")" : "";
+        return enc.describe(v6) + " adds " + enc.overhead(v6) + " bytes" + parts;
+    }
+
     private static Finding mtu(Observed.Probe p, String target) {
         String check = "real server " + p.service() + " " + target + ": tunnel MTU";
+        Encapsulation enc = p.encapsulation();
+        boolean v6 = p.real() instanceof Inet6Address;
+        // What a full-size TCP segment carries besides its data: the tunnel, the inner IP header and the TCP header.
+        int headers = enc.overhead(v6) + (v6 ? VipProbe.IPV6_HEADER : VipProbe.IPV4_HEADER) + 20;
         if (p.small().outcome() != VipProbe.Outcome.OK) {
             return new Finding(check, Verdict.UNDETERMINED, "a small encapsulated ICMP echo to the VIP got "
                     + p.small().detail() + ", so the full-size one proves nothing", null);
         }
         VipProbe.Result l = p.large();
-        String what = "a " + p.largeSize() + "-byte encapsulated echo (DF) ";
+        // IPv6 has no DF bit: its routers never fragment.
+        String what = "a " + p.largeSize() + "-byte encapsulated echo" + (v6 ? " " : " (DF) ");
         if (l.outcome() == VipProbe.Outcome.OK) {
             return ok(check, what + "came back (" + l.detail() + "), as did a small one: full-size packets pass");
         }
         if (l.outcome() == VipProbe.Outcome.UNREACHABLE && l.mtu() > 0) {
             return new Finding(check, Verdict.WARN, what + "got " + l.detail() + ": IPVS learns that MTU and tells"
                     + " clients to send less (ICMP), and clients whose firewalls drop that ICMP stall on full-size packets",
-                    "raise the path MTU to " + target + " to " + p.largeSize() + " or more, or clamp the TCP MSS of the"
-                            + " VIP's traffic to " + (l.mtu() - 60) + " on the director");
+                    "raise the path MTU to " + target + " to " + p.largeSize() + " or more (" + overheadText(enc, v6)
+                            + "), or clamp the TCP MSS of the VIP's traffic to " + (l.mtu() - headers) + " on the director");
         }
         return new Finding(check, Verdict.FAIL, what + "got " + l.detail() + " while a small one came back: the path to "
                 + target + " does not carry full-size encapsulated packets and says nothing, so small requests pass and"
-                + " large ones stall", "raise the path MTU to " + target + " to " + p.largeSize() + " or more (IPIP adds 20"
-                + " bytes), or clamp the TCP MSS of the VIP's traffic on the director to " + (p.largeSize() - 80)
-                + " or less");
+                + " large ones stall", "raise the path MTU to " + target + " to " + p.largeSize() + " or more ("
+                // The path's MTU is unknown, only below this size: the clamp keeps 20 bytes more in hand.
+                + overheadText(enc, v6) + "), or clamp the TCP MSS of the VIP's traffic on the director to "
+                + (p.largeSize() - headers - 20) + " or less");
     }
 
     // ---- helpers ----

@@ -58,8 +58,29 @@ public record DirectorSpec(List<Service> services, List<Router> routers, Sync sy
         }
     }
 
-    /** A real server: its address, port and forwarding method ({@code dr}, {@code tun}, {@code nat}). */
-    public record Backend(InetAddress address, int port, String forwarding) {
+    /**
+     * A real server: its address, port and forwarding method ({@code dr}, {@code tun}, {@code nat}), and for TUN how
+     * IPVS encapsulates what it forwards there ({@code null}: IPIP, the kernel's default).
+     */
+    public record Backend(InetAddress address, int port, String forwarding, Encapsulation tunnel) {
+        public Backend {
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(forwarding, "forwarding");
+            if (tunnel != null && !forwarding.equals("tun")) {
+                throw new IllegalArgumentException("tunnel: " + tunnel.key() + " with forwarding " + forwarding
+                        + " (expected only with tun)");
+            }
+        }
+
+        /** A DR or NAT real server, or a TUN one through IPIP. */
+        public Backend(InetAddress address, int port, String forwarding) {
+            this(address, port, forwarding, null);
+        }
+
+        /** TUN: the encapsulation, IPIP when none was given. */
+        public Encapsulation encapsulation() {
+            return tunnel == null ? Encapsulation.IPIP : tunnel;
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import io.lvsd.linux.NativeException;
 import io.lvsd.linux.Sysctl;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
+import io.lvsd.linux.netlink.Fou;
 import io.lvsd.linux.netlink.Rtnetlink;
 import io.lvsd.linux.proc.Processes;
 import java.io.IOException;
@@ -16,8 +17,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The machine, in this process's network namespace: /proc/sys, rtnetlink, /proc/net/route and ipv6_route, and
- * modprobe for modules.
+ * The machine, in this process's network namespace: /proc/sys, rtnetlink, /proc/net/route and ipv6_route, generic
+ * netlink's fou family for GUE ports, and modprobe for modules.
  */
 public final class LinuxRealServerHost implements RealServerHost {
     private final Sysctl sysctl = new Sysctl();
@@ -167,9 +168,39 @@ public final class LinuxRealServerHost implements RealServerHost {
         return best;
     }
 
+    /** Loaded, or built into the running kernel (a built-in module without parameters has no /sys/module entry). */
     @Override
-    public boolean moduleLoaded(String name) {
-        return Files.isDirectory(Path.of("/sys/module", name));
+    public boolean moduleLoaded(String name) throws IOException {
+        if (Files.isDirectory(Path.of("/sys/module", name))) {
+            return true;
+        }
+        String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        return LinuxDirectorHost.listed(Path.of("/lib/modules", release, "modules.builtin"), name);
+    }
+
+    @Override
+    public List<FouPort> fouPorts() throws IOException {
+        try (Fou fou = Fou.open()) {
+            List<FouPort> out = new ArrayList<>();
+            for (Fou.Port p : fou.ports()) {
+                out.add(new FouPort(p.port(), p.family(), p.encap() == Fou.Encap.GUE, p.ipproto()));
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void addFouPort(int port, IpFamily family) throws IOException {
+        try (Fou fou = Fou.open()) {
+            fou.add(Fou.Port.gue(port, family));
+        }
+    }
+
+    @Override
+    public void deleteFouPort(int port, IpFamily family) throws IOException {
+        try (Fou fou = Fou.open()) {
+            fou.delete(Fou.Port.gue(port, family));
+        }
     }
 
     @Override

@@ -67,7 +67,8 @@ public final class Observed {
      * @param real       the real server's address
      * @param port       the port probed
      * @param forwarding {@code dr} or {@code tun}
-     * @param how        how it was reached ({@code 02:..:21 on eth0}, {@code IPIP via eth0}), for the evidence
+     * @param how        how it was reached ({@code to its MAC 02:..:21 on eth0}, {@code inside GUE (port 5555) to
+     *                   10.0.0.5 via eth0}), for the evidence
      * @param syn        the SYN's (UDP: the datagram's) outcome, or {@code null} when it could not be sent ({@code error} says why)
      * @param small      TUN: a small encapsulated echo's outcome, else {@code null}
      * @param large      TUN: a full-size encapsulated echo's outcome (DF), else {@code null}
@@ -75,13 +76,27 @@ public final class Observed {
      * @param error      why no probe was sent, or {@code null}
      * @param direct     UDP: the same datagram sent to the real server's own address (the ordinary check), else
      *                   {@code null}
+     * @param tunnel     TUN: how the probe was encapsulated ({@code null}: IPIP); DR: {@code null}
      */
     public record Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how, VipProbe.Result syn,
-                        VipProbe.Result small, VipProbe.Result large, int largeSize, String error, VipProbe.Result direct) {
+                        VipProbe.Result small, VipProbe.Result large, int largeSize, String error, VipProbe.Result direct,
+                        Encapsulation tunnel) {
         /** A TCP probe. */
         public Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how,
                      VipProbe.Result syn, VipProbe.Result small, VipProbe.Result large, int largeSize, String error) {
-            this(service, vip, real, port, forwarding, how, syn, small, large, largeSize, error, null);
+            this(service, vip, real, port, forwarding, how, syn, small, large, largeSize, error, null, null);
+        }
+
+        /** A probe, TUN ones through IPIP. */
+        public Probe(String service, InetAddress vip, InetAddress real, int port, String forwarding, String how,
+                     VipProbe.Result syn, VipProbe.Result small, VipProbe.Result large, int largeSize, String error,
+                     VipProbe.Result direct) {
+            this(service, vip, real, port, forwarding, how, syn, small, large, largeSize, error, direct, null);
+        }
+
+        /** TUN: the encapsulation the probe used (IPIP unless the real server's tunnel type is another). */
+        public Encapsulation encapsulation() {
+            return tunnel == null ? Encapsulation.IPIP : tunnel;
         }
     }
 }

@@ -7,7 +7,8 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * What a real server's checks and setup read and change: kernel parameters, links, addresses, routes and modules.
+ * What a real server's checks and setup read and change: kernel parameters, links, addresses, routes, modules and
+ * GUE receive ports.
  * {@link LinuxRealServerHost} is the machine; tests supply a fake.
  */
 public interface RealServerHost {
@@ -40,6 +41,18 @@ public interface RealServerHost {
 
     void unloadModule(String name) throws IOException;
 
+    /**
+     * The FOU and GUE receive ports open in this network namespace ({@code ip fou show}). Only asked while the
+     * {@code fou} module is loaded: asking loads it otherwise.
+     */
+    List<FouPort> fouPorts() throws IOException;
+
+    /** {@code ip fou add port N gue [-6]}. */
+    void addFouPort(int port, IpFamily family) throws IOException;
+
+    /** {@code ip fou del port N [-6]}. */
+    void deleteFouPort(int port, IpFamily family) throws IOException;
+
     /** A file's content, or {@code null} when it does not exist. */
     default String readFile(java.nio.file.Path path) throws IOException {
         return java.nio.file.Files.exists(path) ? java.nio.file.Files.readString(path) : null;
@@ -65,4 +78,10 @@ public interface RealServerHost {
 
     /** A default route: the next hop ({@code null} when on-link) and the interface. */
     record Route(InetAddress gateway, String link) {}
+
+    /**
+     * A FOU or GUE receive port: its UDP port, its socket's family, whether it is GUE, and for a FOU (direct) port the
+     * IP protocol it takes.
+     */
+    record FouPort(int port, IpFamily family, boolean gue, int ipproto) {}
 }

@@ -16,12 +16,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sends a real server what IPVS would forward to it, and reads what comes back: a TCP SYN (for UDP, the health
- * check's datagram) for the VIP and port, addressed at layer 2 to the real server's MAC (DR), or inside IPIP to its
- * address (TUN); for TUN also an ICMP echo
- * to the VIP in a full-size encapsulated packet with DF set, which finds a path MTU that breaks encapsulation.
+ * check's datagram) for the VIP and port, addressed at layer 2 to the real server's MAC (DR), or encapsulated to its
+ * address as the destination's tunnel type asks (TUN: {@link Encapsulation}); for TUN also an echo request to the
+ * VIP in a full-size encapsulated packet that may not be fragmented, which finds a path MTU that breaks
+ * encapsulation.
  *
  * <p>The probe's source is this director's own address, so the answer comes back here. A SYN-ACK is answered with a
- * RST (the half-open connection on the real server is closed at once). DR over IPv4 and IPv6; TUN over IPv4 (IPIP).
+ * RST (the half-open connection on the real server is closed at once). DR and TUN (IPIP, GUE, GRE) over IPv4 and
+ * IPv6; the source, the real server and the VIP are of one family.
  */
 public final class VipProbe {
     private VipProbe() {
@@ -57,6 +59,17 @@ public final class VipProbe {
     static final int UDP = 17;
     static final int ICMP = 1;
     static final int IPIP = 4;
+    /** IPv6 inside IPv4 or IPv6: the protocol (next header) of the outer packet. */
+    static final int IPV6_IN_IP = 41;
+    static final int GRE = 47;
+    static final int IPPROTO_RAW = 255;
+    static final int ICMPV6_ECHO_REQUEST = 128;
+    static final int ICMPV6_ECHO_REPLY = 129;
+    static final int IPV4_HEADER = 20;
+    static final int IPV6_HEADER = 40;
+    static final int UDP_HEADER = 8;
+    /** IPv4's don't-fragment flag, in the flags and fragment offset field. */
+    static final int DF = 0x4000;
     static final int SYN = 0x02;
     static final int RST = 0x04;
     static final int ACK = 0x10;
@@ -71,10 +84,11 @@ public final class VipProbe {
         if (link == null) {
             return Result.of(Outcome.ERROR, ifname + ": cannot read its index and address");
         }
-        boolean v6 = vip instanceof Inet6Address;
-        if (v6 != source instanceof Inet6Address || v6 != real instanceof Inet6Address) {
-            return Result.of(Outcome.ERROR, "the source, the real server and the VIP are not of one address family");
+        String mixed = oneFamily(source, real, vip);
+        if (mixed != null) {
+            return Result.of(Outcome.ERROR, mixed);
         }
+        boolean v6 = vip instanceof Inet6Address;
         int ifindex = link.index();
         byte[] mac = link.mac();
         byte[] dst = NeighbourProbe.parseMac(realMac);
@@ -85,7 +99,7 @@ public final class VipProbe {
         int type = v6 ? ETH_P_IPV6 : ETH_P_IP;
         try (PacketSocket s = PacketSocket.listen(type, ifindex, ifname, 50)) {
             s.send(frame(dst, mac, type, ip(source, vip, proto, l4)), ifindex, ifname);
-            Reply r = await(s, source, real, vip, proto, sport, port, wait);
+            Reply r = await(s, source, real, vip, proto, sport, port, null, wait);
             if (r != null && r.synAck) {
                 s.send(frame(dst, mac, type, ip(source, vip, TCP, tcp(source, vip, sport, port, seq + 1, 0, RST))),
                         ifindex, ifname);
@@ -102,71 +116,147 @@ public final class VipProbe {
                 : ipv4((Inet4Address) src, (Inet4Address) dst, protocol, 0, payload);
     }
 
-    /** TUN: the same SYN (or datagram) inside an IPIP packet from {@code source} to {@code real}, routed by the kernel. */
-    public static Result tun(String ifname, Inet4Address source, Inet4Address real, Inet4Address vip, int port,
-                             byte[] udpPayload, Duration wait) {
+    /**
+     * TUN: the same SYN (or datagram) for the VIP, wrapped as {@code enc} (IPIP, IPv6-in-IPv6, GUE, GRE) in a packet
+     * from {@code source} to {@code real}, which the kernel routes. The three addresses are of one family.
+     */
+    public static Result tun(String ifname, InetAddress source, InetAddress real, InetAddress vip, int port,
+                             byte[] udpPayload, Encapsulation enc, Duration wait) {
+        String mixed = oneFamily(source, real, vip);
+        if (mixed != null) {
+            return Result.of(Outcome.ERROR, mixed);
+        }
         int ifindex = ifindex(ifname);
+        boolean v6 = vip instanceof Inet6Address;
         int sport = 32768 + ThreadLocalRandom.current().nextInt(28000);
         int seq = ThreadLocalRandom.current().nextInt();
-        byte[] inner = udpPayload != null ? ipv4(source, vip, UDP, 0, udp(source, vip, sport, port, udpPayload))
-                : ipv4(source, vip, TCP, 0, tcp(source, vip, sport, port, seq, 0, SYN));
-        LinuxNative n = LinuxNative.get();
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
-            int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
-            try {
-                n.sendTo(fd, ipv4(source, real, IPIP, 0, inner), LinuxNative.sockaddrIn(real.getAddress()), "IPIP to "
-                        + IpAddresses.text(real));
-                Reply r = await(s, source, real, vip, udpPayload != null ? UDP : TCP, sport, port, wait);
-                if (r != null && r.synAck) {
-                    n.sendTo(fd, ipv4(source, real, IPIP, 0, ipv4(source, vip, TCP, 0,
-                            tcp(source, vip, sport, port, seq + 1, 0, RST))), LinuxNative.sockaddrIn(real.getAddress()), "IPIP");
-                }
-                return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
-            } finally {
-                n.close(fd);
+        int proto = udpPayload != null ? UDP : TCP;
+        byte[] inner = ip(source, vip, proto, udpPayload != null ? udp(source, vip, sport, port, udpPayload)
+                : tcp(source, vip, sport, port, seq, 0, SYN));
+        String what = enc.describe(v6) + " to " + IpAddresses.text(real);
+        try (PacketSocket s = PacketSocket.listen(v6 ? ETH_P_IPV6 : ETH_P_IP, ifindex, ifname, 50);
+             RawIp out = RawIp.open(v6)) {
+            out.send(encapsulate(enc, source, real, inner, 0, sport), real, what);
+            Reply r = await(s, source, real, vip, proto, sport, port, enc, wait);
+            if (r != null && r.synAck) {
+                out.send(encapsulate(enc, source, real, ip(source, vip, TCP, tcp(source, vip, sport, port, seq + 1, 0, RST)),
+                        0, sport), real, what);
             }
+            return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
         } catch (NativeException e) {
             return Result.of(Outcome.ERROR, e.getMessage());
         }
     }
 
     /**
-     * TUN: an ICMP echo request to {@code vip}, encapsulated to {@code real} in an outer packet of {@code outerSize}
-     * bytes with DF set, as a client's full-size packet would be.
+     * TUN: an ICMP (IPv6: ICMPv6) echo request to {@code vip}, wrapped as {@code enc} to {@code real} in an outer
+     * packet of {@code outerSize} bytes that no one may fragment (IPv4: DF set, inside and out; IPv6 routers never
+     * fragment), as a client's full-size packet would be.
      */
-    public static Result tunEcho(String ifname, Inet4Address source, Inet4Address real, Inet4Address vip, int outerSize,
-                                 Duration wait) {
+    public static Result tunEcho(String ifname, InetAddress source, InetAddress real, InetAddress vip, int outerSize,
+                                 Encapsulation enc, Duration wait) {
+        String mixed = oneFamily(source, real, vip);
+        if (mixed != null) {
+            return Result.of(Outcome.ERROR, mixed);
+        }
         int ifindex = ifindex(ifname);
+        boolean v6 = vip instanceof Inet6Address;
         int id = ThreadLocalRandom.current().nextInt(1, 65535);
-        int innerSize = outerSize - 20;
-        byte[] echo = new byte[innerSize - 20];
-        echo[0] = 8; // echo request
-        echo[4] = (byte) (id >>> 8);
-        echo[5] = (byte) id;
-        echo[7] = 1;
-        int sum = InternetChecksum.complement(InternetChecksum.sum(echo));
-        echo[2] = (byte) (sum >>> 8);
-        echo[3] = (byte) sum;
-        byte[] inner = ipv4(source, vip, ICMP, 0x4000, echo);
-        LinuxNative n = LinuxNative.get();
-        try (PacketSocket s = PacketSocket.listen(ETH_P_IP, ifindex, ifname, 50)) {
-            int fd = n.socket(LinuxNative.AF_INET, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 255, "raw IPIP");
-            try {
-                n.sendTo(fd, ipv4(source, real, IPIP, 0x4000, inner), LinuxNative.sockaddrIn(real.getAddress()),
-                        "IPIP to " + IpAddresses.text(real) + " (" + outerSize + " bytes, DF)");
+        byte[] inner = echo(source, vip, id, outerSize - enc.overhead(v6));
+        try (PacketSocket s = PacketSocket.listen(v6 ? ETH_P_IPV6 : ETH_P_IP, ifindex, ifname, 50)) {
+            try (RawIp out = RawIp.open(v6)) {
+                out.send(encapsulate(enc, source, real, inner, DF, 32768 + id % 28000), real, enc.describe(v6) + " to "
+                        + IpAddresses.text(real) + " (" + outerSize + " bytes" + (v6 ? ")" : ", DF)"));
             } catch (NativeException e) {
                 if (!"EMSGSIZE".equals(e.errnoName())) {
                     return Result.of(Outcome.ERROR, e.getMessage());
                 }
                 // The kernel knows already that the path does not carry this size.
-                return new Result(Outcome.UNREACHABLE, e.getMessage(), 3, 4, 0);
-            } finally {
-                n.close(fd);
+                return new Result(Outcome.UNREACHABLE, e.getMessage(), v6 ? 2 : 3, v6 ? 0 : 4, 0);
             }
-            Reply r = await(s, source, real, vip, ICMP, id, 0, wait);
+            Reply r = await(s, source, real, vip, v6 ? ICMPV6 : ICMP, id, 0, enc, wait);
             return r == null ? Result.of(Outcome.SILENT, "no answer in " + wait.toMillis() + " ms") : r.result;
         } catch (NativeException e) {
             return Result.of(Outcome.ERROR, e.getMessage());
+        }
+    }
+
+    /** Null when the three addresses are of one family, else why not. */
+    private static String oneFamily(InetAddress source, InetAddress real, InetAddress vip) {
+        boolean v6 = vip instanceof Inet6Address;
+        return v6 == source instanceof Inet6Address && v6 == real instanceof Inet6Address ? null
+                : "the source, the real server and the VIP are not of one address family";
+    }
+
+    /**
+     * An echo request from {@code source} to {@code vip} in a packet of {@code size} bytes (at least the headers):
+     * ICMP (RFC 792) in IPv4 with DF set, or ICMPv6 (RFC 4443 §4.1, its checksum over the pseudo-header) in IPv6;
+     * {@code id} is the identifier, the sequence number is 1.
+     */
+    static byte[] echo(InetAddress source, InetAddress vip, int id, int size) {
+        boolean v6 = vip instanceof Inet6Address;
+        byte[] echo = new byte[Math.max(8, size - (v6 ? IPV6_HEADER : IPV4_HEADER))];
+        echo[0] = (byte) (v6 ? ICMPV6_ECHO_REQUEST : 8);
+        echo[4] = (byte) (id >>> 8);
+        echo[5] = (byte) id;
+        echo[7] = 1;
+        long sum = InternetChecksum.sum(echo);
+        if (v6) {
+            sum += InternetChecksum.sum(source.getAddress()) + InternetChecksum.sum(vip.getAddress()) + echo.length + ICMPV6;
+        }
+        int c = InternetChecksum.complement(sum);
+        echo[2] = (byte) (c >>> 8);
+        echo[3] = (byte) c;
+        return v6 ? ipv6(source, vip, ICMPV6, echo) : ipv4((Inet4Address) source, (Inet4Address) vip, ICMP, DF, echo);
+    }
+
+    /**
+     * What IPVS sends a TUN real server: {@code inner} behind {@code enc}'s header, in an outer IP header of the real
+     * server's family from {@code source} to {@code real}. For IPv4, {@code flags} is the flags and fragment field
+     * ({@link #DF}) and {@code id} the identification; {@code sport} is GUE's UDP source port.
+     */
+    static byte[] encapsulate(Encapsulation enc, InetAddress source, InetAddress real, byte[] inner, int flags, int id,
+                              int sport) {
+        byte[] header = enc.header(source, real, inner, sport);
+        byte[] payload = ByteBuffer.allocate(header.length + inner.length).put(header).put(inner).array();
+        int proto = enc.outerProtocol((inner[0] & 0xf0) == 0x60);
+        return real instanceof Inet6Address ? ipv6(source, real, proto, payload)
+                : ipv4((Inet4Address) source, (Inet4Address) real, proto, flags, id, payload);
+    }
+
+    /** {@link #encapsulate(Encapsulation, InetAddress, InetAddress, byte[], int, int, int)} with a random IPv4 id. */
+    static byte[] encapsulate(Encapsulation enc, InetAddress source, InetAddress real, byte[] inner, int flags, int sport) {
+        return encapsulate(enc, source, real, inner, flags, ThreadLocalRandom.current().nextInt(65536), sport);
+    }
+
+    /**
+     * A raw IP socket of protocol IPPROTO_RAW, which implies IP_HDRINCL (IPv6 as well): the caller writes the outer
+     * header, so every tunnel type and family goes out as one code path builds it, unfragmented (a packet over the
+     * device MTU is refused with EMSGSIZE) and as the kernel's IPVS would send it.
+     */
+    private static final class RawIp implements AutoCloseable {
+        private final LinuxNative n = LinuxNative.get();
+        private final int fd;
+        private final boolean v6;
+
+        private RawIp(int fd, boolean v6) {
+            this.fd = fd;
+            this.v6 = v6;
+        }
+
+        static RawIp open(boolean v6) throws NativeException {
+            return new RawIp(LinuxNative.get().socket(v6 ? LinuxNative.AF_INET6 : LinuxNative.AF_INET,
+                    LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, IPPROTO_RAW, v6 ? "raw IPv6" : "raw IP"), v6);
+        }
+
+        void send(byte[] packet, InetAddress to, String what) throws NativeException {
+            n.sendTo(fd, packet, v6 ? LinuxNative.sockaddrIn6(to.getAddress(), 0) : LinuxNative.sockaddrIn(to.getAddress()),
+                    what);
+        }
+
+        @Override
+        public void close() {
+            n.close(fd);
         }
     }
 
@@ -175,10 +265,11 @@ public final class VipProbe {
 
     /**
      * Reads until an answer to the probe arrives or {@code wait} is over. For TCP, {@code a} and {@code b} are our
-     * port and the service's; for ICMP, {@code a} is the echo id.
+     * port and the service's; for ICMP, {@code a} is the echo id. {@code enc}: how the probe was wrapped (TUN), so
+     * that an ICMP error about the outer packet is known for one about the probe; null for DR.
      */
     private static Reply await(PacketSocket s, InetAddress source, InetAddress real, InetAddress vip, int proto,
-                               int a, int b, Duration wait) throws NativeException {
+                               int a, int b, Encapsulation enc, Duration wait) throws NativeException {
         byte[] buf = new byte[65_536];
         long end = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < end) {
@@ -187,8 +278,8 @@ public final class VipProbe {
                 continue;
             }
             byte[] f = Arrays.copyOf(buf, n);
-            Reply r = vip instanceof Inet6Address ? classify6(f, source, vip, proto, a, b)
-                    : classify(f, (Inet4Address) source, (Inet4Address) real, (Inet4Address) vip, proto, a, b);
+            Reply r = vip instanceof Inet6Address ? classify6(f, source, real, vip, proto, a, b, enc)
+                    : classify(f, (Inet4Address) source, (Inet4Address) real, (Inet4Address) vip, proto, a, b, enc);
             if (r != null) {
                 return r;
             }
@@ -196,8 +287,17 @@ public final class VipProbe {
         return null;
     }
 
-    /** What one received frame says about the probe, or {@code null} when it is about something else. */
+    /** {@link #classify(byte[], Inet4Address, Inet4Address, Inet4Address, int, int, int, Encapsulation)} for IPIP. */
     static Reply classify(byte[] f, Inet4Address source, Inet4Address real, Inet4Address vip, int proto, int a, int b) {
+        return classify(f, source, real, vip, proto, a, b, Encapsulation.IPIP);
+    }
+
+    /**
+     * What one received frame says about the probe, or {@code null} when it is about something else; {@code enc}:
+     * the probe's encapsulation to {@code real}, or null.
+     */
+    static Reply classify(byte[] f, Inet4Address source, Inet4Address real, Inet4Address vip, int proto, int a, int b,
+                          Encapsulation enc) {
         int ip = 14;
         if (f.length < ip + 20 || u16(f, 12) != ETH_P_IP || (f[ip] & 0xf0) != 0x40) {
             return null;
@@ -224,9 +324,10 @@ public final class VipProbe {
             }
             if (type == 3 || type == 11 || type == 12) {
                 // The original packet follows the 8-byte ICMP header. Ours: to the VIP with our protocol and ports
-                // (or echo id), or our IPIP packet to the real server (then the inner one is checked where quoted).
+                // (or echo id), or our encapsulated packet to the real server (then the inner one is checked where
+                // quoted).
                 int orig = l4 + 8;
-                if (f.length >= orig + 20 && ours(f, orig, vip, real, proto, a, b)) {
+                if (f.length >= orig + 20 && ours(f, orig, vip, real, proto, a, b, enc)) {
                     boolean toVip = Arrays.equals(Arrays.copyOfRange(f, orig + 16, orig + 20), vip.getAddress());
                     if (type == 3 && code == 3 && fromVip && toVip) {
                         // The VIP is the real server's: it says so, and that nothing listens on the port.
@@ -259,12 +360,19 @@ public final class VipProbe {
         return null;
     }
 
-    /**
-     * {@link #classify} for IPv6 (DR): a TCP or UDP answer from the VIP or from elsewhere, or an ICMPv6 error (RFC 4443:
-     * destination unreachable, packet too big, time exceeded) about one of this probe's packets. Linux puts no
-     * extension header in front of these, and one that is there makes the frame not ours.
-     */
+    /** {@link #classify6(byte[], InetAddress, InetAddress, InetAddress, int, int, int, Encapsulation)} for DR. */
     static Reply classify6(byte[] f, InetAddress source, InetAddress vip, int proto, int a, int b) {
+        return classify6(f, source, null, vip, proto, a, b, null);
+    }
+
+    /**
+     * {@link #classify} for IPv6: a TCP or UDP answer or an echo reply from the VIP or from elsewhere, or an ICMPv6
+     * error (RFC 4443: destination unreachable, packet too big, time exceeded) about one of this probe's packets,
+     * the packet itself or (TUN, {@code enc} to {@code real}) the one it was wrapped in. Linux puts no extension
+     * header in front of these, and one that is there makes the frame not ours.
+     */
+    static Reply classify6(byte[] f, InetAddress source, InetAddress real, InetAddress vip, int proto, int a, int b,
+                           Encapsulation enc) {
         int ip = 14;
         if (f.length < ip + 40 || u16(f, 12) != ETH_P_IPV6 || (f[ip] & 0xf0) != 0x60) {
             return null;
@@ -285,9 +393,13 @@ public final class VipProbe {
         if (next == ICMPV6 && f.length >= l4 + 8) {
             int type = f[l4] & 0xff;
             int code = f[l4 + 1] & 0xff;
+            if (type == ICMPV6_ECHO_REPLY && proto == ICMPV6 && u16(f, l4 + 4) == a) {
+                return new Reply(Result.of(fromVip ? Outcome.OK : Outcome.FROM_OWN_ADDRESS, "echo reply from " + from), false);
+            }
             int orig = l4 + 8;
-            if ((type == 1 || type == 2 || type == 3) && f.length >= orig + 40 && ours6(f, orig, vip, proto, a, b)) {
-                if (type == 1 && code == 4 && fromVip) {
+            if ((type == 1 || type == 2 || type == 3) && f.length >= orig + 40 && ours6(f, orig, vip, real, proto, a, b, enc)) {
+                boolean toVip = Arrays.equals(Arrays.copyOfRange(f, orig + 24, orig + 40), vip.getAddress());
+                if (type == 1 && code == 4 && fromVip && toVip) {
                     return new Reply(Result.of(Outcome.REFUSED, "ICMPv6 port unreachable from " + from), false);
                 }
                 int mtu = type == 2 ? (int) Math.min(Integer.MAX_VALUE, ((long) u16(f, l4 + 4) << 16) | u16(f, l4 + 6)) : 0;
@@ -298,27 +410,44 @@ public final class VipProbe {
         return null;
     }
 
-    /** Whether the IPv6 packet quoted at {@code o} of an ICMPv6 error is one of this probe's (to the VIP, its ports). */
-    static boolean ours6(byte[] f, int o, InetAddress vip, int proto, int a, int b) {
-        if ((f[o + 6] & 0xff) != proto || !Arrays.equals(Arrays.copyOfRange(f, o + 24, o + 40), vip.getAddress())) {
+    /**
+     * Whether the IPv6 packet quoted at {@code o} of an ICMPv6 error is one of this probe's: to the VIP with its
+     * protocol and ports (or echo id); or wrapped as {@code enc} to {@code real} around such a one (or around one not
+     * quoted far enough to tell).
+     */
+    static boolean ours6(byte[] f, int o, InetAddress vip, InetAddress real, int proto, int a, int b, Encapsulation enc) {
+        int next = f[o + 6] & 0xff;
+        byte[] dst = Arrays.copyOfRange(f, o + 24, o + 40);
+        if (enc != null && real != null && Arrays.equals(dst, real.getAddress())) {
+            int in = enc.innerOffset(f, o + IPV6_HEADER, next);
+            if (in >= 0) {
+                return f.length < in + IPV6_HEADER || ours6(f, in, vip, real, proto, a, b, null);
+            }
+        }
+        if (next != proto || !Arrays.equals(dst, vip.getAddress())) {
             return false;
         }
-        int l4 = o + 40;
+        int l4 = o + IPV6_HEADER;
+        if (proto == ICMPV6) {
+            return f.length < l4 + 6 || u16(f, l4 + 4) == a;
+        }
         return f.length < l4 + 4 || u16(f, l4) == a && u16(f, l4 + 2) == b;
     }
 
     /**
      * Whether the IPv4 packet quoted at {@code o} of an ICMP error is one of this probe's: to the VIP with its
-     * protocol and ports (TCP, UDP: {@code a} ours, {@code b} the service's) or echo id ({@code a}); or IPIP to the real
-     * server whose inner packet is such a one (or is not quoted far enough to tell).
+     * protocol and ports (TCP, UDP: {@code a} ours, {@code b} the service's) or echo id ({@code a}); or wrapped as
+     * {@code enc} to the real server around such a one (or around one not quoted far enough to tell).
      */
-    static boolean ours(byte[] f, int o, Inet4Address vip, Inet4Address real, int proto, int a, int b) {
+    static boolean ours(byte[] f, int o, Inet4Address vip, Inet4Address real, int proto, int a, int b, Encapsulation enc) {
         int ihl = (f[o] & 0x0f) * 4;
         int qp = f[o + 9] & 0xff;
         byte[] dst = Arrays.copyOfRange(f, o + 16, o + 20);
-        if (qp == IPIP && Arrays.equals(dst, real.getAddress())) {
-            int in = o + ihl;
-            return f.length < in + 20 || ours(f, in, vip, real, proto, a, b);
+        if (enc != null && real != null && Arrays.equals(dst, real.getAddress())) {
+            int in = enc.innerOffset(f, o + ihl, qp);
+            if (in >= 0) {
+                return f.length < in + IPV4_HEADER || ours(f, in, vip, real, proto, a, b, null);
+            }
         }
         if (!Arrays.equals(dst, vip.getAddress()) || qp != proto || f.length < o + ihl + 8) {
             return f.length < o + ihl + 8 && Arrays.equals(dst, vip.getAddress()) && qp == proto;
@@ -345,9 +474,14 @@ public final class VipProbe {
 
     /** An IPv4 packet with a 20-byte header; {@code flags} is the flags and fragment field (0x4000: DF). */
     static byte[] ipv4(Inet4Address src, Inet4Address dst, int protocol, int flags, byte[] payload) {
+        return ipv4(src, dst, protocol, flags, ThreadLocalRandom.current().nextInt(65536), payload);
+    }
+
+    /** {@link #ipv4(Inet4Address, Inet4Address, int, int, byte[])} with identification {@code id}; TTL 64. */
+    static byte[] ipv4(Inet4Address src, Inet4Address dst, int protocol, int flags, int id, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(20 + payload.length);
         b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + payload.length))
-                .putShort((short) ThreadLocalRandom.current().nextInt(65536)).putShort((short) flags)
+                .putShort((short) id).putShort((short) flags)
                 .put((byte) 64).put((byte) protocol).putShort((short) 0).put(src.getAddress()).put(dst.getAddress());
         byte[] out = b.put(payload).array();
         int sum = InternetChecksum.complement(InternetChecksum.sum(Arrays.copyOf(out, 20)));
@@ -361,8 +495,20 @@ public final class VipProbe {
      * one's-complement sums are the same for a length below 65,536.
      */
     static byte[] udp(InetAddress src, InetAddress dst, int sport, int dport, byte[] payload) {
+        return udp(src, dst, sport, dport, payload, true);
+    }
+
+    /**
+     * {@link #udp(InetAddress, InetAddress, int, int, byte[])}, or without {@code checksum} the field left 0, as the
+     * kernel sends a GUE datagram whose tunnel does not ask for checksums (over IPv6 too: the receiving fou socket
+     * accepts a zero checksum).
+     */
+    static byte[] udp(InetAddress src, InetAddress dst, int sport, int dport, byte[] payload, boolean checksum) {
         byte[] u = ByteBuffer.allocate(8 + payload.length).putShort((short) sport).putShort((short) dport)
                 .putShort((short) (8 + payload.length)).putShort((short) 0).put(payload).array();
+        if (!checksum) {
+            return u;
+        }
         long sum = InternetChecksum.sum(src.getAddress()) + InternetChecksum.sum(dst.getAddress()) + UDP + u.length
                 + InternetChecksum.sum(u);
         int c = InternetChecksum.complement(sum);
@@ -409,7 +555,7 @@ public final class VipProbe {
         return link == null ? 0 : link.index();
     }
 
-    private static int u16(byte[] b, int o) {
+    static int u16(byte[] b, int o) {
         return ((b[o] & 0xff) << 8) | (b[o + 1] & 0xff);
     }
 

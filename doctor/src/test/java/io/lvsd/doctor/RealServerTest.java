@@ -22,6 +22,7 @@ class RealServerTest {
         final Map<String, List<IpPrefix>> links = new HashMap<>();
         final Set<String> up = new HashSet<>();
         final Set<String> modules = new HashSet<>();
+        final List<FouPort> fou = new ArrayList<>();
         Route route4;
 
         FakeHost() {
@@ -91,33 +92,66 @@ class RealServerTest {
             return modules.contains(name);
         }
 
+        /** The fallback device each tunnel module brings, as the kernel creates it in every namespace (down). */
+        static final Map<String, String> DEVICES = Map.of("ipip", "tunl0", "ip_gre", "gre0", "ip6_tunnel", "ip6tnl0",
+                "ip6_gre", "ip6gre0");
+
         @Override
         public void loadModule(String name) {
             modules.add(name);
-            if (name.equals("ipip")) {
-                links.put("tunl0", new ArrayList<>());
-                sysctls.put("net.ipv4.conf.tunl0.rp_filter", sysctls.get("net.ipv4.conf.default.rp_filter"));
-                sysctls.put("net.ipv4.conf.tunl0.arp_ignore", "0");
-                sysctls.put("net.ipv4.conf.tunl0.arp_announce", "0");
+            String dev = DEVICES.get(name);
+            if (dev != null) {
+                links.put(dev, new ArrayList<>());
+                if (!name.startsWith("ip6")) {
+                    // IPv4's per-device settings start from 'default'.
+                    sysctls.put("net.ipv4.conf." + dev + ".rp_filter", sysctls.get("net.ipv4.conf.default.rp_filter"));
+                    sysctls.put("net.ipv4.conf." + dev + ".arp_ignore", "0");
+                    sysctls.put("net.ipv4.conf." + dev + ".arp_announce", "0");
+                }
             }
         }
 
         @Override
         public void unloadModule(String name) {
             modules.remove(name);
-            if (name.equals("ipip")) {
-                links.remove("tunl0");
-                up.remove("tunl0");
-                sysctls.keySet().removeIf(k -> k.startsWith("net.ipv4.conf.tunl0."));
+            String dev = DEVICES.get(name);
+            if (dev != null) {
+                links.remove(dev);
+                up.remove(dev);
+                sysctls.keySet().removeIf(k -> k.startsWith("net.ipv4.conf." + dev + "."));
+            }
+            if (name.equals("fou")) {
+                fou.clear(); // the ports close with the module
             }
         }
 
+        @Override
+        public List<FouPort> fouPorts() {
+            // Asking the kernel for the fou family would load the module: the checks must not.
+            assertThat(modules).as("fou loaded when its ports are read").contains("fou");
+            return List.copyOf(fou);
+        }
+
+        @Override
+        public void addFouPort(int port, IpFamily family) {
+            assertThat(modules).contains("fou");
+            assertThat(fou).noneMatch(p -> p.port() == port && p.family() == family); // EALREADY
+            fou.add(new FouPort(port, family, true, 0));
+        }
+
+        @Override
+        public void deleteFouPort(int port, IpFamily family) {
+            assertThat(fou.removeIf(p -> p.port() == port && p.family() == family)).as("EINVAL").isTrue();
+        }
+
         Object state() {
-            return List.of(new HashMap<>(sysctls), new HashMap<>(links), new HashSet<>(up), new HashSet<>(modules));
+            return List.of(new HashMap<>(sysctls), new HashMap<>(links), new HashSet<>(up), new HashSet<>(modules),
+                    new ArrayList<>(fou));
         }
     }
 
     static final InetAddress VIP = IpAddresses.parse("192.0.2.10");
+    static final InetAddress VIP6 = IpAddresses.parse("2001:db8::10");
 
     static List<String> verdicts(List<Finding> findings) {
         return findings.stream().map(f -> f.verdict() + " " + f.check()).toList();
@@ -220,6 +254,14 @@ class RealServerTest {
                 .hasMessage("director: missing (expected the director's address with --forwarding nat)");
         assertThatThrownBy(() -> RealServer.parseRecord("sysctl a\n"))
                 .hasMessageStartingWith("line 1: \"sysctl a\"");
+        assertThatThrownBy(() -> new RealServer.Spec(List.of(VIP), RealServer.Forwarding.DR, null, RealServer.TunType.GRE, 0))
+                .hasMessage("tun-type: gre (expected only with --forwarding tun)");
+        assertThatThrownBy(() -> new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GUE, 0))
+                .hasMessage("tun-port: missing (expected 1-65535 with --tun-type gue: the port the director sends GUE to)");
+        assertThatThrownBy(() -> new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GRE,
+                5555)).hasMessage("tun-port: 5555 (expected only with --tun-type gue)");
+        assertThatThrownBy(() -> RealServer.parseRecord("gue-port 5555 ipx\n"))
+                .hasMessageStartingWith("line 1: \"gue-port 5555 ipx\"");
     }
 
     @Test
@@ -286,5 +328,158 @@ class RealServerTest {
                 + "/32 dev tunl0\n");
         assertThat(RealServer.persistence(h, new RealServer.Spec(List.of(VIP), RealServer.Forwarding.NAT,
                 IpAddresses.parse("10.0.0.1")), RealServer.Persistence.IFUPDOWN)).isEmpty();
+    }
+
+    /** Applies {@code s}'s plan, checks that everything passes and nothing is left to do, and undoes it from the record. */
+    static List<String> setupCheckUndo(FakeHost h, RealServer.Spec s) throws Exception {
+        Object before = h.state();
+        List<RealServer.Change> applied = new ArrayList<>();
+        RealServer.apply(h, RealServer.plan(h, s), applied::add);
+        assertThat(RealServer.check(h, s)).allSatisfy(f -> assertThat(f.verdict()).as(f.format()).isEqualTo(Verdict.OK));
+        assertThat(RealServer.plan(h, s)).as("idempotent: nothing left to do").isEmpty();
+        StringBuilder record = new StringBuilder();
+        applied.forEach(c -> record.append(c.record()).append('\n'));
+        List<String> log = new ArrayList<>();
+        RealServer.undo(h, RealServer.parseRecord(record.toString()), log::add);
+        assertThat(h.state()).as("exactly the previous state").isEqualTo(before);
+        return log;
+    }
+
+    @Test
+    void gueNeedsFouAGuePortAndTunl0UpWithTheVip() throws Exception {
+        FakeHost h = new FakeHost();
+        RealServer.Spec gue = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GUE, 5555);
+        List<Finding> f = RealServer.check(h, gue);
+        assertThat(verdicts(f)).containsExactly("FAIL tun: fou module", "FAIL tun: GUE port 5555", "FAIL tun: ipip module",
+                "FAIL tun: tunl0 up", "FAIL tun: VIP 192.0.2.10 on tunl0", "FAIL tun: rp_filter on tunl0", "FAIL arp_ignore",
+                "FAIL arp_announce");
+        assertThat(f.get(0).fix()).isEqualTo("modprobe fou");
+        assertThat(f.get(1).evidence()).isEqualTo("none: the fou module is not loaded");
+        assertThat(f.get(1).fix()).isEqualTo("modprobe fou && ip fou add port 5555 gue");
+        assertThat(RealServer.plan(h, gue)).extracting(RealServer.Change::command).startsWith("modprobe fou",
+                "ip fou add port 5555 gue", "modprobe ipip", "ip link set tunl0 up", "ip addr add 192.0.2.10/32 dev tunl0",
+                "sysctl -w net.ipv4.conf.all.rp_filter=2", "sysctl -w net.ipv4.conf.tunl0.rp_filter=2");
+
+        // fou loaded, no port: the port is the fault, named with its fix.
+        h.loadModule("fou");
+        Finding port = RealServer.check(h, gue).get(1);
+        assertThat(port.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(port.evidence()).isEqualTo("none: the real server answers the director's GUE packets to UDP port 5555"
+                + " with ICMP port unreachable and drops them");
+        assertThat(port.fix()).isEqualTo("ip fou add port 5555 gue");
+        h.unloadModule("fou");
+
+        List<String> log = setupCheckUndo(h, gue);
+        assertThat(log).containsSubsequence("ip fou del port 5555", "modprobe -r fou");
+    }
+
+    @Test
+    void gueOverIpv6OpensTheIpv6PortAndUsesIp6tnl0() throws Exception {
+        FakeHost h = new FakeHost();
+        RealServer.Spec gue = new RealServer.Spec(List.of(VIP, VIP6), RealServer.Forwarding.TUN, null,
+                RealServer.TunType.GUE, 5555);
+        assertThat(RealServer.plan(h, gue)).extracting(RealServer.Change::command).containsSubsequence("modprobe fou",
+                "ip fou add port 5555 gue", "modprobe ipip", "ip link set tunl0 up", "ip addr add 192.0.2.10/32 dev tunl0",
+                "ip fou add port 5555 gue -6", "modprobe ip6_tunnel", "ip link set ip6tnl0 up",
+                "ip addr add 2001:db8::10/128 dev ip6tnl0");
+        assertThat(RealServer.plan(h, gue)).extracting(RealServer.Change::record).contains("gue-port 5555 ipv4",
+                "gue-port 5555 ipv6");
+        assertThat(verdicts(RealServer.check(h, gue))).contains("FAIL tun: GUE port 5555 (IPv6)",
+                "FAIL tun: ip6_tunnel module", "FAIL tun: ip6tnl0 up", "FAIL tun: VIP 2001:db8::10 on ip6tnl0");
+        List<String> log = setupCheckUndo(h, gue);
+        assertThat(log).contains("ip fou del port 5555 -6", "ip fou del port 5555");
+    }
+
+    @Test
+    void aFouPortThatIsNotGueIsNamedAndLeftAlone() throws Exception {
+        FakeHost h = new FakeHost();
+        h.loadModule("fou");
+        h.fou.add(new RealServerHost.FouPort(5555, IpFamily.IPV4, false, 4));
+        RealServer.Spec gue = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GUE, 5555);
+        Finding port = RealServer.check(h, gue).get(1);
+        assertThat(port.check()).isEqualTo("tun: GUE port 5555");
+        assertThat(port.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(port.evidence()).startsWith("port 5555 is a FOU port for IP protocol 4, not GUE");
+        assertThat(port.fix()).isEqualTo("ip fou del port 5555 && ip fou add port 5555 gue");
+        // The kernel refuses a second port of that number and family (EALREADY): setup leaves it to the operator.
+        assertThat(RealServer.plan(h, gue)).extracting(RealServer.Change::command).doesNotContain("ip fou add port 5555 gue");
+    }
+
+    @Test
+    void greNeedsGre0UpWithTheVipAndLooseReversePathFiltering() throws Exception {
+        FakeHost h = new FakeHost();
+        RealServer.Spec gre = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GRE, 0);
+        assertThat(verdicts(RealServer.check(h, gre))).containsExactly("FAIL tun: ip_gre module", "FAIL tun: gre0 up",
+                "FAIL tun: VIP 192.0.2.10 on gre0", "FAIL tun: rp_filter on gre0", "FAIL arp_ignore", "FAIL arp_announce");
+        assertThat(RealServer.plan(h, gre)).extracting(RealServer.Change::command).startsWith("modprobe ip_gre",
+                "ip link set gre0 up", "ip addr add 192.0.2.10/32 dev gre0", "sysctl -w net.ipv4.conf.all.rp_filter=2",
+                "sysctl -w net.ipv4.conf.gre0.rp_filter=2");
+
+        // The module there, gre0 down and without the VIP: the lab's fault.
+        h.loadModule("ip_gre");
+        h.sysctls.put("net.ipv4.conf.all.rp_filter", "2");
+        List<Finding> f = RealServer.check(h, gre);
+        assertThat(verdicts(f)).startsWith("OK tun: ip_gre module", "FAIL tun: gre0 up", "FAIL tun: VIP 192.0.2.10 on gre0",
+                "OK tun: rp_filter on gre0");
+        assertThat(f.get(1).evidence()).isEqualTo("gre0 is down: the kernel takes no GRE packet through it");
+        assertThat(f.get(1).fix()).isEqualTo("ip link set gre0 up");
+        assertThat(f.get(2).fix()).isEqualTo("ip addr add 192.0.2.10/32 dev gre0");
+        setupCheckUndo(h, gre);
+    }
+
+    @Test
+    void ipv6TunNeedsIp6tnl0UpWithTheVipAndNoIpv4Settings() throws Exception {
+        FakeHost h = new FakeHost();
+        RealServer.Spec tun6 = new RealServer.Spec(List.of(VIP6), RealServer.Forwarding.TUN, null);
+        List<Finding> f = RealServer.check(h, tun6);
+        assertThat(verdicts(f)).containsExactly("FAIL tun: ip6_tunnel module", "FAIL tun: ip6tnl0 up",
+                "FAIL tun: VIP 2001:db8::10 on ip6tnl0");
+        assertThat(f.get(0).evidence()).startsWith("not loaded: no ip6tnl0 to decapsulate the director's IPv6-in-IPv6"
+                + " packets");
+        assertThat(f.get(1).fix()).isEqualTo("modprobe ip6_tunnel && ip link set ip6tnl0 up");
+        assertThat(RealServer.plan(h, tun6)).extracting(RealServer.Change::command).containsExactly("modprobe ip6_tunnel",
+                "ip link set ip6tnl0 up", "ip addr add 2001:db8::10/128 dev ip6tnl0");
+        List<String> log = setupCheckUndo(h, tun6);
+        assertThat(log).containsExactly("ip addr del 2001:db8::10/128 dev ip6tnl0", "ip link set ip6tnl0 down",
+                "modprobe -r ip6_tunnel");
+
+        // GRE over IPv6: ip6gre0, from ip6_gre.
+        RealServer.Spec gre6 = new RealServer.Spec(List.of(VIP6), RealServer.Forwarding.TUN, null, RealServer.TunType.GRE, 0);
+        assertThat(RealServer.plan(h, gre6)).extracting(RealServer.Change::command).containsExactly("modprobe ip6_gre",
+                "ip link set ip6gre0 up", "ip addr add 2001:db8::10/128 dev ip6gre0");
+        setupCheckUndo(h, gre6);
+    }
+
+    @Test
+    void persistForGueKeepsThePortWithTheTunnel() throws Exception {
+        FakeHost h = new FakeHost();
+        RealServer.Spec gue = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GUE, 5555);
+        List<RealServer.PersistFile> ifupdown = RealServer.persistence(h, gue, RealServer.Persistence.IFUPDOWN);
+        assertThat(ifupdown).extracting(RealServer.PersistFile::path).containsExactly(
+                "etc/sysctl.d/90-lvsd-real-server.conf", "etc/modules-load.d/lvsd-real-server.conf",
+                "etc/network/interfaces.d/lvsd-real-server-tunl0");
+        assertThat(ifupdown.get(1).content()).endsWith("\nfou\nipip\n");
+        String v = VIP.getHostAddress();
+        assertThat(ifupdown.get(2).content()).endsWith("\nauto tunl0\niface tunl0 inet manual\n    pre-up modprobe ipip\n"
+                + "    pre-up modprobe fou\n    pre-up ip fou add port 5555 gue || true\n    up ip link set tunl0 up\n"
+                + "    up ip addr replace " + v + "/32 dev tunl0\n    down ip addr del " + v + "/32 dev tunl0\n"
+                + "    post-down ip fou del port 5555\n");
+        List<RealServer.PersistFile> networkd = RealServer.persistence(h, gue, RealServer.Persistence.NETWORKD);
+        assertThat(networkd).extracting(RealServer.PersistFile::path).contains(
+                "etc/systemd/network/09-lvsd-real-server-gue5555.netdev",
+                "etc/systemd/network/09-lvsd-real-server-tunl0.network");
+        assertThat(networkd.stream().filter(p -> p.path().endsWith(".netdev")).findFirst().orElseThrow().content())
+                .endsWith("[NetDev]\nName=lvsd-gue5555\nKind=fou\n\n[FooOverUDP]\nEncapsulation=GenericUDPEncapsulation\n"
+                        + "Port=5555\n");
+        RealServer.Spec gue6 = new RealServer.Spec(List.of(VIP6), RealServer.Forwarding.TUN, null, RealServer.TunType.GUE,
+                5555);
+        assertThatThrownBy(() -> RealServer.persistence(h, gue6, RealServer.Persistence.NETWORKD))
+                .hasMessageStartingWith("--persist=networkd: systemd-networkd opens an IPv6 GUE port only bound to a local"
+                        + " address");
+        RealServer.Spec gre = new RealServer.Spec(List.of(VIP), RealServer.Forwarding.TUN, null, RealServer.TunType.GRE, 0);
+        List<RealServer.PersistFile> greFiles = RealServer.persistence(h, gre, RealServer.Persistence.IFUPDOWN);
+        assertThat(greFiles.get(0).content()).contains("net.ipv4.conf.all.rp_filter = 2\nnet.ipv4.conf.gre0.rp_filter = 2\n");
+        assertThat(greFiles.get(1).content()).endsWith("\nip_gre\n");
+        assertThat(greFiles.get(2).path()).isEqualTo("etc/network/interfaces.d/lvsd-real-server-gre0");
     }
 }

@@ -202,4 +202,91 @@ class VipProbeTest {
                 VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer"), VipProbe.Result.of(VipProbe.Outcome.SILENT, "x")))))
                 .hasSize(1);
     }
+
+    /** A TUN probe through {@code enc} whose SYN got {@code syn}, and (when the tunnel works) echoes {@code large}. */
+    static Observed.Probe tun(java.net.InetAddress vip, java.net.InetAddress real, Encapsulation enc, VipProbe.Result syn,
+                              VipProbe.Result large) {
+        boolean v6 = real instanceof java.net.Inet6Address;
+        return new Observed.Probe("web", vip, real, 80, "tun", "inside " + enc.describe(v6) + " to "
+                + IpAddresses.text(real) + " via eth0", syn, large == null ? null : VipProbe.Result.of(VipProbe.Outcome.OK,
+                "echo reply"), large, large == null ? 0 : 1500, null, null, enc);
+    }
+
+    @Test
+    void aSilentTunnelNamesWhatItsTypeNeedsOnTheRealServer() {
+        VipProbe.Result silent = VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer in 1000 ms");
+        Encapsulation gue = new Encapsulation.Gue(5555, false);
+        Finding g = DirectorChecks.realServers(List.of(tun(VIP, REAL, gue, silent, null))).get(0);
+        assertThat(g.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(g.evidence()).isEqualTo("a SYN for port 80 of the VIP, inside GUE (port 5555) to 10.0.0.21 via eth0:"
+                + " no answer in 1000 ms: nothing answers through the tunnel: the real server lacks a GUE receive port 5555"
+                + " (the fou module and ip fou add port 5555 gue), or tunl0 up with the VIP (the ipip module), or drops"
+                + " decapsulated packets by rp_filter");
+        assertThat(g.fix()).isEqualTo("on 10.0.0.21: lvsd real-server setup --vip 10.0.0.100 --forwarding tun --tun-type"
+                + " gue --tun-port 5555 (lvsd real-server check there says which part is missing)");
+        // Port unreachable from the real server itself, about the UDP datagram: no GUE port.
+        VipProbe.Result noPort = new VipProbe.Result(VipProbe.Outcome.UNREACHABLE, "ICMP type 3 code 3 from 10.0.0.21", 3,
+                3, 0);
+        assertThat(DirectorChecks.realServers(List.of(tun(VIP, REAL, gue, noPort, null))).get(0).evidence())
+                .endsWith("nothing answers through the tunnel: nothing listens on UDP port 5555 there: the real server"
+                        + " lacks a GUE receive port 5555 (the fou module and ip fou add port 5555 gue)");
+
+        Finding gre = DirectorChecks.realServers(List.of(tun(VIP, REAL, new Encapsulation.Gre(false), noPort, null))).get(0);
+        assertThat(gre.evidence()).endsWith("nothing answers through the tunnel: no GRE device up takes it: the real server"
+                + " lacks gre0 up with the VIP (the ip_gre module), or drops decapsulated packets by rp_filter");
+        assertThat(gre.fix()).startsWith("on 10.0.0.21: lvsd real-server setup --vip 10.0.0.100 --forwarding tun --tun-type"
+                + " gre (");
+        Finding greCsum = DirectorChecks.realServers(List.of(tun(VIP, REAL, new Encapsulation.Gre(true), silent, null)))
+                .get(0);
+        assertThat(greCsum.evidence()).contains("; and gre0 drops GRE packets that carry a checksum");
+        assertThat(greCsum.fix()).startsWith("set tunnel.checksum = none for this real server in the director's"
+                + " configuration, then on 10.0.0.21: lvsd real-server setup");
+
+        Finding ipip = DirectorChecks.realServers(List.of(tun(VIP, REAL, Encapsulation.IPIP, noPort, null))).get(0);
+        assertThat(ipip.evidence()).endsWith("ICMP type 3 code 3 from 10.0.0.21: nothing answers through the tunnel: no"
+                + " tunnel device up takes it: the real server lacks tunl0 up with the VIP (the ipip module), or drops"
+                + " decapsulated packets by rp_filter");
+        assertThat(ipip.fix()).startsWith("on 10.0.0.21: lvsd real-server setup --vip 10.0.0.100 --forwarding tun (");
+
+        Finding v6 = DirectorChecks.realServers(List.of(tun(VIP6, REAL6, Encapsulation.IPIP, silent, null))).get(0);
+        assertThat(v6.evidence()).isEqualTo("a SYN for port 80 of the VIP, inside IPv6-in-IPv6 to 2001:db8::21 via eth0:"
+                + " no answer in 1000 ms: nothing answers through the tunnel: the real server lacks ip6tnl0 up with the VIP"
+                + " (the ip6_tunnel module)");
+        assertThat(v6.fix()).startsWith("on 2001:db8::21: lvsd real-server setup --vip 2001:db8::100 --forwarding tun (");
+        Finding gre6 = DirectorChecks.realServers(List.of(tun(VIP6, REAL6, new Encapsulation.Gre(false), silent, null)))
+                .get(0);
+        assertThat(gre6.evidence()).endsWith("the real server lacks ip6gre0 up with the VIP (the ip6_gre module)");
+        Finding gue6 = DirectorChecks.realServers(List.of(tun(VIP6, REAL6, gue, silent, null))).get(0);
+        assertThat(gue6.evidence()).endsWith("the real server lacks a GUE receive port 5555 (the fou module and ip fou add"
+                + " port 5555 gue -6), or ip6tnl0 up with the VIP (the ip6_tunnel module)");
+    }
+
+    @Test
+    void theMtuFindingNamesTheTunnelsOverheadAndClampsBeyondIt() {
+        VipProbe.Result ok = VipProbe.Result.of(VipProbe.Outcome.OK, "SYN-ACK from the VIP");
+        VipProbe.Result lost = VipProbe.Result.of(VipProbe.Outcome.SILENT, "no answer in 1000 ms");
+        // IPIP over IPv4: 20 bytes of tunnel, 20 of inner IP, 20 of TCP, and 20 in hand.
+        Finding ipip = DirectorChecks.realServers(List.of(tun(VIP, REAL, Encapsulation.IPIP, ok, lost))).get(1);
+        assertThat(ipip.check()).isEqualTo("real server web 10.0.0.21: tunnel MTU");
+        assertThat(ipip.verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(ipip.fix()).isEqualTo("raise the path MTU to 10.0.0.21 to 1500 or more (IPIP adds 20 bytes), or clamp"
+                + " the TCP MSS of the VIP's traffic on the director to 1420 or less");
+        Finding gue = DirectorChecks.realServers(List.of(tun(VIP, REAL, new Encapsulation.Gue(5555, false), ok, lost)))
+                .get(1);
+        assertThat(gue.fix()).isEqualTo("raise the path MTU to 10.0.0.21 to 1500 or more (GUE (port 5555) adds 32 bytes"
+                + " (IP 20, UDP 8, GUE 4)), or clamp the TCP MSS of the VIP's traffic on the director to 1408 or less");
+        Finding gre = DirectorChecks.realServers(List.of(tun(VIP, REAL, new Encapsulation.Gre(true), ok, lost))).get(1);
+        assertThat(gre.fix()).contains("(GRE with checksums adds 28 bytes (IP 20, GRE 8))", "to 1412 or less");
+        Finding v6 = DirectorChecks.realServers(List.of(tun(VIP6, REAL6, Encapsulation.IPIP, ok, lost))).get(1);
+        assertThat(v6.evidence()).startsWith("a 1500-byte encapsulated echo got no answer in 1000 ms");
+        assertThat(v6.fix()).isEqualTo("raise the path MTU to 2001:db8::21 to 1500 or more (IPv6-in-IPv6 adds 40 bytes),"
+                + " or clamp the TCP MSS of the VIP's traffic on the director to 1380 or less");
+        // A router that says its MTU: the clamp is that MTU less the tunnel and the headers.
+        VipProbe.Result tooBig = new VipProbe.Result(VipProbe.Outcome.UNREACHABLE, "ICMP type 3 code 4 from 10.0.0.254"
+                + " (next-hop MTU 1400)", 3, 4, 1400);
+        Finding warn = DirectorChecks.realServers(List.of(tun(VIP, REAL, new Encapsulation.Gue(5555, false), ok, tooBig)))
+                .get(1);
+        assertThat(warn.verdict()).isEqualTo(Verdict.WARN);
+        assertThat(warn.fix()).endsWith("clamp the TCP MSS of the VIP's traffic to 1328 on the director");
+    }
 }

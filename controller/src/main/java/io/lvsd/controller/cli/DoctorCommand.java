@@ -11,6 +11,7 @@ import io.lvsd.controller.ipvs.DesiredTable;
 import io.lvsd.doctor.DirectorChecks;
 import io.lvsd.doctor.DirectorHost;
 import io.lvsd.doctor.DirectorSpec;
+import io.lvsd.doctor.Encapsulation;
 import io.lvsd.doctor.Finding;
 import io.lvsd.doctor.Firewall;
 import io.lvsd.doctor.KernelTable;
@@ -27,6 +28,7 @@ import io.lvsd.ipvs.Reconciler;
 import io.lvsd.ipvs.ServiceKey;
 import io.lvsd.ipvs.ServiceState;
 import io.lvsd.ipvs.SyncDaemon;
+import io.lvsd.ipvs.TunnelConfig;
 import io.lvsd.ipvs.VirtualService;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
@@ -72,8 +74,9 @@ import picocli.CommandLine.Option;
                 "wire (another router with the same VRID, how many hosts answer ARP / neighbour solicitation for",
                 "each VIP, the firewall on protocol 112) and sync (its interface, MTU, whether the master is heard,",
                 "the firewall on its port) and each DR / TUN real server, probed through the VIP as IPVS forwards to",
-                "it (a TCP SYN to the VIP sent to its MAC, or inside IPIP; for TUN also a full-size encapsulated echo",
-                "for the path MTU). Each line: ok, warn, fail or undetermined, the evidence, and the fix.",
+                "it (a TCP SYN to the VIP sent to its MAC, or inside the real server's tunnel: IPIP, IPv6-in-IPv6,",
+                "GUE or GRE; for TUN also a full-size encapsulated echo for the path MTU). Each line: ok, warn, fail",
+                "or undetermined, the evidence, and the fix.",
                 "It changes nothing; it listens for --seconds, and sends only ARP probes, neighbour solicitations and",
                 "those probes (a SYN-ACK is answered with a RST)."},
         footer = {"", "Examples:", "  lvsd doctor -f /etc/lvsd/lvsd.conf", "  lvsd doctor -f lvsd.conf --seconds 10 --json",
@@ -206,8 +209,9 @@ public final class DoctorCommand implements Callable<Integer> {
             }
             List<DirectorSpec.Backend> backends = new ArrayList<>();
             for (RealServerConfig rs : v.realServers()) {
-                backends.add(new DirectorSpec.Backend(rs.address().getAddress(), rs.address().getPort(),
-                        rs.forwarding().name().toLowerCase(Locale.ROOT)));
+                String f = rs.forwarding().name().toLowerCase(Locale.ROOT);
+                backends.add(new DirectorSpec.Backend(rs.address().getAddress(), rs.address().getPort(), f,
+                        f.equals("tun") ? encapsulation(rs.tunnel()) : null));
             }
             services.add(new DirectorSpec.Service(v.name(), v.family(),
                     v.fwmark() != null ? "fwmark" : v.protocol().key(), v.scheduler().key(), fwd,
@@ -226,6 +230,14 @@ public final class DoctorCommand implements Callable<Integer> {
                     s.group() != null ? s.group() : IpAddresses.parse(SyncWatcher.DEFAULT_GROUP), s.port(), s.maxlen());
         }
         return new DirectorSpec(services, routers, sync);
+    }
+
+    /**
+     * The encapsulation IPVS uses for a TUN real server's tunnel: GUE's UDP checksum is filled in with either the
+     * csum or the remcsum option (ip_vs_tunnel_xmit), GRE's with csum.
+     */
+    static Encapsulation encapsulation(TunnelConfig t) {
+        return Encapsulation.of(t.type().key(), t.port(), t.checksum() != TunnelConfig.Checksum.NONE);
     }
 
     private record Table(KernelTable table, String role) {
@@ -361,10 +373,8 @@ public final class DoctorCommand implements Callable<Integer> {
         InetAddress real = b.address();
         boolean v6 = vip instanceof java.net.Inet6Address;
         if (v6 != real instanceof java.net.Inet6Address) {
-            return failed(s, b, "no probe: the VIP and the real server are of different address families");
-        }
-        if (v6 && !fwd.equals("dr")) {
-            return failed(s, b, "no probe: an IPv6 TUN real server is not probed (only IPIP over IPv4 is)");
+            return failed(s, b, "no probe: the VIP and the real server are of different address families (IPVS can"
+                    + " tunnel one family inside the other; the probe does not)");
         }
         io.lvsd.doctor.VipProbe.Route route;
         try {
@@ -396,9 +406,8 @@ public final class DoctorCommand implements Callable<Integer> {
                     io.lvsd.doctor.VipProbe.dr(route.dev(), mac, src, real, vip, b.port(), payload, wait), null, null, 0,
                     null, direct(real, b.port(), payload, wait));
         }
-        java.net.Inet4Address v4 = (java.net.Inet4Address) vip;
-        java.net.Inet4Address real4 = (java.net.Inet4Address) real;
-        java.net.Inet4Address src4 = (java.net.Inet4Address) src;
+        // TUN, as IPVS sends it: the destination's tunnel type, in an outer header of the real server's family.
+        Encapsulation enc = b.encapsulation();
         int mtu = 1500;
         try {
             DirectorHost.Link l = host.link(route.dev());
@@ -406,12 +415,16 @@ public final class DoctorCommand implements Callable<Integer> {
         } catch (IOException e) {
             // keep 1500
         }
-        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(route.dev(), src4, real4, v4, b.port(), payload,
+        // The small echo: the headers and 36 bytes of data (84 bytes in IPIP over IPv4).
+        int small = enc.overhead(v6) + (v6 ? 40 : 20) + 8 + 36;
+        io.lvsd.doctor.VipProbe.Result syn = io.lvsd.doctor.VipProbe.tun(route.dev(), src, real, vip, b.port(), payload,
+                enc, wait);
+        io.lvsd.doctor.VipProbe.Result smallEcho = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, vip, small, enc,
                 wait);
-        io.lvsd.doctor.VipProbe.Result small = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src4, real4, v4, 84, wait);
-        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src4, real4, v4, mtu, wait);
-        return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside IPIP to " + IpAddresses.text(real)
-                + " via " + route.dev(), syn, small, large, mtu, null, direct(real, b.port(), payload, wait));
+        io.lvsd.doctor.VipProbe.Result large = io.lvsd.doctor.VipProbe.tunEcho(route.dev(), src, real, vip, mtu, enc, wait);
+        return new Observed.Probe(s.name(), vip, real, b.port(), fwd, "inside " + enc.describe(v6) + " to "
+                + IpAddresses.text(real) + " via " + route.dev(), syn, smallEcho, large, mtu, null,
+                direct(real, b.port(), payload, wait), enc);
     }
 
     /** UDP: the datagram sent to the real server itself, what the probe through the VIP is held against; TCP: null. */

@@ -39,6 +39,14 @@ public final class RealServerSetupCommand {
         @Option(names = "--director", paramLabel = "IP", description = "The director's address on this network (needed for nat).")
         String director;
 
+        @Option(names = "--tun-type", paramLabel = "ipip|gue|gre", description = {"With tun: how the director encapsulates"
+                + " (its real server's tunnel.type, ipvsadm's --tun-type; default: ipip)."})
+        String tunType;
+
+        @Option(names = "--tun-port", paramLabel = "N", description = "With --tun-type gue: the UDP port the director"
+                + " sends GUE to (tunnel.port, ipvsadm's --tun-port).")
+        Integer tunPort;
+
         /** The spec, or a usage error printed and {@code null}. */
         RealServer.Spec spec(PrintWriter err, String cmd) {
             try {
@@ -52,7 +60,22 @@ public final class RealServerSetupCommand {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--forwarding: " + forwarding + " (expected dr, tun or nat)");
                 }
-                return new RealServer.Spec(v, f, director == null ? null : IpAddresses.parse(director));
+                RealServer.TunType t = null;
+                if (tunType != null) {
+                    try {
+                        t = RealServer.TunType.valueOf(tunType.toUpperCase(Locale.ROOT));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("--tun-type: " + tunType + " (expected ipip, gue or gre)");
+                    }
+                }
+                try {
+                    return new RealServer.Spec(v, f, director == null ? null : IpAddresses.parse(director), t,
+                            tunPort == null ? 0 : tunPort);
+                } catch (IllegalArgumentException e) {
+                    // The record's messages name its fields; here they are options.
+                    String m = e.getMessage();
+                    throw new IllegalArgumentException(m.startsWith("tun-") ? "--" + m : m);
+                }
             } catch (IllegalArgumentException e) {
                 err.println("lvsd real-server " + cmd + ": " + e.getMessage());
                 return null;
@@ -87,9 +110,12 @@ public final class RealServerSetupCommand {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = {"Check this real server's side of LVS, changing nothing: for dr, the VIP on lo and the ARP",
                     "settings (arp_ignore, arp_announce, in force as the larger of 'all' and the interface's); for tun,",
-                    "the ipip module, tunl0 up with the VIP, rp_filter and the ARP settings; for nat, the default route",
-                    "through the director. Each line: ok/warn/fail, what was seen, and the fix."},
+                    "the tunnel's module and device up with the VIP (ipip: tunl0; an IPv6 VIP: ip6tnl0; gre: gre0 or",
+                    "ip6gre0; gue: the fou module and a GUE receive port, then tunl0 or ip6tnl0), rp_filter and the ARP",
+                    "settings; for nat, the default route through the director. Each line: ok/warn/fail, what was seen,",
+                    "and the fix."},
             footer = {"", "Examples:", "  lvsd real-server check --vip 192.0.2.10 --forwarding dr",
+                    "  lvsd real-server check --vip 192.0.2.10,2001:db8::10 --forwarding tun --tun-type gue --tun-port 5555",
                     "  lvsd real-server check --vip 192.0.2.10 --forwarding nat --director 10.0.0.1",
                     "", "Exit codes: 0 nothing fails; 1 something fails; 2 bad usage."})
     public static final class Check implements Callable<Integer> {
@@ -127,11 +153,15 @@ public final class RealServerSetupCommand {
     @Command(name = "setup", mixinStandardHelpOptions = true,
             description = {"Prepare this real server for LVS, idempotently, printing every change as the command that",
                     "makes it: dr puts the VIP on lo and sets arp_ignore=1, arp_announce=2 on 'all' and the outgoing",
-                    "interface; tun loads ipip, brings tunl0 up with the VIP, sets rp_filter to loose (2) where strict",
-                    "mode would drop decapsulated packets, and the same ARP settings; nat only checks the default",
-                    "route. Each change is recorded (--state-file) so that --undo puts back exactly what was there."},
+                    "interface; tun loads the tunnel's module and brings its device up with the VIP (ipip: tunl0, or",
+                    "ip6tnl0 for an IPv6 VIP; gre: gre0 or ip6gre0; gue: also loads fou and opens a GUE receive port),",
+                    "sets rp_filter to loose (2) where strict mode would drop decapsulated packets, and the same ARP",
+                    "settings; nat only checks the default route. Each change is recorded (--state-file) so that --undo",
+                    "puts back exactly what was there."},
             footer = {"", "Examples:", "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --dry-run",
                     "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr",
+                    "  lvsd real-server setup --vip 192.0.2.10 --forwarding tun --tun-type gue --tun-port 5555",
+                    "  lvsd real-server setup --vip 2001:db8::10 --forwarding tun --tun-type gre",
                     "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --persist",
                     "  lvsd real-server setup --vip 192.0.2.10 --forwarding dr --undo",
                     "", "Exit codes: 0 the real server is ready (or undone); 1 a change failed or a check still fails;",
@@ -148,8 +178,9 @@ public final class RealServerSetupCommand {
 
         @Option(names = "--persist", arity = "0..1", fallbackValue = "auto", paramLabel = "networkd|ifupdown",
                 description = {"Also write the setup where the host keeps it across a reboot: sysctl.d, modules-load.d",
-                        "(TUN), and the VIPs in systemd-networkd's .network files or ifupdown's interfaces.d (default:",
-                        "the one this host uses). Recorded like every change: --undo removes or restores the files."})
+                        "(TUN), and the VIPs (and a GUE port) in systemd-networkd's files or ifupdown's interfaces.d",
+                        "(default: the one this host uses). Recorded like every change: --undo removes or restores the",
+                        "files."})
         String persist;
 
         @Option(names = "--persist-root", paramLabel = "DIR", defaultValue = "/",
@@ -221,7 +252,12 @@ public final class RealServerSetupCommand {
                             + " say --persist=networkd or --persist=ifupdown" : "=" + persist + " (expected networkd or ifupdown)"));
                     return Main.EXIT_USAGE;
                 }
-                plan = RealServer.plan(host, s, style, persistRoot);
+                try {
+                    plan = RealServer.plan(host, s, style, persistRoot);
+                } catch (IllegalArgumentException e) {
+                    err.println("lvsd real-server setup: " + e.getMessage());
+                    return Main.EXIT_USAGE;
+                }
             }
             if (plan.isEmpty()) {
                 out.println("nothing to change");
