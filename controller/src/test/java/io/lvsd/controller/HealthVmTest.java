@@ -351,8 +351,8 @@ class HealthVmTest {
      * {@code check.through-vip}: r3 listens on :80 but lacks the VIP 10.99.0.101, so it drops everything IPVS forwards
      * to it, while an ordinary check of its own address passes. The service {@code plain} (an ordinary check) keeps it
      * and its clients time out; the service {@code via} checks through the VIP and leaves it out, until the VIP is put
-     * on r3's {@code lo}; then both answer through the VIP. The probes leave from lvsd's probe namespace, whose
-     * macvlan on d1's eth0 carries 10.99.0.250.
+     * on r3's {@code lo}; then all answer through the VIP. r4 is a TUN real server, probed inside an IPIP tunnel from
+     * the namespace. The probes leave from lvsd's probe namespace, whose macvlan on d1's eth0 carries 10.99.0.250.
      */
     @Test
     void aCheckThroughTheVipLeavesOutADrRealServerThatDropsForwardedTraffic() throws Exception {
@@ -360,7 +360,8 @@ class HealthVmTest {
                 through-vip.addresses = [ { address = "10.99.0.250/24", interface = eth0 } ]
                 virtual-servers += { name = via, address = "10.99.0.101:80", scheduler = rr, forwarding = dr,
                   check { type = tcp, interval = 1s, timeout = 2s, retries = 1, rise = 1, alpha = true, through-vip = true },
-                  real-servers = [ { address = "10.99.0.21:80" }, { address = "10.99.0.23:80" } ] }
+                  real-servers = [ { address = "10.99.0.21:80" }, { address = "10.99.0.23:80" },
+                    { address = "10.99.0.24:80", forwarding = tun } ] }
                 virtual-servers += { name = plain, address = "10.99.0.102:80", scheduler = rr, forwarding = dr,
                   check { type = tcp, interval = 1s, timeout = 2s, retries = 1, rise = 1 },
                   real-servers = [ { address = "10.99.0.23:80" } ] }
@@ -369,6 +370,13 @@ class HealthVmTest {
         net.exec("r3", "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2",
                 "net.ipv4.conf.eth0.arp_ignore=1", "net.ipv4.conf.eth0.arp_announce=2");
         startTcp("r3");
+        // r4, a TUN real server (IPIP): tunl0 up with the VIP, no rp_filter; probed inside an IPIP tunnel.
+        net.link("r4", "eth0", "lan", "10.99.0.24/24");
+        net.exec("r4", "ip", "link", "set", "tunl0", "up");
+        net.exec("r4", "ip", "addr", "add", "10.99.0.101/32", "dev", "tunl0");
+        net.exec("r4", "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.tunl0.rp_filter=0",
+                "net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2");
+        startTcp("r4");
         net.exec("r1", "ip", "addr", "add", "10.99.0.101/32", "dev", "lo");
         net.exec("d1", "ip", "addr", "add", "10.99.0.101/24", "dev", "eth0");
         net.exec("d1", "ip", "addr", "add", "10.99.0.102/24", "dev", "eth0");
@@ -385,6 +393,8 @@ class HealthVmTest {
                             || lvsd.output().contains("through-vip: the probe namespace: "));
             assertThat(lvsd.output()).as(lvsd.output()).doesNotContain("through-vip: the probe namespace: ");
             System.out.printf("health: through the VIP: r1 up %d ms after the reload%n", millisSince(t0));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lvsd.output().contains("health: via 10.99.0.24:80 (tcp) UP"));
             // r3 stays out: probes through the VIP go unanswered, probe after probe.
             await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(250))
                     .until(() -> !service("TCP  10.99.0.101:80").contains("10.99.0.23:80"));
@@ -393,10 +403,12 @@ class HealthVmTest {
             assertThat(request("10.99.0.102")).as("plain -> r3 without the VIP").isNull();
             // The probe through the VIP found it: via leaves r3 out, and its clients all reach r1.
             String via = service("TCP  10.99.0.101:80");
-            assertThat(via).contains("10.99.0.21:80").doesNotContain("10.99.0.23:80");
+            assertThat(via).contains("10.99.0.21:80", "10.99.0.24:80").doesNotContain("10.99.0.23:80");
+            java.util.Set<String> before = new java.util.TreeSet<>();
             for (int i = 0; i < 4; i++) {
-                assertThat(request("10.99.0.101")).isEqualTo("r1");
+                before.add(String.valueOf(request("10.99.0.101")));
             }
+            assertThat(before).as("rr over r1 (DR) and r4 (TUN), never r3").containsExactly("r1", "r4");
             // The fix: the VIP on r3's lo. The check through the VIP passes and r3 takes traffic.
             net.exec("r3", "ip", "addr", "add", "10.99.0.101/32", "dev", "lo");
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
@@ -405,7 +417,7 @@ class HealthVmTest {
             for (int i = 0; i < 6; i++) {
                 seen.add(String.valueOf(request("10.99.0.101")));
             }
-            assertThat(seen).as("rr over r1 and r3 through the VIP").containsExactly("r1", "r3");
+            assertThat(seen).as("rr over r1, r3 and r4 through the VIP").containsExactly("r1", "r3", "r4");
             assertThat(lvsd.output()).contains("health: via 10.99.0.23:80 (tcp) UP");
         } finally {
             Files.writeString(conf, CONFIG.formatted("remove"));
