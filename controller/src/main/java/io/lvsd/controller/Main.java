@@ -11,7 +11,6 @@ import io.lvsd.controller.cli.StatusCommand;
 import io.lvsd.controller.cli.SyncCommand;
 import io.lvsd.controller.cli.VersionCommand;
 import io.lvsd.controller.demo.DemoCommand;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -20,6 +19,11 @@ import picocli.CommandLine.Command;
 /** The {@code lvsd} command. */
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
+        subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
+                IpvsCommand.class, SyncCommand.class, ImportCommand.class, DoctorCommand.class,
+                VersionCommand.class,
+                DemoCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  lvsd check-config -f /etc/lvsd/lvsd.conf",
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
@@ -44,15 +48,8 @@ public final class Main implements Callable<Integer> {
         return EXIT_USAGE;
     }
 
-    /** The subcommands, in the order {@code lvsd --help} lists them; a holder, so that {@code version} loads none. */
-    static final class Commands {
-        static final List<Class<?>> ALL = List.of(RunCommand.class, CheckConfigCommand.class, StatusCommand.class,
-                RealServerCommand.class, IpvsCommand.class, SyncCommand.class, ImportCommand.class, DoctorCommand.class,
-                VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class);
-    }
-
     public static void main(String[] args) {
-        int code = commandLine(args.length == 0 ? null : args[0]).execute(args);
+        int code = commandLine().execute(args);
         // Logging is asynchronous (etc/logback.xml): drain the queue before the JVM goes. A command that logged
         // nothing never started it, and starting it here only to stop it would cost a short command most of its time.
         if (loggingStarted() && LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
@@ -75,28 +72,9 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** The configured command line with every subcommand; tests execute it in-process. */
+    /** The configured command line; tests execute it in-process. */
     public static CommandLine commandLine() {
-        return commandLine(null);
-    }
-
-    /**
-     * The command line for a run whose first argument is {@code first}: when that names a subcommand, only that one
-     * is built (picocli reads every subcommand's annotations, and their classes load, when it is added: most of a short
-     * command's start); otherwise (help, an option, a typo) all of them, so that usage and suggestions see them all.
-     */
-    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Main());
-        Class<?> only = null;
-        for (Class<?> c : Commands.ALL) {
-            Command a = c.getAnnotation(Command.class);
-            if (first != null && a != null && a.name().equals(first) && c != CommandLine.HelpCommand.class) {
-                only = c;
-            }
-        }
-        for (Class<?> c : only == null ? Commands.ALL : List.of(only)) {
-            cl.addSubcommand(newCommand(c));
-        }
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // An operator sees one sentence, never a stack trace.
             String m = ex.getMessage();
@@ -104,16 +82,6 @@ public final class Main implements Callable<Integer> {
             return EXIT_FAILURE;
         });
         return cl;
-    }
-
-    private static Object newCommand(Class<?> c) {
-        try {
-            java.lang.reflect.Constructor<?> k = c.getDeclaredConstructor();
-            k.setAccessible(true);
-            return k.newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("subcommand " + c.getName() + ": " + e);
-        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -182,15 +182,7 @@ class HealthVmTest {
 
     /** Who answers a new TCP connection from c1 to the VIP, or null. */
     static String whoAnswers() throws Exception {
-        return NetNamespace.call(net.name("c1"), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(VIP, 80), 1000);
-                s.setSoTimeout(2000);
-                return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        });
+        return request(VIP);
     }
 
     static long millisSince(long t0) {
@@ -425,11 +417,11 @@ class HealthVmTest {
         }
     }
 
-    /** Who answers a new TCP connection from c1 to {@code vip}:80, or null (refused, or silent for 1.5 s). */
+    /** Who answers a new TCP connection from c1 to {@code vip}:80, or null (refused, or silent for 1 s). */
     static String request(String vip) throws Exception {
         return NetNamespace.call(net.name("c1"), () -> {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(vip, 80), 1500);
+                s.connect(new InetSocketAddress(vip, 80), 1000);
                 s.setSoTimeout(2000);
                 return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
             } catch (IOException e) {
