@@ -328,11 +328,12 @@ public final class ProbeNamespace implements AutoCloseable {
                 throw new IOException("its socket " + mine + ": " + e.getMessage());
             }
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            List<String> cmd = List.of(tool("unshare"), "--user", "--map-root-user", "--net", "--", javaBin,
-                    "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-                    "-cp", System.getProperty("java.class.path"), ProbeNamespaceHelper.class.getName(), theirs, mine);
             Process p;
             try {
+                List<String> cmd = List.of(tool("unshare"), "--user", "--map-root-user", "--net", "--", javaBin,
+                        "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+                        "-cp", System.getProperty("java.class.path"), ProbeNamespaceHelper.class.getName(), theirs,
+                        mine);
                 p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             } catch (IOException e) {
                 s.close();
