@@ -181,7 +181,7 @@ public final class ProbeNamespace implements AutoCloseable {
             helper = Helper.start(runDirectory);
             helperLinks = want;
             for (int i = 0; i < want.size(); i++) {
-                Processes.run(tool("ip"), "link", "add", "link", want.get(i).parent(), "name", linkName(i), "netns",
+                Processes.run(Processes.require("ip", "iproute2"), "link", "add", "link", want.get(i).parent(), "name", linkName(i), "netns",
                         Long.toString(helper.process.pid()), "type", "macvlan", "mode", "bridge");
             }
             helper.request("IP", "", String.join("\n", setupCommands(want)), 30_000);
@@ -280,14 +280,6 @@ public final class ProbeNamespace implements AutoCloseable {
         return out;
     }
 
-    private static String tool(String name) throws IOException {
-        String path = Processes.which(name);
-        if (path == null) {
-            throw new IOException(name + " is not installed");
-        }
-        return path;
-    }
-
     @Override
     public void close() {
         thread.execute(this::stopHelper);
@@ -330,7 +322,7 @@ public final class ProbeNamespace implements AutoCloseable {
             String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p;
             try {
-                List<String> cmd = List.of(tool("unshare"), "--user", "--map-root-user", "--net", "--", javaBin,
+                List<String> cmd = List.of(Processes.require("unshare", "util-linux"), "--user", "--map-root-user", "--net", "--", javaBin,
                         "-Xmx32m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
                         "-cp", System.getProperty("java.class.path"), ProbeNamespaceHelper.class.getName(), theirs,
                         mine);

@@ -107,16 +107,8 @@ public final class ProbeNamespaceHelper {
             return;
         }
         List<String> cmd = new ArrayList<>();
-        cmd.add(ip());
+        cmd.add(io.lvsd.linux.proc.Processes.require("ip", "iproute2"));
         cmd.addAll(List.of(line.strip().split(" +")));
         io.lvsd.linux.proc.Processes.run(cmd.toArray(String[]::new));
-    }
-
-    private static String ip() throws IOException {
-        String ip = io.lvsd.linux.proc.Processes.which("ip");
-        if (ip == null) {
-            throw new IOException("ip (iproute2) is not installed");
-        }
-        return ip;
     }
 }

@@ -58,6 +58,15 @@ public final class Processes {
         }
     }
 
+    /** {@link #which}, or an IOException saying that {@code tool} ({@code what}: its package) is not installed. */
+    public static String require(String tool, String what) throws IOException {
+        String path = which(tool);
+        if (path == null) {
+            throw new IOException(tool + " (" + what + ") is not installed");
+        }
+        return path;
+    }
+
     /** Whether {@code tool} is on the PATH (or the usual sbin directories). */
     public static String which(String tool) {
         String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
