@@ -3,6 +3,7 @@ package io.lvsd.linux.netlink;
 import io.lvsd.linux.LazyText;
 import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
+import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
 import java.net.Inet4Address;
@@ -15,7 +16,7 @@ import java.util.List;
 
 /**
  * The few rtnetlink ({@code NETLINK_ROUTE}) requests lvsd makes: read links and addresses, add
- * and remove addresses; and the parsing of the link and address notifications that
+ * and remove addresses; read, add and remove routes; and the parsing of the link and address notifications that
  * {@link RtnetlinkMonitor} receives. Constants from {@code linux/rtnetlink.h},
  * {@code linux/if_link.h}, {@code linux/if_addr.h} and {@code linux/if.h}. Not thread-safe.
  */
@@ -26,6 +27,20 @@ public final class Rtnetlink implements AutoCloseable {
     public static final int RTM_NEWADDR = 20;
     public static final int RTM_DELADDR = 21;
     public static final int RTM_GETADDR = 22;
+    public static final int RTM_NEWROUTE = 24;
+    public static final int RTM_DELROUTE = 25;
+    public static final int RTM_GETROUTE = 26;
+    static final int RTA_DST = 1;
+    static final int RTA_OIF = 4;
+    static final int RTA_TABLE = 15;
+    /** {@code rtm_table} of a route whose table id does not fit 8 bits: the id is then in RTA_TABLE. */
+    static final int RT_TABLE_COMPAT = 252;
+    /** The local table: routes of type local there make the kernel accept packets for an address it does not carry. */
+    public static final int RT_TABLE_LOCAL = 255;
+    public static final int RTN_UNICAST = 1;
+    public static final int RTN_LOCAL = 2;
+    public static final int RTN_BLACKHOLE = 6;
+    public static final int RT_SCOPE_HOST = 254;
     static final int IFLA_ADDRESS = 1;
     static final int IFLA_IFNAME = 3;
     static final int IFA_ADDRESS = 1;
@@ -57,6 +72,36 @@ public final class Rtnetlink implements AutoCloseable {
 
     /** An interface address; {@code label} is the IPv4 label ({@code eth0:vip}), null for IPv6. */
     public record Address(int ifindex, IpPrefix prefix, int flags, int scope, String label) {
+    }
+
+    /**
+     * A route to one prefix in one table ({@code rtmsg} and its attributes, linux/rtnetlink.h).
+     *
+     * @param protocol {@code rtm_protocol}: who installed it (values from RTPROT_STATIC up are the installers' own)
+     * @param type     RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE...
+     * @param ifindex  the output interface, 0 for none
+     */
+    public record Route(IpPrefix destination, int table, int protocol, int type, int scope, int ifindex) {
+        public Route {
+            java.util.Objects.requireNonNull(destination, "destination");
+            if (table <= 0 || table == RT_TABLE_COMPAT) {
+                throw new IllegalArgumentException("table: " + table + " (expected 1-251 or 253-2^32-1)");
+            }
+            if (protocol < 0 || protocol > 255) {
+                throw new IllegalArgumentException("protocol: " + protocol + " (expected 0-255)");
+            }
+        }
+
+        @Override
+        public String toString() {
+            String t = switch (type) {
+                case RTN_LOCAL -> "local ";
+                case RTN_BLACKHOLE -> "blackhole ";
+                case RTN_UNICAST -> "";
+                default -> "type " + type + " ";
+            };
+            return t + destination + (ifindex == 0 ? "" : " dev #" + ifindex) + " table " + table + " proto " + protocol;
+        }
     }
 
     private final NetlinkSocket socket;
@@ -135,6 +180,86 @@ public final class Rtnetlink implements AutoCloseable {
                 .raw(ByteBuffer.allocate(16).order(ByteOrder.nativeOrder()).put((byte) 0).put((byte) 0).putShort((short) 0)
                         .putInt(ifindex).putInt(up ? IFF_UP : 0).putInt(IFF_UP).array());
         channel.call(r, new LazyText("RTM_NEWLINK ", up ? "up" : "down", " on interface ", ifindex));
+    }
+
+    /** Every route of {@code family} in {@code table} (the kernel dumps every table; the others are left out here). */
+    public List<Route> routes(IpFamily family, int table) throws NativeException {
+        List<Route> out = new ArrayList<>();
+        NlBuilder r = NlBuilder.request(RTM_GETROUTE, Netlink.NLM_F_REQUEST | Netlink.NLM_F_DUMP)
+                .raw(rtmsg(family, 0, 0, 0, 0, 0));
+        for (NlMessage m : channel.dump(r, "RTM_GETROUTE dump")) {
+            if (m.type() == RTM_NEWROUTE) {
+                Route route = parseRoute(m);
+                if (route != null && route.table() == table) {
+                    out.add(route);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Adds {@code route}; EEXIST if a route to the same prefix is in that table already. */
+    public void addRoute(Route route) throws NativeException {
+        channel.call(routeRequest(RTM_NEWROUTE, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK | Netlink.NLM_F_CREATE
+                | Netlink.NLM_F_EXCL, route), new LazyText("RTM_NEWROUTE ", route));
+    }
+
+    /** Deletes {@code route} (matched on prefix, table, protocol and type); ESRCH if there is no such route. */
+    public void deleteRoute(Route route) throws NativeException {
+        channel.call(routeRequest(RTM_DELROUTE, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK, route),
+                new LazyText("RTM_DELROUTE ", route));
+    }
+
+    /** The request that adds or deletes {@code route}. */
+    public static NlBuilder routeRequest(int type, int flags, Route route) {
+        int table = route.table() < 256 ? route.table() : RT_TABLE_COMPAT;
+        NlBuilder r = NlBuilder.request(type, flags)
+                .raw(rtmsg(route.destination().family(), route.destination().prefixLength(), table, route.protocol(),
+                        route.scope(), route.type()))
+                .address(RTA_DST, route.destination().address())
+                .u32(RTA_TABLE, route.table());
+        if (route.ifindex() != 0) {
+            r.u32(RTA_OIF, route.ifindex());
+        }
+        return r;
+    }
+
+    /** An RTM_NEWROUTE message, or null for a family other than IPv4 and IPv6 (or a route without a table). */
+    public static Route parseRoute(NlMessage m) {
+        ByteBuffer p = m.payload();
+        if (p.remaining() < 12) {
+            throw new NetlinkProtocolException("rtmsg: " + p.remaining() + " bytes (expected 12)");
+        }
+        int af = p.get(0) & 0xff;
+        if (af != LinuxNative.AF_INET && af != LinuxNative.AF_INET6) {
+            return null;
+        }
+        int len = af == LinuxNative.AF_INET ? 4 : 16;
+        int dstLen = p.get(1) & 0xff;
+        if (dstLen > len * 8) {
+            throw new NetlinkProtocolException("rtmsg: destination length " + dstLen + " (expected 0-" + len * 8 + ")");
+        }
+        int table = p.get(4) & 0xff;
+        int protocol = p.get(5) & 0xff;
+        int scope = p.get(6) & 0xff;
+        int type = p.get(7) & 0xff;
+        NlAttrs a = NlAttrs.parse(p.duplicate().position(12));
+        table = (int) a.u32(RTA_TABLE, table);
+        if (table == 0 || table == RT_TABLE_COMPAT) {
+            return null;
+        }
+        InetAddress dst = a.has(RTA_DST) ? a.address(RTA_DST, len) : null;
+        if (dst == null) {
+            dst = IpAddresses.parse(af == LinuxNative.AF_INET ? "0.0.0.0" : "::");
+        }
+        return new Route(new IpPrefix(dst, dstLen), table, protocol, type, scope, (int) a.u32(RTA_OIF, 0));
+    }
+
+    static byte[] rtmsg(IpFamily family, int dstLen, int table, int protocol, int scope, int type) {
+        int af = family == IpFamily.IPV4 ? LinuxNative.AF_INET : family == IpFamily.IPV6 ? LinuxNative.AF_INET6 : 0;
+        return ByteBuffer.allocate(12).order(ByteOrder.nativeOrder()).put((byte) af).put((byte) dstLen).put((byte) 0)
+                .put((byte) 0).put((byte) table).put((byte) protocol).put((byte) scope).put((byte) type).putInt(0)
+                .array();
     }
 
     static byte[] ifinfomsg(int index) {

@@ -77,4 +77,49 @@ class RtnetlinkTest {
         assertThat(m.error()).isEqualTo(-22);
         assertThat(m.extAckMessage()).isNull();
     }
+
+    @Test
+    void aRouteInATableBeyond255CarriesItsIdInRtaTableAndParsesBack() {
+        Rtnetlink.Route r = new Rtnetlink.Route(IpPrefix.parse("192.0.2.10/32"), 4242, 245, Rtnetlink.RTN_BLACKHOLE,
+                0, 0);
+        NlMessage m = only(Rtnetlink.routeRequest(Rtnetlink.RTM_NEWROUTE, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK
+                | Netlink.NLM_F_CREATE | Netlink.NLM_F_EXCL, r));
+        assertThat(m.type()).isEqualTo(Rtnetlink.RTM_NEWROUTE);
+        ByteBuffer rt = m.payload().duplicate();
+        int at = rt.position();
+        assertThat(rt.get(at)).as("family").isEqualTo((byte) 2);
+        assertThat(rt.get(at + 1)).as("dst_len").isEqualTo((byte) 32);
+        assertThat(rt.get(at + 4) & 0xff).as("table: RT_TABLE_COMPAT").isEqualTo(252);
+        assertThat(rt.get(at + 5) & 0xff).as("protocol").isEqualTo(245);
+        assertThat(rt.get(at + 7) & 0xff).as("type").isEqualTo(Rtnetlink.RTN_BLACKHOLE);
+        ByteBuffer p = m.payload().duplicate();
+        p.position(p.position() + 12);
+        NlAttrs a = NlAttrs.parse(p.slice());
+        assertThat(a.u32(Rtnetlink.RTA_TABLE, 0)).isEqualTo(4242);
+        assertThat(a.be32(Rtnetlink.RTA_DST, 0)).isEqualTo(0xc000020aL);
+        assertThat(a.has(Rtnetlink.RTA_OIF)).isFalse();
+        assertThat(Rtnetlink.parseRoute(m)).isEqualTo(r);
+    }
+
+    @Test
+    void aLocalIpv6RouteKeepsItsInterfaceAndScope() {
+        Rtnetlink.Route r = new Rtnetlink.Route(IpPrefix.parse("2001:db8::10/128"), Rtnetlink.RT_TABLE_LOCAL, 245,
+                Rtnetlink.RTN_LOCAL, Rtnetlink.RT_SCOPE_HOST, 1);
+        NlMessage m = only(Rtnetlink.routeRequest(Rtnetlink.RTM_DELROUTE, Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK, r));
+        assertThat(m.payload().get(m.payload().position() + 4) & 0xff).as("table").isEqualTo(255);
+        assertThat(Rtnetlink.parseRoute(m)).isEqualTo(r);
+        assertThat(r.toString()).isEqualTo("local 2001:db8::10/128 dev #1 table 255 proto 245");
+    }
+
+    @Test
+    void aRouteWithAnImpossibleDestinationLengthIsTheTypedError() {
+        byte[] b = Rtnetlink.routeRequest(Rtnetlink.RTM_NEWROUTE, Netlink.NLM_F_REQUEST, new Rtnetlink.Route(
+                IpPrefix.parse("192.0.2.10/32"), 4242, 245, Rtnetlink.RTN_BLACKHOLE, 0, 0)).build(1, 0);
+        b[16 + 1] = 33;
+        NlMessage m = NlMessage.parseAll(b, b.length).get(0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Rtnetlink.parseRoute(m))
+                .isInstanceOf(NetlinkProtocolException.class).hasMessage("rtmsg: destination length 33 (expected 0-32)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Rtnetlink.Route(IpPrefix.parse("192.0.2.10/32"),
+                252, 245, Rtnetlink.RTN_BLACKHOLE, 0, 0)).hasMessage("table: 252 (expected 1-251 or 253-2^32-1)");
+    }
 }
