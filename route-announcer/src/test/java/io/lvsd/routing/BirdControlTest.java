@@ -1,0 +1,87 @@
+package io.lvsd.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The control-socket exchange against a stand-in for BIRD on a Unix socket of the test's own. */
+class BirdControlTest {
+    @TempDir
+    Path dir;
+
+    /** Serves one connection: greets, reads one command line, answers with {@code reply} in small pieces. */
+    private CompletableFuture<String> serve(ServerSocketChannel server, String greeting, String reply) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (SocketChannel c = server.accept()) {
+                c.write(ByteBuffer.wrap(greeting.getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer in = ByteBuffer.allocate(256);
+                StringBuilder cmd = new StringBuilder();
+                while (cmd.indexOf("\n") < 0 && c.read(in) > 0) {
+                    in.flip();
+                    cmd.append(StandardCharsets.US_ASCII.decode(in));
+                    in.clear();
+                }
+                byte[] b = reply.getBytes(StandardCharsets.US_ASCII);
+                for (int i = 0; i < b.length; i += 7) {
+                    c.write(ByteBuffer.wrap(b, i, Math.min(7, b.length - i)));
+                }
+                return cmd.toString();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void asksShowProtocolsAndReadsTheSessions() throws Exception {
+        Path sock = dir.resolve("bird.ctl");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            CompletableFuture<String> asked = serve(server, "0001 BIRD 2.0.12 ready.\n", BirdReplyTest.SHOW_PROTOCOLS);
+            BirdControl bird = new BirdControl(sock, Duration.ofSeconds(10));
+            assertThat(bird.sessions()).extracting(RoutingDaemon.Session::name, RoutingDaemon.Session::up)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("d1", true),
+                            org.assertj.core.groups.Tuple.tuple("d2", false));
+            assertThat(asked.get()).isEqualTo("show protocols\n");
+        }
+    }
+
+    @Test
+    void anErrorReplyAndAMissingSocketAreErrorsNamingTheSocket() throws Exception {
+        Path sock = dir.resolve("bird.ctl");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            serve(server, "0001 BIRD 2.0.12 ready.\n", "8007 Access denied\n");
+            assertThatThrownBy(() -> new BirdControl(sock, Duration.ofSeconds(10)).sessions())
+                    .isInstanceOf(IOException.class)
+                    .hasMessage("bird " + sock + ": show protocols: 8007 Access denied");
+        }
+        Path none = dir.resolve("none.ctl");
+        assertThatThrownBy(() -> new BirdControl(none, Duration.ofSeconds(1)).sessions())
+                .isInstanceOf(IOException.class).hasMessageStartingWith("bird control socket " + none + ": ")
+                .hasMessageEndingWith("(is bird running, and may lvsd's user open the socket?)");
+    }
+
+    @Test
+    void aPeerThatNeverAnswersRunsIntoTheDeadline() throws Exception {
+        Path sock = dir.resolve("mute.ctl");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            // Accepted by the kernel's backlog, never greeted: the client's deadline ends the exchange.
+            assertThatThrownBy(() -> new BirdControl(sock, Duration.ofMillis(200)).sessions())
+                    .isInstanceOf(IOException.class).hasMessageContaining("no complete reply within 200 ms");
+        }
+    }
+}
