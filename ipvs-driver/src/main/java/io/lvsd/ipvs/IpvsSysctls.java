@@ -13,6 +13,13 @@ public final class IpvsSysctls {
     public static final String CONNTRACK = "net.ipv4.vs.conntrack";
     /** The connection-sync protocol version (1 since Linux 2.6.39). */
     public static final String SYNC_VERSION = "net.ipv4.vs.sync_version";
+    /**
+     * 1: a TCP connection may start with any packet, not only a SYN, so that a director the router moves a flow to
+     * takes it mid-stream (active-active directors). Any stray ACK then makes a connection entry.
+     */
+    public static final String SLOPPY_TCP = "net.ipv4.vs.sloppy_tcp";
+    /** 1: as {@link #SLOPPY_TCP}, for SCTP (a connection may start with any chunk, not only INIT). */
+    public static final String SLOPPY_SCTP = "net.ipv4.vs.sloppy_sctp";
     /** How new connections on a reused port are handled. */
     public static final String CONN_REUSE_MODE = "net.ipv4.vs.conn_reuse_mode";
 }

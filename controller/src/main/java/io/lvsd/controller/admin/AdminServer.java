@@ -79,7 +79,10 @@ public final class AdminServer implements Component {
             .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** The runtime API behind {@code POST /real-servers/ACTION?service=S&real-server=IP:PORT[&weight=N]}. */
+    /**
+     * The runtime API behind {@code POST /real-servers/ACTION?service=S&real-server=IP:PORT[&weight=N]} (action
+     * {@code ACTION}) and {@code POST /director/ACTION} (action {@code director/ACTION}).
+     */
     public interface Controls {
         /**
          * Does {@code action} and says what was done; IllegalArgumentException (a parameter is wrong) and
@@ -371,6 +374,8 @@ public final class AdminServer implements Component {
             try {
                 if (path.startsWith("/real-servers/") && controls != null) {
                     resp = control(ctx, req, path.substring("/real-servers/".length()), query);
+                } else if (path.startsWith("/director/") && controls != null) {
+                    resp = control(ctx, req, path.substring(1), query);
                 } else if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
                     resp = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
                     resp.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");

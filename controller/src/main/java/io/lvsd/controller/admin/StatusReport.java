@@ -23,15 +23,16 @@ public record StatusReport(String director, String version, long pid, String sta
                            List<String> lastReloadErrors, Map<String, List<String>> lastReload, ConfigSummary config,
                            List<InstanceStatus> vrrp,
                            IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health, SyncStatus sync,
-                           List<EventLog.Event> events) {
+                           io.lvsd.controller.routing.RoutingStatus routing, List<EventLog.Event> events) {
 
     public static StatusReport of(Daemon daemon, Instant startedAt, Clock clock, Map<String, List<String>> lastReload,
                                   List<InstanceStatus> vrrp,
                                   IpvsStatus ipvs, io.lvsd.controller.health.HealthStatus.Report health,
-                                  SyncStatus sync, List<EventLog.Event> events) {
+                                  SyncStatus sync, io.lvsd.controller.routing.RoutingStatus routing,
+                                  List<EventLog.Event> events) {
         return new StatusReport(daemon.config().director().name(), BuildInfo.version(), ProcessHandle.current().pid(),
                 startedAt.toString(), Duration.between(startedAt, clock.instant()).toSeconds(),
                 daemon.lastReloadErrors().stream().map(ConfigProblem::format).toList(), lastReload,
-                ConfigSummary.of(daemon.config()), vrrp, ipvs, health, sync, events);
+                ConfigSummary.of(daemon.config()), vrrp, ipvs, health, sync, routing, events);
     }
 }

@@ -47,6 +47,7 @@ public final class StatusView {
         out.add(vrrp(status.path("vrrp")));
         out.add(services(status.path("ipvs"), status.path("health")));
         out.add(sync(status.path("sync")));
+        out.add(routing(status.path("routing")));
         out.add(events(status.path("events")));
         return out;
     }
@@ -196,6 +197,33 @@ public final class StatusView {
         }
         return new Section("sync", "Connection sync", lines, List.of(new Table("Heard on the sync group",
                 List.of("Sender", "Sync-id", "Messages", "Entries", "Errors", "Last message"), rows, "nothing heard")));
+    }
+
+    private static Section routing(JsonNode s) {
+        if (!s.path("enabled").asBoolean(false)) {
+            return new Section("routing", "VIP announcement", List.of("off"), List.of());
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add("daemon " + str(s, "daemon") + ", announcement table " + str(s, "table")
+                + (s.path("draining").asBoolean(false) ? ", director DRAINING (every VIP withdrawn)" : ""));
+        for (String k : List.of("error", "sessions_error")) {
+            if (s.hasNonNull(k)) {
+                lines.add("error: " + s.path(k).asText());
+            }
+        }
+        List<List<String>> vips = new ArrayList<>();
+        for (JsonNode v : s.path("vips")) {
+            vips.add(List.of(str(v, "vip"), v.path("announced").asBoolean() ? "announced" : "withdrawn",
+                    str(v, "reason"), time(str(v, "since"))));
+        }
+        List<List<String>> sessions = new ArrayList<>();
+        for (JsonNode x : s.path("sessions")) {
+            sessions.add(List.of(str(x, "name"), str(x, "kind"), str(x, "state"), str(x, "since")));
+        }
+        return new Section("routing", "VIP announcement", lines, List.of(
+                new Table("VIPs", List.of("VIP", "State", "Why", "Since"), vips, "no VIP"),
+                new Table("Routing daemon sessions", List.of("Session", "Kind", "State", "Since"), sessions,
+                        "none read")));
     }
 
     private static Section events(JsonNode events) {

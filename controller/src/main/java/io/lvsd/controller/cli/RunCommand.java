@@ -16,6 +16,8 @@ import io.lvsd.controller.health.HealthComponent;
 import io.lvsd.controller.ipvs.IpvsComponent;
 import io.lvsd.controller.ipvs.OwnedServices;
 import io.lvsd.controller.ipvs.SchedulerSwitchGuard;
+import io.lvsd.controller.routing.RoutingComponent;
+import io.lvsd.routing.KernelVipRoutes;
 import io.lvsd.healthcheck.ProbeTransport;
 import io.lvsd.linux.Sysctl;
 import io.lvsd.controller.sync.SyncComponent;
@@ -121,26 +123,43 @@ public final class RunCommand implements Callable<Integer> {
         Instant startedAt = clock.instant();
         EventLog events = EventLog.install(EVENTS_KEPT, clock);
         AtomicReference<Daemon> daemonRef = new AtomicReference<>();
-        IpvsComponent ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
-                config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), new Sysctl());
-        ipvs.switchGuard(SchedulerSwitchGuard.system());
+        boolean memory = "memory".equals(System.getenv(TEST_IPVS));
+        IpvsComponent ipvs;
+        if (memory) {
+            // For labs of the control plane on kernels without IPVS (routing daemons, health checks, the API).
+            log.warn("{}=memory: the IPVS table is kept in memory and nothing is forwarded (a test mode)", TEST_IPVS);
+            io.lvsd.ipvs.InMemoryIpvsClient table = new io.lvsd.ipvs.InMemoryIpvsClient();
+            ipvs = new IpvsComponent(() -> table, registry, clock, Duration.ofSeconds(5),
+                    config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), null);
+        } else {
+            ipvs = new IpvsComponent(NetlinkIpvsClient::open, registry, clock, Duration.ofSeconds(5),
+                    config.director().stateDirectory(System.getenv()).resolve(OwnedServices.FILE), new Sysctl());
+            ipvs.switchGuard(SchedulerSwitchGuard.system());
+        }
         HealthComponent health = new HealthComponent(ipvs, registry, clock, System::nanoTime,
                 ProbeTransport.create(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors() / 2))));
+        RoutingComponent routing = new RoutingComponent(KernelVipRoutes::open, () -> ipvs.status().available(),
+                health::hasQuorum, registry, clock);
         VrrpComponent vrrp = new VrrpComponent(registry);
         SyncComponent sync = new SyncComponent(ipvs, registry, clock, System::nanoTime, SyncComponent.multicast());
         vrrp.addListener(sync);
         vrrp.preemptGate(sync);
         AdminServer admin = new AdminServer(registry,
-                () -> StatusReport.of(daemonRef.get(), startedAt, clock, lastReloads(health, ipvs, sync, vrrp),
+                () -> StatusReport.of(daemonRef.get(), startedAt, clock, lastReloads(health, ipvs, routing, sync, vrrp),
                         vrrp.status(), ipvs.status(),
                         health.report(),
-                        sync.status(), events.recent()),
-                () -> configMetrics.internalError("admin"), health::control);
+                        sync.status(), routing.status(), events.recent()),
+                () -> configMetrics.internalError("admin"),
+                (action, service, realServer, weight) -> action.startsWith("director/")
+                        ? routing.control(action.substring("director/".length()))
+                        : health.control(action, service, realServer, weight));
         try (SdNotify notify = SdNotify.fromEnvironment(System.getenv(), ProcessHandle.current().pid())) {
             // Health before IPVS: the first table already leaves out real servers that start down (alpha). Sync
             // before VRRP: the backup daemon listens before the first transition. VRRP last: it stops first, so a
-            // SIGTERM hands the addresses over before anything else.
-            Daemon daemon = new Daemon(file, List.of(health, ipvs, admin, sync, vrrp), configMetrics, notify, clock);
+            // SIGTERM hands the addresses over before anything else. Routing after IPVS: a VIP is announced only
+            // once the table is applied; it withdraws at a stop before anything else stops (beforeStop).
+            Daemon daemon = new Daemon(file, List.of(health, ipvs, routing, admin, sync, vrrp), configMetrics, notify,
+                    clock);
             daemonRef.set(daemon);
             Signals.install(daemon);
             try {
@@ -157,6 +176,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** {@code LVSD_TEST_IPVS=memory}: an IPVS table in memory, for labs on kernels without IPVS. */
+    static final String TEST_IPVS = "LVSD_TEST_IPVS";
 
     /** How many events {@code /status} keeps: a few hours of a busy director's changes, a few kB of JSON. */
     static final int EVENTS_KEPT = 200;

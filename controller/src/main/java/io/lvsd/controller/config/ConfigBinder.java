@@ -127,12 +127,17 @@ final class ConfigBinder {
         }
         SyncDaemonConfig sync = syncDaemon(root.object("sync-daemon"), vrrp);
         IpvsConfig ipvs = ipvs(root.object("ipvs"));
+        Node routingNode = root.object("routing");
+        RoutingConfig routing = routing(routingNode);
+        if (routing != null && routing.enabled()) {
+            routingWarnings(routingNode, virtualServers, vrrp);
+        }
         root.finish();
         if (problems.hasErrors()) {
             return null;
         }
         return new LvsdConfig(source, director, admin, scripts, vrrp, announce, virtualServers, sync, ipvs,
-                throughVip);
+                throughVip, routing);
     }
 
     /** {@code through-vip}: the networks lvsd's probe namespace is on, for checks with {@code through-vip = true}. */
@@ -1518,6 +1523,79 @@ final class ConfigBinder {
         Duration drift = n.positiveDuration("drift-check-interval", true);
         n.finish();
         return timeouts == null || drift == null ? null : new IpvsConfig(timeouts, drift);
+    }
+
+    /** {@code routing}: VIP announcement through a routing daemon. */
+    private RoutingConfig routing(Node n) {
+        if (n == null) {
+            return null;
+        }
+        Boolean enabled = n.bool("enabled");
+        Integer table = n.intIn("table", 1, Integer.MAX_VALUE, true);
+        if (table != null && table >= 252 && table <= 255) {
+            n.bad("table", "a table of lvsd's own, not the kernel's default, main or local table (252-255): like 4242");
+            table = null;
+        }
+        Integer protocol = n.intIn("protocol", 5, 255, true);
+        String daemon = n.string("daemon", true, "bird or none");
+        RoutingConfig.Daemon d = null;
+        for (RoutingConfig.Daemon x : RoutingConfig.Daemon.values()) {
+            if (x.key().equals(daemon)) {
+                d = x;
+            }
+        }
+        if (daemon != null && d == null) {
+            n.bad("daemon", "bird or none");
+        }
+        String socket = n.string("control-socket", true, "the routing daemon's control socket, like /run/bird/bird.ctl");
+        if (socket != null && !socket.startsWith("/")) {
+            n.bad("control-socket", "an absolute path, like /run/bird/bird.ctl");
+            socket = null;
+        }
+        n.finish();
+        if (enabled == null || table == null || protocol == null || d == null || socket == null) {
+            return null;
+        }
+        return new RoutingConfig(enabled, table, protocol, d, Path.of(socket));
+    }
+
+    /**
+     * What makes active-active directors break connections: a scheduler that does not hash consistently (a flow
+     * that moves to another director must reach the same real server there), NAT (the replies must pass the director
+     * that saw the request), and VIPs that VRRP moves as well. Warnings: the configuration still loads.
+     */
+    private void routingWarnings(Node n, List<VirtualServerConfig> vss, VrrpConfig vrrp) {
+        List<String> unhashed = new ArrayList<>();
+        List<String> nat = new ArrayList<>();
+        List<String> fwmark = new ArrayList<>();
+        for (VirtualServerConfig v : vss) {
+            if (v.scheduler() != Scheduler.MH) {
+                unhashed.add(v.name() + " (" + v.scheduler().key() + ")");
+            }
+            if (v.forwarding() == Forwarding.NAT) {
+                nat.add(v.name());
+            }
+            if (v.address() == null) {
+                fwmark.add(v.name());
+            }
+        }
+        if (!unhashed.isEmpty()) {
+            n.warning("enabled", "true with schedulers that do not hash consistently: " + String.join(", ", unhashed)
+                    + " (expected scheduler = mh: when the router moves a flow to another director, only mh sends it"
+                    + " to the same real server there; other schedulers break established connections)");
+        }
+        if (!nat.isEmpty()) {
+            n.warning("enabled", "true with NAT forwarding in " + String.join(", ", nat) + " (expected dr or tun: a"
+                    + " NAT reply must pass the director that saw the request, which ECMP does not promise)");
+        }
+        if (!fwmark.isEmpty()) {
+            n.warning("enabled", "true with firewall-mark services " + String.join(", ", fwmark) + ", which have no VIP"
+                    + " to announce (their addresses must be announced by other means)");
+        }
+        if (vrrp != null && !vrrp.instances().isEmpty()) {
+            n.warning("enabled", "true with VRRP instances (expected one of the two: VRRP moves the VIPs to one"
+                    + " director, routing announces them from every director)");
+        }
     }
 
     // ---- shared value readers

@@ -228,6 +228,14 @@ public final class HealthComponent implements Component, DesiredTable.Health {
     private volatile View view = View.EMPTY;
 
     /**
+     * Whether virtual server {@code v} has its quorum now (true for one the health checks do not know yet). Any
+     * thread: it reads the last published view.
+     */
+    public boolean hasQuorum(VirtualServerConfig v) {
+        return !view.quorumLost().contains(DesiredTable.keyOf(v));
+    }
+
+    /**
      * A runtime override: {@code weight} null means drain (weight 0, then out of the table once idle or after
      * drain-timeout: {@code drained}).
      */

@@ -75,6 +75,7 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
     }
 
     /**
+     * With {@code routing} on, sloppy_tcp (and sloppy_sctp with SCTP services): see {@link IpvsSysctls#SLOPPY_TCP}.
      * A UDP client keeps its source port, so its IPVS entry lives as long as it keeps sending: without
      * expire_nodest_conn the kernel goes on sending it to a removed server until the client falls silent for the
      * UDP timeout, and without expire_quiescent_template persistence keeps it on a quiesced one. Firewall-mark
@@ -83,7 +84,9 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
     static Map<String, String> sysctls(LvsdConfig config) {
         boolean udp = false;
         boolean udpPersistent = false;
+        boolean sctp = false;
         for (VirtualServerConfig v : config.virtualServers()) {
+            sctp |= v.protocol() == Protocol.SCTP;
             if (v.fwmark() != null || v.protocol() == Protocol.UDP) {
                 udp = true;
                 udpPersistent |= v.persistence().enabled();
@@ -95,6 +98,13 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
         }
         if (udpPersistent) {
             m.put(IpvsSysctls.EXPIRE_QUIESCENT_TEMPLATE, "1");
+        }
+        // Active-active directors: the router may move an established flow to a director that never saw its start.
+        if (config.routing().enabled()) {
+            m.put(IpvsSysctls.SLOPPY_TCP, "1");
+            if (sctp) {
+                m.put(IpvsSysctls.SLOPPY_SCTP, "1");
+            }
         }
         return m;
     }

@@ -62,6 +62,7 @@ class AdminServerTest {
             calls.add(a + " " + s + " " + r + " " + w);
             return switch (a) {
                 case "drain" -> "draining " + s + " " + r;
+                case "director/drain" -> "director draining: 0 of 1 VIPs announced";
                 case "weight" -> throw new IllegalArgumentException("weight: \"" + w + "\" (expected 0-65535)");
                 default -> throw new java.util.NoSuchElementException("service: no virtual server named " + s);
             };
@@ -119,8 +120,10 @@ class AdminServerTest {
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(get(port, "/real-servers/drain?service=web&real-server=10.1.0.1:80").statusCode()).as("GET")
                 .isEqualTo(405);
+        assertThat(post(port, "/director/drain").statusCode()).as("the director's own actions").isEqualTo(200);
+        assertThat(post(port, "/director/drain", null).statusCode()).as("with the same credential").isEqualTo(401);
         assertThat(calls).containsExactly("drain web 10.1.0.1:80 null", "weight web 10.1.0.1:80 x",
-                "enable nope 10.1.0.1:80 null");
+                "enable nope 10.1.0.1:80 null", "director/drain null null null");
         assertThat(errors).hasValue(0);
     }
 

@@ -521,7 +521,7 @@ class ConfigBinderPropertyTest {
     /** {@code c} as if read from {@code source}. */
     static LvsdConfig from(Path source, LvsdConfig c) {
         return new LvsdConfig(source, c.director(), c.admin(), c.scripts(), c.vrrp(), c.announce(), c.virtualServers(),
-                c.syncDaemon(), c.ipvs(), c.throughVip());
+                c.syncDaemon(), c.ipvs(), c.throughVip(), c.routing());
     }
 
     // ---- the properties

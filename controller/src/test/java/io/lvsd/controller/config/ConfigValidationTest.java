@@ -503,4 +503,30 @@ class ConfigValidationTest {
         assertThat(io.lvsd.controller.health.HealthComponent.throughVip(c.virtualServers().get(0), reals.get(0)))
                 .hasToString("ThroughVip[vip=/10.0.0.1, realServer=/10.0.0.5, encapsulation=GUE, tunnelPort=5555]");
     }
+
+    @Test
+    void routingIsValidatedAndWarnsOfWhatBreaksConnectionsAcrossDirectors() {
+        assertThat(errors("routing { enabled = true\n  table = 254\n  protocol = 2\n  daemon = quagga\n"
+                + "  control-socket = bird.ctl }\n")).containsExactly(
+                "lvsd.conf:2: routing.table: 254 (expected a table of lvsd's own, not the kernel's default, main or "
+                        + "local table (252-255): like 4242)",
+                "lvsd.conf:3: routing.protocol: 2 (expected 5-255)",
+                "lvsd.conf:4: routing.daemon: \"quagga\" (expected bird or none)",
+                "lvsd.conf:5: routing.control-socket: \"bird.ctl\" (expected an absolute path, like /run/bird/bird.ctl)");
+        String vs = "virtual-servers = [ { name = web, address = \"192.0.2.10:80\", scheduler = wrr, forwarding = nat,\n"
+                + "  real-servers = [ { address = \"10.0.0.2:80\" } ] },\n"
+                + "  { name = dns, address = \"192.0.2.10:53\", protocol = udp, scheduler = mh, forwarding = dr,\n"
+                + "  real-servers = [ { address = \"10.0.0.2:53\" } ] } ]\n";
+        assertThat(TestConfigs.warnings(dir, "routing.enabled = true\n" + vs)).containsExactly(
+                "lvsd.conf:1: routing.enabled: true with schedulers that do not hash consistently: web (wrr) (expected "
+                        + "scheduler = mh: when the router moves a flow to another director, only mh sends it to the "
+                        + "same real server there; other schedulers break established connections)",
+                "lvsd.conf:1: routing.enabled: true with NAT forwarding in web (expected dr or tun: a NAT reply must "
+                        + "pass the director that saw the request, which ECMP does not promise)");
+        assertThat(TestConfigs.warnings(dir, vs)).as("routing off: no warning").isEmpty();
+        LvsdConfig c = TestConfigs.valid(dir, "routing { enabled = true, daemon = none }\n" + vs);
+        assertThat(c.routing()).isEqualTo(new RoutingConfig(true, 4242, 245, RoutingConfig.Daemon.NONE,
+                Path.of("/run/bird/bird.ctl")));
+        assertThat(c.vips()).extracting(java.net.InetAddress::getHostAddress).containsExactly("192.0.2.10");
+    }
 }

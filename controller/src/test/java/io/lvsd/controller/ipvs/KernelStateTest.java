@@ -65,6 +65,24 @@ class KernelStateTest {
     }
 
     @Test
+    void routingWantsSloppyTcpAndWithAnSctpServiceSloppySctp() {
+        LvsdConfig tcp = config("""
+                routing.enabled = true
+                virtual-servers = [ { name = web, address = "10.0.0.3:80", scheduler = mh, forwarding = dr,
+                                      check.type = none, real-servers = [ { address = "10.1.0.9:80" } ] } ]
+                """);
+        assertThat(KernelState.desired(tcp, DesiredTable.Health.CONFIGURED, null).sysctls())
+                .containsExactly(java.util.Map.entry(IpvsSysctls.SLOPPY_TCP, "1"));
+        LvsdConfig sctp = config("""
+                routing.enabled = true
+                virtual-servers = [ { name = s, address = "10.0.0.3:3868", protocol = sctp, scheduler = mh,
+                                      forwarding = dr, check.type = none, real-servers = [ { address = "10.1.0.9:3868" } ] } ]
+                """);
+        assertThat(KernelState.desired(sctp, DesiredTable.Health.CONFIGURED, null).sysctls())
+                .containsOnlyKeys(IpvsSysctls.SLOPPY_TCP, IpvsSysctls.SLOPPY_SCTP);
+    }
+
+    @Test
     void aDisabledSyncSectionAsksForNoDaemonAndNothingConfiguredAsksForNothing() {
         LvsdConfig off = config(TCP.replace("sync-daemon { interface = eth0, sync-id = 7, follow = VI_1 }",
                 "sync-daemon.interface = null"));
