@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * BIRD 2 read through its control socket ({@code birdc}'s own protocol, no process spawned): a connection per
- * question, a deadline on the whole exchange, and only read-only commands. BIRD must let lvsd's user connect to
+ * question, a deadline on the whole exchange, and the session restricted first ({@code restrict}, as {@code birdc -r}
+ * does), so that BIRD itself refuses any command that would change it. BIRD must let lvsd's user connect to
  * the socket (its mode, or {@code bird -s} with a socket of lvsd's group).
  */
 public final class BirdControl implements RoutingDaemon {
@@ -69,11 +70,22 @@ public final class BirdControl implements RoutingDaemon {
                 throw new IOException("bird control socket " + socket + ": greeted with code " + hello.code()
                         + " (expected 0001 ... ready)");
             }
-            ByteBuffer out = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.US_ASCII));
-            while (out.hasRemaining()) {
-                ch.write(out);
+            // Read-only from here on: BIRD answers 8007 Access denied to anything that would change it.
+            send(ch, "restrict");
+            BirdReply restricted = in.reply();
+            if (restricted.code() != 16) {
+                throw new IOException("bird control socket " + socket + ": restrict answered " + restricted.code()
+                        + (restricted.ok() ? "" : " " + restricted.error()) + " (expected 0016 Access restricted)");
             }
+            send(ch, command);
             return in.reply();
+        }
+    }
+
+    private static void send(SocketChannel ch, String line) throws IOException {
+        ByteBuffer out = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
+        while (out.hasRemaining()) {
+            ch.write(out);
         }
     }
 

@@ -108,13 +108,20 @@ public record BirdReply(List<Line> lines, int code) {
     public List<RoutingDaemon.Session> bgpSessions() {
         List<RoutingDaemon.Session> out = new ArrayList<>();
         for (String row : texts(1002)) {
-            String[] f = row.trim().split("\\s+", 6);
+            String[] f = row.trim().split("\\s+", 7);
             if (f.length < 5 || !f[1].equals("BGP")) {
                 continue;
             }
-            String info = f.length > 5 ? f[5].trim() : "";
-            boolean up = f[3].equals("up");
-            out.add(new RoutingDaemon.Session(f[0], "BGP", info.isEmpty() ? f[3] : info.split("\\s{2,}")[0], up, f[4]));
+            String since = f[4];
+            int info = 5;
+            // "timeformat protocol iso long" prints the date and the time: two fields.
+            if (f.length > 5 && f[5].matches("\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?")) {
+                since = f[4] + " " + f[5];
+                info = 6;
+            }
+            String rest = f.length > info ? String.join(" ", java.util.Arrays.copyOfRange(f, info, f.length)) : "";
+            String word = rest.isBlank() ? f[3] : rest.trim().split("\\s+")[0];
+            out.add(new RoutingDaemon.Session(f[0], "BGP", word, f[3].equals("up"), since));
         }
         return out;
     }

@@ -21,18 +21,26 @@ class BirdControlTest {
     @TempDir
     Path dir;
 
-    /** Serves one connection: greets, reads one command line, answers with {@code reply} in small pieces. */
+    /**
+     * Serves one connection: greets, answers {@code restrict} with {@code restricted}, reads one command line, answers
+     * it with {@code reply} in small pieces. Returns the lines the client sent.
+     */
     private CompletableFuture<String> serve(ServerSocketChannel server, String greeting, String reply) {
+        return serve(server, greeting, "0016 Access restricted\n", reply);
+    }
+
+    private CompletableFuture<String> serve(ServerSocketChannel server, String greeting, String restricted,
+                                            String reply) {
         return CompletableFuture.supplyAsync(() -> {
             try (SocketChannel c = server.accept()) {
                 c.write(ByteBuffer.wrap(greeting.getBytes(StandardCharsets.US_ASCII)));
-                ByteBuffer in = ByteBuffer.allocate(256);
                 StringBuilder cmd = new StringBuilder();
-                while (cmd.indexOf("\n") < 0 && c.read(in) > 0) {
-                    in.flip();
-                    cmd.append(StandardCharsets.US_ASCII.decode(in));
-                    in.clear();
+                readLine(c, cmd);
+                c.write(ByteBuffer.wrap(restricted.getBytes(StandardCharsets.US_ASCII)));
+                if (!restricted.startsWith("0016")) {
+                    return cmd.toString();
                 }
+                readLine(c, cmd);
                 byte[] b = reply.getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < b.length; i += 7) {
                     c.write(ByteBuffer.wrap(b, i, Math.min(7, b.length - i)));
@@ -42,6 +50,33 @@ class BirdControlTest {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    private static void readLine(SocketChannel c, StringBuilder into) throws IOException {
+        ByteBuffer in = ByteBuffer.allocate(1);
+        while (c.read(in) > 0) {
+            in.flip();
+            char ch = (char) in.get();
+            into.append(ch);
+            in.clear();
+            if (ch == '\n') {
+                return;
+            }
+        }
+    }
+
+    @Test
+    void aBirdThatDoesNotRestrictTheSessionIsNotAskedAnything() throws Exception {
+        Path sock = dir.resolve("bird.ctl");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(sock));
+            CompletableFuture<String> asked = serve(server, "0001 BIRD 2.0.12 ready.\n",
+                    "9001 syntax error, unexpected CF_SYM_UNDEFINED\n", "");
+            assertThatThrownBy(() -> new BirdControl(sock, Duration.ofSeconds(10)).sessions())
+                    .isInstanceOf(IOException.class).hasMessage("bird control socket " + sock + ": restrict answered"
+                            + " 9001 9001 syntax error, unexpected CF_SYM_UNDEFINED (expected 0016 Access restricted)");
+            assertThat(asked.get()).isEqualTo("restrict\n");
+        }
     }
 
     @Test
@@ -54,7 +89,7 @@ class BirdControlTest {
             assertThat(bird.sessions()).extracting(RoutingDaemon.Session::name, RoutingDaemon.Session::up)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple("d1", true),
                             org.assertj.core.groups.Tuple.tuple("d2", false));
-            assertThat(asked.get()).isEqualTo("show protocols\n");
+            assertThat(asked.get()).isEqualTo("restrict\nshow protocols\n");
         }
     }
 

@@ -28,6 +28,17 @@ class BirdReplyTest {
     }
 
     @Test
+    void aSinceWithDateAndTimeIsOneField() {
+        BirdReply r = BirdReply.parse("2002-Name       Proto      Table      State  Since         Info\n"
+                + "1002-router4    BGP        ---        up     2026-12-04 23:04:07  Established   \n"
+                + " router6    BGP        ---        start  2026-12-04 23:04:07  Connect       \n"
+                + "0000 \n");
+        assertThat(r.bgpSessions()).containsExactly(
+                new RoutingDaemon.Session("router4", "BGP", "Established", true, "2026-12-04 23:04:07"),
+                new RoutingDaemon.Session("router6", "BGP", "Connect", false, "2026-12-04 23:04:07"));
+    }
+
+    @Test
     void anErrorReplyIsNotOkAndSaysWhat() {
         BirdReply r = BirdReply.parse("9001 syntax error, unexpected CF_SYM_UNDEFINED\n");
         assertThat(r.ok()).isFalse();

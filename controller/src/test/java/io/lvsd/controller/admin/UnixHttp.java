@@ -9,19 +9,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** A test's HTTP/1.1 request over a Unix-domain socket (the JDK's HttpClient has none): the whole answer as text. */
-final class UnixHttp {
+public final class UnixHttp {
     private UnixHttp() {
     }
 
-    static String get(Path socket, String path) throws Exception {
+    public static String get(Path socket, String path) throws Exception {
         return send(socket, "GET", path);
     }
 
-    static String post(Path socket, String path) throws Exception {
+    public static String post(Path socket, String path) throws Exception {
         return send(socket, "POST", path);
     }
 
-    static String send(Path socket, String method, String path) throws Exception {
+    public static String send(Path socket, String method, String path) throws Exception {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             String req = method + " " + path + " HTTP/1.1\r\nHost: lvsd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
