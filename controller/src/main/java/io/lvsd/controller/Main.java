@@ -8,6 +8,7 @@ import io.lvsd.controller.cli.IpvsCommand;
 import io.lvsd.controller.cli.RealServerCommand;
 import io.lvsd.controller.cli.RunCommand;
 import io.lvsd.controller.cli.StatusCommand;
+import io.lvsd.controller.cli.RoutingCommand;
 import io.lvsd.controller.cli.SyncCommand;
 import io.lvsd.controller.cli.VersionCommand;
 import io.lvsd.controller.demo.DemoCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
         subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
-                IpvsCommand.class, SyncCommand.class, ImportCommand.class, DoctorCommand.class,
+                IpvsCommand.class, SyncCommand.class, RoutingCommand.class, ImportCommand.class, DoctorCommand.class,
                 VersionCommand.class,
                 DemoCommand.class,
                 CommandLine.HelpCommand.class},

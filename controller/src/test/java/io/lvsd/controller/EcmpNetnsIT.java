@@ -223,8 +223,9 @@ class EcmpNetnsIT {
                 .contains("the director is draining (POST /director/drain)");
         assertThat(ns.exec("d2", "ip", "route", "show", "table", "local", "proto", "245"))
                 .as("a drained director still takes the VIPs in").contains(WEB).contains(API);
-        assertThat(UnixHttp.post(dir.resolve("d2.sock"), "/director/resume")).contains("director resumed");
-        timings.put("2. POST /director/resume to announced at the router", timeUntilHops(DIRECTORS));
+        assertThat(ns.exec("d2", LvsdProcess.launcher().toString(), "routing", "resume", "--socket",
+                dir.resolve("d2.sock").toString())).as("the CLI").contains("director resumed: 2 of 2 VIPs announced");
+        timings.put("2. lvsd routing resume (JVM start) to announced at the router", timeUntilHops(DIRECTORS));
     }
 
     @Test
@@ -267,17 +268,28 @@ class EcmpNetnsIT {
 
     @Test
     @Order(5)
-    void lvsdCrashingLeavesTheAnnouncementAndItsRestartKeepsIt() throws Exception {
+    void lvsdCrashingLeavesTheAnnouncementUntilWithdrawRemovesItAndItsRestartAnnouncesAgain() throws Exception {
         lvsd.get("d1").signal("KILL");
         lvsd.get("d1").waitFor(10);
         // Fail static: the kernel keeps forwarding with the last table, and the announcement stays.
         assertThat(ns.exec("d1", "ip", "route", "show", "table", "4242")).contains(WEB).contains(API);
         assertThat(nextHops(WEB)).containsExactlyInAnyOrderElementsOf(ips(DIRECTORS));
+        // What the unit's ExecStopPost schedules when lvsd has not come back.
+        String conf = dir.resolve("d1-lvsd.conf").toString();
+        long t0 = System.nanoTime();
+        assertThat(ns.exec("d1", LvsdProcess.launcher().toString(), "routing", "withdraw", "--unless-running", "-f",
+                conf)).contains("withdrew " + WEB + ", " + API + " from table 4242");
+        awaitHops(WEB, "d2", "d3");
+        awaitHops(API, "d2", "d3");
+        timings.put("5. lvsd routing withdraw to withdrawn at the router", (System.nanoTime() - t0) / 1_000_000);
         lvsd.put("d1", startLvsd("d1"));
         await().atMost(CONVERGE).ignoreExceptions().untilAsserted(() -> assertThat(status("d1"))
                 .contains("\"reason\" : \"its virtual server has quorum\""));
         awaitHops(WEB, DIRECTORS);
         awaitHops(API, DIRECTORS);
+        assertThat(ns.exec("d1", LvsdProcess.launcher().toString(), "routing", "withdraw", "--unless-running", "-f",
+                conf)).contains("lvsd runs (pid").contains("left alone");
+        assertThat(nextHops(WEB)).containsExactlyInAnyOrderElementsOf(ips(DIRECTORS));
     }
 
     @Test

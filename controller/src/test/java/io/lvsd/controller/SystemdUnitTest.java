@@ -25,6 +25,13 @@ class SystemdUnitTest {
     }
 
     @Test
+    void schedulesTheWithdrawalOfLeftAnnouncementsAfterAStopUnlessLvsdRunsAgain() throws Exception {
+        assertThat(lines()).contains("ExecStopPost=-+/usr/bin/systemd-run --quiet --collect "
+                + "--unit=lvsd-routing-withdraw --on-active=30s /opt/lvsd/bin/lvsd routing withdraw --unless-running "
+                + "-f /etc/lvsd/lvsd.conf");
+    }
+
+    @Test
     void keepsTheCapabilitiesAndSocketFamiliesLvsdNeeds() throws Exception {
         String caps = lines().stream().filter(l -> l.startsWith("CapabilityBoundingSet=")).findFirst().orElseThrow();
         assertThat(caps).contains("CAP_NET_ADMIN", "CAP_NET_RAW");
