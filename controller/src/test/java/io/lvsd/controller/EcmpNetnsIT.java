@@ -117,10 +117,12 @@ class EcmpNetnsIT {
                 + "routing { enabled = true, control-socket = \"" + dir.resolve(d + "-bird.ctl") + "\" }\n"
                 + """
                 virtual-servers = [
-                  { name = web, address = "10.88.100.10:80", scheduler = mh, forwarding = dr,
+                  { name = web, address = "10.88.100.10:80", scheduler = mh, forwarding = dr, on-failure = quiesce,
+                    scheduler-flags = [mh-fallback, mh-port],
                     check { type = tcp, interval = 500ms, timeout = 400ms, retries = 1, retry-delay = 100ms },
                     real-servers = [ { address = "10.88.0.21:80" }, { address = "10.88.0.22:80" } ] },
-                  { name = api, address = "10.88.100.11:80", scheduler = mh, forwarding = dr,
+                  { name = api, address = "10.88.100.11:80", scheduler = mh, forwarding = dr, on-failure = quiesce,
+                    scheduler-flags = [mh-fallback, mh-port],
                     check { type = tcp, interval = 500ms, timeout = 400ms, retries = 1, retry-delay = 100ms },
                     real-servers = [ { address = "10.88.0.23:80" } ] }
                 ]

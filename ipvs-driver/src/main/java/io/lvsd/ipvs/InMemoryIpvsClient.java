@@ -126,7 +126,11 @@ public final class InMemoryIpvsClient implements IpvsClient {
             }
             int err = checkDest(svc.service, a.destination());
             if (err == 0) {
+                // At the head, as the kernel adds (ip_vs_ctl.c, list_add_rcu): the dump lists the newest first.
+                Map<InetSocketAddress, Destination> was = new LinkedHashMap<>(svc.dests);
+                svc.dests.clear();
                 svc.dests.put(a.destination().address(), a.destination());
+                svc.dests.putAll(was);
             }
             return err;
         }

@@ -15,18 +15,47 @@ import java.util.Set;
  * only services lvsd owns. A changed scheduler, flag, persistence setting or engine is one
  * SET_SERVICE and a changed weight, threshold, method or tunnel one SET_DEST: nothing is deleted
  * and re-added, so established connections keep their entries.
+ *
+ * <p>Maglev ({@code mh}) services get one more rule, so that every director that has the same configuration builds
+ * the same lookup table whatever its history (net/netfilter/ipvs/ip_vs_mh.c): the table is a function of the order
+ * of the service's destination list and of each destination's {@code last_weight}. The kernel puts a new destination
+ * at the head of that list (ip_vs_ctl.c, {@code list_add_rcu}) and an edit never moves one; an edit to weight 0 keeps
+ * {@code last_weight}, an add at weight 0 gives the destination no slot at all. So the list of an mh service is kept,
+ * head to tail, in the reverse of the configuration's order (what adding in configuration order gives), with the
+ * fewest moves to the front when it is not; and a destination is always added at its configured weight, then set to
+ * 0 when health wants it quiesced.
  */
 public final class Reconciler {
     private Reconciler() {
     }
 
     /** A service as it should be, with every destination it should have. */
-    public record DesiredService(VirtualService service, List<Destination> destinations) {
+    /**
+     * @param addWeights the weight to add a destination with when it is not in the kernel, when that differs from its
+     *                   weight here (an mh destination quiesced by health is added at its configured weight, then set
+     *                   to 0, so that it has its slots as on every other director)
+     */
+    public record DesiredService(VirtualService service, List<Destination> destinations,
+                                 Map<InetSocketAddress, Integer> addWeights) {
         public DesiredService {
             Objects.requireNonNull(service, "service");
             destinations = List.copyOf(destinations);
+            addWeights = Map.copyOf(addWeights);
+        }
+
+        public DesiredService(VirtualService service, List<Destination> destinations) {
+            this(service, destinations, Map.of());
+        }
+
+        /** {@code d} as it is to be added: at its add weight when it has one. */
+        Destination toAdd(Destination d) {
+            Integer w = addWeights.get(d.address());
+            return w == null || w == d.weight() ? d : d.withWeight(w);
         }
     }
+
+    /** The scheduler whose table depends on the order of the destination list. */
+    static final String MAGLEV = "mh";
 
     /**
      * @param ops       in order: deletions, service edits, destination removals, additions, edits
@@ -105,7 +134,7 @@ public final class Reconciler {
             if (s == null) {
                 addServices.add(new IpvsOp.AddService(d.service()));
                 for (Destination dest : d.destinations()) {
-                    addDests.add(new IpvsOp.AddDest(k, dest));
+                    add(d, dest, addDests, editDests);
                 }
                 continue;
             }
@@ -119,10 +148,15 @@ public final class Reconciler {
             for (ServiceState.DestinationState ds : s.destinations()) {
                 current.put(ds.destination().address(), ds.destination());
             }
+            Set<InetSocketAddress> moved = MAGLEV.equals(d.service().scheduler())
+                    ? maglevOrder(d, s, current.keySet(), addDests, editDests) : Set.of();
             for (Destination dest : d.destinations()) {
                 Destination cur = current.remove(dest.address());
+                if (moved.contains(dest.address())) {
+                    continue;
+                }
                 if (cur == null) {
-                    addDests.add(new IpvsOp.AddDest(k, dest));
+                    add(d, dest, addDests, editDests);
                 } else if (!sameDest(cur, dest)) {
                     editDests.add(new IpvsOp.EditDest(k, dest));
                 }
@@ -139,6 +173,78 @@ public final class Reconciler {
         ops.addAll(addDests);
         ops.addAll(editDests);
         return new Plan(ops, foreign, switching);
+    }
+
+    /** Adds {@code dest} at its add weight, then sets the weight it is to have when that differs. */
+    private static void add(DesiredService d, Destination dest, List<IpvsOp> addDests, List<IpvsOp> editDests) {
+        Destination first = d.toAdd(dest);
+        addDests.add(new IpvsOp.AddDest(d.service().key(), first));
+        if (first.weight() != dest.weight()) {
+            editDests.add(new IpvsOp.EditDest(d.service().key(), dest));
+        }
+    }
+
+    /**
+     * Puts the destination list of an mh service in its canonical order: head to tail, the reverse of {@code d}'s
+     * order. The destinations at the tail that already follow that order stay; the others are moved to the front
+     * (deleted and added again: the kernel takes the same destination back from its trash, so its connections go on)
+     * and new ones are added, last canonical first. Returns the destinations this handled (moved or added).
+     */
+    static Set<InetSocketAddress> maglevOrder(DesiredService d, ServiceState s, Set<InetSocketAddress> inKernel,
+                                              List<IpvsOp> addDests, List<IpvsOp> editDests) {
+        List<Destination> canonical = new ArrayList<>(d.destinations());
+        java.util.Collections.reverse(canonical);
+        Set<InetSocketAddress> wanted = new java.util.HashSet<>();
+        for (Destination x : canonical) {
+            wanted.add(x.address());
+        }
+        // The kernel's list after the deletions, head to tail.
+        List<InetSocketAddress> list = new ArrayList<>();
+        for (ServiceState.DestinationState ds : s.destinations()) {
+            if (wanted.contains(ds.destination().address())) {
+                list.add(ds.destination().address());
+            }
+        }
+        // The longest tail of the canonical order that is already, in that order, in the list: it stays put.
+        int keepFrom = canonical.size();
+        int p = list.size() - 1;
+        while (keepFrom > 0) {
+            InetSocketAddress want = canonical.get(keepFrom - 1).address();
+            while (p >= 0 && !list.get(p).equals(want)) {
+                p--;
+            }
+            if (p < 0) {
+                break;
+            }
+            keepFrom--;
+            p--;
+        }
+        Set<InetSocketAddress> handled = new java.util.HashSet<>();
+        Map<InetSocketAddress, Destination> current = new java.util.HashMap<>();
+        for (ServiceState.DestinationState ds : s.destinations()) {
+            current.put(ds.destination().address(), ds.destination());
+        }
+        ServiceKey k = d.service().key();
+        for (int i = keepFrom - 1; i >= 0; i--) {
+            Destination dest = canonical.get(i);
+            if (inKernel.contains(dest.address())) {
+                addDests.add(new IpvsOp.DeleteDest(k, dest.address()));
+                // Back at the weight its slots were computed from: its configured one unless health has set it.
+                Destination back = d.toAdd(dest);
+                Destination before = current.get(dest.address());
+                if (back.weight() == 0 && before != null && before.weight() > 0) {
+                    back = back.withWeight(before.weight());
+                }
+                addDests.add(new IpvsOp.AddDest(k, back));
+                if (back.weight() != dest.weight() || !sameDest(back, dest)) {
+                    editDests.add(new IpvsOp.EditDest(k, dest));
+                }
+            } else {
+                add(d, dest, addDests, editDests);
+            }
+            handled.add(dest.address());
+        }
+        return handled;
     }
 
     /** Dumps, plans and applies; the report says what was done and what failed. */

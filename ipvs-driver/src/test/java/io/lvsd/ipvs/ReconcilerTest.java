@@ -141,4 +141,77 @@ class ReconcilerTest {
                 assertThat(op.describe()).isEqualTo("SET_DEST tcp 10.0.0.42:80 -> 10.2.42.17:80"));
         assertThat(k.operations() - before).isEqualTo(1);
     }
+
+    // ---- mh: the same destination list, and so the same lookup table, whatever the history
+
+    private static Reconciler.DesiredService mh(List<Destination> dests, java.util.Map<InetSocketAddress, Integer> add) {
+        return new Reconciler.DesiredService(VirtualService.of(svc("10.0.0.1", 80), "mh"), dests, add);
+    }
+
+    private static List<String> order(InMemoryIpvsClient k) throws Exception {
+        return k.dump().get(0).destinations().stream()
+                .map(d -> d.destination().address().getAddress().getHostAddress() + "/" + d.destination().weight())
+                .toList();
+    }
+
+    private static List<String> apply(InMemoryIpvsClient k, Reconciler.DesiredService d) throws Exception {
+        Reconciler.Report r = Reconciler.reconcile(k, List.of(d), owned(List.of(d)));
+        assertThat(r.result().allApplied()).isTrue();
+        return r.plan().ops().stream().map(o -> o.kind() + (o instanceof IpvsOp.AddDest a ? " "
+                + a.destination().address().getAddress().getHostAddress() + "/" + a.destination().weight()
+                : o instanceof IpvsOp.DeleteDest x ? " " + x.address().getAddress().getHostAddress()
+                : o instanceof IpvsOp.EditDest e ? " " + e.destination().address().getAddress().getHostAddress() + "/"
+                + e.destination().weight() : "")).toList();
+    }
+
+    @Test
+    void anMhServiceListsItsDestinationsInTheReverseOfTheConfigurationWhateverTheHistory() throws Exception {
+        List<Destination> abc = List.of(dest("10.1.0.1", 1), dest("10.1.0.2", 1), dest("10.1.0.3", 1));
+        // A director that started with all three.
+        InMemoryIpvsClient fresh = new InMemoryIpvsClient();
+        apply(fresh, mh(abc, java.util.Map.of()));
+        assertThat(order(fresh)).containsExactly("10.1.0.3/1", "10.1.0.2/1", "10.1.0.1/1");
+        // A director that had 1 and 3, and got 2 (configured between them) later: 2 goes to the head by itself,
+        // so 3 moves to the front once, and the list is the same.
+        InMemoryIpvsClient grew = new InMemoryIpvsClient();
+        apply(grew, mh(List.of(abc.get(0), abc.get(2)), java.util.Map.of()));
+        assertThat(apply(grew, mh(abc, java.util.Map.of()))).containsExactly("new_dest 10.1.0.2/1", "del_dest 10.1.0.3",
+                "new_dest 10.1.0.3/1");
+        assertThat(order(grew)).isEqualTo(order(fresh));
+        assertThat(apply(grew, mh(abc, java.util.Map.of()))).as("then nothing to do").isEmpty();
+        // A server appended to the configuration is one add at the head, everywhere: nothing moves.
+        List<Destination> abcd = new ArrayList<>(abc);
+        abcd.add(dest("10.1.0.4", 1));
+        assertThat(apply(fresh, mh(abcd, java.util.Map.of()))).containsExactly("new_dest 10.1.0.4/1");
+        assertThat(apply(grew, mh(abcd, java.util.Map.of()))).containsExactly("new_dest 10.1.0.4/1");
+        assertThat(order(grew)).isEqualTo(order(fresh)).startsWith("10.1.0.4/1");
+    }
+
+    @Test
+    void aQuiescedMhDestinationIsAddedAtItsConfiguredWeightThenSetToZeroAndKeepsThatWeightWhenMoved() throws Exception {
+        InetSocketAddress two = new InetSocketAddress(IpAddresses.parse("10.1.0.2"), 80);
+        List<Destination> quiesced = List.of(dest("10.1.0.1", 1), dest("10.1.0.2", 0));
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        // A director that starts while 10.1.0.2 is down: at weight 0 the kernel would give it no slot.
+        assertThat(apply(k, mh(quiesced, java.util.Map.of(two, 3)))).containsExactly("new_service",
+                "new_dest 10.1.0.1/1", "new_dest 10.1.0.2/3", "set_dest 10.1.0.2/0");
+        assertThat(order(k)).containsExactly("10.1.0.2/0", "10.1.0.1/1");
+        // Reordered configuration: 10.1.0.2 must move to the tail's other side; moved while quiesced, it is added
+        // back at its configured weight and quiesced again.
+        List<Destination> swapped = List.of(dest("10.1.0.2", 0), dest("10.1.0.1", 1));
+        assertThat(apply(k, mh(swapped, java.util.Map.of(two, 3)))).containsExactly("del_dest 10.1.0.1",
+                "new_dest 10.1.0.1/1");
+        assertThat(order(k)).containsExactly("10.1.0.1/1", "10.1.0.2/0");
+    }
+
+    @Test
+    void otherSchedulersAreNotReordered() throws Exception {
+        InMemoryIpvsClient k = new InMemoryIpvsClient();
+        Reconciler.DesiredService v1 = new Reconciler.DesiredService(VirtualService.of(svc("10.0.0.1", 80), "wrr"),
+                List.of(dest("10.1.0.1", 1), dest("10.1.0.3", 1)));
+        apply(k, v1);
+        Reconciler.DesiredService v2 = new Reconciler.DesiredService(VirtualService.of(svc("10.0.0.1", 80), "wrr"),
+                List.of(dest("10.1.0.3", 1), dest("10.1.0.2", 1), dest("10.1.0.1", 1)));
+        assertThat(apply(k, v2)).containsExactly("new_dest 10.1.0.2/1");
+    }
 }

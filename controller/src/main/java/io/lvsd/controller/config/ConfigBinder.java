@@ -1568,9 +1568,24 @@ final class ConfigBinder {
         List<String> unhashed = new ArrayList<>();
         List<String> nat = new ArrayList<>();
         List<String> fwmark = new ArrayList<>();
+        List<String> removing = new ArrayList<>();
+        List<String> noFallback = new ArrayList<>();
+        List<String> thresholds = new ArrayList<>();
         for (VirtualServerConfig v : vss) {
             if (v.scheduler() != Scheduler.MH) {
                 unhashed.add(v.name() + " (" + v.scheduler().key() + ")");
+            } else {
+                // UDP keeps remove: a quiesced server keeps its UDP clients until their entries expire, and the
+                // reconciler puts a returning server back at its place in the list, the same on every director.
+                if (v.onFailure() == VirtualServerConfig.OnFailure.REMOVE && v.protocol() != Protocol.UDP) {
+                    removing.add(v.name());
+                }
+                if (!v.schedulerFlags().contains(SchedulerFlag.MH_FALLBACK)) {
+                    noFallback.add(v.name());
+                }
+                if (v.realServers().stream().anyMatch(r -> r.upperThreshold() > 0)) {
+                    thresholds.add(v.name());
+                }
             }
             if (v.forwarding() == Forwarding.NAT) {
                 nat.add(v.name());
@@ -1591,6 +1606,22 @@ final class ConfigBinder {
         if (!fwmark.isEmpty()) {
             n.warning("enabled", "true with firewall-mark services " + String.join(", ", fwmark) + ", which have no VIP"
                     + " to announce (their addresses must be announced by other means)");
+        }
+        if (!removing.isEmpty()) {
+            n.warning("enabled", "true with TCP or SCTP mh services that remove a failed real server: "
+                    + String.join(", ", removing) + " (expected on-failure = quiesce: weight 0 keeps the server's slots"
+                    + " of the Maglev table, so no other flow moves; removing it rebuilds the table and moves some new"
+                    + " flows of the servers that still work)");
+        }
+        if (!noFallback.isEmpty()) {
+            n.warning("enabled", "true with mh services without the mh-fallback flag: " + String.join(", ", noFallback)
+                    + " (expected scheduler-flags = [mh-fallback, mh-port]: without it, new flows that hash to a"
+                    + " quiesced real server are refused with an ICMP port unreachable)");
+        }
+        if (!thresholds.isEmpty()) {
+            n.warning("enabled", "true with upper-threshold on real servers of mh services: "
+                    + String.join(", ", thresholds) + " (expected 0: each director counts its own connections, so the"
+                    + " directors would disagree about which server is full)");
         }
         if (vrrp != null && !vrrp.instances().isEmpty()) {
             n.warning("enabled", "true with VRRP instances (expected one of the two: VRRP moves the VIPs to one"

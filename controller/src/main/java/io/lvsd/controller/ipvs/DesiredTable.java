@@ -62,10 +62,17 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
         for (VirtualServerConfig v : config.virtualServers()) {
             VirtualService svc = service(v);
             List<Destination> dests = new ArrayList<>();
+            // mh: a destination's slots come from the weight it was added with (see Reconciler): a real server that
+            // health quiesces is added at its configured weight first, as on a director where it was up.
+            Map<InetSocketAddress, Integer> addWeights = new LinkedHashMap<>();
+            boolean maglev = v.scheduler() == io.lvsd.ipvs.Scheduler.MH;
             for (RealServerConfig r : v.realServers()) {
                 Integer weight = health.weight(v, r);
                 if (weight != null) {
                     dests.add(destination(r, weight));
+                    if (maglev && weight == 0 && r.weight() > 0) {
+                        addWeights.put(r.address(), r.weight());
+                    }
                 }
             }
             for (RealServerConfig r : health.draining(v)) {
@@ -77,7 +84,7 @@ public record DesiredTable(List<DesiredService> services, Map<ServiceKey, String
             if (sorry != null && dests.stream().noneMatch(d -> d.address().equals(sorry))) {
                 dests.add(new Destination(sorry, v.forwarding(), 1, 0, 0, v.tunnel()));
             }
-            out.add(new DesiredService(svc, dests));
+            out.add(new DesiredService(svc, dests, addWeights));
             names.put(svc.key(), v.name());
         }
         return new DesiredTable(out, names);

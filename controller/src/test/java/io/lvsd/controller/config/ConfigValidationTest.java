@@ -516,6 +516,7 @@ class ConfigValidationTest {
         String vs = "virtual-servers = [ { name = web, address = \"192.0.2.10:80\", scheduler = wrr, forwarding = nat,\n"
                 + "  real-servers = [ { address = \"10.0.0.2:80\" } ] },\n"
                 + "  { name = dns, address = \"192.0.2.10:53\", protocol = udp, scheduler = mh, forwarding = dr,\n"
+                + "  scheduler-flags = [mh-fallback],\n"
                 + "  real-servers = [ { address = \"10.0.0.2:53\" } ] } ]\n";
         assertThat(TestConfigs.warnings(dir, "routing.enabled = true\n" + vs)).containsExactly(
                 "lvsd.conf:1: routing.enabled: true with schedulers that do not hash consistently: web (wrr) (expected "
@@ -524,6 +525,22 @@ class ConfigValidationTest {
                 "lvsd.conf:1: routing.enabled: true with NAT forwarding in web (expected dr or tun: a NAT reply must "
                         + "pass the director that saw the request, which ECMP does not promise)");
         assertThat(TestConfigs.warnings(dir, vs)).as("routing off: no warning").isEmpty();
+        String mh = "virtual-servers = [ { name = web, address = \"192.0.2.10:80\", scheduler = mh, forwarding = dr,\n"
+                + "  real-servers = [ { address = \"10.0.0.2:80\", upper-threshold = 100 } ] } ]\n";
+        assertThat(TestConfigs.warnings(dir, "routing.enabled = true\n" + mh)).containsExactly(
+                "lvsd.conf:1: routing.enabled: true with TCP or SCTP mh services that remove a failed real server: web "
+                        + "(expected on-failure = quiesce: weight 0 keeps the server's slots of the Maglev table, so no "
+                        + "other flow moves; removing it rebuilds the table and moves some new flows of the servers that "
+                        + "still work)",
+                "lvsd.conf:1: routing.enabled: true with mh services without the mh-fallback flag: web (expected "
+                        + "scheduler-flags = [mh-fallback, mh-port]: without it, new flows that hash to a quiesced real "
+                        + "server are refused with an ICMP port unreachable)",
+                "lvsd.conf:1: routing.enabled: true with upper-threshold on real servers of mh services: web (expected 0:"
+                        + " each director counts its own connections, so the directors would disagree about which server"
+                        + " is full)");
+        assertThat(TestConfigs.warnings(dir, "routing.enabled = true\n" + mh.replace("scheduler = mh,",
+                "scheduler = mh, on-failure = quiesce, scheduler-flags = [mh-fallback, mh-port],")
+                .replace(", upper-threshold = 100", ""))).isEmpty();
         LvsdConfig c = TestConfigs.valid(dir, "routing { enabled = true, daemon = none }\n" + vs);
         assertThat(c.routing()).isEqualTo(new RoutingConfig(true, 4242, 245, RoutingConfig.Daemon.NONE,
                 Path.of("/run/bird/bird.ctl")));
