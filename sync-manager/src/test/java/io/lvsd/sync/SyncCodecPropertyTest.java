@@ -196,10 +196,18 @@ class SyncCodecPropertyTest {
         Fuzz.allocationBounded(b, SyncCodec::decode);
     }
 
-    /** The bytes one decode of {@code b} allocates, after one run to load and warm what its path uses. */
+    /**
+     * The bytes one decode of {@code b} allocates, after one run to load and warm what its path uses: the least of
+     * three runs, as the JIT may compile the path between two of them and allocate less (or more) in one run for it
+     * (seen once in CI: 112 bytes more for the same path).
+     */
     static long allocation(byte[] b) {
         Fuzz.allocated(() -> SyncCodec.decode(b));
-        return Fuzz.allocated(() -> SyncCodec.decode(b));
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            least = Math.min(least, Fuzz.allocated(() -> SyncCodec.decode(b)));
+        }
+        return least;
     }
 
     static final Pattern FAILED_AT_ENTRY = Pattern.compile("entry \\d+: .*");
