@@ -20,6 +20,11 @@ public final class IpvsSysctls {
     public static final String SLOPPY_TCP = "net.ipv4.vs.sloppy_tcp";
     /** 1: as {@link #SLOPPY_TCP}, for SCTP (a connection may start with any chunk, not only INIT). */
     public static final String SLOPPY_SCTP = "net.ipv4.vs.sloppy_sctp";
+    /**
+     * 1: drop connection entries at random (half-open ones first) when free memory falls below amemthresh; the
+     * bound on what sloppy TCP lets stray packets create (Documentation/networking/ipvs-sysctl.rst).
+     */
+    public static final String DROP_ENTRY = "net.ipv4.vs.drop_entry";
     /** How new connections on a reused port are handled. */
     public static final String CONN_REUSE_MODE = "net.ipv4.vs.conn_reuse_mode";
 }

@@ -100,6 +100,13 @@ public final class DoctorCommand implements Callable<Integer> {
             description = "Run only these groups: kernel, table, vrrp, sync, real-servers (default: all).")
     List<String> checks;
 
+    @Option(names = "--peer", paramLabel = "URL",
+            description = "Another director's admin endpoint (http://ADDRESS:PORT; its admin.listen, with allow-remote "
+                    + "when off the loopback), repeatable: its IPVS table is compared with this one's, service by "
+                    + "service (mh: destinations in the same order with the same weights, which is what makes the "
+                    + "Maglev tables, and so flows moved between directors, agree).")
+    List<String> peers;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -150,6 +157,9 @@ public final class DoctorCommand implements Callable<Integer> {
             role = t.role;
             if (run.contains("table")) {
                 section(findings, "table", () -> DirectorChecks.table(ds, t.table, Map.of()));
+                for (String peer : peers == null ? List.<String>of() : peers) {
+                    section(findings, "table vs " + peer, () -> peerTable(peer, t.live, fetchStatus(peer)));
+                }
             }
         }
         if (fwError != null) {
@@ -240,7 +250,85 @@ public final class DoctorCommand implements Callable<Integer> {
         return Encapsulation.of(t.type().key(), t.port(), t.checksum() != TunnelConfig.Checksum.NONE);
     }
 
-    private record Table(KernelTable table, String role) {
+    /** @param live the kernel's table as dumped (kernel order), empty when it could not be read */
+    private record Table(KernelTable table, String role, List<ServiceState> live) {
+        Table(KernelTable table, String role) {
+            this(table, role, List.of());
+        }
+    }
+
+    /** A peer director's {@code /status}, within 5 seconds. */
+    static com.fasterxml.jackson.databind.JsonNode fetchStatus(String peer) throws IOException {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(peer.replaceAll("/+$", "") + "/status");
+        } catch (IllegalArgumentException e) {
+            throw new IOException("--peer " + peer + ": not a URL like http://10.0.0.12:9180");
+        }
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        try {
+            java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(uri)
+                    .timeout(Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IOException(uri + " answered HTTP " + r.statusCode());
+            }
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(uri + ": interrupted");
+        } catch (IOException e) {
+            throw new IOException(uri + ": " + message(e) + " (is lvsd running there, with admin.listen reachable "
+                    + "from here?)", e);
+        }
+    }
+
+    /**
+     * This director's live table against a peer's ({@code status}: its /status): per service of this director, the
+     * same destinations with the same weights, and for mh in the same kernel order (head to tail), or not.
+     */
+    static List<Finding> peerTable(String peer, List<ServiceState> live, com.fasterxml.jackson.databind.JsonNode status) {
+        Map<String, com.fasterxml.jackson.databind.JsonNode> theirs = new HashMap<>();
+        for (com.fasterxml.jackson.databind.JsonNode svc : status.path("ipvs").path("services")) {
+            theirs.put(svc.path("service").asText(), svc);
+        }
+        String director = status.path("director").asText(peer);
+        List<Finding> out = new ArrayList<>();
+        if (!status.path("ipvs").path("available").asBoolean(false)) {
+            out.add(new Finding("table vs " + director, Verdict.UNDETERMINED, peer + " cannot read its IPVS table: "
+                    + status.path("ipvs").path("error").asText("no ipvs section in its /status"), null));
+            return out;
+        }
+        for (ServiceState s : live) {
+            String key = s.service().key().describe();
+            String check = "table vs " + director + ": " + key;
+            com.fasterxml.jackson.databind.JsonNode p = theirs.get(key);
+            if (p == null) {
+                out.add(new Finding(check, Verdict.FAIL, director + " has no such service", "configure the same "
+                        + "virtual servers on every director"));
+                continue;
+            }
+            List<String> mine = io.lvsd.controller.ipvs.IpvsComponent.destinationOrder(s);
+            List<String> other = new ArrayList<>();
+            p.path("destination_order").forEach(x -> other.add(x.asText()));
+            boolean mh = s.service().scheduler().equals("mh");
+            boolean same = mh ? mine.equals(other) : new TreeSet<>(mine).equals(new TreeSet<>(other));
+            if (!p.path("scheduler").asText().equals(s.service().scheduler())) {
+                out.add(new Finding(check, Verdict.FAIL, "scheduler " + s.service().scheduler() + " here, "
+                        + p.path("scheduler").asText() + " on " + director, "configure the same scheduler everywhere"));
+            } else if (same) {
+                out.add(new Finding(check, Verdict.OK, (mh ? "the same destinations in the same order, head to tail, "
+                        + "with the same weights: the same Maglev table" : "the same destinations and weights") + " ("
+                        + String.join(", ", mine) + ")", null));
+            } else {
+                out.add(new Finding(check, Verdict.FAIL, (mh ? "the Maglev tables differ, so a flow the router moves "
+                        + "between these directors may reach another real server: here, head to tail, " : "here ")
+                        + String.join(", ", mine) + "; on " + director + " " + String.join(", ", other),
+                        "give both the same real servers, in the same order, with the same weights (and the same "
+                                + "health verdicts); lvsd keeps the kernel's order to the configuration's"));
+            }
+        }
+        return out;
     }
 
     /** The live table against the configured one, the timeouts, and the sync daemon this director runs. */
@@ -265,8 +353,32 @@ public final class DoctorCommand implements Callable<Integer> {
             List<String> missing = new ArrayList<>();
             List<String> changed = new ArrayList<>();
             List<String> dests = new ArrayList<>();
+            Set<String> moved = new HashSet<>();
+            Set<String> deleted = new HashSet<>();
+            for (IpvsOp op : plan.ops()) {
+                if (op instanceof IpvsOp.DeleteDest d) {
+                    deleted.add(d.key().describe() + " " + IpAddresses.format(d.address()));
+                } else if (op instanceof IpvsOp.AddDest a
+                        && deleted.contains(a.key().describe() + " " + IpAddresses.format(a.destination().address()))) {
+                    moved.add(a.key().describe() + " " + IpAddresses.format(a.destination().address()));
+                }
+            }
+            Map<ServiceKey, ServiceState> liveStates = new HashMap<>();
+            live.forEach(x -> liveStates.put(x.service().key(), x));
+            Set<ServiceKey> reordered = new HashSet<>();
             for (IpvsOp op : plan.ops()) {
                 String name = desired.names().getOrDefault(op.key(), op.key().describe());
+                String dest = op instanceof IpvsOp.AddDest a ? IpAddresses.format(a.destination().address())
+                        : op instanceof IpvsOp.DeleteDest d ? IpAddresses.format(d.address()) : null;
+                if (dest != null && moved.contains(op.key().describe() + " " + dest)) {
+                    if (reordered.add(op.key())) {
+                        dests.add(name + ": the destinations are out of mh's order (the kernel's, head to tail: "
+                                + String.join(", ", io.lvsd.controller.ipvs.IpvsComponent.destinationOrder(
+                                        liveStates.get(op.key()))) + "; lvsd keeps the reverse of the configuration's "
+                                + "order, so that every director builds the same Maglev table)");
+                    }
+                    continue;
+                }
                 if (op instanceof IpvsOp.AddService a) {
                     missing.add(name + " (" + a.key().describe() + ")");
                 } else if (op instanceof IpvsOp.EditService e) {
@@ -291,7 +403,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 }
             }
             return new Table(new KernelTable(null, desired.services().size(), missing, changed, dests, foreign,
-                    seconds(t.tcp()), seconds(t.tcpFin()), seconds(t.udp())), role);
+                    seconds(t.tcp()), seconds(t.tcpFin()), seconds(t.udp())), role, live);
         } catch (IOException | RuntimeException e) {
             return new Table(KernelTable.unavailable(e.getMessage()), null);
         }

@@ -343,11 +343,24 @@ public final class IpvsComponent implements Component {
         return -1;
     }
 
+    /** {@code s}'s destinations as the kernel lists them, head to tail: {@code address/weight}. */
+    public static List<String> destinationOrder(ServiceState s) {
+        List<String> out = new ArrayList<>();
+        for (ServiceState.DestinationState d : s.destinations()) {
+            out.add(IpAddresses.format(d.destination().address()) + "/" + d.destination().weight());
+        }
+        return out;
+    }
+
     /** The /status view, from the last snapshot. */
     public IpvsStatus status() {
         List<IpvsStatus.Service> services = new ArrayList<>();
         Observed o = observed;
         Map<ServiceKey, String> names = o.names();
+        Map<ServiceKey, List<String>> order = new java.util.HashMap<>();
+        for (ServiceState s : o.table()) {
+            order.put(s.service().key(), destinationOrder(s));
+        }
         for (ServiceState s : io.lvsd.ipvs.IpvsadmOrder.sort(o.table())) {
             List<IpvsStatus.RealServer> reals = new ArrayList<>();
             for (ServiceState.DestinationState d : s.destinations()) {
@@ -359,7 +372,8 @@ public final class IpvsComponent implements Component {
             String rule = IpvsadmFormat.save(List.of(new ServiceState(s.service(), st, List.of()))).strip();
             services.add(new IpvsStatus.Service(names.get(s.service().key()), s.service().key().describe(),
                     s.service().scheduler(), rule, st.connections(), st.inPackets(), st.outPackets(), st.inBytes(),
-                    st.outBytes(), st.cps(), st.inPps(), st.outPps(), st.inBps(), st.outBps(), reals));
+                    st.outBytes(), st.cps(), st.inPps(), st.outPps(), st.inBps(), st.outBps(), reals,
+                    order.getOrDefault(s.service().key(), List.of())));
         }
         return new IpvsStatus(o.available(), o.error(), o.lastReconcile(), (long) driftCorrections.count(),
                 o.lastFailures(), o.foreign().stream().map(ServiceKey::describe).toList(), services);

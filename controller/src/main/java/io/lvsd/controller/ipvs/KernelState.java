@@ -102,6 +102,8 @@ public record KernelState(DesiredTable table, IpvsTimeouts timeouts, Map<String,
         // Active-active directors: the router may move an established flow to a director that never saw its start.
         if (config.routing().enabled()) {
             m.put(IpvsSysctls.SLOPPY_TCP, "1");
+            // Any stray ACK now makes an entry, and nothing caps their number: under memory pressure, shed them.
+            m.put(IpvsSysctls.DROP_ENTRY, "1");
             if (sctp) {
                 m.put(IpvsSysctls.SLOPPY_SCTP, "1");
             }

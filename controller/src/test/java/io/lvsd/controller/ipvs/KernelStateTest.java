@@ -72,14 +72,15 @@ class KernelStateTest {
                                       check.type = none, real-servers = [ { address = "10.1.0.9:80" } ] } ]
                 """);
         assertThat(KernelState.desired(tcp, DesiredTable.Health.CONFIGURED, null).sysctls())
-                .containsExactly(java.util.Map.entry(IpvsSysctls.SLOPPY_TCP, "1"));
+                .containsExactly(java.util.Map.entry(IpvsSysctls.SLOPPY_TCP, "1"),
+                        java.util.Map.entry(IpvsSysctls.DROP_ENTRY, "1"));
         LvsdConfig sctp = config("""
                 routing.enabled = true
                 virtual-servers = [ { name = s, address = "10.0.0.3:3868", protocol = sctp, scheduler = mh,
                                       forwarding = dr, check.type = none, real-servers = [ { address = "10.1.0.9:3868" } ] } ]
                 """);
         assertThat(KernelState.desired(sctp, DesiredTable.Health.CONFIGURED, null).sysctls())
-                .containsOnlyKeys(IpvsSysctls.SLOPPY_TCP, IpvsSysctls.SLOPPY_SCTP);
+                .containsOnlyKeys(IpvsSysctls.SLOPPY_TCP, IpvsSysctls.DROP_ENTRY, IpvsSysctls.SLOPPY_SCTP);
     }
 
     @Test
