@@ -121,19 +121,27 @@ public final class RealServerCommand implements Callable<Integer> {
         if (weight != null) {
             q.addParam("weight", weight);
         }
+        return postAndPrint(path, q.toString(), timeoutSeconds, "lvsd real-server", out, err);
+    }
+
+    /**
+     * POSTs {@code uri} to the daemon's control socket and prints its answer: on {@code out} when done (exit 0), on
+     * {@code err} with the HTTP status when refused, or why no daemon answered (exit 1).
+     */
+    static int postAndPrint(Path path, String uri, int seconds, String command, PrintWriter out, PrintWriter err) {
         FullHttpResponse resp;
         try {
-            resp = post(path, q.toString(), timeoutSeconds);
+            resp = post(path, uri, seconds);
         } catch (Exception e) {
             String why = e.getCause() != null ? e.getCause().toString() : e.toString();
-            err.println("lvsd real-server: no lvsd answered on " + path + " (" + why + "); is it running, and may "
+            err.println(command + ": no lvsd answered on " + path + " (" + why + "); is it running, and may "
                     + "this user use its control socket?");
             return Main.EXIT_FAILURE;
         }
         try {
             String body = resp.content().toString(StandardCharsets.UTF_8).strip();
             if (resp.status().code() != 200) {
-                err.println("lvsd real-server: " + body + " (HTTP " + resp.status().code() + ")");
+                err.println(command + ": " + body + " (HTTP " + resp.status().code() + ")");
                 return Main.EXIT_FAILURE;
             }
             out.println(body);

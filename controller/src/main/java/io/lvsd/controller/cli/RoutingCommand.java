@@ -6,10 +6,8 @@ import io.lvsd.controller.daemon.InstanceLock;
 import io.lvsd.linux.net.IpAddresses;
 import io.lvsd.routing.KernelVipRoutes;
 import io.lvsd.routing.VipRoutes;
-import io.netty.handler.codec.http.FullHttpResponse;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,27 +97,7 @@ public final class RoutingCommand implements Callable<Integer> {
                 path = InstanceLock.controlSocket(InstanceLock.directory(System.getenv()));
             }
         }
-        FullHttpResponse resp;
-        try {
-            resp = RealServerCommand.post(path, "/director/" + action, timeoutSeconds);
-        } catch (Exception e) {
-            String why = e.getCause() != null ? e.getCause().toString() : e.toString();
-            err.println("lvsd routing: no lvsd answered on " + path + " (" + why + "); is it running, and may this "
-                    + "user use its control socket?");
-            return Main.EXIT_FAILURE;
-        }
-        try {
-            String body = resp.content().toString(StandardCharsets.UTF_8).strip();
-            if (resp.status().code() != 200) {
-                err.println("lvsd routing: " + body + " (HTTP " + resp.status().code() + ")");
-                return Main.EXIT_FAILURE;
-            }
-            out.println(body);
-            out.flush();
-            return 0;
-        } finally {
-            resp.release();
-        }
+        return RealServerCommand.postAndPrint(path, "/director/" + action, timeoutSeconds, "lvsd routing", out, err);
     }
 
     private int withdraw(PrintWriter out, PrintWriter err) throws Exception {
