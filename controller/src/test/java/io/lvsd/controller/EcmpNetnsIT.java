@@ -67,48 +67,19 @@ class EcmpNetnsIT {
             ns.link("rs" + i, "eth0", "lan", "10.88.0.2" + i + "/24");
             servers.tcp(ns.name("rs" + i), 80, "rs" + i);
         }
-        StringBuilder peers = new StringBuilder();
+        Map<String, String> peers = new LinkedHashMap<>();
         for (String d : DIRECTORS) {
             ns.link(d, "eth0", "lan", ip(d) + "/24");
-            peers.append("protocol bgp ").append(d).append(" from director { neighbor ").append(ip(d))
-                    .append(" as 65101; }\n");
+            peers.put(d, ip(d));
         }
-        Files.writeString(dir.resolve("r.conf"), """
-                router id 10.88.0.1;
-                protocol device {}
-                protocol kernel { ipv4 { import none; export all; }; merge paths on limit 16; }
-                protocol bfd { interface "*" { interval 100 ms; multiplier 3; }; }
-                template bgp director {
-                  local as 65000; bfd on; hold time 3; keepalive time 1; connect delay time 1;
-                  connect retry time 1; error wait time 1, 5;
-                  ipv4 { import all; export none; };
-                }
-                """ + peers);
+        Files.writeString(dir.resolve("r.conf"), BirdConfigs.router("10.88.0.1", peers, 100, 3, 3, 1));
         bird.put("r", birdIn("r"));
         for (String d : DIRECTORS) {
-            Files.writeString(dir.resolve(d + ".conf"), directorBird(d));
+            Files.writeString(dir.resolve(d + ".conf"), BirdConfigs.director(ip(d), "10.88.0.1", 100, 3, 3, 1));
             Files.writeString(dir.resolve(d + "-lvsd.conf"), lvsdConfig(d));
             bird.put(d, birdIn(d));
             lvsd.put(d, startLvsd(d));
         }
-    }
-
-    /** BIRD on a director: lvsd's table learned, exported to the router only, BFD on. */
-    private String directorBird(String d) {
-        return "router id " + ip(d) + ";\n" + """
-                protocol device {}
-                ipv4 table vips;
-                protocol kernel lvsd4 {
-                  kernel table 4242; learn; scan time 10;
-                  ipv4 { table vips; import where krt_source = 245; export none; };
-                }
-                protocol bfd { interface "*" { interval 100 ms; multiplier 3; }; }
-                protocol bgp uplink {
-                  local as 65101; neighbor 10.88.0.1 as 65000; bfd on; hold time 3; keepalive time 1;
-                  connect delay time 1; connect retry time 1; error wait time 1, 5;
-                  ipv4 { table vips; import none; export where proto = "lvsd4"; next hop self; };
-                }
-                """;
     }
 
     private String lvsdConfig(String d) {

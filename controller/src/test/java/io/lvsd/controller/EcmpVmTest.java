@@ -9,14 +9,10 @@ import io.lvsd.testkit.KernelLab;
 import io.lvsd.testkit.Lab;
 import io.lvsd.testkit.Netns;
 import io.lvsd.testkit.Sh;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -116,22 +114,11 @@ class EcmpVmTest {
             for (String d : DIRECTORS) {
                 director(d);
             }
-            StringBuilder peers = new StringBuilder();
+            Map<String, String> peers = new LinkedHashMap<>();
             for (String d : DIRECTORS) {
-                peers.append("protocol bgp ").append(d).append(" from director { neighbor ").append(ip(d))
-                        .append(" as 65101; }\n");
+                peers.put(d, ip(d));
             }
-            Files.writeString(dir.resolve("r.conf"), """
-                    router id 10.77.0.1;
-                    protocol device {}
-                    protocol kernel { ipv4 { import none; export all; }; merge paths on limit 16; }
-                    protocol bfd { interface "*" { interval 200 ms; multiplier 5; }; }
-                    template bgp director {
-                      local as 65000; bfd on; hold time 6; keepalive time 2; connect delay time 1;
-                      connect retry time 1; error wait time 1, 5;
-                      ipv4 { import all; export none; };
-                    }
-                    """ + peers);
+            Files.writeString(dir.resolve("r.conf"), BirdConfigs.router("10.77.0.1", peers, 200, 5, 6, 2));
             bird.put("r", birdIn("r"));
         }
 
@@ -145,20 +132,7 @@ class EcmpVmTest {
             Path sock = dir.resolve(host + "-bird.ctl");
             Files.deleteIfExists(sock);
             if (!host.equals("r")) {
-                Files.writeString(dir.resolve(host + ".conf"), "router id " + ip(host) + ";\n" + """
-                        protocol device {}
-                        ipv4 table vips;
-                        protocol kernel lvsd4 {
-                          kernel table 4242; learn; scan time 10;
-                          ipv4 { table vips; import where krt_source = 245; export none; };
-                        }
-                        protocol bfd { interface "*" { interval 200 ms; multiplier 5; }; }
-                        protocol bgp uplink {
-                          local as 65101; neighbor 10.77.0.1 as 65000; bfd on; hold time 6; keepalive time 2;
-                          connect delay time 1; connect retry time 1; error wait time 1, 5;
-                          ipv4 { table vips; import none; export where proto = "lvsd4"; next hop self; };
-                        }
-                        """);
+                Files.writeString(dir.resolve(host + ".conf"), BirdConfigs.director(ip(host), "10.77.0.1", 200, 5, 6, 2));
             }
             return net.spawn(host, "bird", "-f", "-c", dir.resolve(host + ".conf").toString(), "-s", sock.toString(),
                     "-P", dir.resolve(host + ".pid").toString());
@@ -257,7 +231,7 @@ class EcmpVmTest {
                 for (int n = 0; n < 100_000 && !closing; n++) {
                     try {
                         Socket c = ss.accept();
-                        Thread h = new Thread(() -> echo(c, host));
+                        Thread h = new Thread(() -> LineEcho.answer(c, host));
                         h.setDaemon(true);
                         h.start();
                     } catch (IOException e) {
@@ -267,23 +241,6 @@ class EcmpVmTest {
             }, "echo-" + host + "-" + port);
             t.setDaemon(true);
             t.start();
-        }
-
-        private static void echo(Socket c, String name) {
-            try (c) {
-                c.setTcpNoDelay(true);
-                c.setSoTimeout(600_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(),
-                        StandardCharsets.US_ASCII));
-                OutputStream out = c.getOutputStream();
-                String line;
-                while ((line = in.readLine()) != null) {
-                    out.write((name + ":" + line + "\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                }
-            } catch (IOException e) {
-                // the client went away
-            }
         }
 
         @Override
@@ -302,56 +259,9 @@ class EcmpVmTest {
         }
 
         /** A client connection from {@code ns} ({@code from}:{@code port}, 0 for any) to {@code vip}:{@code vport}. */
-        final class Conn implements AutoCloseable {
-            final Socket socket;
-            final BufferedReader in;
-            final OutputStream out;
-            final String owner;
-
+        final class Conn extends LineEcho.Conn {
             Conn(String ns, String from, int port, String vip, int vport) throws Exception {
-                socket = NetNamespace.call(net.name(ns), () -> {
-                    Socket s = new Socket();
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress(from, port));
-                    s.connect(new InetSocketAddress(vip, vport), 10_000);
-                    s.setSoTimeout(10_000);
-                    s.setTcpNoDelay(true);
-                    return s;
-                });
-                in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-                out = socket.getOutputStream();
-                String first = echo("hello");
-                owner = first.substring(0, first.indexOf(':'));
-            }
-
-            String echo(String line) throws IOException {
-                out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                String r = in.readLine();
-                if (r == null) {
-                    throw new IOException("closed by the other side");
-                }
-                return r;
-            }
-
-            /** True when the line comes back from the same real server. */
-            boolean works(String line) {
-                try {
-                    return echo(line).equals(owner + ":" + line);
-                } catch (IOException e) {
-                    return false;
-                }
-            }
-
-            /** Closes with a reset: no TIME_WAIT, so that the same source port can be used again at once. */
-            void abort() throws IOException {
-                socket.setSoLinger(true, 0);
-                socket.close();
-            }
-
-            @Override
-            public void close() throws IOException {
-                socket.close();
+                super(net.name(ns), new InetSocketAddress(from, port), new InetSocketAddress(vip, vport), 10_000);
             }
         }
 
@@ -396,43 +306,38 @@ class EcmpVmTest {
 
         /** New connections, one every 200 ms, each a full exchange; failures are counted per phase. */
         final class Stream {
-            final AtomicBoolean running = new AtomicBoolean();
             final AtomicInteger ok = new AtomicInteger();
+            final AtomicInteger made = new AtomicInteger();
             final List<String> failures = new CopyOnWriteArrayList<>();
             volatile String phase = "start";
-            Thread thread;
+            private final ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "new-connections");
+                t.setDaemon(true);
+                return t;
+            });
 
             void start() {
-                running.set(true);
-                thread = new Thread(() -> {
-                    for (int i = 0; i < 5_000 && running.get(); i++) {
-                        try {
-                            Conn c = new Conn("c", CLIENTS[i % CLIENTS.length], 0, WEB, 7);
-                            c.close();
-                            ok.incrementAndGet();
-                        } catch (Exception e) {
-                            failures.add(phase + ": " + e.getMessage());
-                        }
-                        try {
-                            Thread.sleep(200);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }, "new-connections");
-                thread.setDaemon(true);
-                thread.start();
+                pace.scheduleWithFixedDelay(this::one, 0, 200, TimeUnit.MILLISECONDS);
             }
 
-            long failed(String p) {
-                return failures.stream().filter(f -> f.startsWith(p + ":")).count();
+            /** One connection, at most 5,000 in all. */
+            private void one() {
+                int i = made.getAndIncrement();
+                if (i >= 5_000) {
+                    pace.shutdown();
+                    return;
+                }
+                try {
+                    new Conn("c", CLIENTS[i % CLIENTS.length], 0, WEB, 7).close();
+                    ok.incrementAndGet();
+                } catch (Exception e) {
+                    failures.add(phase + ": " + e.getMessage());
+                }
             }
 
             void stop() throws InterruptedException {
-                running.set(false);
-                if (thread != null) {
-                    thread.join(30_000);
-                }
+                pace.shutdown();
+                pace.awaitTermination(30, TimeUnit.SECONDS);
             }
         }
     }

@@ -6,10 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.lvsd.linux.NetNamespace;
 import io.lvsd.testkit.Netns;
 import io.lvsd.testkit.Sh;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -251,51 +248,10 @@ final class HaLab implements AutoCloseable {
     /** The client's connect and read timeout (ms). */
     int clientTimeoutMs = 5000;
 
-    /** A client connection through the VIP, pinned by IPVS to one real server. */
-    final class Conn implements AutoCloseable {
-        final Socket socket;
-        final BufferedReader in;
-        final OutputStream out;
-        final String owner;
-        final int port;
-
+    /** A client connection from c1 through the VIP, pinned by IPVS to one real server. */
+    final class Conn extends LineEcho.Conn {
         Conn(int vport) throws Exception {
-            socket = NetNamespace.call(net.name("c1"), () -> {
-                Socket s = new Socket();
-                s.connect(new InetSocketAddress(VIP, vport), clientTimeoutMs);
-                s.setSoTimeout(clientTimeoutMs);
-                s.setTcpNoDelay(true);
-                return s;
-            });
-            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            out = socket.getOutputStream();
-            port = socket.getLocalPort();
-            String first = echo("hello");
-            owner = first.substring(0, first.indexOf(':'));
-        }
-
-        String echo(String line) throws IOException {
-            out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            String r = in.readLine();
-            if (r == null) {
-                throw new IOException("closed by the other side");
-            }
-            return r;
-        }
-
-        /** True when the line comes back from the same real server. */
-        boolean works(String line) {
-            try {
-                return echo(line).equals(owner + ":" + line);
-            } catch (IOException e) {
-                return false;
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
+            super(net.name("c1"), null, new InetSocketAddress(VIP, vport), clientTimeoutMs);
         }
     }
 
@@ -320,7 +276,7 @@ final class HaLab implements AutoCloseable {
             while (!closing) {
                 try {
                     Socket c = ss.accept();
-                    Thread h = new Thread(() -> echoLines(c, name));
+                    Thread h = new Thread(() -> LineEcho.answer(c, name));
                     h.setDaemon(true);
                     h.start();
                 } catch (IOException e) {
@@ -353,21 +309,6 @@ final class HaLab implements AutoCloseable {
         }, "udp-echo-" + name);
         t.setDaemon(true);
         t.start();
-    }
-
-    private static void echoLines(Socket c, String name) {
-        try (c) {
-            c.setTcpNoDelay(true);
-            BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.US_ASCII));
-            OutputStream out = c.getOutputStream();
-            String line;
-            while ((line = in.readLine()) != null) {
-                out.write((name + ":" + line + "\n").getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-            }
-        } catch (IOException e) {
-            // client went away
-        }
     }
 
     @Override
