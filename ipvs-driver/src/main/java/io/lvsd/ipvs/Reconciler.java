@@ -149,7 +149,7 @@ public final class Reconciler {
                 current.put(ds.destination().address(), ds.destination());
             }
             Set<InetSocketAddress> moved = MAGLEV.equals(d.service().scheduler())
-                    ? maglevOrder(d, s, current.keySet(), addDests, editDests) : Set.of();
+                    ? maglevOrder(d, s, addDests, editDests) : Set.of();
             for (Destination dest : d.destinations()) {
                 Destination cur = current.remove(dest.address());
                 if (moved.contains(dest.address())) {
@@ -190,17 +190,19 @@ public final class Reconciler {
      * (deleted and added again: the kernel takes the same destination back from its trash, so its connections go on)
      * and new ones are added, last canonical first. Returns the destinations this handled (moved or added).
      */
-    static Set<InetSocketAddress> maglevOrder(DesiredService d, ServiceState s, Set<InetSocketAddress> inKernel,
-                                              List<IpvsOp> addDests, List<IpvsOp> editDests) {
+    static Set<InetSocketAddress> maglevOrder(DesiredService d, ServiceState s, List<IpvsOp> addDests,
+                                              List<IpvsOp> editDests) {
         List<Destination> canonical = new ArrayList<>(d.destinations());
         java.util.Collections.reverse(canonical);
         Set<InetSocketAddress> wanted = new java.util.HashSet<>();
         for (Destination x : canonical) {
             wanted.add(x.address());
         }
-        // The kernel's list after the deletions, head to tail.
+        // The kernel's list, head to tail: all of it, and what stays after the deletions.
+        Map<InetSocketAddress, Destination> current = new LinkedHashMap<>();
         List<InetSocketAddress> list = new ArrayList<>();
         for (ServiceState.DestinationState ds : s.destinations()) {
+            current.put(ds.destination().address(), ds.destination());
             if (wanted.contains(ds.destination().address())) {
                 list.add(ds.destination().address());
             }
@@ -220,23 +222,19 @@ public final class Reconciler {
             p--;
         }
         Set<InetSocketAddress> handled = new java.util.HashSet<>();
-        Map<InetSocketAddress, Destination> current = new java.util.HashMap<>();
-        for (ServiceState.DestinationState ds : s.destinations()) {
-            current.put(ds.destination().address(), ds.destination());
-        }
         ServiceKey k = d.service().key();
         for (int i = keepFrom - 1; i >= 0; i--) {
             Destination dest = canonical.get(i);
-            if (inKernel.contains(dest.address())) {
+            Destination before = current.get(dest.address());
+            if (before != null) {
                 addDests.add(new IpvsOp.DeleteDest(k, dest.address()));
                 // Back at the weight its slots were computed from: its configured one unless health has set it.
                 Destination back = d.toAdd(dest);
-                Destination before = current.get(dest.address());
-                if (back.weight() == 0 && before != null && before.weight() > 0) {
+                if (back.weight() == 0 && before.weight() > 0) {
                     back = back.withWeight(before.weight());
                 }
                 addDests.add(new IpvsOp.AddDest(k, back));
-                if (back.weight() != dest.weight() || !sameDest(back, dest)) {
+                if (!sameDest(back, dest)) {
                     editDests.add(new IpvsOp.EditDest(k, dest));
                 }
             } else {

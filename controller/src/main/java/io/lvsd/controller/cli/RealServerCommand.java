@@ -101,19 +101,9 @@ public final class RealServerCommand implements Callable<Integer> {
             err.println("lvsd real-server: " + (weight == null ? "weight needs -w N" : "-w is for weight only"));
             return Main.EXIT_USAGE;
         }
-        Path path = socket;
+        Path path = controlSocket(file, socket, err, "lvsd real-server");
         if (path == null) {
-            StatusCommand.DaemonFile d = StatusCommand.daemonFile(file, err, "lvsd real-server", "control socket",
-                    "--socket");
-            if (d.invalid()) {
-                return Main.EXIT_FAILURE;
-            }
-            if (d.config() != null) {
-                path = d.config().admin().controlSocket();
-            }
-            if (path == null) {
-                path = InstanceLock.controlSocket(InstanceLock.directory(System.getenv()));
-            }
+            return Main.EXIT_FAILURE;
         }
         QueryStringEncoder q = new QueryStringEncoder("/real-servers/" + action);
         q.addParam("service", service);
@@ -122,6 +112,23 @@ public final class RealServerCommand implements Callable<Integer> {
             q.addParam("weight", weight);
         }
         return postAndPrint(path, q.toString(), timeoutSeconds, "lvsd real-server", out, err);
+    }
+
+    /**
+     * The running daemon's control socket: {@code socket} when given; else {@code admin.control-socket} of {@code file}
+     * (default /etc/lvsd/lvsd.conf when it exists); else this network namespace's default. Null, with the file's
+     * errors printed, when the file is invalid.
+     */
+    static Path controlSocket(Path file, Path socket, PrintWriter err, String command) {
+        if (socket != null) {
+            return socket;
+        }
+        StatusCommand.DaemonFile d = StatusCommand.daemonFile(file, err, command, "control socket", "--socket");
+        if (d.invalid()) {
+            return null;
+        }
+        Path path = d.config() != null ? d.config().admin().controlSocket() : null;
+        return path != null ? path : InstanceLock.controlSocket(InstanceLock.directory(System.getenv()));
     }
 
     /**

@@ -83,19 +83,9 @@ public final class RoutingCommand implements Callable<Integer> {
     }
 
     private int post(PrintWriter out, PrintWriter err) {
-        Path path = socket;
+        Path path = RealServerCommand.controlSocket(file, socket, err, "lvsd routing");
         if (path == null) {
-            StatusCommand.DaemonFile d = StatusCommand.daemonFile(file, err, "lvsd routing", "control socket",
-                    "--socket");
-            if (d.invalid()) {
-                return Main.EXIT_FAILURE;
-            }
-            if (d.config() != null) {
-                path = d.config().admin().controlSocket();
-            }
-            if (path == null) {
-                path = InstanceLock.controlSocket(InstanceLock.directory(System.getenv()));
-            }
+            return Main.EXIT_FAILURE;
         }
         return RealServerCommand.postAndPrint(path, "/director/" + action, timeoutSeconds, "lvsd routing", out, err);
     }
