@@ -425,7 +425,23 @@ class KeepalivedMigrationVmTest {
             }, "rs-" + host + "-" + port);
             t.setDaemon(true);
             t.start();
-            return ss;
+            return closing(ss, t);
+        }
+
+        /**
+         * Closes {@code socket} and waits (up to 10 s) for its thread to leave its blocking call: the JDK releases a
+         * socket closed under a blocked {@code accept} or {@code receive} only then, and until then a restart of the
+         * server on the same port fails with "Address already in use".
+         */
+        private static Closeable closing(Closeable socket, Thread server) {
+            return () -> {
+                socket.close();
+                try {
+                    server.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
         }
 
         /** UDP: an echo, or a DNS server answering NOERROR to every query (the question echoed, no answer). */
@@ -450,7 +466,7 @@ class KeepalivedMigrationVmTest {
             }, "rs-" + host + "-udp-" + port);
             t.setDaemon(true);
             t.start();
-            return ds;
+            return closing(ds, t);
         }
     }
 
