@@ -17,16 +17,28 @@
 # The kill is phase-locked: it follows the master's next advert seen on the bridge (tcpdump
 # --immediate-mode -tt, then a kill by pid), so both implementations are killed at about the same
 # point of their advert cycle (PHASE_LOCK=0: anywhere in it, which alone spreads kill -> takeover
-# over one advert interval). The timestamp of that last advert also gives the phase-free figure
-# "master's last advert -> VIP on backup", which is Master_Down_Interval plus the takeover's cost.
-# Configurations: VRRPv2 advert 1 s, VRRPv3 advert 1 s, VRRPv3 advert 100 ms. lvsd and
-# keepalived trials alternate. Then a soak: advert 100 ms for SOAK_SECONDS with every CPU
-# busy (one shell busy-loop per core) and the lvsd JVMs under allocation pressure (their
-# /metrics and /status scraped in a tight loop from inside their namespaces): counts
-# state changes, which must be none.
+# over one advert interval). A capture of everything the master sends, running through the trial,
+# gives its last advert, and so the phase-free figure "master's last advert -> VIP on backup",
+# which is Master_Down_Interval plus the takeover's cost.
+# Configurations: VRRPv2 advert 1 s, VRRPv3 advert 1 s, 100 ms and 10 ms (the protocol's floor).
+# lvsd and keepalived trials alternate.
+# Then a soak per advert interval in SOAK_INTERVALS (default 10ms), lvsd's pair and then
+# keepalived's, SOAK_SECONDS each, with every CPU busy (one shell busy-loop per core) and the lvsd
+# JVMs under allocation pressure (their /metrics and /status scraped in a tight loop from inside
+# their namespaces; the same loops run against keepalived's directors, where nothing listens).
+# Counted the same way for both, from the kernel: the VIP added on the backup d1 (a false
+# takeover) and removed from the master d2. To find the cause, the master's adverts are captured
+# on its bridge port (the gaps between them: a late master makes a backup take over as surely as
+# a slow backup does), and lvsd's JVMs log every safepoint (stop-the-world pause) and GC.
+#   SOAK_INTERVALS="10ms 20ms 50ms" bench/failover.sh 0 120   (soaks only, at several intervals)
+#   LVSD_RT=10 ...                  lvsd's VRRP threads at SCHED_FIFO 10 (vrrp.realtime-priority)
+#   LVSD_JAVA_OPTS="-XX:+UseZGC -Xmx256m" ...   another collector (the launcher's SerialGC yields to it)
 set -euo pipefail
 TRIALS=${1:-20}
 SOAK=${2:-600}
+SOAK_INTERVALS=${SOAK_INTERVALS:-10ms}
+cfgs=${CONFIGS:-v2-1s v3-1s v3-100ms v3-10ms}
+[ "$TRIALS" -gt 0 ] || cfgs="" # soaks only
 top=$(cd "$(dirname "$0")/.." && pwd)
 lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
 [ "$(id -u)" = 0 ] || { echo "failover.sh: run as root (network namespaces)" >&2; exit 1; }
@@ -73,6 +85,7 @@ lvsd_conf() { # name prio version interval
 director { name = $1 }
 admin { listen = "127.0.0.1:9180" }
 scripts { user = root }
+vrrp.realtime-priority = ${LVSD_RT:-0}
 vrrp.instances.VI_1 { interface = eth0, virtual-router-id = 51, priority = $2, version = $3,
   advert-interval = $4, virtual-addresses = ["10.96.0.100/24"] }
 EOF
@@ -93,7 +106,9 @@ EOF
 }
 start() { # impl host
   if [ "$1" = lvsd ]; then
-    ip netns exec $P-$2 "$lvsd" run -f "$work/$2-lvsd.conf" >>"$work/$2-lvsd.log" 2>&1 &
+    # Every stop-the-world pause (safepoint) and GC, with wall-clock times to set beside the wire.
+    LVSD_JAVA_OPTS="$LVSD_JAVA_OPTS -Xlog:safepoint=info,gc=info:file=$work/$2-jvm.log:time" \
+      ip netns exec $P-$2 "$lvsd" run -f "$work/$2-lvsd.conf" >>"$work/$2-lvsd.log" 2>&1 &
   else
     ip netns exec $P-$2 keepalived --vrrp -n -l -f "$work/$2-ka.conf" -p "$work/$2-k.pid" -r "$work/$2-kv.pid" \
       >>"$work/$2-ka.log" 2>&1 &
@@ -122,6 +137,11 @@ ts_ns() { # "[2026-11-23T13:42:23.823542] ..." -> epoch ns
   local ts=${1#[}; ts=${ts%%]*}; date -d "${ts/T/ }" +%s%N
 }
 ms() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", (a - b) / 1e6}'; }
+int_ms() { case $1 in *ms) echo ${1%ms} ;; *s) echo $(( ${1%s} * 1000 )) ;; esac; }
+ka_int() { awk -v m="$(int_ms $1)" 'BEGIN {printf "%g", m / 1000}'; } # keepalived's advert_int, seconds
+# RFC 5798 §6.1: Master_Down_Interval = 3 × Master_Adver_Interval + Skew_Time, Skew_Time =
+# ((256 - Priority) × Master_Adver_Interval) / 256; for the backup d1 (priority 100), in ms.
+mdi() { awk -v m="$(int_ms $1)" 'BEGIN {printf "%.1f", 3 * m + (256 - 100) * m / 256}'; }
 
 trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
   local impl=$1
@@ -138,7 +158,11 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
   [ "$impl" = lvsd ] || kill_pids="$(cat "$work/d2-k.pid" "$work/d2-kv.pid" 2>/dev/null | tr '\n' ' ')"
   ip -n $P-d1 -ts monitor address > "$work/mon-addr" 2>/dev/null & local mon1=$!
   ip -n $P-c1 -ts monitor neigh > "$work/mon-neigh" 2>/dev/null & local mon2=$!
-  sleep 0.3 # both monitors subscribed
+  # Every advert d2 sends until it dies, on its bridge port: the last one is the master's true last advert (the
+  # phase lock's capture below takes one advert, and at 10 ms the master sends more before the kill lands).
+  ip netns exec $P-br tcpdump -i d2 -Q in --immediate-mode -n -q -tt 'ip proto 112' > "$work/adverts" 2>/dev/null &
+  local cap=$!
+  sleep 0.3 # both monitors subscribed, the capture running
   local last=""
   if [ "${PHASE_LOCK:-1}" = 1 ]; then
     last=$(ip netns exec $P-br timeout 3 tcpdump -i d2 --immediate-mode -n -q -tt -c 1 'ip proto 112' 2>/dev/null | awk '{print $1}') || true
@@ -154,6 +178,8 @@ trial() { # impl -> appends to $work/$impl-$cfg-{vip,arp,adv}
     sleep 0.05
   done
   kill $mon1 $mon2 2>/dev/null || true
+  kill -INT $cap 2>/dev/null || true; wait $cap 2>/dev/null || true
+  last=$(awk 'NF {l = $1} END {print l}' "$work/adverts")
   local vip=-1 arp=-1 adv=-1
   [ -z "$a" ] || vip=$(ms "$(ts_ns "$a")" "$t0")
   [ -z "$n" ] || arp=$(ms "$(ts_ns "$n")" "$t0")
@@ -169,9 +195,10 @@ echo "lvsd failover benchmark, $(date -u +%F), $(nproc) CPUs, kernel $(uname -r)
 echo "kill phase-locked to the master's advert: ${PHASE_LOCK:-1}"
 echo "cold takeover (d1 joins a running master): ${COLD:-0}"
 echo "lvsd JVM: launcher flags -XX:+UseSerialGC -Xss512k (C2 on for run), LVSD_JAVA_OPTS='$LVSD_JAVA_OPTS'"
-for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
+echo "lvsd vrrp.realtime-priority: ${LVSD_RT:-0} (LVSD_RT)"
+for cfg in $cfgs; do
   ver=${cfg%%-*}; ver=${ver#v}; int=${cfg#*-}
-  kaint=$([ "$int" = 1s ] && echo 1 || echo 0.1)
+  kaint=$(ka_int $int)
   lvsd_conf d1 100 $ver $int; lvsd_conf d2 150 $ver $int
   ka_conf d1 100 $ver $kaint; ka_conf d2 150 $ver $kaint
   rm -f "$work"/*-$cfg-*
@@ -186,9 +213,8 @@ for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   stop_all
 done
 
-echo
-echo "RESULTS (ms)"
-for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
+[ -z "$cfgs" ] || { echo; echo "RESULTS (ms)"; }
+for cfg in $cfgs; do
   for what in "vip:kill -> VIP on backup" "arp:kill -> client neighbour entry updated" \
               "adv:master's last advert -> VIP on backup"; do
     echo "  $cfg, ${what#*:}"
@@ -199,32 +225,80 @@ for cfg in ${CONFIGS:-v2-1s v3-1s v3-100ms}; do
   l=$(awk '$1 >= 0' "$work/lvsd-$cfg-vip" | median); k=$(awk '$1 >= 0' "$work/keepalived-$cfg-vip" | median)
   echo "  $cfg median ratio keepalived/lvsd (kill -> VIP): $(awk -v k=$k -v l=$l 'BEGIN{printf "%.3f", k/l}')"
 done
-echo "Master_Down_Interval of the backup (priority 100): 1 s adverts 3609 ms; 100 ms adverts 360.9 ms"
+[ -z "$cfgs" ] || echo "Master_Down_Interval of the backup (priority 100): 1 s adverts $(mdi 1s) ms; 100 ms $(mdi 100ms) ms; 10 ms $(mdi 10ms) ms"
 
 [ "$SOAK" -gt 0 ] || exit 0
-echo
-echo "== soak: $SOAK s at VRRPv3 advert 100 ms, every CPU busy, lvsd JVMs scraped in a tight loop"
-lvsd_conf d1 100 3 100ms; lvsd_conf d2 150 3 100ms
-pids+=("$(start lvsd d1)"); pids+=("$(start lvsd d2)")
-wait_until 60 converged || { echo "soak: no convergence" >&2; exit 1; }
-sleep 3
 m() { ip netns exec $P-$1 curl -s 127.0.0.1:9180/metrics | awk -v s="$2" 'index($0, s)==1 {print $2}'; }
+# The JVM's safepoint log: "Safepoint "<op>", Time since last: .. ns, Reaching safepoint: .. ns, At
+# safepoint: .. ns, Total: N ns" -> count, longest, and how many over 5 ms and over $2 ms.
+pauses() { # file mdi_ms
+  [ -f "$1" ] || { echo "no safepoint log"; return; }
+  awk -v lim="$2" '/Safepoint "/ && /Total: / {t = $0; sub(/.*Total: /, "", t); t += 0; n++; if (t > mx) mx = t
+      if (t > 5e6) o5++; if (t > lim * 1e6) ol++}
+    /Pause / && / [0-9.]+ms$/ {g++}
+    END {printf "%d safepoints, longest %.1f ms, %d over 5 ms, %d over %s ms; %d GC pauses", n, mx / 1e6, o5, ol, lim, g}' "$1"
+}
+soak() { # impl interval
+  local impl=$1 int=$2 lim; lim=$(mdi $2)
+  stop_all
+  lvsd_conf d1 100 3 $int; lvsd_conf d2 150 3 $int
+  ka_conf d1 100 3 "$(ka_int $int)"; ka_conf d2 150 3 "$(ka_int $int)"
+  rm -f "$work"/d1-jvm.log "$work"/d2-jvm.log
+  pids+=("$(start $impl d2)"); pids+=("$(start $impl d1)")
+  wait_until 60 converged || { echo "soak $impl $int: no convergence" >&2; return; }
+  sleep 3
+  local tag="$work/soak-$impl-$int"
+  # Counted by the kernel, the same for both implementations: VIP added on d1, removed from d2.
+  ip -n $P-d1 -ts monitor address > "$tag-d1" 2>/dev/null & local mon1=$!
+  ip -n $P-d2 -ts monitor address > "$tag-d2" 2>/dev/null & local mon2=$!
+  ip netns exec $P-br tcpdump -i d2 -Q in -n -w "$tag.pcap" 'ip proto 112' 2>/dev/null & local cap=$!
+  local tr1_0="" tr2_0="" adv0=""
+  if [ $impl = lvsd ]; then
+    tr1_0=$(m d1 "$T1"); tr2_0=$(m d2 "$T2"); adv0=$(m d1 "$RX")
+  fi
+  local stress=()
+  for h in d1 d2; do
+    for k in 1 2; do
+      ip netns exec $P-$h timeout "$SOAK" bash -c 'while :; do curl -s -o /dev/null 127.0.0.1:9180/metrics; curl -s -o /dev/null 127.0.0.1:9180/status; done' &
+      stress+=("$!")
+    done
+  done
+  for c in $(seq "$(nproc)"); do timeout "$SOAK" sh -c 'while :; do :; done' & stress+=("$!"); done
+  pids+=("${stress[@]}")
+  sleep "$SOAK"
+  wait "${stress[@]}" 2>/dev/null || true
+  kill $mon1 $mon2 $cap 2>/dev/null || true; wait $cap 2>/dev/null || true
+  local up down
+  up=$(grep -v '\] Deleted ' "$tag-d1" | grep -c ' 10.96.0.100/' || true)
+  down=$(grep '\] Deleted ' "$tag-d2" | grep -c ' 10.96.0.100/' || true)
+  tcpdump -r "$tag.pcap" -n -tt 2>/dev/null | awk '{t = $1 * 1000; if (p) printf "%.3f %.3f\n", t - p, $1; p = t}' > "$tag-gaps"
+  echo "  $impl, adverts every $int (Master_Down_Interval of d1 $lim ms), $SOAK s:"
+  echo "    false failovers: $((up + down)) (VIP added on backup d1: $up; removed from master d2: $down)"
+  if [ $impl = lvsd ]; then
+    echo "    lvsd's own count: d1 BACKUP->MASTER $(awk -v a="$(m d1 "$T1")" -v b="${tr1_0:-0}" 'BEGIN {print a - b}')," \
+      "d2 MASTER->BACKUP $(awk -v a="$(m d2 "$T2")" -v b="${tr2_0:-0}" 'BEGIN {print a - b}');" \
+      "adverts received by d1 $(awk -v a="$(m d1 "$RX")" -v b="${adv0:-0}" 'BEGIN {printf "%d", a - b}')," \
+      "held for unread $(m d1 "$HELD" | cut -d. -f1)"
+  fi
+  echo "    master's adverts on the wire: $(wc -l < "$tag-gaps") gaps (ms) $(awk '{print $1}' "$tag-gaps" > "$tag-g"; stats "$tag-g")"
+  echo "      p99 $(sort -n "$tag-g" | awk '{a[NR]=$1} END {printf "%.1f, p99.9 %.1f", a[int(NR*0.99)], a[int(NR*0.999)]}');" \
+    "over 2 intervals: $(awk -v l="$(int_ms $int)" '$1 > 2 * l' "$tag-g" | wc -l), over Master_Down_Interval: $(awk -v l="$lim" '$1 > l' "$tag-g" | wc -l)"
+  awk -v l="$lim" '$1 > l {printf "      a gap of %.1f ms ending at %s\n", $1, strftime("%T", $2) "." substr(sprintf("%.3f", $2 - int($2)), 3)}' "$tag-gaps" | head -n 10
+  { grep -v '\] Deleted ' "$tag-d1" | grep ' 10.96.0.100/' || true; } | head -n 10 | sed 's/^\[[^T]*T\([^]]*\)\].*/      VIP added on d1 at \1/'
+  if [ $impl = lvsd ]; then
+    echo "    JVM pauses, master d2: $(pauses "$work/d2-jvm.log" "$lim")"
+    echo "    JVM pauses, backup d1: $(pauses "$work/d1-jvm.log" "$lim")"
+    cp "$work/d1-jvm.log" "$tag-d1-jvm.log" 2>/dev/null || true; cp "$work/d2-jvm.log" "$tag-d2-jvm.log" 2>/dev/null || true
+  fi
+  stop_all
+}
 T1='lvsd_vrrp_transitions_total{from="BACKUP",instance="VI_1",to="MASTER"}'
 T2='lvsd_vrrp_transitions_total{from="MASTER",instance="VI_1",to="BACKUP"}'
-# The two start together, so d1 may go MASTER before d2's first advert: that is startup, not
-# the soak; count from here.
-tr1_0=$(m d1 "$T1"); tr2_0=$(m d2 "$T2")
-for h in d1 d2; do
-  for k in 1 2; do
-    ip netns exec $P-$h timeout "$SOAK" bash -c 'while :; do curl -s -o /dev/null 127.0.0.1:9180/metrics; curl -s -o /dev/null 127.0.0.1:9180/status; done' &
-    pids+=("$!")
-  done
+RX='lvsd_vrrp_adverts_received_total{instance="VI_1"}'
+HELD='lvsd_vrrp_master_down_held_total{instance="VI_1"}'
+echo
+echo "== soak: $SOAK s per implementation and advert interval ($SOAK_INTERVALS), VRRPv3, every CPU busy,"
+echo "   lvsd's JVMs ($LVSD_JAVA_OPTS) scraped in a tight loop"
+for int in $SOAK_INTERVALS; do
+  for impl in ${SOAK_IMPLS:-lvsd keepalived}; do soak $impl $int; done
 done
-for c in $(seq "$(nproc)"); do timeout "$SOAK" sh -c 'while :; do :; done' & pids+=("$!"); done
-sleep "$SOAK"
-tr1=$(awk -v a="$(m d1 "$T1")" -v b="${tr1_0:-0}" 'BEGIN {print a - b}')
-tr2=$(awk -v a="$(m d2 "$T2")" -v b="${tr2_0:-0}" 'BEGIN {print a - b}')
-gc=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_pause_seconds_count/ {s += $2} END {print s}')
-heap=$(ip netns exec $P-d1 curl -s 127.0.0.1:9180/metrics | awk '/^jvm_gc_memory_allocated_bytes_total/ {printf "%.0f", $2 / 1048576}')
-echo "soak result: during the soak, backup d1 BACKUP->MASTER ${tr1:-0}, master d2 MASTER->BACKUP ${tr2:-0} (false failovers = their sum; before it, at startup: ${tr1_0:-0} and ${tr2_0:-0})"
-echo "  backup d1 over the run: ${gc:-?} GC pauses, ${heap:-?} MiB allocated, $(m d1 'lvsd_vrrp_adverts_received_total{instance="VI_1"}' | cut -d. -f1) adverts received"
