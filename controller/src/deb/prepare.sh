@@ -33,6 +33,11 @@ if grep -q /opt/ "$out/root/lib/systemd/system/lvsd.service"; then
   echo "prepare.sh: the packaged unit still names /opt" >&2; exit 1
 fi
 
+# The drop-in for vrrp.realtime-priority, as an example the operator copies to /etc/systemd/system/lvsd.service.d/.
+mkdir -p "$out/root/usr/share/doc/lvsd/examples/lvsd.service.d"
+sed 's|/opt/lvsd/systemd/lvsd.service.d/realtime.conf|/usr/share/doc/lvsd/examples/lvsd.service.d/realtime.conf|' \
+  "$1/../systemd/lvsd.service.d/realtime.conf" > "$out/root/usr/share/doc/lvsd/examples/lvsd.service.d/realtime.conf"
+
 stamp=$(date -u -R -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")
 sed -e "s/@VERSION@/$version/g" -e "s/@DATE@/$stamp/g" "$src/changelog" | gzip -9n > "$out/root/usr/share/doc/lvsd/changelog.gz"
 cp "$src/copyright" "$out/root/usr/share/doc/lvsd/copyright"

@@ -81,14 +81,17 @@ class LeastPrivilegeIT {
             Sh.ok("chown", NOBODY + ":" + NOBODY, p.toString());
         }
         List<String> asRoot = LvsdProcess.asTheUnit();
+        // d2 asks for vrrp.realtime-priority = 10 as the shipped unit runs it without its realtime.conf drop-in: no
+        // CAP_SYS_NICE, an RLIMIT_RTPRIO of 0. (The drop-in's LimitRTPRIO= cannot be tried here: raising the limit
+        // needs CAP_SYS_RESOURCE, which this machine's root lacks.)
         List<String> asNobody = LvsdProcess.asNobody();
         try (VrrpLab lab = new VrrpLab("lvsd-lp", dir)) {
-            LvsdProcess d1 = lab.lvsd("d1", conf("d1", 150, scriptsOut), asRoot, LvsdProcess.launcher(),
+            LvsdProcess d1 = lab.lvsd("d1", conf("d1", 150, scriptsOut, 0), asRoot, LvsdProcess.launcher(),
                     Map.of("RUNTIME_DIRECTORY", dir.resolve("d1-run").toString()));
             await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).until(() -> lab.holds("d1", VrrpLab.VIP));
             Map<String, String> env = new java.util.HashMap<>();
             owned.forEach((k, v) -> env.put(k, v.toString()));
-            LvsdProcess d2 = lab.lvsd("d2", conf("d2", 100, scriptsOut), asNobody, launcher, env);
+            LvsdProcess d2 = lab.lvsd("d2", conf("d2", 100, scriptsOut, 10), asNobody, launcher, env);
             await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250))
                     .until(() -> d2.output().contains("VI_1: INIT -> BACKUP") || !d2.alive());
             assertThat(d2.alive()).as("d2 (nobody) runs" + lab.outputs()).isTrue();
@@ -101,12 +104,24 @@ class LeastPrivilegeIT {
             assertThat(capField(d2.pid(), "CapEff")).as("d2's effective set").isEqualTo(unitMask);
             assertThat(capField(d2.pid(), "CapBnd")).as("d2's bounding set").isEqualTo(unitMask);
 
+            // The real-time priority refused: said once per thread with the remedy, every thread at the ordinary
+            // policy, and VRRP runs on (d2 takes over below).
+            await().atMost(CONVERGE).until(() -> d2.output().contains("lvsd-vrrp-rx-eth0-ipv4: cannot run"));
+            assertThat(d2.output()).as("d2's refusals").contains("the JVM's VM Thread: cannot run at real-time "
+                    + "priority 10").containsPattern("lvsd-vrrp-\\d+-\\d+: cannot run at real-time priority 10 "
+                    + "\\(vrrp.realtime-priority\\): sched_setscheduler\\(SCHED_FIFO, 10\\).*EPERM")
+                    .contains("LimitRTPRIO=10 and RestrictRealtime=no");
+            assertThat(policies(d2.pid()).values()).as("d2's threads").containsOnly(0);
+            assertThat(policies(d1.pid()).values()).as("d1's threads (no realtime-priority)").containsOnly(0);
+
             // The scripts: nothing, on both.
             for (String h : List.of("d1", "d2")) {
                 Path f = scriptsOut.resolve(h + "-track");
                 await().atMost(CONVERGE).until(() -> Files.exists(f) && Files.readString(f).contains("CapAmb"));
+                await().atMost(CONVERGE).until(() -> Files.readString(f).contains("policy"));
                 assertThat(Files.readString(f).lines()).as(h + "'s track script").containsExactly(
-                        "Uid:\t65534\t65534\t65534\t65534", "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000");
+                        "Uid:\t65534\t65534\t65534\t65534", "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000",
+                        "policy 0");
             }
             assertThat(Files.exists(dir.resolve("d2-run"))).isTrue();
             try (var files = Files.list(dir.resolve("d2-run"))) {
@@ -118,27 +133,52 @@ class LeastPrivilegeIT {
             d1.signal("KILL");
             await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).until(() -> lab.holds("d2", VrrpLab.VIP));
             Path master = scriptsOut.resolve("d2-master");
-            await().atMost(CONVERGE).until(() -> Files.exists(master) && Files.readString(master).contains("CapAmb"));
-            assertThat(Files.readString(master).lines()).as("d2's notify.master").containsExactly(
-                    "Uid:\t65534\t65534\t65534\t65534", "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000");
-            assertThat(d2.output()).as("d2 took over with its capabilities alone" + lab.outputs())
+            await().atMost(CONVERGE).until(() -> Files.exists(master) && Files.readString(master).contains("policy"));
+            assertThat(Files.readString(master).lines()).as("d2's notify.master (started from a real-time thread "
+                    + "or not, never real-time)").containsExactly("Uid:\t65534\t65534\t65534\t65534",
+                    "CapEff:\t0000000000000000", "CapAmb:\t0000000000000000", "policy 0");
+            String others = String.join("\n", d2.output().lines()
+                    .filter(l -> !l.contains("cannot run at real-time priority")).toList());
+            assertThat(others).as("d2 took over with its capabilities alone" + lab.outputs())
                     .contains("VI_1: BACKUP -> MASTER").doesNotContain("Operation not permitted")
                     .doesNotContain("\tat ");
-            assertThat(new ArrayList<>(List.of(d1.output(), d2.output()))).noneMatch(o -> o.contains("ERROR"));
+            assertThat(d1.output()).doesNotContain("ERROR");
+            assertThat(d2.output().lines().filter(l -> l.contains("ERROR"))).as("d2: only the refusals")
+                    .allMatch(l -> l.contains("cannot run at real-time priority 10"));
         }
     }
 
+    /** Each thread's scheduling policy by its name (as the kernel shows it: 15 characters), from /proc. */
+    static Map<String, Integer> policies(long pid) throws Exception {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).strip();
+                    int policy = Files.readAllLines(t.resolve("sched")).stream().filter(l -> l.startsWith("policy"))
+                            .map(l -> Integer.parseInt(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElseThrow();
+                    out.merge(comm, policy, Math::max);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
     /** A VRRP-only director whose track and notify scripts write what they run with. */
-    static String conf(String host, int priority, Path out) {
-        String caps = "grep -E '^(Uid|CapEff|CapAmb):' /proc/self/status > " + out + "/" + host;
+    static String conf(String host, int priority, Path out, int realtime) {
+        String caps = "{ grep -E '^(Uid|CapEff|CapAmb):' /proc/self/status; awk '/^policy/ {print $1, $3}' "
+                + "/proc/self/sched; } > " + out + "/" + host;
         return """
                 scripts.user = nobody
                 vrrp {
+                  realtime-priority = %d
                   track-scripts.caps { command = ["/bin/sh", "-c", "%s-track"], interval = 1s, weight = -10 }
                   instances.VI_1 { interface = eth0, virtual-router-id = 61, priority = %d, advert-interval = 1s,
                     virtual-addresses = ["%s/24"], track.scripts = [caps],
                     notify.master = ["/bin/sh", "-c", "%s-master"] }
                 }
-                """.formatted(caps, priority, VrrpLab.VIP, caps);
+                """.formatted(realtime, caps, priority, VrrpLab.VIP, caps);
     }
 }

@@ -42,6 +42,15 @@ class SystemdUnitTest {
     }
 
     @Test
+    void realTimeSchedulingIsRefusedUnlessTheDropInAllowsIt() throws Exception {
+        assertThat(lines()).contains("RestrictRealtime=yes");
+        Path dropIn = UNIT.resolveSibling("lvsd.service.d").resolve("realtime.conf");
+        List<String> d = Files.readAllLines(dropIn).stream().map(String::strip).filter(l -> !l.startsWith("#"))
+                .filter(l -> !l.isEmpty()).toList();
+        assertThat(d).containsExactly("[Service]", "RestrictRealtime=no", "LimitRTPRIO=10");
+    }
+
+    @Test
     void systemdAnalyzeFindsNothingWrongButTheUninstalledBinary() throws Exception {
         Lab.requireCommand("systemd-analyze", "systemd");
         Process p = new ProcessBuilder("systemd-analyze", "verify", UNIT.toString()).redirectErrorStream(true).start();

@@ -315,7 +315,7 @@ public final class KeepalivedImport {
     private static final Set<String> GLOBAL_KNOWN = Set.of("router_id", "script_user", "enable_script_security",
             "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh",
             "vrrp_garp_master_refresh_repeat", "lvs_sync_daemon", "lvs_sync_daemon_interface", "vrrp_version",
-            "vrrp_check_unicast_src", "vrrp_strict", "vrrp_skip_check_adv_addr", "lvs_timeouts");
+            "vrrp_check_unicast_src", "vrrp_strict", "vrrp_skip_check_adv_addr", "lvs_timeouts", "vrrp_rt_priority");
 
     static {
         String mail = "e-mail is not lvsd's job: use notify scripts, or alert on lvsd's metrics "
@@ -339,7 +339,7 @@ public final class KeepalivedImport {
         String proc = "lvsd is one JVM process run by systemd; set scheduling in the unit (Nice=, CPUAffinity=, CPUSchedulingPolicy=)";
         for (String k : List.of("process_names", "process_name", "vrrp_process_name", "checker_process_name",
                 "bfd_process_name", "vrrp_priority", "checker_priority", "bfd_priority", "vrrp_no_swap",
-                "checker_no_swap", "bfd_no_swap", "vrrp_rt_priority", "checker_rt_priority", "bfd_rt_priority",
+                "checker_no_swap", "bfd_no_swap", "checker_rt_priority", "bfd_rt_priority",
                 "vrrp_rlimit_rttime", "checker_rlimit_rttime", "bfd_rlimit_rttime", "vrrp_cpu_affinity",
                 "checker_cpu_affinity", "bfd_cpu_affinity", "max_auto_priority", "min_auto_priority_delay",
                 "umask", "random_seed", "tmp_config_directory", "config_save_dir", "reload_check_config",
@@ -433,6 +433,16 @@ public final class KeepalivedImport {
                             + " spelling of lvs_sync_daemon; keepalived 2.x no longer knows it in global_defs and"
                             + " ignores it. Converted as lvs_sync_daemon"));
                 }
+            }
+        }
+        s = b.last("vrrp_rt_priority");
+        if (s != null) {
+            Long v = integer(vrrp, ctx, s, 0, 1, 99);
+            if (v != null) {
+                vrrp.put("realtime-priority", Hocon.num(v)).comments.add(s.at() + " vrrp_rt_priority: SCHED_FIFO for"
+                        + " the VRRP threads and the JVM's VM Thread; under systemd install"
+                        + " systemd/lvsd.service.d/realtime.conf (LimitRTPRIO= at least this)");
+                used(ctx, s, "vrrp.realtime-priority");
             }
         }
         s = b.last("vrrp_version");

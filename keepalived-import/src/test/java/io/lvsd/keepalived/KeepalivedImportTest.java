@@ -95,6 +95,7 @@ class KeepalivedImportTest {
                 both("enable_script_security", global("enable_script_security"), List.of(), new String[0]),
                 has("vrrp_garp_master_delay", global("vrrp_garp_master_delay 10"), "defaults {", "vrrp-instance {", "garp {", "delay = 10s"),
                 has("vrrp_garp_master_repeat", global("vrrp_garp_master_repeat 2"), "repeat = 2"),
+                has("vrrp_rt_priority", global("vrrp_rt_priority 10") + instance(""), "vrrp {", "realtime-priority = 10"),
                 has("vrrp_garp_master_refresh", global("vrrp_garp_master_refresh 60"), "refresh = 60s"),
                 has("vrrp_garp_master_refresh_repeat", global("vrrp_garp_master_refresh_repeat 3"), "refresh-repeat = 3"),
                 says("vrrp_garp_interval", global("vrrp_garp_interval 0.001"),

@@ -376,6 +376,41 @@ public final class LinuxNative {
         }
     }
 
+    /** {@code SCHED_OTHER}, {@code SCHED_FIFO} and {@code SCHED_RESET_ON_FORK} in linux/sched.h. */
+    public static final int SCHED_OTHER = 0;
+    public static final int SCHED_FIFO = 1;
+    public static final int SCHED_RESET_ON_FORK = 0x40000000;
+
+    /**
+     * {@code sched_setscheduler(2)} for the calling thread ({@code pid} 0 names the caller, not the process):
+     * {@link #SCHED_FIFO} at {@code priority} 1-99, or {@link #SCHED_OTHER} with priority 0. Raising a thread to a
+     * real-time policy needs {@code CAP_SYS_NICE} or an {@code RLIMIT_RTPRIO} of at least {@code priority}, and no
+     * seccomp filter against it (systemd's {@code RestrictRealtime=yes}). With {@link #SCHED_RESET_ON_FORK}: a child
+     * the thread starts runs at the ordinary policy.
+     */
+    public void scheduleThisThread(int policy, int priority) throws NativeException {
+        scheduleThread(0, policy, priority);
+    }
+
+    /** {@link #scheduleThisThread} for the thread {@code tid} of this process (0: the caller). */
+    public void scheduleThread(int tid, int policy, int priority) throws NativeException {
+        while (libc.sched_setscheduler(tid, policy | SCHED_RESET_ON_FORK, new int[] {priority}) != 0) {
+            checkRetry("sched_setscheduler(" + (tid == 0 ? "" : "thread " + tid + ", ")
+                    + (policy == SCHED_FIFO ? "SCHED_FIFO, " + priority : "SCHED_OTHER") + ")");
+        }
+    }
+
+    /** {@code sched_getscheduler(2)} for the calling thread: its policy, without {@link #SCHED_RESET_ON_FORK}. */
+    public int schedulerOfThisThread() throws NativeException {
+        while (true) {
+            int policy = libc.sched_getscheduler(0);
+            if (policy >= 0) {
+                return policy & ~SCHED_RESET_ON_FORK;
+            }
+            checkRetry("sched_getscheduler");
+        }
+    }
+
     /**
      * {@code dup3(2)}: makes {@code newfd} refer to what {@code oldfd} refers to (closing what it referred to before),
      * close-on-exec.

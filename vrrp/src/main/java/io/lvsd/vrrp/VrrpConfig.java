@@ -7,14 +7,26 @@ import java.util.Map;
 /**
  * Everything the VRRP module runs: its instances, the sync groups that tie instances together
  * and the track scripts instances refer to by name. Maps keep the configuration's order.
+ * {@code realtimePriority}: the {@code SCHED_FIFO} priority (1-99) of the threads adverts and
+ * takeovers run on, or 0 for the ordinary policy.
  */
 public record VrrpConfig(Map<String, VrrpInstanceConfig> instances,
                          Map<String, SyncGroupConfig> syncGroups,
-                         Map<String, TrackScriptConfig> trackScripts) {
+                         Map<String, TrackScriptConfig> trackScripts,
+                         int realtimePriority) {
     public VrrpConfig {
         instances = ordered(instances);
         syncGroups = ordered(syncGroups);
         trackScripts = ordered(trackScripts);
+        if (realtimePriority < 0 || realtimePriority > 99) {
+            throw new IllegalArgumentException("realtime priority " + realtimePriority + " (expected 0-99)");
+        }
+    }
+
+    /** At the ordinary scheduling policy. */
+    public VrrpConfig(Map<String, VrrpInstanceConfig> instances, Map<String, SyncGroupConfig> syncGroups,
+                      Map<String, TrackScriptConfig> trackScripts) {
+        this(instances, syncGroups, trackScripts, 0);
     }
 
     private static <V> Map<String, V> ordered(Map<String, V> m) {

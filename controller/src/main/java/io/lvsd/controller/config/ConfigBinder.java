@@ -411,6 +411,9 @@ final class ConfigBinder {
 
     // ---- vrrp
 
+    /** Adverts more often than this want the VRRP threads at a real-time priority (check-config warns). */
+    static final long SUB_SECOND_WARN_MS = 100;
+
     private VrrpConfig vrrp(Node n, ScriptsConfig scripts, Map<String, AnnounceConfig> announce) {
         if (n == null) {
             return null;
@@ -429,6 +432,7 @@ final class ConfigBinder {
             }
             ts.finish();
         }
+        Integer realtime = n.intIn("realtime-priority", 0, 99, false);
         Map<String, VrrpInstanceConfig> instances = new LinkedHashMap<>();
         Node in = n.object("instances");
         if (in != null) {
@@ -438,6 +442,13 @@ final class ConfigBinder {
                     VrrpInstanceConfig c = instance(name, i, ts == null ? List.of() : ts.keys(), announce);
                     if (c != null) {
                         instances.put(name, c);
+                        if (c.advertInterval().toMillis() < SUB_SECOND_WARN_MS && (realtime == null || realtime == 0)) {
+                            i.warning("advert-interval", c.advertInterval().toMillis() + "ms without "
+                                    + "vrrp.realtime-priority: the backup takes over when the master's adverts are "
+                                    + "late by two intervals and a little more, and on a busy host threads of the "
+                                    + "ordinary policy and the JVM's pauses are that late (set vrrp.realtime-priority "
+                                    + "= 10 and allow it, see docs/configuration.md, \"Sub-second adverts\")");
+                        }
                     }
                 }
             }
@@ -459,7 +470,7 @@ final class ConfigBinder {
             sg.finish();
         }
         n.finish();
-        return new VrrpConfig(instances, groups, trackScripts);
+        return new VrrpConfig(instances, groups, trackScripts, realtime == null ? 0 : realtime);
     }
 
     private boolean checkName(Node parent, String name) {

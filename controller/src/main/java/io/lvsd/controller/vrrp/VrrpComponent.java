@@ -232,6 +232,12 @@ public final class VrrpComponent implements Component {
                 }
             }
         }
+        int rtWas = previous.vrrp().realtimePriority();
+        int rtIs = next.vrrp().realtimePriority();
+        if (rtWas != rtIs) {
+            out.add(new ReloadChange("vrrp", "realtime-priority", "vrrp.realtime-priority " + rtWas + " -> " + rtIs
+                    + " (the VRRP threads take it at once, each advert reader at its next packet; no state change)"));
+        }
         ScriptsConfig was = previous.scripts();
         ScriptsConfig is = next.scripts();
         if (!was.equals(is)) {

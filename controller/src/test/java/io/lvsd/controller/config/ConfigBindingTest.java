@@ -35,6 +35,8 @@ class ConfigBindingTest {
         assertThat(c.admin().allowRemote()).isFalse();
         assertThat(c.scripts()).isEqualTo(new ScriptsConfig("lvsd-script", Duration.ofSeconds(10), 8));
         assertThat(c.vrrp().instances()).isEmpty();
+        assertThat(c.vrrp().realtimePriority()).as("the ordinary scheduling policy").isZero();
+        assertThat(TestConfigs.valid(dir, "vrrp.realtime-priority = 10\n").vrrp().realtimePriority()).isEqualTo(10);
         assertThat(c.virtualServers()).isEmpty();
         assertThat(c.syncDaemon().enabled()).isFalse();
         assertThat(c.syncDaemon().port()).isEqualTo(8848);

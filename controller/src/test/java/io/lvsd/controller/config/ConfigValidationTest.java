@@ -32,6 +32,23 @@ class ConfigValidationTest {
     }
 
     @Test
+    void realtimePriorityIsAFifoPriorityOrZero() {
+        assertThat(errors("vrrp.realtime-priority = 100\n" + VI + "}\n"))
+                .containsExactly("lvsd.conf:1: vrrp.realtime-priority: 100 (expected 0-99)");
+        assertThat(errors("vrrp.realtime-priority = 10\n" + VI + "}\n")).isEmpty();
+    }
+
+    @Test
+    void subSecondAdvertsWithoutARealtimePriorityAreWarnedAbout() {
+        String fast = VI + "  advert-interval = 10ms\n}\n";
+        assertThat(TestConfigs.warnings(dir, fast)).singleElement().asString().startsWith(
+                "lvsd.conf:5: vrrp.instances.VI_1.advert-interval: 10ms without vrrp.realtime-priority: the backup "
+                        + "takes over when");
+        assertThat(TestConfigs.warnings(dir, "vrrp.realtime-priority = 10\n" + fast)).isEmpty();
+        assertThat(TestConfigs.warnings(dir, VI + "  advert-interval = 100ms\n}\n")).isEmpty();
+    }
+
+    @Test
     void unicastChecksAreValidated() {
         assertThat(errors(VI + "  unicast-peers = [\"10.0.0.2\"]\n  unicast-min-ttl = 256\n  unicast-peers-check = maybe\n}\n"))
                 .containsExactly("lvsd.conf:6: vrrp.instances.VI_1.unicast-min-ttl: 256 (expected 0-255)",

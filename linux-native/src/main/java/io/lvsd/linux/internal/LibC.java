@@ -41,5 +41,9 @@ public interface LibC {
 
     int dup3(int oldfd, int newfd, int flags);
 
+    int sched_setscheduler(int pid, int policy, @In int[] param);
+
+    int sched_getscheduler(int pid);
+
     String strerror(int errnum);
 }

@@ -1,5 +1,6 @@
 package io.lvsd.vrrp.internal;
 
+import io.lvsd.linux.LinuxNative;
 import io.lvsd.linux.NativeException;
 import io.lvsd.linux.net.IpFamily;
 import io.lvsd.linux.net.IpPrefix;
@@ -129,6 +130,38 @@ final class LinuxVrrpKernel implements VrrpKernel {
         if (rtnl != null) {
             rtnl.close();
         }
+    }
+
+    @Override
+    public void scheduleThisThread(int priority) throws NativeException {
+        LinuxNative.get().scheduleThisThread(priority > 0 ? LinuxNative.SCHED_FIFO : LinuxNative.SCHED_OTHER, priority);
+    }
+
+    /** The JVM's threads named as the kernel shows them ({@code /proc/self/task/<tid>/comm}). */
+    private static final java.util.Set<String> JVM_THREADS = java.util.Set.of("VM Thread");
+
+    @Override
+    public int scheduleJvmThreads(int priority) throws NativeException {
+        int n = 0;
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                     java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks) {
+                String comm;
+                try {
+                    comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
+                } catch (java.io.IOException e) {
+                    continue; // the thread ended meanwhile
+                }
+                if (JVM_THREADS.contains(comm)) {
+                    LinuxNative.get().scheduleThread(Integer.parseInt(t.getFileName().toString()),
+                            priority > 0 ? LinuxNative.SCHED_FIFO : LinuxNative.SCHED_OTHER, priority);
+                    n++;
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading /proc/self/task", e);
+        }
+        return n;
     }
 
     /** The advert socket, and beside it the one that receives what the advert socket's filter keeps out. */

@@ -49,6 +49,18 @@ public interface VrrpKernel {
 
     void close();
 
+    /**
+     * Sets the calling thread's scheduling: {@code SCHED_FIFO} at {@code priority} (1-99), or the ordinary policy at
+     * 0; never inherited by a child process.
+     */
+    void scheduleThisThread(int priority) throws NativeException;
+
+    /**
+     * {@link #scheduleThisThread} for the JVM's own threads that every Java thread waits for: its VM Thread, which
+     * runs each stop-the-world operation (and the serial collector's whole collection). Returns how many it set.
+     */
+    int scheduleJvmThreads(int priority) throws NativeException;
+
     /** Receives what a socket reads. */
     interface Receiver {
         void received(RawIpSocket.Packet packet);

@@ -98,6 +98,8 @@ public final class VrrpRuntime {
     /** The VIP writes, on the io thread. */
     private final VipWriter vips;
     private final Timer receiveWaits;
+    private final RealtimeThreads realtime;
+    private final Gauge realtimeGauge;
 
     // Everything below belongs to the loop thread.
     private AutoCloseable monitor;
@@ -126,12 +128,27 @@ public final class VrrpRuntime {
                 () -> instances.values().stream().map(i -> i.cfg).toList(), this::onLoop, this::guarded,
                 picks -> new ArrayList<>(instances.values()).stream().filter(i -> picks.test(i.cfg))
                         .forEach(this::evaluate));
+        this.realtime = new RealtimeThreads(new RealtimeThreads.Scheduler() {
+            @Override
+            public void schedule(int priority) throws NativeException {
+                kernel.scheduleThisThread(priority);
+            }
+
+            @Override
+            public int scheduleJvm(int priority) throws NativeException {
+                return kernel.scheduleJvmThreads(priority);
+            }
+        });
+        this.realtimeGauge = Gauge.builder("lvsd.vrrp.realtime.threads", realtime, RealtimeThreads::threads)
+                .description("Threads running at real-time priority (vrrp.realtime-priority): the VRRP loop, io "
+                        + "and advert readers, and the JVM's VM Thread").register(registry);
         this.loopErrors = Counter.builder("lvsd.vrrp.loop.errors")
                 .description("Unexpected errors caught on the VRRP threads (logged; the loop goes on)")
                 .register(registry);
         this.channelSink = new VrrpChannel.Sink() {
             @Override
             public void received(VrrpChannel ch, RawIpSocket.Packet p) {
+                realtime.apply(); // on the reader thread
                 receiveWaits.record(p.waitedNanos(), TimeUnit.NANOSECONDS);
                 onLoop(() -> {
                     if (ch.handled(p.receivedAt())) {
@@ -234,6 +251,11 @@ public final class VrrpRuntime {
                 return pendingNotifies.toArray(new CompletableFuture<?>[0]);
             }, wait.toMillis());
             ex.callIo(() -> null, wait.toMillis()); // VIP removals done
+            ex.call(() -> {
+                realtime.want(0); // the JVM's VM Thread back to the ordinary policy; the VRRP threads end
+                return null;
+            }, wait.toMillis());
+            registry.remove(realtimeGauge);
             CompletableFuture.allOf(notifies).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             log.warn("VRRP stop did not finish cleanly: {}", e.toString());
@@ -259,6 +281,9 @@ public final class VrrpRuntime {
     }
 
     private ReloadPlan apply(VrrpConfig next) {
+        realtime.want(next.realtimePriority());
+        realtime.apply(); // the loop; the readers at their next packet
+        ex.executeIo(() -> guarded(realtime::apply));
         Map<String, VrrpState> states = new LinkedHashMap<>();
         instances.forEach((n, i) -> states.put(n, i.sm.state()));
         ReloadPlan plan = ReloadPlan.plan(config, next, states);

@@ -176,6 +176,30 @@ public final class FakeVrrpKernel implements VrrpKernel {
     public void close() {
     }
 
+    /** The scheduling each thread asked for, by thread name (0: the ordinary policy). */
+    final Map<String, Integer> scheduling = new LinkedHashMap<>();
+    /** Set by a test: every scheduling request fails as a kernel without the privilege would. */
+    boolean refuseRealtime;
+
+    @Override
+    public void scheduleThisThread(int priority) throws NativeException {
+        if (refuseRealtime && priority > 0) {
+            throw new NativeException("sched_setscheduler(SCHED_FIFO, " + priority + ")", 1, "EPERM",
+                    "Operation not permitted");
+        }
+        scheduling.put(Thread.currentThread().getName(), priority);
+    }
+
+    @Override
+    public int scheduleJvmThreads(int priority) throws NativeException {
+        if (refuseRealtime && priority > 0) {
+            throw new NativeException("sched_setscheduler(thread 7, SCHED_FIFO, " + priority + ")", 1, "EPERM",
+                    "Operation not permitted");
+        }
+        scheduling.put("VM Thread", priority);
+        return 1;
+    }
+
     public final class FakeSocket implements Socket {
         final String ifname;
         final IpFamily family;

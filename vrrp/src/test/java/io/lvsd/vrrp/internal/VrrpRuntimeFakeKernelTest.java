@@ -154,6 +154,72 @@ class VrrpRuntimeFakeKernelTest {
         assertThat(state(c.name())).isEqualTo("MASTER");
     }
 
+    // ---- real-time scheduling
+
+    static VrrpConfig realtime(VrrpConfig c, int priority) {
+        return new VrrpConfig(c.instances(), c.syncGroups(), c.trackScripts(), priority);
+    }
+
+    double realtimeThreads() {
+        return registry.get("lvsd.vrrp.realtime.threads").gauge().value();
+    }
+
+    /** {@link #peerAdvert} delivered on {@code reader}, as the real kernel's reader thread delivers it. */
+    void peerAdvertFrom(java.util.concurrent.ExecutorService reader) throws Exception {
+        VrrpPacket p = new VrrpPacket(3, 51, 200, 100, List.of(IpPrefix.parse(VIP).address()), 0, null);
+        reader.submit(() -> kernel.deliver("eth0", IpFamily.IPV4, PEER, GROUP, VrrpCodec.encode(p, PEER, GROUP, true),
+                clock.nanoTime())).get();
+        clock.runDue();
+    }
+
+    static java.util.concurrent.ExecutorService reader() {
+        return java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "rx"));
+    }
+
+    @Test
+    void theVrrpThreadsRunAtTheConfiguredRealtimePriorityAndAReloadChangesIt() throws Exception {
+        String loop = Thread.currentThread().getName(); // the fake executors run the loop and io here
+        java.util.concurrent.ExecutorService rx = reader();
+        start(realtime(config(vi1(100, VIP)), 10));
+        assertThat(kernel.scheduling).containsOnly(Map.entry("VM Thread", 10), Map.entry(loop, 10));
+        peerAdvertFrom(rx);
+        assertThat(kernel.scheduling).as("the reader took it at its packet").containsEntry("rx", 10);
+        assertThat(realtimeThreads()).as("loop, reader, the JVM's VM Thread").isEqualTo(3);
+        assertThat(state("VI_1")).isEqualTo("BACKUP");
+
+        runtime.reload(realtime(config(vi1(100, VIP)), 0), null, Duration.ofSeconds(1));
+        clock.runDue();
+        assertThat(kernel.scheduling).containsEntry(loop, 0).containsEntry("VM Thread", 0).containsEntry("rx", 10);
+        peerAdvertFrom(rx);
+        assertThat(kernel.scheduling).containsEntry("rx", 0);
+        assertThat(realtimeThreads()).isZero();
+        assertThat(state("VI_1")).as("no state change").isEqualTo("BACKUP");
+        rx.shutdown();
+    }
+
+    @Test
+    void aStoppedRuntimeLeavesTheJvmAtTheOrdinaryPolicy() throws Exception {
+        start(realtime(config(vi1(100, VIP)), 10));
+        assertThat(kernel.scheduling).containsEntry("VM Thread", 10);
+        runtime.stop(Duration.ofSeconds(1));
+        assertThat(kernel.scheduling).containsEntry("VM Thread", 0);
+        assertThat(registry.find("lvsd.vrrp.realtime.threads").gauge()).isNull();
+    }
+
+    @Test
+    void aRefusedRealtimePriorityLeavesVrrpRunningAtTheOrdinaryPolicy() throws Exception {
+        kernel.refuseRealtime = true;
+        java.util.concurrent.ExecutorService rx = reader();
+        start(realtime(config(vi1(100, VIP)), 10));
+        peerAdvertFrom(rx);
+        rx.shutdown();
+        assertThat(kernel.scheduling).isEmpty();
+        assertThat(realtimeThreads()).isZero();
+        assertThat(state("VI_1")).isEqualTo("BACKUP");
+        clock.advance(4_000 * MS);
+        assertThat(state("VI_1")).as("the instance works without it").isEqualTo("MASTER");
+    }
+
     // ---- takeover
 
     @Test
