@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# Health-check cost benchmark: lvsd checking many real servers, CPU and memory; then lvsd against
-# keepalived's checker on the same configuration, side by side in the kernel lab VM (keepalived
-# needs IPVS). Prints figures; asserts nothing about time.
+# Health-check cost benchmark: lvsd against HAProxy's checker on the same farm on this machine, and
+# lvsd against keepalived's checker in the kernel lab VM (keepalived needs IPVS), side by side in one
+# run. Prints figures; asserts nothing about time.
 #
-#   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 200 and 100 in the VM)
+#   sudo bench/healthcheck.sh [SECONDS] [VM_TCP] [VM_HTTP]     (defaults: 120 s; 100 and 100 in the VM)
 #   SKIP_HOST=1 / SKIP_VM=1: one side only; PER=N: N real servers per virtual server (default 100)
+#   FARMS="10000:2000 2000:0": the host farms, TCP:HTTP real servers; WHO="lvsd lvsd-half haproxy": the
+#   checkers on the host, run in turn on each farm; STRACE=S: the syscall window (default 10 s, 0: none)
 #
 # Real servers are 127.a.b.c addresses of a namespace's loopback, served by io.lvsd.bench.CheckTargets:
-# TCP ports accept and close, HTTP ports answer 200. On this machine: 10,000 TCP-checked (100 addresses
-# x 100 ports) and 2,000 HTTP-checked (100 x 20) real servers, every check each second (interval 1s,
-# timeout 1s, warmup on; lvsd with the systemd unit's -Xmx256m). After a 30 s warm-up, lvsd's CPU time (utime + stime of its JVM, all threads)
-# over SECONDS, its largest RSS, and the probe results it counted in that time. In the VM, under qemu's
-# software emulation (slow, so a smaller farm: VM_TCP + VM_HTTP real servers), lvsd and then
-# keepalived --check run the same farm for SECONDS each and the CPU ratio is reported.
+# TCP ports accept and close, HTTP ports answer 200. Every check each second (interval 1s, timeout 1s,
+# spread over the interval; lvsd with the systemd unit's -Xmx256m). "lvsd" is lvsd's default TCP check
+# (a whole handshake), "lvsd-half" its `tcp.half-open` check (SYN, SYN-ACK, reset: what HAProxy's plain
+# TCP check does). Probes are counted as SYNs arriving at the targets (an nftables counter in the
+# namespace): the same oracle for every checker, whether or not the target accepts. After a warm-up,
+# the checker's CPU time (utime + stime of all its threads) over SECONDS, its largest RSS, the probes;
+# then its system calls over a short window (strace -c -f), per probe seen in that window (strace
+# slows the checker; the per-probe count is what matters). In the VM, under qemu's software emulation
+# (slow, so a smaller farm), lvsd and keepalived --check take turns on the same farm.
 set -euo pipefail
 DUR=${1:-120}
-VM_TCP=${2:-200}
+VM_TCP=${2:-100}
 VM_HTTP=${3:-100}
 PER=${PER:-100} # real servers per virtual server (VM_TCP and VM_HTTP are multiples of it)
-WARM=30
+WARM=${WARM:-30}
 top=$(cd "$(dirname "$0")/.." && pwd)
 lvsd="$top/controller/target/lvsd/lvsd/bin/lvsd"
 [ "$(id -u)" = 0 ] || { echo "healthcheck.sh: run as root (network namespaces)" >&2; exit 1; }
 [ -x "$lvsd" ] && [ -f "$top/bench/target/bench-0.1.0-SNAPSHOT.jar" ] || (cd "$top" && mvn -q -DskipTests package)
 command -v keepalived >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq keepalived >/dev/null; }
-command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+for t in curl:curl haproxy:haproxy strace:strace nft:nftables; do
+  command -v "${t%%:*}" >/dev/null || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${t#*:}" >/dev/null; }
+done
+STRACE=${STRACE:-10}
 cp="$top/bench/target/bench-0.1.0-SNAPSHOT.jar:$top/bench/target/lib/*"
 out="$top/bench/out"; mkdir -p "$out"
 
@@ -49,6 +57,7 @@ real_servers() {
 
 lvsd_service() { # KIND PORT NET
   local check='check.type = tcp'
+  [ "${HALF:-0}" = 1 ] && check='check { type = tcp, tcp.half-open = true }'
   [ "$1" = http ] && check='check { type = http, http.path = "/" }'
   printf '{ name = %s%d, address = "10.0.0.1:%d", scheduler = rr, %s, real-servers = [' "${1:0:1}" "$2" "$2" "$check"
   real_servers "$3" "$2" '\n  { address = "%s:%d" }'
@@ -83,6 +92,27 @@ gen_keepalived() {
   } > "$1"
 }
 
+# gen_haproxy FILE TCP_SERVERS HTTP_SERVERS: the same farm for HAProxy, one backend per virtual server,
+# `check` and no traffic (a frontend that takes none)
+gen_haproxy() {
+  {
+    printf 'global\n  maxconn 4000\n  log stderr format short local0 warning\n'
+    printf 'defaults\n  mode tcp\n  timeout connect 1s\n  timeout check 1s\n  timeout client 10s\n  timeout server 10s\n'
+    printf '  default-server inter 1s fall 1 rise 1\n'
+    printf 'frontend idle\n  bind 127.0.0.1:9999\n  tcp-request connection reject\n' # HAProxy will not start without one
+    each_service "$2" "$3" haproxy_backend
+  } > "$1"
+}
+
+haproxy_backend() { # KIND PORT NET
+  echo "backend ${1}$2"
+  [ "$1" = http ] && printf '  mode http\n  option httpchk GET /\n  http-check expect status 200\n'
+  local addr
+  for ((addr = 1; addr <= PER; addr++)); do
+    echo "  server s$addr 127.$3.$((addr / 250)).$((addr % 250 + 1)):$2 check"
+  done
+}
+
 ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user only, 15 = system only
   local t=0 p
   for p in "${@:2}"; do
@@ -91,7 +121,7 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
   echo $t
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
-seen() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # probes the targets saw
+seen() { ip netns exec hcb nft list counter inet hcb syns | awk '/packets/ {print $2}'; } # SYNs at the targets
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
 # measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
@@ -125,9 +155,41 @@ netns_up() {
   ip netns del hcb 2>/dev/null || true
   ip netns add hcb
   ip -n hcb link set lo up
+  ip netns exec hcb nft -f - <<'NFT'
+table inet hcb {
+  counter syns {}
+  chain in {
+    type filter hook input priority 0; policy accept;
+    tcp flags & (syn | ack) == syn counter name syns
+  }
+}
+NFT
 }
 
-# run_farm NTCP NHTTP WHO: start targets and WHO (lvsd | keepalived) in namespace hcb, measure, stop
+# syscalls NAME PIDS...: system calls of PIDS (all threads) over STRACE seconds, per probe seen meanwhile
+syscalls() {
+  local name=$1; shift
+  SYSCALLS_PER_PROBE=-
+  [ "$STRACE" -gt 0 ] || return 0
+  local p args=() s0 s1
+  for p in "$@"; do args+=(-p "$p"); done
+  s0=$(seen)
+  timeout -s INT "$STRACE" strace -c -f -q -o "$out/strace-$name.txt" "${args[@]}" 2>/dev/null || true
+  s1=$(seen)
+  local n=$((s1 - s0))
+  if [ "$n" -le 0 ]; then printf '%-10s syscalls: no probes seen in the window\n' "$name"; return 0; fi
+  # strace -c: "% time  seconds  usecs/call  calls  [errors]  syscall", then a "total" line
+  local total top
+  total=$(awk '$NF == "total" {print $4}' "$out/strace-$name.txt")
+  top=$(awk -v n="$n" '$1 ~ /^[0-9.]+$/ && $NF != "total" {printf "%s %.2f\n", $NF, $4 / n}' "$out/strace-$name.txt" \
+    | sort -k2 -nr | head -9 | tr '\n' ' ')
+  SYSCALLS_PER_PROBE=$(awk -v t="$total" -v n="$n" 'BEGIN {printf "%.1f", t / n}')
+  printf '%-10s syscalls per probe: %s (%d probes in %d s under strace): %s\n' "$name" "$SYSCALLS_PER_PROBE" "$n" \
+    "$STRACE" "$top"
+}
+
+# run_farm NTCP NHTTP WHO: start targets and WHO (lvsd | lvsd-half | haproxy | keepalived) in namespace hcb,
+# measure, count its syscalls, stop; a RESULT line to summary.txt
 run_farm() {
   local ntcp=$1 nhttp=$2 who=$3 pids
   ulimit -n 65536 2>/dev/null || true
@@ -136,61 +198,101 @@ run_farm() {
     > "$out/targets.log" 2>&1 &
   local tp=$!
   sleep 5
-  if [ "$who" = lvsd ]; then
-    gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
-    ip netns exec hcb env STATE_DIRECTORY="$out/hc-lvsd.state" LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-lvsd.log" 2>&1 &
-    local lp=$!
+  local s0 s1 extra=""
+  case "$who" in
+  lvsd | lvsd-half)
+    HALF=$([ "$who" = lvsd-half ] && echo 1 || echo 0) gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
+    ip netns exec hcb env STATE_DIRECTORY="$out/hc-lvsd.state" LVSD_JAVA_OPTS="${LVSD_JAVA_OPTS:--Xms64m -Xmx256m}" "$lvsd" run -f "$out/hc-lvsd.conf" > "$out/hc-$who.log" 2>&1 &
+    pids=$!
     local i
     for ((i = 0; i < 300; i++)); do # the JVM starts slowly under emulation
       ip netns exec hcb curl -sf http://127.0.0.1:9180/healthz >/dev/null 2>&1 && break
       sleep 1
     done
     sleep "$WARM"
-    local r0 s0; r0=$(metric lvsd_check_results_total); s0=$(seen)
-    measure "lvsd" $lp
-    local r1 s1; r1=$(metric lvsd_check_results_total); s1=$(seen)
-    local down; down=$(metric 'lvsd_check_results_total{result="down"')
-    report $((s1 - s0))
-    echo "           lvsd counted $(( (r1 - r0) / DUR )) probe results/s; down results since start: $down"
-    kill $lp; wait $lp 2>/dev/null || true
-  else
+    local r0 r1 down
+    r0=$(metric lvsd_check_results_total); s0=$(seen)
+    measure "$who" $pids
+    r1=$(metric lvsd_check_results_total); s1=$(seen)
+    down=$(metric 'lvsd_check_results_total{result="down"')
+    extra="lvsd counted $(( (r1 - r0) / DUR )) probe results/s; down results since start: $down"
+    ;;
+  haproxy)
+    gen_haproxy "$out/hc-haproxy.cfg" "$ntcp" "$nhttp"
+    ip netns exec hcb haproxy -db -f "$out/hc-haproxy.cfg" > "$out/hc-haproxy.log" 2>&1 &
+    pids=$!
+    sleep "$WARM"
+    s0=$(seen)
+    measure haproxy $pids
+    s1=$(seen)
+    local downs; downs=$(grep -c -i "is DOWN" "$out/hc-haproxy.log" || true)
+    extra="HAProxy logged $downs server(s) DOWN since its start"
+    ;;
+  keepalived)
     gen_keepalived "$out/hc-keepalived.conf" "$ntcp" "$nhttp"
     ip netns exec hcb keepalived -n -l -C -f "$out/hc-keepalived.conf" -p "$out/ka.pid" -c "$out/ka-check.pid" > "$out/hc-keepalived.log" 2>&1 &
-    local kp=$!
     sleep "$WARM"
     pids=$(pgrep -d ' ' -f "keepalived -n -l -C -f $out/hc-keepalived.conf" || true)
-    local s0; s0=$(seen)
+    s0=$(seen)
     # shellcheck disable=SC2086
-    measure "keepalived" $pids
-    local s1; s1=$(seen)
-    report $((s1 - s0))
-    kill $kp; wait $kp 2>/dev/null || true
-  fi
-  kill $tp; wait $tp 2>/dev/null || true
+    measure keepalived $pids
+    s1=$(seen)
+    ;;
+  esac
+  report $((s1 - s0))
+  [ -n "$extra" ] && echo "           $extra"
+  # shellcheck disable=SC2086
+  syscalls "$who" $pids
+  echo "RESULT $ntcp+$nhttp $who $(( (s1 - s0) / DUR )) $CPU_S $USER_S $PER_K $PEAK_MIB ${SYSCALLS_PER_PROBE:--}" >> "$out/summary.txt"
+  # shellcheck disable=SC2086
+  kill $pids $tp 2>/dev/null || true
+  wait 2>/dev/null || true
   ip netns del hcb
+}
+
+# table: the summary lines of this run as a Markdown table, with ratios against PEER (haproxy or keepalived)
+table() {
+  local peer=$1
+  echo "| farm (TCP+HTTP) | checker | probes/s at the targets | CPU (cores) | user | kernel | CPU per probe (µs) | ratio to $peer | peak RSS (MiB) | syscalls per probe |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  awk -v dur="$DUR" -v peer="$peer" '$1 == "RESULT" {
+      key = $2; who[NR] = $3; farm[NR] = key; line[NR] = $0
+      if ($3 == peer) ref[key] = $7
+    }
+    END {
+      for (i = 1; i <= NR; i++) if (i in line) {
+        split(line[i], f, " ")
+        us = f[7] * 1000; r = (farm[i] in ref && ref[farm[i]] > 0) ? sprintf("%.2f", f[7] / ref[farm[i]]) : "-"
+        printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.1f | %s | %d | %s |\n", f[2], f[3], f[4], f[5] / dur, f[6] / dur,
+          (f[5] - f[6]) / dur, us, r, f[8], f[9]
+      }
+    }' "$out/summary.txt"
 }
 
 if [ "${1:-}" = "--guest" ]; then
   echo "== in the lab VM (qemu TCG): $VM_TCP TCP + $VM_HTTP HTTP real servers, ${DUR} s each, after ${WARM} s warm-up"
-  run_farm "$VM_TCP" "$VM_HTTP" lvsd | tee "$out/vm-lvsd.txt"
-  run_farm "$VM_TCP" "$VM_HTTP" keepalived | tee "$out/vm-keepalived.txt"
-  l=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-lvsd.txt")
-  k=$(awk '/CPU per 1000 probes/ {print $(NF - 1)}' "$out/vm-keepalived.txt")
-  awk -v l="$l" -v k="$k" 'BEGIN {printf "CPU per probe, lvsd / keepalived: %.2f\n", (k > 0 ? l / k : 0)}'
+  : > "$out/summary.txt"
+  for who in ${VM_WHO:-lvsd keepalived}; do run_farm "$VM_TCP" "$VM_HTTP" "$who"; done
+  echo; echo "In the lab VM, $(date -u +%F):"; table keepalived
   exit 0
 fi
 
 trap 'ip netns del hcb 2>/dev/null || true' EXIT
 if [ "${SKIP_HOST:-0}" != 1 ]; then
-  echo "== this machine: 10000 TCP + 2000 HTTP real servers, ${DUR} s after ${WARM} s warm-up ($(nproc) CPUs)"
-  run_farm 10000 2000 lvsd | tee "$out/host.txt"
+  : > "$out/summary.txt"
+  for farm in ${FARMS:-10000:2000 2000:0}; do
+    echo "== this machine: ${farm%%:*} TCP + ${farm#*:} HTTP real servers, ${DUR} s after ${WARM} s warm-up ($(nproc) CPUs)"
+    for who in ${WHO:-lvsd lvsd-half haproxy}; do run_farm "${farm%%:*}" "${farm#*:}" "$who"; done
+  done 2>&1 | tee "$out/host.txt"
+  echo; echo "On this machine, $(date -u +%F), $(nproc) CPUs, haproxy $(haproxy -v | awk 'NR == 1 {print $3}'):"
+  table haproxy | tee "$out/host-table.md"
 fi
 
 [ "${SKIP_VM:-0}" = 1 ] && exit 0
 cat > "$out/hc-guest.sh" <<GUEST
-PER=$PER bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
+PER=$PER STRACE=$STRACE VM_WHO="${VM_WHO:-lvsd keepalived}" bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
 GUEST
 share=""
 case "$top" in /tmp/*) share="$top";; esac
-LVSD_LAB_SHARE="$share" LVSD_LAB_TIMEOUT=$((4 * DUR + 600)) "$top/lab/vm.sh" "$out/hc-guest.sh" "$out" || { cat "$out/guest.log"; exit 1; }
+LVSD_LAB_SHARE="$share" LVSD_LAB_TIMEOUT=$((6 * DUR + 900)) "$top/lab/vm.sh" "$out/hc-guest.sh" "$out" || { cat "$out/guest.log"; exit 1; }
 cat "$out/guest.log"

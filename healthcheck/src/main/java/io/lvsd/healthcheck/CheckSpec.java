@@ -12,8 +12,18 @@ import java.util.regex.Pattern;
 public sealed interface CheckSpec {
     CheckType type();
 
-    /** Connect, then close: up when the connection is accepted. */
-    record Tcp() implements CheckSpec {
+    /**
+     * Connect, then close with a reset: up when the real server answers the connection. With {@code halfOpen} the
+     * director never acknowledges the server's SYN-ACK (delayed acknowledgement, {@code TCP_QUICKACK} off) and resets
+     * at once, so the connection never leaves the server's SYN queue: its application never accepts it. Cheaper for
+     * both ends; proves a listening socket, not an application that accepts.
+     */
+    record Tcp(boolean halfOpen) implements CheckSpec {
+        /** A whole handshake. */
+        public Tcp() {
+            this(false);
+        }
+
         public CheckType type() {
             return CheckType.TCP;
         }

@@ -138,6 +138,20 @@ public final class ProbeTransport implements AutoCloseable {
             // would keep up to 600,000, a minute's worth) and cost a second exchange of packets.
             b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                     .option(io.netty.channel.ChannelOption.SO_LINGER, 0);
+            if (c.spec() instanceof CheckSpec.Tcp tcp) {
+                // A tcp check reads nothing: no read interest, no read of the server's close.
+                b.option(io.netty.channel.ChannelOption.AUTO_READ, false);
+                if (tcp.halfOpen()) {
+                    // The server's SYN-ACK is acknowledged only with delay (as if data were to follow), and the
+                    // reset comes first: the connection dies in the server's SYN queue, never accepted.
+                    if (epoll) {
+                        b.option(io.netty.channel.epoll.EpollChannelOption.TCP_QUICKACK, false);
+                    } else {
+                        b.option(io.netty.channel.socket.nio.NioChannelOption.of(
+                                jdk.net.ExtendedSocketOptions.TCP_QUICKACK), false);
+                    }
+                }
+            }
         }
         ChannelFuture reg = b.register();
         Channel ch = reg.channel();

@@ -134,6 +134,35 @@ class CheckersIT {
     }
 
     @Test
+    void aHalfOpenTcpCheckIsUpWithoutTheServerEverAcceptingAndAWholeOneIsAccepted() throws Exception {
+        try (java.nio.channels.ServerSocketChannel ss = java.nio.channels.ServerSocketChannel.open()) {
+            ss.bind(new InetSocketAddress(LO, 0), 50);
+            ss.configureBlocking(false);
+            InetSocketAddress at = (InetSocketAddress) ss.getLocalAddress();
+            CheckResult half = probe(new TcpChecker(), at, config(new CheckSpec.Tcp(true), Duration.ofSeconds(3)));
+            assertThat(half.up()).isTrue();
+            assertThat(half.detail()).isEqualTo("connected");
+            // Longer than the director's delayed acknowledgement of the SYN-ACK (200 ms): had the probe completed
+            // the handshake instead of resetting first, its connection would be in the accept queue by now.
+            Thread.sleep(500);
+            assertThat(ss.accept()).as("the half-open probe's connection in the server's accept queue").isNull();
+            CheckResult down = probe(new TcpChecker(), new InetSocketAddress(LO, freePort()),
+                    config(new CheckSpec.Tcp(true), Duration.ofSeconds(3)));
+            assertThat(down.up()).isFalse();
+            assertThat(down.detail()).containsIgnoringCase("refused");
+            // The whole handshake on the same listener: queued for accept (and reset).
+            assertThat(probe(new TcpChecker(), at, config(new CheckSpec.Tcp(), Duration.ofSeconds(3))).up()).isTrue();
+            java.nio.channels.SocketChannel accepted = null;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); accepted == null && System.nanoTime() < end; ) {
+                accepted = ss.accept();
+                Thread.sleep(10);
+            }
+            assertThat(accepted).as("the whole handshake's connection in the accept queue").isNotNull();
+            accepted.close();
+        }
+    }
+
+    @Test
     void tcpClosesWithAResetSoThatNoProbeLeavesATimeWaitSocket() throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {

@@ -64,7 +64,10 @@ final class ConfigBinder {
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
     private static final String NAME_EXPECTED = "a name of letters, digits, '.', '_' or '-', at most 64";
     private static final List<String> TEMPLATES = List.of("vrrp-instance", "track-script", "virtual-server",
-            "real-server", "check", "check-http", "check-udp", "check-dns", "check-script", "check-agent");
+            "real-server", "check", "check-tcp", "check-http", "check-udp", "check-dns", "check-script", "check-agent");
+
+    /** A check's block per type ({@code http} for https too), each a template {@code check-BLOCK}. */
+    private static final List<String> CHECK_BLOCKS = List.of("tcp", "http", "udp", "dns", "script", "agent");
 
     /** What an operator configures; the kernel's local and bypass methods are not choices. */
     private static final List<Forwarding> CONFIG_FORWARDING = List.of(Forwarding.NAT, Forwarding.DR, Forwarding.TUN);
@@ -1141,7 +1144,7 @@ final class ConfigBinder {
                 ConfigObject base = vsCheck;
                 if (n.raw().get("check") instanceof ConfigObject own && own.containsKey("type")) {
                     // A real server that changes the check type does not inherit the other type's block.
-                    for (String block : List.of("http", "udp", "dns", "script", "agent")) {
+                    for (String block : CHECK_BLOCKS) {
                         base = base.withoutKey(block);
                     }
                 }
@@ -1246,7 +1249,7 @@ final class ConfigBinder {
             c.warning("type", "udp check for a tcp service: make sure the real server answers UDP on that port");
         }
         CheckSpec spec = null;
-        for (String block : List.of("http", "udp", "dns", "script", "agent")) {
+        for (String block : CHECK_BLOCKS) {
             boolean mine = type != null && (type.key().equals(block) || (type == CheckType.HTTPS && block.equals("http")));
             if (mine) {
                 Node b = c.objectOver(block, template("check-" + block));
@@ -1257,9 +1260,7 @@ final class ConfigBinder {
                         + (block.equals("http") ? "http or https" : block) + ")");
             }
         }
-        if (type == CheckType.TCP) {
-            spec = new CheckSpec.Tcp();
-        } else if (type == CheckType.NONE) {
+        if (type == CheckType.NONE) {
             spec = new CheckSpec.None();
         }
         c.finish();
@@ -1274,6 +1275,7 @@ final class ConfigBinder {
 
     private CheckSpec spec(CheckType type, Node b) {
         CheckSpec spec = switch (type) {
+            case TCP -> tcp(b);
             case HTTP, HTTPS -> http(b, type == CheckType.HTTPS);
             case UDP -> udp(b);
             case DNS -> dns(b);
@@ -1283,6 +1285,11 @@ final class ConfigBinder {
         };
         b.finish();
         return spec;
+    }
+
+    private CheckSpec tcp(Node b) {
+        Boolean halfOpen = b.bool("half-open");
+        return halfOpen == null ? null : new CheckSpec.Tcp(halfOpen);
     }
 
     private CheckSpec http(Node b, boolean tls) {

@@ -286,6 +286,8 @@ class ConfigBindingTest {
                   { name = e, address = "10.0.0.1:80", check { type = agent, agent { port = 4444, path = "/load", reports = load,
                       load-full = 4.0, min-weight = 1, max-weight = 100, smoothing = 0.25 } }, real-servers = [ { address = "10.1.0.1:80" } ] }
                   { name = f, address = "10.0.0.1:81", check { type = none }, real-servers = [ { address = "10.1.0.1:81" } ] }
+                  { name = g, address = "10.0.0.1:82", check { type = tcp, tcp.half-open = true }, real-servers = [ { address = "10.1.0.1:82" } ] }
+                  { name = h, address = "10.0.0.1:83", real-servers = [ { address = "10.1.0.1:83" } ] }
                 ]
                 """.formatted("ab".repeat(32)));
         List<VirtualServerConfig> v = c.virtualServers();
@@ -302,6 +304,8 @@ class ConfigBindingTest {
         assertThat(v.get(4).check().spec()).isEqualTo(new CheckSpec.Agent(null, 4444, "/load",
                 CheckSpec.Agent.Reports.LOAD, 4.0, 1, 100, 0.25));
         assertThat(v.get(5).check().type()).isEqualTo(CheckType.NONE);
+        assertThat(v.get(6).check().spec()).isEqualTo(new CheckSpec.Tcp(true));
+        assertThat(v.get(7).check().spec()).as("the default check: a whole handshake").isEqualTo(new CheckSpec.Tcp(false));
     }
 
     @Test

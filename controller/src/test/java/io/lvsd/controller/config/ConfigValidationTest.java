@@ -396,6 +396,12 @@ class ConfigValidationTest {
         assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
                 + "  check { type = tcp\n    http { path = \"/\" } }\n} ]\n"))
                 .containsExactly("lvsd.conf:5: virtual-servers[0].check.http: set with type = tcp (expected only with type = http or https)");
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
+                + "  check { type = http\n    tcp { half-open = true } }\n} ]\n"))
+                .containsExactly("lvsd.conf:5: virtual-servers[0].check.tcp: set with type = http (expected only with type = tcp)");
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
+                + "  check { type = tcp\n    tcp { half-open = maybe } }\n} ]\n"))
+                .singleElement().asString().startsWith("lvsd.conf:5: virtual-servers[0].check.tcp.half-open: \"maybe\"");
     }
 
     @Test
