@@ -96,7 +96,7 @@ gen_keepalived() {
 # `check` and no traffic (a frontend that takes none)
 gen_haproxy() {
   {
-    printf 'global\n  maxconn 4000\n  log stderr format short local0 warning\n'
+    printf 'global\n  maxconn 1000\n  log stderr format short local0 warning\n'
     printf 'defaults\n  mode tcp\n  timeout connect 1s\n  timeout check 1s\n  timeout client 10s\n  timeout server 10s\n'
     printf '  default-server inter 1s fall 1 rise 1\n'
     printf 'frontend idle\n  bind 127.0.0.1:9999\n  tcp-request connection reject\n' # HAProxy will not start without one
@@ -122,6 +122,7 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
 seen() { ip netns exec hcb nft list counter inet hcb syns | awk '/packets/ {print $2}'; } # SYNs at the targets
+accepted() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # connections they accepted
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
 # measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
@@ -198,7 +199,7 @@ run_farm() {
     > "$out/targets.log" 2>&1 &
   local tp=$!
   sleep 5
-  local s0 s1 extra=""
+  local s0 s1 a0 a1 extra=""
   case "$who" in
   lvsd | lvsd-half)
     HALF=$([ "$who" = lvsd-half ] && echo 1 || echo 0) gen_lvsd "$out/hc-lvsd.conf" "$ntcp" "$nhttp"
@@ -211,9 +212,9 @@ run_farm() {
     done
     sleep "$WARM"
     local r0 r1 down
-    r0=$(metric lvsd_check_results_total); s0=$(seen)
+    r0=$(metric lvsd_check_results_total); s0=$(seen); a0=$(accepted)
     measure "$who" $pids
-    r1=$(metric lvsd_check_results_total); s1=$(seen)
+    r1=$(metric lvsd_check_results_total); s1=$(seen); a1=$(accepted)
     down=$(metric 'lvsd_check_results_total{result="down"')
     extra="lvsd counted $(( (r1 - r0) / DUR )) probe results/s; down results since start: $down"
     ;;
@@ -222,9 +223,9 @@ run_farm() {
     ip netns exec hcb haproxy -db -f "$out/hc-haproxy.cfg" > "$out/hc-haproxy.log" 2>&1 &
     pids=$!
     sleep "$WARM"
-    s0=$(seen)
+    s0=$(seen); a0=$(accepted)
     measure haproxy $pids
-    s1=$(seen)
+    s1=$(seen); a1=$(accepted)
     local downs; downs=$(grep -c -i "is DOWN" "$out/hc-haproxy.log" || true)
     extra="HAProxy logged $downs server(s) DOWN since its start"
     ;;
@@ -233,17 +234,18 @@ run_farm() {
     ip netns exec hcb keepalived -n -l -C -f "$out/hc-keepalived.conf" -p "$out/ka.pid" -c "$out/ka-check.pid" > "$out/hc-keepalived.log" 2>&1 &
     sleep "$WARM"
     pids=$(pgrep -d ' ' -f "keepalived -n -l -C -f $out/hc-keepalived.conf" || true)
-    s0=$(seen)
+    s0=$(seen); a0=$(accepted)
     # shellcheck disable=SC2086
     measure keepalived $pids
-    s1=$(seen)
+    s1=$(seen); a1=$(accepted)
     ;;
   esac
   report $((s1 - s0))
+  echo "           the targets' applications accepted $(( (a1 - a0) / DUR )) connections/s"
   [ -n "$extra" ] && echo "           $extra"
   # shellcheck disable=SC2086
   syscalls "$who" $pids
-  echo "RESULT $ntcp+$nhttp $who $(( (s1 - s0) / DUR )) $CPU_S $USER_S $PER_K $PEAK_MIB ${SYSCALLS_PER_PROBE:--}" >> "$out/summary.txt"
+  echo "RESULT $ntcp+$nhttp $who $(( (s1 - s0) / DUR )) $CPU_S $USER_S $PER_K $PEAK_MIB ${SYSCALLS_PER_PROBE:--} $(( (a1 - a0) / DUR ))" >> "$out/summary.txt"
   # shellcheck disable=SC2086
   kill $pids $tp 2>/dev/null || true
   wait 2>/dev/null || true
@@ -253,8 +255,8 @@ run_farm() {
 # table: the summary lines of this run as a Markdown table, with ratios against PEER (haproxy or keepalived)
 table() {
   local peer=$1
-  echo "| farm (TCP+HTTP) | checker | probes/s at the targets | CPU (cores) | user | kernel | CPU per probe (µs) | ratio to $peer | peak RSS (MiB) | syscalls per probe |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| farm (TCP+HTTP) | checker | probes/s at the targets | accepted/s | CPU (cores) | user | kernel | CPU per probe (µs) | ratio to $peer | peak RSS (MiB) | syscalls per probe |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   awk -v dur="$DUR" -v peer="$peer" '$1 == "RESULT" {
       key = $2; who[NR] = $3; farm[NR] = key; line[NR] = $0
       if ($3 == peer) ref[key] = $7
@@ -263,8 +265,8 @@ table() {
       for (i = 1; i <= NR; i++) if (i in line) {
         split(line[i], f, " ")
         us = f[7] * 1000; r = (farm[i] in ref && ref[farm[i]] > 0) ? sprintf("%.2f", f[7] / ref[farm[i]]) : "-"
-        printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.1f | %s | %d | %s |\n", f[2], f[3], f[4], f[5] / dur, f[6] / dur,
-          (f[5] - f[6]) / dur, us, r, f[8], f[9]
+        printf "| %s | %s | %d | %d | %.2f | %.2f | %.2f | %.1f | %s | %d | %s |\n", f[2], f[3], f[4], f[10], f[5] / dur,
+          f[6] / dur, (f[5] - f[6]) / dur, us, r, f[8], f[9]
       }
     }' "$out/summary.txt"
 }

@@ -35,7 +35,10 @@ public final class IpvsBench {
         StringBuilder md = new StringBuilder();
         md.append("| destinations | ipvsadm -R (s) | lvsd ipvs restore (s) | ratio | lvsd in-process apply (s) | ratio |\n");
         md.append("|---:|---:|---:|---:|---:|---:|\n");
-        for (int[] shape : new int[][] {{100, 100}, {100, 500}}) {
+        // IPVS_BENCH_PER: destinations per service of each shape, 100 services each (default "100 500")
+        String[] per = System.getenv().getOrDefault("IPVS_BENCH_PER", "100 500").trim().split("\\s+");
+        for (String p : per) {
+            int[] shape = {100, Integer.parseInt(p)};
             int services = shape[0];
             int perService = shape[1];
             String rules = rules(services, perService);

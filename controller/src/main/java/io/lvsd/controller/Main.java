@@ -17,14 +17,13 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code lvsd} command. */
+/**
+ * The {@code lvsd} command, without its subcommands: {@link All} adds them. A run that names a subcommand builds only
+ * that one (picocli reads the annotations of every subcommand it is given, and loads their classes: most of a short
+ * command's start); man pages, help, usage errors and tests get {@link All}.
+ */
 @Command(name = "lvsd", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "High-availability controller for Linux Virtual Server (IPVS) directors.",
-        subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
-                IpvsCommand.class, SyncCommand.class, RoutingCommand.class, ImportCommand.class, DoctorCommand.class,
-                VersionCommand.class,
-                DemoCommand.class,
-                CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  lvsd check-config -f /etc/lvsd/lvsd.conf",
                 "  lvsd run -f /etc/lvsd/lvsd.conf",
@@ -34,7 +33,7 @@ import picocli.CommandLine.Command;
                 "  lvsd demo                      # as root",
                 "",
                 "Exit codes: 0 success, 1 failure (e.g. an invalid configuration), 2 bad usage, 3 no IPVS in the kernel."})
-public final class Main implements Callable<Integer> {
+public class Main implements Callable<Integer> {
     /** Exit code for a failed command (invalid configuration, startup failure). */
     public static final int EXIT_FAILURE = 1;
     /** Exit code for bad usage. */
@@ -49,8 +48,15 @@ public final class Main implements Callable<Integer> {
         return EXIT_USAGE;
     }
 
+    /** {@code lvsd} with every subcommand, in the order {@code lvsd --help} lists them; man pages are made from it. */
+    @Command(subcommands = {RunCommand.class, CheckConfigCommand.class, StatusCommand.class, RealServerCommand.class,
+            IpvsCommand.class, SyncCommand.class, RoutingCommand.class, ImportCommand.class, DoctorCommand.class,
+            VersionCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    public static final class All extends Main {
+    }
+
     public static void main(String[] args) {
-        int code = commandLine().execute(args);
+        int code = commandLine(args.length == 0 ? null : args[0]).execute(args);
         // Logging is asynchronous (etc/logback.xml): drain the queue before the JVM goes. A command that logged
         // nothing never started it, and starting it here only to stop it would cost a short command most of its time.
         if (loggingStarted() && LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
@@ -73,9 +79,38 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** The configured command line; tests execute it in-process. */
+    /** The configured command line with every subcommand; tests execute it in-process. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new Main());
+        return configured(new CommandLine(new All()));
+    }
+
+    /**
+     * The command line for a run whose first argument is {@code first}: only the subcommand it names, or every one
+     * when it names none (help, an option, a typo: usage and suggestions list them all).
+     */
+    static CommandLine commandLine(String first) {
+        if (first != null) {
+            for (Class<?> c : All.class.getAnnotation(Command.class).subcommands()) {
+                Command a = c.getAnnotation(Command.class);
+                if (c != CommandLine.HelpCommand.class && a != null && a.name().equals(first)) {
+                    return configured(new CommandLine(new Main()).addSubcommand(newCommand(c)));
+                }
+            }
+        }
+        return commandLine();
+    }
+
+    private static Object newCommand(Class<?> c) {
+        try {
+            java.lang.reflect.Constructor<?> k = c.getDeclaredConstructor();
+            k.setAccessible(true);
+            return k.newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("subcommand " + c.getName() + ": " + e);
+        }
+    }
+
+    private static CommandLine configured(CommandLine cl) {
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             // An operator sees one sentence, never a stack trace.
             String m = ex.getMessage();
