@@ -121,7 +121,8 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
   echo $t
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
-seen() { ip netns exec hcb nft list counter inet hcb syns | awk '/packets/ {print $2}'; } # SYNs at the targets
+# SYNs at the targets: the rule's own counter (a named one needs nft_objref, which the lab VM's kernel lacks)
+seen() { ip netns exec hcb nft list chain inet hcb in | awk '/counter packets/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'; }
 accepted() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # connections they accepted
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
@@ -158,10 +159,9 @@ netns_up() {
   ip -n hcb link set lo up
   ip netns exec hcb nft -f - <<'NFT'
 table inet hcb {
-  counter syns {}
   chain in {
     type filter hook input priority 0; policy accept;
-    tcp flags & (syn | ack) == syn counter name syns
+    tcp flags & (syn | ack) == syn counter
   }
 }
 NFT
