@@ -139,7 +139,7 @@ public final class ProbeTransport implements AutoCloseable {
             b.option(io.netty.channel.ChannelOption.CONNECT_TIMEOUT_MILLIS, 0)
                     .option(io.netty.channel.ChannelOption.SO_LINGER, 0);
             if (c.spec() instanceof CheckSpec.Tcp tcp) {
-                // A tcp check reads nothing: no read interest, no read of the server's close.
+                // A tcp check reads nothing: no read interest (Netty still reads a close the server sends first).
                 b.option(io.netty.channel.ChannelOption.AUTO_READ, false);
                 if (tcp.halfOpen()) {
                     // The server's SYN-ACK is acknowledged only with delay (as if data were to follow), and the
