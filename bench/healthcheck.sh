@@ -122,7 +122,7 @@ ticks() { # utime + stime of every pid given, in clock ticks; FIELD 14 = user on
 }
 rss_kib() { local r=0 p; for p in "$@"; do r=$((r + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $r; }
 # SYNs at the targets: the rule's own counter (a named one needs nft_objref, which the lab VM's kernel lacks)
-seen() { ip netns exec hcb nft list chain inet hcb in | awk '/counter packets/ {for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1)}'; }
+seen() { ip netns exec hcb nft list chain inet hcb in | awk '/counter packets/ {print $(NF - 2)}'; } # "... packets N bytes M"
 accepted() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # connections they accepted
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
@@ -257,18 +257,14 @@ table() {
   local peer=$1
   echo "| farm (TCP+HTTP) | checker | probes/s at the targets | accepted/s | CPU (cores) | user | kernel | CPU per probe (µs) | ratio to $peer | peak RSS (MiB) | syscalls per probe |"
   echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  awk -v dur="$DUR" -v peer="$peer" '$1 == "RESULT" {
-      key = $2; who[NR] = $3; farm[NR] = key; line[NR] = $0
-      if ($3 == peer) ref[key] = $7
-    }
-    END {
-      for (i = 1; i <= NR; i++) if (i in line) {
-        split(line[i], f, " ")
-        us = f[7] * 1000; r = (farm[i] in ref && ref[farm[i]] > 0) ? sprintf("%.2f", f[7] / ref[farm[i]]) : "-"
-        printf "| %s | %s | %d | %d | %.2f | %.2f | %.2f | %.1f | %s | %d | %s |\n", f[2], f[3], f[4], f[10], f[5] / dur,
-          f[6] / dur, (f[5] - f[6]) / dur, us, r, f[8], f[9]
-      }
-    }' "$out/summary.txt"
+  # RESULT FARM WHO PROBES/S CPU_S USER_S CPU_S_PER_1000 PEAK_MIB SYSCALLS ACCEPTED/S; two passes: the peer's, then all
+  awk -v dur="$DUR" -v peer="$peer" '
+    NR == FNR {if ($1 == "RESULT" && $3 == peer) ref[$2] = $7; next}
+    $1 == "RESULT" {
+      r = ($2 in ref && ref[$2] > 0) ? sprintf("%.2f", $7 / ref[$2]) : "-"
+      printf "| %s | %s | %d | %d | %.2f | %.2f | %.2f | %.1f | %s | %d | %s |\n", $2, $3, $4, $10, $5 / dur, $6 / dur,
+        ($5 - $6) / dur, $7 * 1000, r, $8, $9
+    }' "$out/summary.txt" "$out/summary.txt"
 }
 
 if [ "${1:-}" = "--guest" ]; then

@@ -38,9 +38,8 @@ public final class IpvsBench {
         // IPVS_BENCH_PER: destinations per service of each shape, 100 services each (default "100 500")
         String[] per = System.getenv().getOrDefault("IPVS_BENCH_PER", "100 500").trim().split("\\s+");
         for (String p : per) {
-            int[] shape = {100, Integer.parseInt(p)};
-            int services = shape[0];
-            int perService = shape[1];
+            int services = 100;
+            int perService = Integer.parseInt(p);
             String rules = rules(services, perService);
             Path file = out.resolve("rules-" + services * perService + ".txt");
             Files.writeString(file, rules);

@@ -93,21 +93,11 @@ public class Main implements Callable<Integer> {
             for (Class<?> c : All.class.getAnnotation(Command.class).subcommands()) {
                 Command a = c.getAnnotation(Command.class);
                 if (c != CommandLine.HelpCommand.class && a != null && a.name().equals(first)) {
-                    return configured(new CommandLine(new Main()).addSubcommand(newCommand(c)));
+                    return configured(new CommandLine(new Main()).addSubcommand(c)); // picocli makes it
                 }
             }
         }
         return commandLine();
-    }
-
-    private static Object newCommand(Class<?> c) {
-        try {
-            java.lang.reflect.Constructor<?> k = c.getDeclaredConstructor();
-            k.setAccessible(true);
-            return k.newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("subcommand " + c.getName() + ": " + e);
-        }
     }
 
     private static CommandLine configured(CommandLine cl) {
