@@ -175,7 +175,7 @@ public final class DnsChecker implements Checker {
     static final class RecordDecoder implements DnsRecordDecoder {
         @Override
         public DnsQuestion decodeQuestion(ByteBuf in) {
-            String name = decodeName(in);
+            String name = printable(decodeName(in));
             DnsRecordType type = DnsRecordType.valueOf(in.readUnsignedShort());
             int qClass = in.readUnsignedShort();
             return new DefaultDnsQuestion(name, type, qClass);
@@ -185,7 +185,7 @@ public final class DnsChecker implements Checker {
         @SuppressWarnings("unchecked")
         public <T extends DnsRecord> T decodeRecord(ByteBuf in) {
             int start = in.readerIndex();
-            String name = decodeName(in);
+            String name = printable(decodeName(in));
             int end = in.writerIndex();
             if (end - in.readerIndex() < 10) {
                 in.readerIndex(start);
@@ -207,21 +207,55 @@ public final class DnsChecker implements Checker {
             }
             if (type == DnsRecordType.PTR) {
                 return (T) new DefaultDnsPtrRecord(name, dnsClass, ttl,
-                        decodeName(in.duplicate().setIndex(offset, offset + length)));
+                        printable(decodeName(in.duplicate().setIndex(offset, offset + length))));
             }
             return (T) new DefaultDnsRawRecord(name, type, dnsClass, ttl,
                     in.retainedDuplicate().setIndex(offset, offset + length));
         }
     }
 
+    /**
+     * {@code name}, when every character is printable ASCII; else a {@link BadName}. Netty's records put their names
+     * through {@link java.net.IDN#toASCII}, which answers a control or non-ASCII octet with two exceptions and their
+     * stack traces: a hostile server could make every reply cost that. Names on the wire are ASCII (RFC 5890 puts
+     * internationalised ones there as A-labels), and a reply to our query has no use for anything else.
+     */
+    static String printable(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                throw new BadName(c < 0x80 ? String.format("name has octet 0x%02x, not printable ASCII", (int) c)
+                        : "name has an octet outside ASCII");
+            }
+        }
+        return name;
+    }
+
     /** RFC 1035 2.3.4: a name is 255 octets or less, on the wire, its labels' lengths included. */
     private static final int MAX_NAME = 255;
+    /** The longest label, RFC 1035 2.3.4. */
+    private static final int MAX_LABEL = 63;
 
     /**
      * A name at the reader index, compression pointers followed (RFC 1035 4.1.4), as Netty's
      * {@code DefaultDnsRecordDecoder.decodeName} reads it ({@code www.example.org.}, the root {@code .}), but
      * rejecting a name longer than 255 octets: no name, however its pointers loop, costs more than that.
      */
+    /**
+     * A name that cannot be read. Without a stack trace: a hostile or broken server can send one in every reply, and
+     * the reason, which is all the verdict names, costs nothing to make.
+     */
+    static final class BadName extends CorruptedFrameException {
+        BadName(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
     static String decodeName(ByteBuf in) {
         if (!in.isReadable()) {
             return "."; // some servers send nothing for the root (netty#5014)
@@ -238,24 +272,28 @@ public final class DnsChecker implements Checker {
                     after = in.readerIndex() + 1;
                 }
                 if (!in.isReadable()) {
-                    throw new CorruptedFrameException("truncated pointer in a name");
+                    throw new BadName("truncated pointer in a name");
                 }
                 int next = (len & 0x3f) << 8 | in.readUnsignedByte();
                 if (next >= end) {
-                    throw new CorruptedFrameException("name has an out-of-range pointer");
+                    throw new BadName("name has an out-of-range pointer");
                 }
                 in.readerIndex(next);
                 jumps += 2;
                 if (jumps >= end) {
-                    throw new CorruptedFrameException("name contains a loop");
+                    throw new BadName("name contains a loop");
                 }
             } else if (len != 0) {
                 octets += 1 + len;
                 if (octets > MAX_NAME) {
-                    throw new CorruptedFrameException("name longer than " + MAX_NAME + " octets");
+                    throw new BadName("name longer than " + MAX_NAME + " octets");
                 }
                 if (!in.isReadable(len)) {
-                    throw new CorruptedFrameException("truncated label in a name");
+                    throw new BadName("truncated label in a name");
+                }
+                if (len > MAX_LABEL) {
+                    // 0x40-0xbf: RFC 1035 4.1.4's two reserved prefixes (RFC 6891 retired extended labels)
+                    throw new BadName("label of " + len + " octets (at most " + MAX_LABEL + ")");
                 }
                 name.append(in.toString(in.readerIndex(), len, StandardCharsets.UTF_8)).append('.');
                 in.skipBytes(len);
