@@ -6,11 +6,14 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandle;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.RawUnixChannelOption;
@@ -20,16 +23,18 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.IntConsumer;
 
 /**
  * The event loops probes run on and the channels they open: epoll where the native transport loads (it can bind
  * a socket to an interface), NIO otherwise. Source address, source port and interface of a check are applied
- * here, before the socket connects, so that no checker has to.
+ * here, before the socket connects, so that no checker has to. On epoll, a TCP connect is a bare socket the loop
+ * watches ({@link TcpConnect}), not a channel.
  */
 public final class ProbeTransport implements AutoCloseable {
     /** SOL_SOCKET and SO_BINDTODEVICE, from the kernel's uapi asm-generic/socket.h. */
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_BINDTODEVICE = 25;
+    static final int SOL_SOCKET = 1;
+    static final int SO_BINDTODEVICE = 25;
     private static final int IFNAMSIZ = 16;
 
     private final EventLoopGroup group;
@@ -39,8 +44,9 @@ public final class ProbeTransport implements AutoCloseable {
     /** A transport with {@code threads} event loops named {@code lvsd-check-N}. */
     public static ProbeTransport create(int threads) {
         ThreadFactory tf = new io.netty.util.concurrent.DefaultThreadFactory("lvsd-check", true);
-        return Epoll.isAvailable() ? new ProbeTransport(new EpollEventLoopGroup(threads, tf), true)
-                : new ProbeTransport(new NioEventLoopGroup(threads, tf), false);
+        return Epoll.isAvailable()
+                ? new ProbeTransport(new MultiThreadIoEventLoopGroup(threads, tf, EpollIoHandler.newFactory()), true)
+                : new ProbeTransport(new MultiThreadIoEventLoopGroup(threads, tf, NioIoHandler.newFactory()), false);
     }
 
     /** Probes on {@code group}'s loops with NIO channels (tests: an EmbeddedChannel's loop with frozen time). */
@@ -62,6 +68,24 @@ public final class ProbeTransport implements AutoCloseable {
         return group.next();
     }
 
+    /** Whether TCP connects on this transport are bare sockets its epoll loops watch, rather than channels. */
+    public boolean bareTcp() {
+        return epoll;
+    }
+
+    /**
+     * A TCP connect to {@code ctx.target()}, with the check's source, interface and {@code tcp} options applied;
+     * {@code connected} runs when the handshake completes, a failure ends the probe as down with the reason, and the
+     * socket closes with a reset when the probe ends. Nothing is read or written.
+     */
+    public void connectTcp(ProbeContext ctx, Runnable connected) {
+        if (epoll && ctx.loop() instanceof IoEventLoop loop && loop.isCompatible(EpollIoHandle.class)) {
+            socketFor(ctx, false, fd -> TcpConnect.start(ctx, loop, fd, connected));
+        } else {
+            connect(ctx, false, new io.netty.channel.ChannelInboundHandlerAdapter(), ch -> connected.run());
+        }
+    }
+
     /**
      * A stream ({@code datagram} false) or datagram channel on {@code ctx}'s loop, with the check's source
      * address / port and interface applied and {@code handler} in its pipeline, connected to {@code ctx.target()}.
@@ -69,9 +93,17 @@ public final class ProbeTransport implements AutoCloseable {
      */
     public void connect(ProbeContext ctx, boolean datagram, io.netty.channel.ChannelHandler handler,
                         java.util.function.Consumer<Channel> connected) {
+        socketFor(ctx, datagram, fd -> connect(ctx, datagram, handler, connected, fd));
+    }
+
+    /**
+     * Runs {@code start} on {@code ctx}'s loop with the socket a probe through the VIP must use, made in the probe
+     * namespace, or with -1 (make one here) for any other probe; a socket that cannot be had ends the probe as down.
+     */
+    private void socketFor(ProbeContext ctx, boolean datagram, IntConsumer start) {
         ThroughVip via = ctx.via();
         if (via == null) {
-            connect(ctx, datagram, handler, connected, -1);
+            start.accept(-1);
             return;
         }
         if (!epoll) {
@@ -92,7 +124,7 @@ public final class ProbeTransport implements AutoCloseable {
                     } else if (ctx.finished()) {
                         LinuxNative.get().close(fd); // timed out meanwhile
                     } else {
-                        connect(ctx, datagram, handler, connected, fd);
+                        start.accept(fd);
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -216,7 +248,7 @@ public final class ProbeTransport implements AutoCloseable {
         return ch;
     }
 
-    private static ByteBuffer ifname(String name) {
+    static ByteBuffer ifname(String name) {
         byte[] b = name.getBytes(StandardCharsets.US_ASCII);
         if (b.length >= IFNAMSIZ) {
             throw new IllegalArgumentException("interface name longer than " + (IFNAMSIZ - 1) + " characters");
@@ -247,9 +279,9 @@ public final class ProbeTransport implements AutoCloseable {
         if (m == null || m.isBlank()) {
             return c.getClass().getSimpleName();
         }
-        // Netty's native errors read "connect(..) failed: Connection refused" or "finishConnect(..) failed with
-        // error(-111): Connection refused"; keep the reason.
-        return m.replaceFirst("^\\w+\\(\\.\\.\\) failed[^:]*: ", "");
+        // Netty's native errors read "connect(..) failed: Connection refused", "setsockopt() failed: No such device"
+        // or "finishConnect(..) failed with error(-111): Connection refused"; keep the reason.
+        return m.replaceFirst("^\\w+\\((\\.\\.)?\\) failed[^:]*: ", "");
     }
 
     @Override

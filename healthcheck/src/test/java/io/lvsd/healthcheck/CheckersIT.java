@@ -10,7 +10,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.dns.DatagramDnsQuery;
@@ -51,6 +53,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every network checker against real servers this test starts on loopback: the result and the detail an operator
@@ -59,12 +63,14 @@ import org.junit.jupiter.api.io.TempDir;
 class CheckersIT {
     static final InetAddress LO = InetAddress.getLoopbackAddress();
     static ProbeTransport transport;
+    static ProbeTransport nio;
     static HttpServer http;
     static final List<AutoCloseable> closers = new ArrayList<>();
 
     @BeforeAll
     static void start() throws IOException {
         transport = ProbeTransport.create(1);
+        nio = ProbeTransport.on(new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()));
         http = HttpServer.create(new InetSocketAddress(LO, 0), 16);
         http.createContext("/ok", x -> reply(x, 200, "all good\n"));
         http.createContext("/missing", x -> reply(x, 404, "no\n"));
@@ -80,6 +86,7 @@ class CheckersIT {
             c.close();
         }
         transport.close();
+        nio.close();
     }
 
     static void reply(com.sun.net.httpserver.HttpExchange x, int code, String body) throws IOException {
@@ -96,10 +103,15 @@ class CheckersIT {
 
     /** One probe, as the monitor runs it (timeout included). */
     static CheckResult probe(Checker checker, InetSocketAddress target, CheckConfig config) throws Exception {
+        return probe(transport, checker, target, config);
+    }
+
+    static CheckResult probe(ProbeTransport t, Checker checker, InetSocketAddress target, CheckConfig config)
+            throws Exception {
         CompletableFuture<CheckResult> f = new CompletableFuture<>();
-        var loop = transport.next();
+        var loop = t.next();
         loop.execute(() -> {
-            ProbeContext ctx = new ProbeContext(target, config, loop, transport, System::nanoTime, f::complete);
+            ProbeContext ctx = new ProbeContext(target, config, loop, t, System::nanoTime, f::complete);
             loop.schedule(() -> ctx.complete(checker.timedOut(ctx)), config.timeout().toMillis(), TimeUnit.MILLISECONDS);
             checker.probe(ctx);
         });
@@ -119,39 +131,51 @@ class CheckersIT {
 
     // ---- tcp
 
-    @Test
-    void tcpIsUpWhenAcceptedAndDownWhenRefused() throws Exception {
+    /** TCP checks run twice: as bare sockets on epoll (what lvsd uses on Linux) and as NIO channels (the fallback). */
+    static ProbeTransport tcpTransport(String kind) {
+        ProbeTransport t = kind.equals("bare") ? transport : nio;
+        assertThat(t.bareTcp()).as(kind + ": " + ProbeTransport.interfaceBindingUnavailable())
+                .isEqualTo(kind.equals("bare"));
+        return t;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void tcpIsUpWhenAcceptedAndDownWhenRefused(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
-            CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+            CheckResult r = probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
                     config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
             assertThat(r.up()).isTrue();
             assertThat(r.detail()).isEqualTo("connected");
         }
         int closed = freePort();
-        CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, closed), config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
+        CheckResult r = probe(t, new TcpChecker(), new InetSocketAddress(LO, closed), config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
         assertThat(r.up()).isFalse();
         assertThat(r.detail()).containsIgnoringCase("refused");
     }
 
-    @Test
-    void aHalfOpenTcpCheckIsUpWithoutTheServerEverAcceptingAndAWholeOneIsAccepted() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void aHalfOpenTcpCheckIsUpWithoutTheServerEverAcceptingAndAWholeOneIsAccepted(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         try (java.nio.channels.ServerSocketChannel ss = java.nio.channels.ServerSocketChannel.open()) {
             ss.bind(new InetSocketAddress(LO, 0), 50);
             ss.configureBlocking(false);
             InetSocketAddress at = (InetSocketAddress) ss.getLocalAddress();
-            CheckResult half = probe(new TcpChecker(), at, config(new CheckSpec.Tcp(true), Duration.ofSeconds(3)));
+            CheckResult half = probe(t, new TcpChecker(), at, config(new CheckSpec.Tcp(true), Duration.ofSeconds(3)));
             assertThat(half.up()).isTrue();
             assertThat(half.detail()).isEqualTo("connected");
             // Longer than the director's delayed acknowledgement of the SYN-ACK (200 ms): had the probe completed
             // the handshake instead of resetting first, its connection would be in the accept queue by now.
             Thread.sleep(500);
             assertThat(ss.accept()).as("the half-open probe's connection in the server's accept queue").isNull();
-            CheckResult down = probe(new TcpChecker(), new InetSocketAddress(LO, freePort()),
+            CheckResult down = probe(t, new TcpChecker(), new InetSocketAddress(LO, freePort()),
                     config(new CheckSpec.Tcp(true), Duration.ofSeconds(3)));
             assertThat(down.up()).isFalse();
             assertThat(down.detail()).containsIgnoringCase("refused");
             // The whole handshake on the same listener: queued for accept (and reset).
-            assertThat(probe(new TcpChecker(), at, config(new CheckSpec.Tcp(), Duration.ofSeconds(3))).up()).isTrue();
+            assertThat(probe(t, new TcpChecker(), at, config(new CheckSpec.Tcp(), Duration.ofSeconds(3))).up()).isTrue();
             java.nio.channels.SocketChannel accepted = null;
             for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); accepted == null && System.nanoTime() < end; ) {
                 accepted = ss.accept();
@@ -162,8 +186,10 @@ class CheckersIT {
         }
     }
 
-    @Test
-    void tcpClosesWithAResetSoThatNoProbeLeavesATimeWaitSocket() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void tcpClosesWithAResetSoThatNoProbeLeavesATimeWaitSocket(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = ss.accept()) {
@@ -173,14 +199,16 @@ class CheckersIT {
                     return e.getMessage();
                 }
             });
-            assertThat(probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+            assertThat(probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
                     config(new CheckSpec.Tcp(), Duration.ofSeconds(3))).up()).isTrue();
             assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("Connection reset");
         }
     }
 
-    @Test
-    void tcpToASilentServerTimesOut() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void tcpToASilentServerTimesOut(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         // A listener whose accept queue is full drops further SYNs: the connect neither succeeds nor fails.
         try (ServerSocket ss = new ServerSocket(0, 1, LO)) {
             List<Socket> filler = new ArrayList<>();
@@ -195,7 +223,7 @@ class CheckersIT {
                         break;
                     }
                 }
-                CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                CheckResult r = probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
                         config(new CheckSpec.Tcp(), Duration.ofMillis(500)));
                 assertThat(r.up()).isFalse();
                 assertThat(r.detail()).matches("timed out after 500 ms|connection timed out.*");
@@ -207,8 +235,10 @@ class CheckersIT {
         }
     }
 
-    @Test
-    void tcpFromAConfiguredSourcePort() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void tcpFromAConfiguredSourcePort(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         int src = freePort();
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<Integer> peerPort = CompletableFuture.supplyAsync(() -> {
@@ -220,23 +250,25 @@ class CheckersIT {
             });
             CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
                     false, false, null, null, LO, src, null, false, new CheckSpec.Tcp());
-            assertThat(probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c).up()).isTrue();
+            assertThat(probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c).up()).isTrue();
             assertThat(peerPort.get(5, TimeUnit.SECONDS)).isEqualTo(src);
         }
     }
 
-    @Test
-    void tcpBoundToAnInterfaceThatDoesNotExistIsDownWithTheReason() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void tcpBoundToAnInterfaceThatDoesNotExistIsDownWithTheReason(String kind) throws Exception {
+        ProbeTransport t = tcpTransport(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
                     false, false, null, null, null, null, "nosuchif0", false, new CheckSpec.Tcp());
-            CheckResult r = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c);
+            CheckResult r = probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), c);
             assertThat(r.up()).isFalse();
             assertThat(r.detail()).startsWith("interface nosuchif0: ");
             CheckConfig lo = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
                     false, false, null, null, null, null, "lo", false, new CheckSpec.Tcp());
-            CheckResult onLo = probe(new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), lo);
-            if (ProbeTransport.interfaceBindingUnavailable() == null && isRoot()) {
+            CheckResult onLo = probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()), lo);
+            if (t.bareTcp() && isRoot()) { // NIO channels cannot bind to an interface
                 assertThat(onLo.up()).as(onLo.detail()).isTrue();
             }
         }
@@ -350,6 +382,13 @@ class CheckersIT {
                     config(spec, Duration.ofSeconds(5)));
             assertThat(r.up()).as(r.detail()).isTrue();
             assertThat(sni.get()).isEqualTo("www.example.test");
+            // Nor is the name checked: a check that names another host than the certificate's still passes.
+            CheckSpec.Http other = new CheckSpec.Http(true, "GET", "/", null, "other.example.test",
+                    List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("secure"), null, 1000, "1.1");
+            CheckResult r2 = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+                    config(other, Duration.ofSeconds(5)));
+            assertThat(r2.up()).as(r2.detail()).isTrue();
+            assertThat(sni.get()).isEqualTo("other.example.test");
             // Plain HTTP to the TLS port is not a healthy web server.
             CheckResult plain = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
                     config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(2)));
