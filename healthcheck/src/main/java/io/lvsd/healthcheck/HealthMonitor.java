@@ -5,7 +5,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Locale;
@@ -43,6 +42,7 @@ public final class HealthMonitor implements AutoCloseable {
     private final LongSupplier nanos;
     private final DoubleSupplier random;
     private final Map<Key, Probe> probes = new ConcurrentHashMap<>();
+    private final Map<EventLoop, ProbeTimers> timers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     public HealthMonitor(ProbeTransport transport, Map<CheckType, Checker> checkers, MeterRegistry registry,
@@ -177,8 +177,9 @@ public final class HealthMonitor implements AutoCloseable {
         volatile Double sample;
         volatile CheckResult last;
         private boolean stopped;
-        private ScheduledFuture<?> next;
-        private ScheduledFuture<?> timeout;
+        private final ProbeTimers laneTimers;
+        private ProbeTimers.Timer next;
+        private ProbeTimers.Timer timeout;
         private ProbeContext inFlight;
 
         Probe(Key key, CheckConfig config, ThroughVip via, Checker checker) {
@@ -187,6 +188,7 @@ public final class HealthMonitor implements AutoCloseable {
             this.via = via;
             this.checker = checker;
             this.loop = transport.next();
+            this.laneTimers = timers.computeIfAbsent(loop, ProbeTimers::new);
             this.tracker = new HealthTracker(config);
             this.state = checker == null ? HealthTracker.State.UP : tracker.state();
             String type = config.type().name().toLowerCase(Locale.ROOT);
@@ -199,7 +201,11 @@ public final class HealthMonitor implements AutoCloseable {
                     .description("Probe durations by check type").register(registry);
             if (checker != null) {
                 long first = tracker.firstDelay(random.getAsDouble()).toNanos();
-                loop.execute(() -> schedule(first));
+                loop.execute(() -> {
+                    if (!stopped()) {
+                        next = laneTimers.once(first, this::run);
+                    }
+                });
             }
         }
 
@@ -227,10 +233,10 @@ public final class HealthMonitor implements AutoCloseable {
             stopped = true;
             loop.execute(() -> {
                 if (next != null) {
-                    next.cancel(false);
+                    next.cancel();
                 }
                 if (timeout != null) {
-                    timeout.cancel(false);
+                    timeout.cancel();
                 }
                 if (inFlight != null) {
                     inFlight.complete(CheckResult.down("stopped", 0)); // closes its channel; the result is dropped
@@ -246,7 +252,7 @@ public final class HealthMonitor implements AutoCloseable {
             if (stopped()) {
                 return;
             }
-            next = loop.schedule(this::run, delayNanos, TimeUnit.NANOSECONDS);
+            next = laneTimers.after(delayNanos, this::run); // an interval or a retry delay: a lane
         }
 
         private void run() {
@@ -255,8 +261,7 @@ public final class HealthMonitor implements AutoCloseable {
             }
             ProbeContext ctx = new ProbeContext(key.target, config, via, loop, transport, nanos, this::result);
             inFlight = ctx;
-            timeout = loop.schedule(() -> ctx.complete(checker.timedOut(ctx)), config.timeout().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            timeout = laneTimers.after(config.timeout().toNanos(), () -> ctx.complete(checker.timedOut(ctx)));
             try {
                 checker.probe(ctx);
             } catch (RuntimeException e) {
@@ -268,7 +273,7 @@ public final class HealthMonitor implements AutoCloseable {
         private void result(CheckResult r) {
             inFlight = null;
             if (timeout != null) {
-                timeout.cancel(false);
+                timeout.cancel();
             }
             if (stopped()) {
                 return;

@@ -1,0 +1,131 @@
+package io.lvsd.healthcheck;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Ticker;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The timers of the probes on one event loop. Almost every delay a probe waits is one of its check's constants
+ * (interval, retry delay, timeout), so timers of the same delay form a lane: first in, first due, because the delay
+ * is the same and time only moves on. A lane keeps one loop timer, set for its head. Adding and cancelling are
+ * O(1), where Netty's scheduler keeps every timer in one heap: with 10,000 probes, two insertions and two removals
+ * per probe, each touching about fifteen timers spread over the heap. A cancelled timer stays in its lane, inert,
+ * until its time comes. One-off delays ({@link #once}) go to the loop's own scheduler. Used on the loop only.
+ */
+final class ProbeTimers {
+    private static final Logger log = LoggerFactory.getLogger(ProbeTimers.class);
+
+    /** A pending task; {@link #cancel} keeps it from running. */
+    static final class Timer {
+        final long deadline;
+        private Runnable task;
+
+        private Timer(long deadline, Runnable task) {
+            this.deadline = deadline;
+            this.task = task;
+        }
+
+        void cancel() {
+            task = null;
+        }
+
+        /** Runs the task, unless cancelled or run already. */
+        void fire() {
+            Runnable r = task;
+            task = null;
+            if (r != null) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.warn("probe timer: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    private final EventLoop loop;
+    /** The loop's own clock, the one its scheduler keeps (frozen and moved by hand in tests). */
+    private final Ticker nanos;
+    private final List<Lane> lanes = new ArrayList<>(4);
+
+    ProbeTimers(EventLoop loop) {
+        this.loop = loop;
+        this.nanos = loop.ticker();
+    }
+
+    /** Runs {@code task} after {@code delayNanos}, a delay many timers share (an interval, a timeout). */
+    Timer after(long delayNanos, Runnable task) {
+        Lane lane = null;
+        for (Lane l : lanes) {
+            if (l.delay == delayNanos) {
+                lane = l;
+                break;
+            }
+        }
+        if (lane == null) {
+            lane = new Lane(delayNanos);
+            lanes.add(lane);
+        }
+        Timer t = new Timer(nanos.nanoTime() + delayNanos, task);
+        lane.add(t);
+        return t;
+    }
+
+    /** Runs {@code task} after {@code delayNanos}, a delay of its own (a random start). */
+    Timer once(long delayNanos, Runnable task) {
+        Timer t = new Timer(nanos.nanoTime() + delayNanos, task);
+        loop.schedule(t::fire, delayNanos, TimeUnit.NANOSECONDS);
+        return t;
+    }
+
+    /** The timers waiting in lanes, cancelled ones included (tests). */
+    int queued() {
+        int n = 0;
+        for (Lane l : lanes) {
+            n += l.queue.size();
+        }
+        return n;
+    }
+
+    private final class Lane {
+        final long delay;
+        final ArrayDeque<Timer> queue = new ArrayDeque<>();
+        /** A loop timer is set for the head, or the lane is running its due timers (and sets one after). */
+        boolean armed;
+
+        Lane(long delay) {
+            this.delay = delay;
+        }
+
+        void add(Timer t) {
+            queue.addLast(t);
+            if (!armed) {
+                arm(delay);
+            }
+        }
+
+        private void arm(long inNanos) {
+            armed = true;
+            loop.schedule(this::due, Math.max(0, inNanos), TimeUnit.NANOSECONDS);
+        }
+
+        /** Runs every timer whose time has come, drops cancelled ones at the head, and sets the loop timer again. */
+        private void due() {
+            long now = nanos.nanoTime();
+            Timer t;
+            while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= 0)) {
+                queue.pollFirst();
+                t.fire(); // may add to this lane: after now, so not in this round
+            }
+            armed = false;
+            if (t != null) {
+                arm(t.deadline - now);
+            }
+        }
+    }
+}

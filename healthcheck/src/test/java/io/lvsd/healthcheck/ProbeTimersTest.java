@@ -1,0 +1,104 @@
+package io.lvsd.healthcheck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Lanes of probe timers on a loop with frozen time. */
+class ProbeTimersTest {
+    static final long MS = 1_000_000;
+    EmbeddedChannel clock;
+    long now;
+    ProbeTimers timers;
+    final List<String> ran = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        clock = new EmbeddedChannel();
+        clock.freezeTime();
+        timers = new ProbeTimers(clock.eventLoop());
+    }
+
+    void advance(long nanos) {
+        now += nanos;
+        clock.advanceTimeBy(nanos, TimeUnit.NANOSECONDS);
+        clock.runPendingTasks();
+        clock.runScheduledPendingTasks();
+    }
+
+    Runnable mark(String what) {
+        return () -> ran.add(what + "@" + now / MS);
+    }
+
+    @Test
+    void eachTimerRunsAtItsTimeInOrderAcrossLanes() {
+        timers.after(1000 * MS, mark("a-interval"));
+        advance(100 * MS);
+        timers.after(1000 * MS, mark("b-interval"));
+        timers.after(300 * MS, mark("b-timeout"));
+        timers.once(50 * MS, mark("c-once"));
+        advance(49 * MS);
+        assertThat(ran).isEmpty();
+        advance(1 * MS);
+        assertThat(ran).containsExactly("c-once@150");
+        advance(249 * MS);
+        assertThat(ran).containsExactly("c-once@150");
+        advance(1 * MS);
+        assertThat(ran).containsExactly("c-once@150", "b-timeout@400");
+        advance(599 * MS);
+        assertThat(ran).containsExactly("c-once@150", "b-timeout@400");
+        advance(1 * MS);
+        assertThat(ran).containsExactly("c-once@150", "b-timeout@400", "a-interval@1000");
+        advance(100 * MS);
+        assertThat(ran).containsExactly("c-once@150", "b-timeout@400", "a-interval@1000", "b-interval@1100");
+    }
+
+    @Test
+    void aCancelledTimerNeverRunsAndLeavesItsLaneAtItsTime() {
+        ProbeTimers.Timer t = timers.after(300 * MS, mark("cancelled"));
+        timers.after(300 * MS, mark("kept"));
+        ProbeTimers.Timer o = timers.once(10 * MS, mark("once"));
+        t.cancel();
+        o.cancel();
+        assertThat(timers.queued()).isEqualTo(2);
+        advance(300 * MS);
+        assertThat(ran).containsExactly("kept@300");
+        assertThat(timers.queued()).isZero();
+    }
+
+    @Test
+    void aTimerSetByARunningOneInTheSameLaneWaitsItsWholeDelay() {
+        Runnable[] again = new Runnable[1];
+        again[0] = () -> {
+            ran.add("tick@" + now / MS);
+            if (ran.size() < 3) {
+                timers.after(1000 * MS, again[0]);
+            }
+        };
+        timers.after(1000 * MS, again[0]);
+        advance(1000 * MS);
+        assertThat(ran).containsExactly("tick@1000");
+        advance(999 * MS);
+        assertThat(ran).containsExactly("tick@1000");
+        advance(1 * MS);
+        advance(1000 * MS);
+        advance(1000 * MS);
+        assertThat(ran).containsExactly("tick@1000", "tick@2000", "tick@3000");
+        assertThat(timers.queued()).isZero();
+    }
+
+    @Test
+    void aFailingTaskDoesNotStopTheOthersDueWithIt() {
+        timers.after(10 * MS, () -> {
+            throw new IllegalStateException("boom");
+        });
+        timers.after(10 * MS, mark("next"));
+        advance(10 * MS);
+        assertThat(ran).containsExactly("next@10");
+    }
+}
