@@ -48,6 +48,9 @@ final class ProbeTimers {
         }
     }
 
+    /** The longest a lane runs timers before it lets the loop do its I/O. */
+    static final long SLICE_NANOS = 2_000_000;
+
     private final EventLoop loop;
     /** The loop's own clock, the one its scheduler keeps (frozen and moved by hand in tests). */
     private final Ticker nanos;
@@ -114,13 +117,23 @@ final class ProbeTimers {
             loop.schedule(this::due, Math.max(0, inNanos), TimeUnit.NANOSECONDS);
         }
 
-        /** Runs every timer whose time has come, drops cancelled ones at the head, and sets the loop timer again. */
+        /**
+         * Runs the timers whose time has come, drops cancelled ones at the head, and sets the loop timer again. It
+         * yields after {@link #SLICE_NANOS}: a backlog (a cold JIT at start, a stalled loop) must not keep the loop
+         * from its I/O for long, or probes whose answers sit unread would time out. The loop runs its I/O before it
+         * takes the next due timer task.
+         */
         private void due() {
             long now = nanos.nanoTime();
             Timer t;
+            int fired = 0;
             while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= 0)) {
                 queue.pollFirst();
                 t.fire(); // may add to this lane: after now, so not in this round
+                if ((++fired & 15) == 0 && nanos.nanoTime() - now > SLICE_NANOS) {
+                    t = queue.peekFirst();
+                    break;
+                }
             }
             armed = false;
             if (t != null) {

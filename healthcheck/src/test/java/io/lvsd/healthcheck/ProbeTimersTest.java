@@ -93,6 +93,24 @@ class ProbeTimersTest {
     }
 
     @Test
+    void aLongRoundYieldsToTheLoopAndGoesOnInItsNextRound() {
+        for (int i = 0; i < 40; i++) {
+            timers.after(10 * MS, () -> {
+                ran.add("slow");
+                clock.advanceTimeBy(1, TimeUnit.MILLISECONDS); // each task takes 1 ms of the loop's time
+            });
+        }
+        clock.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+        clock.runScheduledPendingTasks(); // one round of the loop's timers: 16 tasks, then over the 2 ms slice
+        assertThat(ran).hasSize(16);
+        clock.runScheduledPendingTasks();
+        assertThat(ran).hasSize(32);
+        clock.runScheduledPendingTasks();
+        assertThat(ran).hasSize(40);
+        assertThat(timers.queued()).isZero();
+    }
+
+    @Test
     void aFailingTaskDoesNotStopTheOthersDueWithIt() {
         timers.after(10 * MS, () -> {
             throw new IllegalStateException("boom");
