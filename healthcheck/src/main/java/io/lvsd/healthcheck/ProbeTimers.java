@@ -125,19 +125,24 @@ final class ProbeTimers {
          */
         private void due() {
             long now = nanos.nanoTime();
-            Timer t;
             int fired = 0;
-            while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= 0)) {
-                queue.pollFirst();
-                t.fire(); // may add to this lane: after now, so not in this round
-                if ((++fired & 15) == 0 && nanos.nanoTime() - now > SLICE_NANOS) {
-                    t = queue.peekFirst();
-                    break;
+            try {
+                Timer t;
+                while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= 0)) {
+                    queue.pollFirst();
+                    t.fire(); // may add to this lane: after now, so not in this round
+                    if ((++fired & 15) == 0 && nanos.nanoTime() - now > SLICE_NANOS) {
+                        break;
+                    }
                 }
-            }
-            armed = false;
-            if (t != null) {
-                arm(t.deadline - now);
+            } finally {
+                // Even after an Error from a task: a lane left armed with no loop timer would stop every probe
+                // of its delay on this loop, silently.
+                armed = false;
+                Timer head = queue.peekFirst();
+                if (head != null) {
+                    arm(head.deadline - now);
+                }
             }
         }
     }

@@ -19,9 +19,8 @@ import java.net.InetSocketAddress;
  * One TCP connect of a probe, without a channel: a non-blocking socket that the probe's epoll loop watches for the
  * end of the handshake, closed with a reset when the probe ends. A channel costs ten more system calls per probe
  * (address look-ups, option reads, interest changes) and a pipeline, promises and an id; this costs socket,
- * getsockname (Netty's {@link Socket} asks the family), setsockopt SO_LINGER, connect, epoll_ctl ADD and close. The
- * descriptor is closed before its registration is cancelled, so the kernel drops it from the epoll set with the close
- * and no epoll_ctl DEL is made. Everything runs on the probe's loop.
+ * getsockname (Netty's {@link Socket} asks the family), setsockopt SO_LINGER, connect, epoll_ctl ADD and DEL, and
+ * close. Everything runs on the probe's loop.
  */
 final class TcpConnect implements EpollIoHandle {
     /** IPPROTO_TCP (netinet/in.h) and TCP_QUICKACK (uapi linux/tcp.h). */
@@ -110,7 +109,7 @@ final class TcpConnect implements EpollIoHandle {
         }
         registration = f.getNow();
         if (ctx.finished()) {
-            registration.cancel(); // ended meanwhile: the socket is already closed
+            registration.cancel(); // ended meanwhile: the socket is already closed, nothing to delete
             return;
         }
         try {
@@ -143,16 +142,20 @@ final class TcpConnect implements EpollIoHandle {
         }
     }
 
-    /** Closes the socket (a reset), then drops the registration; safe to call more than once. */
+    /**
+     * Drops the registration (epoll_ctl DEL), then closes the socket (a reset); safe to call more than once. Not the
+     * other way round: a script's child process forked meanwhile may hold the descriptor, and the epoll entry would
+     * then outlive the close and report its EPOLLOUT to whichever new socket takes the same number.
+     */
     @Override
     public void close() {
+        if (registration != null) {
+            registration.cancel();
+        }
         try {
             socket.close();
         } catch (IOException e) {
             // already gone
-        }
-        if (registration != null) {
-            registration.cancel();
         }
     }
 
