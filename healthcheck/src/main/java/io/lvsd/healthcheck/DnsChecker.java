@@ -231,16 +231,6 @@ public final class DnsChecker implements Checker {
         return name;
     }
 
-    /** RFC 1035 2.3.4: a name is 255 octets or less, on the wire, its labels' lengths included. */
-    private static final int MAX_NAME = 255;
-    /** The longest label, RFC 1035 2.3.4. */
-    private static final int MAX_LABEL = 63;
-
-    /**
-     * A name at the reader index, compression pointers followed (RFC 1035 4.1.4), as Netty's
-     * {@code DefaultDnsRecordDecoder.decodeName} reads it ({@code www.example.org.}, the root {@code .}), but
-     * rejecting a name longer than 255 octets: no name, however its pointers loop, costs more than that.
-     */
     /**
      * A name that cannot be read. Without a stack trace: a hostile or broken server can send one in every reply, and
      * the reason, which is all the verdict names, costs nothing to make.
@@ -256,6 +246,16 @@ public final class DnsChecker implements Checker {
         }
     }
 
+    /** RFC 1035 2.3.4: a name is 255 octets or less, on the wire, its labels' lengths included. */
+    private static final int MAX_NAME = 255;
+    /** The longest label, RFC 1035 2.3.4. */
+    private static final int MAX_LABEL = 63;
+
+    /**
+     * A name at the reader index, compression pointers followed (RFC 1035 4.1.4), as Netty's
+     * {@code DefaultDnsRecordDecoder.decodeName} reads it ({@code www.example.org.}, the root {@code .}), but
+     * rejecting a name longer than 255 octets: no name, however its pointers loop, costs more than that.
+     */
     static String decodeName(ByteBuf in) {
         if (!in.isReadable()) {
             return "."; // some servers send nothing for the root (netty#5014)

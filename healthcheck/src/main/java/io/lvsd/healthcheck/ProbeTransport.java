@@ -209,14 +209,8 @@ public final class ProbeTransport implements AutoCloseable {
                     return;
                 }
             }
-            ChannelFuture cf;
-            if (c.sourceAddress() != null || c.sourcePort() != null) {
-                InetSocketAddress local = c.sourceAddress() == null ? new InetSocketAddress(c.sourcePort())
-                        : new InetSocketAddress(c.sourceAddress(), c.sourcePort() == null ? 0 : c.sourcePort());
-                cf = ch.connect(ctx.target(), local);
-            } else {
-                cf = ch.connect(ctx.target());
-            }
+            InetSocketAddress local = localAddress(c);
+            ChannelFuture cf = local == null ? ch.connect(ctx.target()) : ch.connect(ctx.target(), local);
             cf.addListener(f -> {
                 if (f.isSuccess()) {
                     connected.accept(ch);
@@ -246,6 +240,15 @@ public final class ProbeTransport implements AutoCloseable {
             n.close(fd);
         }
         return ch;
+    }
+
+    /** The address a check's probes come from ({@code source-address}, {@code source-port}), or null: the kernel's. */
+    static InetSocketAddress localAddress(CheckConfig c) {
+        if (c.sourceAddress() == null && c.sourcePort() == null) {
+            return null;
+        }
+        int port = c.sourcePort() == null ? 0 : c.sourcePort();
+        return c.sourceAddress() == null ? new InetSocketAddress(port) : new InetSocketAddress(c.sourceAddress(), port);
     }
 
     static ByteBuffer ifname(String name) {

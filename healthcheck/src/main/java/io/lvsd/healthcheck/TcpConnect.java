@@ -80,9 +80,9 @@ final class TcpConnect implements EpollIoHandle {
         }
         boolean done;
         try {
-            if (c.sourceAddress() != null || c.sourcePort() != null) {
-                s.bind(c.sourceAddress() == null ? new InetSocketAddress(c.sourcePort())
-                        : new InetSocketAddress(c.sourceAddress(), c.sourcePort() == null ? 0 : c.sourcePort()));
+            InetSocketAddress local = ProbeTransport.localAddress(c);
+            if (local != null) {
+                s.bind(local);
             }
             done = s.connect(ctx.target());
         } catch (IOException | ChannelException e) {
@@ -93,13 +93,8 @@ final class TcpConnect implements EpollIoHandle {
             connected.run();
             return;
         }
-        // On the loop's own thread the registration is made at once; the listener is for form's sake.
-        Future<IoRegistration> f = loop.register(p);
-        if (f.isDone()) {
-            p.registered(f);
-        } else {
-            f.addListener(x -> p.registered(f));
-        }
+        Future<IoRegistration> f = loop.register(p); // done at once on the loop, and so is its listener
+        f.addListener(x -> p.registered(f));
     }
 
     private void registered(Future<IoRegistration> f) {
