@@ -90,9 +90,15 @@ public final class ProbeTransport implements AutoCloseable {
      * A stream ({@code datagram} false) or datagram channel on {@code ctx}'s loop, with the check's source
      * address / port and interface applied and {@code handler} in its pipeline, connected to {@code ctx.target()}.
      * A failure to set it up or connect ends the probe as down with the reason; the channel closes with the probe.
+     * On epoll a stream is a bare socket whose bytes a pipeline in memory handles ({@link TcpConnect#stream}): the
+     * handlers see the same events, and {@code connected} gets that pipeline's channel.
      */
     public void connect(ProbeContext ctx, boolean datagram, io.netty.channel.ChannelHandler handler,
                         java.util.function.Consumer<Channel> connected) {
+        if (!datagram && epoll && ctx.loop() instanceof IoEventLoop loop && loop.isCompatible(EpollIoHandle.class)) {
+            socketFor(ctx, false, fd -> TcpConnect.stream(ctx, loop, fd, handler, connected));
+            return;
+        }
         socketFor(ctx, datagram, fd -> connect(ctx, datagram, handler, connected, fd));
     }
 

@@ -76,6 +76,7 @@ class CheckersIT {
         http.createContext("/missing", x -> reply(x, 404, "no\n"));
         http.createContext("/big", x -> reply(x, 200, "x".repeat(10_000)));
         http.createContext("/host", x -> reply(x, 200, "host=" + x.getRequestHeaders().getFirst("Host")));
+        http.createContext("/load", x -> reply(x, 200, "idle=80\n"));
         http.start();
     }
 
@@ -124,15 +125,18 @@ class CheckersIT {
                 maxBytes, "1.1");
     }
 
-    static CheckResult httpProbe(CheckSpec.Http spec) throws Exception {
-        return probe(new HttpChecker(), new InetSocketAddress(LO, http.getAddress().getPort()),
+    static CheckResult httpProbe(ProbeTransport t, CheckSpec.Http spec) throws Exception {
+        return probe(t, new HttpChecker(), new InetSocketAddress(LO, http.getAddress().getPort()),
                 config(spec, Duration.ofSeconds(3)));
     }
 
     // ---- tcp
 
-    /** TCP checks run twice: as bare sockets on epoll (what lvsd uses on Linux) and as NIO channels (the fallback). */
-    static ProbeTransport tcpTransport(String kind) {
+    /**
+     * TCP, HTTP(S) and agent checks run twice: as bare sockets on epoll (what lvsd uses on Linux; a talking check's
+     * handlers in a pipeline in memory) and as NIO channels (the fallback).
+     */
+    static ProbeTransport transportFor(String kind) {
         ProbeTransport t = kind.equals("bare") ? transport : nio;
         assertThat(t.bareTcp()).as(kind + ": " + ProbeTransport.interfaceBindingUnavailable())
                 .isEqualTo(kind.equals("bare"));
@@ -142,7 +146,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void tcpIsUpWhenAcceptedAndDownWhenRefused(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CheckResult r = probe(t, new TcpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
                     config(new CheckSpec.Tcp(), Duration.ofSeconds(3)));
@@ -158,7 +162,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void aHalfOpenTcpCheckIsUpWithoutTheServerEverAcceptingAndAWholeOneIsAccepted(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         try (java.nio.channels.ServerSocketChannel ss = java.nio.channels.ServerSocketChannel.open()) {
             ss.bind(new InetSocketAddress(LO, 0), 50);
             ss.configureBlocking(false);
@@ -189,7 +193,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void tcpClosesWithAResetSoThatNoProbeLeavesATimeWaitSocket(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> {
                 try (Socket s = ss.accept()) {
@@ -208,7 +212,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void tcpToASilentServerTimesOut(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         // A listener whose accept queue is full drops further SYNs: the connect neither succeeds nor fails.
         try (ServerSocket ss = new ServerSocket(0, 1, LO)) {
             List<Socket> filler = new ArrayList<>();
@@ -238,7 +242,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void tcpFromAConfiguredSourcePort(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         int src = freePort();
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<Integer> peerPort = CompletableFuture.supplyAsync(() -> {
@@ -258,7 +262,7 @@ class CheckersIT {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void tcpBoundToAnInterfaceThatDoesNotExistIsDownWithTheReason(String kind) throws Exception {
-        ProbeTransport t = tcpTransport(kind);
+        ProbeTransport t = transportFor(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CheckConfig c = new CheckConfig(Duration.ofSeconds(1), Duration.ofSeconds(3), 1, Duration.ofSeconds(1), 1,
                     false, false, null, null, null, null, "nosuchif0", false, new CheckSpec.Tcp());
@@ -276,52 +280,62 @@ class CheckersIT {
 
     // ---- http
 
-    @Test
-    void httpStatusRules() throws Exception {
-        assertThat(httpProbe(http("/ok", List.of("200-299"), null, null, 1 << 20))).extracting(CheckResult::up,
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpStatusRules(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
+        assertThat(httpProbe(t, http("/ok", List.of("200-299"), null, null, 1 << 20))).extracting(CheckResult::up,
                 CheckResult::detail).containsExactly(true, "HTTP 200");
-        CheckResult missing = httpProbe(http("/missing", List.of("200-299"), null, null, 1 << 20));
+        CheckResult missing = httpProbe(t, http("/missing", List.of("200-299"), null, null, 1 << 20));
         assertThat(missing.up()).isFalse();
         assertThat(missing.detail()).isEqualTo("HTTP 404 (expected [200-299])");
-        assertThat(httpProbe(http("/missing", List.of("200", "404"), null, null, 1 << 20)).up()).isTrue();
+        assertThat(httpProbe(t, http("/missing", List.of("200", "404"), null, null, 1 << 20)).up()).isTrue();
     }
 
-    @Test
-    void httpBodyRegexAndDigest() throws Exception {
-        assertThat(httpProbe(http("/ok", List.of("200"), "all\\s+good", null, 1 << 20)).detail())
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpBodyRegexAndDigest(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
+        assertThat(httpProbe(t, http("/ok", List.of("200"), "all\\s+good", null, 1 << 20)).detail())
                 .isEqualTo("HTTP 200, body matches");
-        CheckResult no = httpProbe(http("/ok", List.of("200"), "^broken", null, 1 << 20));
+        CheckResult no = httpProbe(t, http("/ok", List.of("200"), "^broken", null, 1 << 20));
         assertThat(no.up()).isFalse();
         assertThat(no.detail()).isEqualTo("HTTP 200: body does not match body-regex \"^broken\"");
         String md5 = HttpChecker.digest("MD5", "all good\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(httpProbe(http("/ok", List.of("200"), null, "md5:" + md5, 1 << 20)).up()).isTrue();
+        assertThat(httpProbe(t, http("/ok", List.of("200"), null, "md5:" + md5, 1 << 20)).up()).isTrue();
         String sha = HttpChecker.digest("SHA-256", "all good\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(httpProbe(http("/ok", List.of("200"), null, "sha256:" + sha, 1 << 20)).up()).isTrue();
-        CheckResult wrong = httpProbe(http("/ok", List.of("200"), null, "md5:" + "0".repeat(32), 1 << 20));
+        assertThat(httpProbe(t, http("/ok", List.of("200"), null, "sha256:" + sha, 1 << 20)).up()).isTrue();
+        CheckResult wrong = httpProbe(t, http("/ok", List.of("200"), null, "md5:" + "0".repeat(32), 1 << 20));
         assertThat(wrong.up()).isFalse();
         assertThat(wrong.detail()).isEqualTo("HTTP 200: body md5 " + md5 + " (expected " + "0".repeat(32) + ")");
     }
 
-    @Test
-    void httpReadsNoMoreThanMaxBytes() throws Exception {
-        assertThat(httpProbe(http("/big", List.of("200"), "^x{100}", null, 100)).detail())
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpReadsNoMoreThanMaxBytes(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
+        assertThat(httpProbe(t, http("/big", List.of("200"), "^x{100}", null, 100)).detail())
                 .isEqualTo("HTTP 200, body matches");
-        CheckResult r = httpProbe(http("/big", List.of("200"), "y", null, 100));
+        CheckResult r = httpProbe(t, http("/big", List.of("200"), "y", null, 100));
         assertThat(r.detail()).isEqualTo("HTTP 200: body (first 100 bytes, max-bytes) does not match body-regex \"y\"");
-        CheckResult d = httpProbe(http("/big", List.of("200"), null, "md5:" + "0".repeat(32), 100));
+        CheckResult d = httpProbe(t, http("/big", List.of("200"), null, "md5:" + "0".repeat(32), 100));
         assertThat(d.detail()).isEqualTo("HTTP 200: body longer than max-bytes (100): digest not checked");
     }
 
-    @Test
-    void httpSendsTheVirtualHost() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpSendsTheVirtualHost(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
         CheckSpec.Http spec = new CheckSpec.Http(false, "GET", "/host", "www.example.test", null,
                 List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("host=www\\.example\\.test$"), null, 1000, "1.0");
-        assertThat(httpProbe(spec).up()).isTrue();
-        assertThat(httpProbe(http("/host", List.of("200"), "host=127\\.0\\.0\\.1:\\d+$", null, 1000)).up()).isTrue();
+        assertThat(httpProbe(t, spec).up()).isTrue();
+        assertThat(httpProbe(t, http("/host", List.of("200"), "host=127\\.0\\.0\\.1:\\d+$", null, 1000)).up()).isTrue();
     }
 
-    @Test
-    void httpToAServerThatNeverAnswersTimesOutAndToAClosedPortIsRefused() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpToAServerThatNeverAnswersTimesOutAndToAClosedPortIsRefused(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
         try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
             CompletableFuture<Socket> held = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -330,19 +344,59 @@ class CheckersIT {
                     throw new RuntimeException(e);
                 }
             });
-            CheckResult r = probe(new HttpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+            CheckResult r = probe(t, new HttpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
                     config(http("/", List.of("200"), null, null, 1000), Duration.ofMillis(400)));
             assertThat(r).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "timed out after 400 ms");
             held.get(5, TimeUnit.SECONDS).close();
         }
-        CheckResult refused = probe(new HttpChecker(), new InetSocketAddress(LO, freePort()),
+        CheckResult refused = probe(t, new HttpChecker(), new InetSocketAddress(LO, freePort()),
                 config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(2)));
         assertThat(refused.up()).isFalse();
         assertThat(refused.detail()).containsIgnoringCase("refused");
     }
 
-    @Test
-    void httpsWithSniAndASelfSignedCertificate(@TempDir Path dir) throws Exception {
+    /**
+     * A raw server: a body that ends only with the connection (no Content-Length), longer than one readiness's reads,
+     * is read to its end; a server that closes without answering is down, saying so.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpReadsABodyThatEndsWithTheConnectionAndNoticesAServerThatHangsUp(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            AtomicReference<Boolean> answer = new AtomicReference<>(true);
+            Thread server = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (Socket c = ss.accept()) {
+                        byte[] req = new byte[4096];
+                        int n = c.getInputStream().read(req); // the request, whole on loopback
+                        if (n > 0 && answer.get()) {
+                            c.getOutputStream().write(("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                                    + "x".repeat(100_000) + "END").getBytes(StandardCharsets.US_ASCII));
+                        }
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            InetSocketAddress target = new InetSocketAddress(LO, ss.getLocalPort());
+            CheckResult whole = probe(t, new HttpChecker(), target,
+                    config(http("/", List.of("200"), "x{1000}END$", null, 1 << 20), Duration.ofSeconds(5)));
+            assertThat(whole).extracting(CheckResult::up, CheckResult::detail).containsExactly(true, "HTTP 200, body matches");
+            answer.set(false);
+            CheckResult hungUp = probe(t, new HttpChecker(), target,
+                    config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(5)));
+            assertThat(hungUp).extracting(CheckResult::up, CheckResult::detail)
+                    .containsExactly(false, "connection closed before a response");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void httpsWithSniAndASelfSignedCertificate(String kind, @TempDir Path dir) throws Exception {
+        ProbeTransport t = transportFor(kind);
         Path ks = dir.resolve("ks.p12");
         Process kt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
                 "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "secret", "-alias", "s",
@@ -378,19 +432,19 @@ class CheckersIT {
         try {
             CheckSpec.Http spec = new CheckSpec.Http(true, "GET", "/", null, "www.example.test",
                     List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("secure"), null, 1000, "1.1");
-            CheckResult r = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+            CheckResult r = probe(t, new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
                     config(spec, Duration.ofSeconds(5)));
             assertThat(r.up()).as(r.detail()).isTrue();
             assertThat(sni.get()).isEqualTo("www.example.test");
             // Nor is the name checked: a check that names another host than the certificate's still passes.
             CheckSpec.Http other = new CheckSpec.Http(true, "GET", "/", null, "other.example.test",
                     List.of(CheckSpec.StatusRange.parse("200")), Pattern.compile("secure"), null, 1000, "1.1");
-            CheckResult r2 = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+            CheckResult r2 = probe(t, new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
                     config(other, Duration.ofSeconds(5)));
             assertThat(r2.up()).as(r2.detail()).isTrue();
             assertThat(sni.get()).isEqualTo("other.example.test");
             // Plain HTTP to the TLS port is not a healthy web server.
-            CheckResult plain = probe(new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
+            CheckResult plain = probe(t, new HttpChecker(), new InetSocketAddress(LO, https.getAddress().getPort()),
                     config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(2)));
             assertThat(plain.up()).isFalse();
         } finally {
@@ -499,10 +553,12 @@ class CheckersIT {
 
     // ---- agent
 
-    @Test
-    void agentsOverTcpHttpAndACommand() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void agentsOverTcpHttpAndACommand(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
         try (ServerSocket line = new ServerSocket(0, 50, LO)) {
-            Thread t = new Thread(() -> {
+            Thread server = new Thread(() -> {
                 while (!line.isClosed()) {
                     try (Socket c = line.accept()) {
                         c.getOutputStream().write("0.25\n".getBytes(StandardCharsets.US_ASCII));
@@ -511,22 +567,21 @@ class CheckersIT {
                     }
                 }
             });
-            t.setDaemon(true);
-            t.start();
+            server.setDaemon(true);
+            server.start();
             CheckSpec.Agent tcpAgent = new CheckSpec.Agent(null, line.getLocalPort(), null, CheckSpec.Agent.Reports.LOAD,
                     1.0, 0, null, 1);
-            CheckResult r = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, line.getLocalPort()),
+            CheckResult r = probe(t, new AgentChecker(() -> null), new InetSocketAddress(LO, line.getLocalPort()),
                     config(tcpAgent, Duration.ofSeconds(2)));
             assertThat(r).extracting(CheckResult::up, CheckResult::sample, CheckResult::detail)
                     .containsExactly(true, 0.25, "agent load 0.25");
         }
-        http.createContext("/load", x -> reply(x, 200, "idle=80\n"));
         CheckSpec.Agent httpAgent = new CheckSpec.Agent(null, http.getAddress().getPort(), "/load",
                 CheckSpec.Agent.Reports.IDLE, 1.0, 0, null, 1);
-        CheckResult h = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
+        CheckResult h = probe(t, new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
                 config(httpAgent, Duration.ofSeconds(2)));
         assertThat(h).extracting(CheckResult::up, CheckResult::sample).containsExactly(true, 80.0);
-        CheckResult missing = probe(new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
+        CheckResult missing = probe(t, new AgentChecker(() -> null), new InetSocketAddress(LO, http.getAddress().getPort()),
                 config(new CheckSpec.Agent(null, http.getAddress().getPort(), "/missing", CheckSpec.Agent.Reports.IDLE,
                         1.0, 0, null, 1), Duration.ofSeconds(2)));
         assertThat(missing).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "agent HTTP 404");
@@ -534,11 +589,11 @@ class CheckersIT {
                 System.getProperty("user.name"), 1, "agent-test")) {
             CheckSpec.Agent cmd = new CheckSpec.Agent(io.lvsd.linux.proc.Command.parse("/bin/echo weight 12"), null, null,
                     CheckSpec.Agent.Reports.WEIGHT, 1.0, 0, null, 1);
-            CheckResult c = probe(new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(cmd, Duration.ofSeconds(5)));
+            CheckResult c = probe(t, new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(cmd, Duration.ofSeconds(5)));
             assertThat(c).extracting(CheckResult::up, CheckResult::sample).containsExactly(true, 12.0);
             CheckSpec.Agent silent = new CheckSpec.Agent(io.lvsd.linux.proc.Command.parse("/bin/echo busy"), null, null,
                     CheckSpec.Agent.Reports.WEIGHT, 1.0, 0, null, 1);
-            CheckResult none = probe(new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(silent, Duration.ofSeconds(5)));
+            CheckResult none = probe(t, new AgentChecker(() -> runner), new InetSocketAddress(LO, 1), config(silent, Duration.ofSeconds(5)));
             assertThat(none).extracting(CheckResult::up, CheckResult::detail).containsExactly(false, "agent said \"busy\": no number");
         }
     }
