@@ -90,7 +90,7 @@ public final class HttpChecker implements Checker {
         InetSocketAddress target = ctx.target();
         String host = spec.host() != null ? spec.host() : io.lvsd.linux.net.IpAddresses.format(target);
         Response response = new Response(spec, ctx, needBody, done);
-        ctx.transport().connect(ctx, false, new ChannelInitializer<Channel>() {
+        ctx.transport().request(ctx, new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 if (spec.tls()) {

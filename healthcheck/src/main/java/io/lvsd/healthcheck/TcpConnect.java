@@ -55,6 +55,7 @@ final class TcpConnect implements EpollIoHandle {
     private final Runnable connected;
     private final ChannelHandler handler;
     private final Consumer<Channel> talk;
+    private final boolean speaksFirst;
     private Socket socket;
     private IoRegistration registration;
     /** A stream's pipeline, once connected; its outbound bytes not yet written. */
@@ -65,12 +66,13 @@ final class TcpConnect implements EpollIoHandle {
     private boolean released;
 
     private TcpConnect(ProbeContext ctx, IoEventLoop loop, Runnable connected, ChannelHandler handler,
-                       Consumer<Channel> talk) {
+                       Consumer<Channel> talk, boolean speaksFirst) {
         this.ctx = ctx;
         this.loop = loop;
         this.connected = connected;
         this.handler = handler;
         this.talk = talk;
+        this.speaksFirst = speaksFirst;
     }
 
     /**
@@ -79,17 +81,19 @@ final class TcpConnect implements EpollIoHandle {
      * failure at any step ends the probe as down with the reason.
      */
     static void start(ProbeContext ctx, IoEventLoop loop, int adopt, Runnable connected) {
-        new TcpConnect(ctx, loop, connected, null, null).open(adopt);
+        new TcpConnect(ctx, loop, connected, null, null, false).open(adopt);
     }
 
     /**
      * Like {@link #start}, then a stream: when the handshake completes, {@code handler} is set up in a pipeline of
      * its own and {@code talk} gets that pipeline's channel to write to. What the server sends is read into it; a
      * failure to read or write reaches the handlers as an exception, and the end of the stream as the channel's end.
+     * With {@code speaksFirst} (the client writes at once: HTTP, TLS) the handshake's last acknowledgement waits for
+     * the first bytes and rides on them.
      */
     static void stream(ProbeContext ctx, IoEventLoop loop, int adopt, ChannelHandler handler,
-                       Consumer<Channel> talk) {
-        new TcpConnect(ctx, loop, null, handler, talk).open(adopt);
+                       Consumer<Channel> talk, boolean speaksFirst) {
+        new TcpConnect(ctx, loop, null, handler, talk, speaksFirst).open(adopt);
     }
 
     private void open(int adopt) {
@@ -104,9 +108,11 @@ final class TcpConnect implements EpollIoHandle {
         ctx.onDone(this::close);
         try {
             socket.setSoLinger(0); // the close resets: no orderly shutdown, no TIME_WAIT socket per probe
-            if (c.spec() instanceof CheckSpec.Tcp tcp && tcp.halfOpen()) {
-                // The server's SYN-ACK is acknowledged only with delay (as if data were to follow), and the reset
-                // comes first: the connection dies in the server's SYN queue, never accepted.
+            if (speaksFirst || c.spec() instanceof CheckSpec.Tcp tcp && tcp.halfOpen()) {
+                // The server's SYN-ACK is acknowledged only with delay, as if data were to follow. Half-open, the
+                // reset comes first: the connection dies in the server's SYN queue, never accepted. A client that
+                // speaks first sends its first bytes at once, and they carry the acknowledgement: one packet less
+                // per probe for both ends (what HAProxy calls tcp-smart-connect).
                 socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
             }
         } catch (IOException | ChannelException e) { // Netty's option setters throw the latter

@@ -356,6 +356,34 @@ class CheckersIT {
     }
 
     /**
+     * An HTTP probe acknowledges the server's SYN-ACK with its request, not with a packet of its own: the connection
+     * reaches the server's accept queue only with the request, so the request is readable the moment accept returns.
+     * (With an acknowledgement of its own, accept returns on it, and the request follows.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"bare", "channel"})
+    void anHttpRequestCarriesTheHandshakesLastAcknowledgement(String kind) throws Exception {
+        ProbeTransport t = transportFor(kind);
+        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
+            CompletableFuture<Integer> readable = CompletableFuture.supplyAsync(() -> {
+                try (Socket c = ss.accept()) {
+                    int n = c.getInputStream().available();
+                    c.getInputStream().read(new byte[4096]);
+                    c.getOutputStream().write("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    return n;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            CheckResult r = probe(t, new HttpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
+                    config(http("/", List.of("200"), null, null, 1000), Duration.ofSeconds(5)));
+            assertThat(r).extracting(CheckResult::up, CheckResult::detail).containsExactly(true, "HTTP 200");
+            assertThat(readable.get(5, TimeUnit.SECONDS)).as("request bytes readable at accept").isPositive();
+        }
+    }
+
+    /**
      * A raw server: a body that ends only with the connection (no Content-Length), longer than one readiness's reads,
      * is read to its end; a server that closes without answering is down, saying so.
      */
