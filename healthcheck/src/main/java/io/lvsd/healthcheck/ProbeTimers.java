@@ -16,6 +16,11 @@ import org.slf4j.LoggerFactory;
  * O(1), where Netty's scheduler keeps every timer in one heap: with 10,000 probes, two insertions and two removals
  * per probe, each touching about fifteen timers spread over the heap. A cancelled timer stays in its lane, inert,
  * until its time comes. One-off delays ({@link #once}) go to the loop's own scheduler. Used on the loop only.
+ * <p>
+ * A lane wakes the loop at its head's time and runs, with it, the timers due within the next
+ * {@link #COALESCE_NANOS}: a timer may run up to that much early, and a lane wakes the loop at most once per
+ * millisecond, as a millisecond-resolution scheduler would (HAProxy's is one). At 12,000 probes a second spread
+ * over the interval, that is about 1,000 wake-ups instead of 12,000, each a context switch.
  */
 final class ProbeTimers {
     private static final Logger log = LoggerFactory.getLogger(ProbeTimers.class);
@@ -50,6 +55,8 @@ final class ProbeTimers {
 
     /** The longest a lane runs timers before it lets the loop do its I/O. */
     static final long SLICE_NANOS = 2_000_000;
+    /** How early a timer may run, with one due before it in its lane (at most half the lane's delay). */
+    static final long COALESCE_NANOS = 1_000_000;
 
     private final EventLoop loop;
     /** The loop's own clock, the one its scheduler keeps (frozen and moved by hand in tests). */
@@ -97,12 +104,15 @@ final class ProbeTimers {
 
     private final class Lane {
         final long delay;
+        /** Timers due within this of now run with the due ones: less than the delay, so not the ones they add. */
+        final long slack;
         final ArrayDeque<Timer> queue = new ArrayDeque<>();
         /** A loop timer is set for the head, or the lane is running its due timers (and sets one after). */
         boolean armed;
 
         Lane(long delay) {
             this.delay = delay;
+            this.slack = Math.min(COALESCE_NANOS, delay / 2);
         }
 
         void add(Timer t) {
@@ -118,7 +128,8 @@ final class ProbeTimers {
         }
 
         /**
-         * Runs the timers whose time has come, drops cancelled ones at the head, and sets the loop timer again. It
+         * Runs the timers whose time has come or comes within the lane's slack, drops cancelled ones at the head,
+         * and sets the loop timer again. It
          * yields after {@link #SLICE_NANOS}: a backlog (a cold JIT at start, a stalled loop) must not keep the loop
          * from its I/O for long, or probes whose answers sit unread would time out. The loop runs its I/O before it
          * takes the next due timer task.
@@ -128,7 +139,7 @@ final class ProbeTimers {
             int fired = 0;
             try {
                 Timer t;
-                while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= 0)) {
+                while ((t = queue.peekFirst()) != null && (t.task == null || t.deadline - now <= slack)) {
                     queue.pollFirst();
                     t.fire(); // may add to this lane: after now, so not in this round
                     if ((++fired & 15) == 0 && nanos.nanoTime() - now > SLICE_NANOS) {

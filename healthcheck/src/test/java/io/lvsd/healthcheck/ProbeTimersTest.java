@@ -59,6 +59,44 @@ class ProbeTimersTest {
     }
 
     @Test
+    void timersOfALaneDueWithinAMillisecondRunInOneWakeUpAndNoneAfterIt() {
+        timers.after(100 * MS, mark("a"));
+        advance(MS / 2);
+        timers.after(100 * MS, mark("b")); // due 0.5 ms after a
+        advance(MS / 2);
+        timers.after(100 * MS, mark("c")); // due 1 ms after a
+        advance(MS / 2);
+        timers.after(100 * MS, mark("d")); // due 1.5 ms after a
+        advance(100 * MS - 3 * MS / 2 - 1); // 1 ns before a is due
+        assertThat(ran).isEmpty();
+        now += 1;
+        clock.advanceTimeBy(1, TimeUnit.NANOSECONDS); // a's time: one round of the loop's timers
+        clock.runScheduledPendingTasks();
+        assertThat(ran).hasSize(3).allMatch(r -> !r.startsWith("d"));
+        clock.runScheduledPendingTasks(); // d is not due yet: nothing more until its time
+        assertThat(ran).hasSize(3);
+        advance(3 * MS / 2 - 1);
+        assertThat(ran).hasSize(3);
+        advance(1); // d's time
+        assertThat(ran).hasSize(4).last().asString().startsWith("d");
+    }
+
+    @Test
+    void aLaneOfAShortDelayRunsNothingItAddsInTheSameRound() {
+        Runnable[] again = new Runnable[1];
+        again[0] = () -> {
+            ran.add("tick");
+            if (ran.size() < 100) { // bounded: were the lane to take it in this round, it would go on forever
+                timers.after(MS / 10, again[0]); // 0.1 ms: the slack is half of it
+            }
+        };
+        timers.after(MS / 10, again[0]);
+        clock.advanceTimeBy(MS / 10, TimeUnit.NANOSECONDS);
+        clock.runScheduledPendingTasks();
+        assertThat(ran).containsExactly("tick");
+    }
+
+    @Test
     void aCancelledTimerNeverRunsAndLeavesItsLaneAtItsTime() {
         ProbeTimers.Timer t = timers.after(300 * MS, mark("cancelled"));
         timers.after(300 * MS, mark("kept"));
