@@ -126,17 +126,37 @@ seen() { ip netns exec hcb nft list chain inet hcb in | awk '/counter packets/ {
 accepted() { awk '/^connections / {n = $2} END {printf "%d", n}' "$out/targets.log"; } # connections they accepted
 metric() { { ip netns exec hcb curl -s http://127.0.0.1:9180/metrics || true; } | awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}'; }
 
+# thread_ticks PID: "NAME<TAB>TICKS" (utime + stime) for each of PID's thread names, digits dropped from the
+# names so that a pool's threads add up (lvsd-check-1 and -2, "GC Thread#0" and "#1")
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    { printf '%s\t' "$(tr -d '\n' < "$t/comm")"; sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}'; } 2>/dev/null || true
+  done | sed -E 's/[0-9]+\t/\t/; s/#\t/\t/' | awk -F'\t' 'NF == 2 {s[$1] += $2} END {for (k in s) print k "\t" s[k]}' | sort
+}
+
+# thread_split BEFORE AFTER: the thread names that used most CPU between two thread_ticks, with seconds
+thread_split() {
+  local hz; hz=$(getconf CLK_TCK)
+  join -t "$(printf '\t')" -a 2 -e 0 -o 0,1.2,2.2 "$1" "$2" \
+    | awk -F'\t' -v hz="$hz" '{d = $3 - $2; if (d > 0) printf "%s\t%.1f\n", $1, d / hz}' | sort -t "$(printf '\t')" -k2 -nr \
+    | head -8 | awk -F'\t' '{printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2}'
+}
+
 # measure NAME PIDS...: CPU seconds and peak RSS over DUR seconds
 measure() {
   local name=$1; shift
   local hz; hz=$(getconf CLK_TCK)
   local t0 t1 u0 u1 peak=0 r i
+  case "$name" in lvsd*) thread_ticks "$1" > "$out/threads0.txt";; esac
   t0=$(ticks 0 "$@"); u0=$(ticks 14 "$@")
   for ((i = 0; i < DUR; i++)); do
     sleep 1
     r=$(rss_kib "$@"); [ "$r" -gt "$peak" ] && peak=$r
   done
   t1=$(ticks 0 "$@"); u1=$(ticks 14 "$@")
+  THREADS=""
+  case "$name" in lvsd*) thread_ticks "$1" > "$out/threads1.txt"; THREADS=$(thread_split "$out/threads0.txt" "$out/threads1.txt");; esac
   CPU_S=$(awk -v a=$t0 -v b=$t1 -v hz=$hz 'BEGIN {printf "%.1f", (b - a) / hz}')
   USER_S=$(awk -v a=$u0 -v b=$u1 -v hz=$hz 'BEGIN {printf "%.1f", (b - a) / hz}')
   PEAK_MIB=$((peak / 1024))
@@ -144,6 +164,7 @@ measure() {
     "$name" "$CPU_S" "$DUR" "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c / d}')" \
     "$(awk -v c=$CPU_S -v d=$DUR 'BEGIN {print c * 60 / d}')" "$USER_S" \
     "$(awk -v c=$CPU_S -v u=$USER_S 'BEGIN {printf "%.1f", c - u}')" "$PEAK_MIB"
+  [ -z "$THREADS" ] || echo "           by thread: $THREADS"
 }
 
 # report PROBES: the probe rate the targets saw, and CPU per 1000 probes (from the last measure)
