@@ -152,7 +152,7 @@ final class ProbeTimers {
                 armed = false;
                 Timer head = queue.peekFirst();
                 if (head != null) {
-                    arm(head.deadline - now);
+                    arm(head.deadline - nanos.nanoTime()); // the round took time: not from its start
                 }
             }
         }

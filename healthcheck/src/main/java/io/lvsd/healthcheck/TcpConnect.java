@@ -187,7 +187,12 @@ final class TcpConnect implements EpollIoHandle {
                     return;
                 }
                 pipe = new EmbeddedChannel(handler);
-                talk.accept(pipe);
+                try {
+                    talk.accept(pipe);
+                } catch (Exception e) { // EmbeddedChannel rethrows checked exceptions unchecked
+                    ctx.down("request: " + ProbeTransport.message(e));
+                    return;
+                }
                 flush();
             } else if ((ops & EPOLLOUT) != 0) {
                 flush();
@@ -195,10 +200,24 @@ final class TcpConnect implements EpollIoHandle {
             if ((ops & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
                 read();
             }
+            settle();
+        } catch (Exception e) {
+            // Nothing may leave: the loop would log it, sleep a second and drop the other sockets' events.
+            ctx.down("probe: " + ProbeTransport.message(e));
         } finally {
             feeding = false;
             if (ctx.finished()) {
                 release();
+            }
+        }
+    }
+
+    /** A handler that closed its pipeline without a verdict: the probe ends as a closed channel's would. */
+    private void settle() {
+        if (pipe != null && !ctx.finished() && !pipe.isOpen()) {
+            pipe.runPendingTasks(); // the handlers' channelInactive
+            if (!ctx.finished()) {
+                ctx.down("connection closed");
             }
         }
     }
@@ -226,9 +245,10 @@ final class TcpConnect implements EpollIoHandle {
                 if (m == null) {
                     return;
                 }
-                if (!(m instanceof ByteBuf b)) {
+                if (!(m instanceof ByteBuf b)) { // a channel fails such a write; nothing here writes one
                     ReferenceCountUtil.release(m);
-                    continue;
+                    ctx.down("request: cannot send a " + m.getClass().getSimpleName());
+                    return;
                 }
                 if (b.hasMemoryAddress() || b.isDirect() && b.nioBufferCount() == 1) {
                     unwritten = b;
@@ -279,6 +299,10 @@ final class TcpConnect implements EpollIoHandle {
                 failed(e);
                 return;
             }
+            if (n > 0 && !pipe.isOpen()) { // a handler closed it: settle() ends the probe
+                b.release();
+                return;
+            }
             if (n <= 0) {
                 b.release();
                 if (n < 0) { // the server's end of the stream
@@ -293,7 +317,7 @@ final class TcpConnect implements EpollIoHandle {
             b.writerIndex(n);
             try {
                 pipe.writeInbound(b);
-            } catch (RuntimeException e) { // an exception no handler took
+            } catch (Exception e) { // an exception no handler took (EmbeddedChannel rethrows checked ones unchecked)
                 ctx.down(ProbeTransport.message(e));
                 return;
             }
@@ -311,6 +335,9 @@ final class TcpConnect implements EpollIoHandle {
         feeding = true;
         try {
             read();
+            settle();
+        } catch (Exception e) {
+            ctx.down("probe: " + ProbeTransport.message(e));
         } finally {
             feeding = false;
             if (ctx.finished()) {
@@ -359,7 +386,7 @@ final class TcpConnect implements EpollIoHandle {
         }
         try {
             pipe.finishAndReleaseAll();
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // checked ones come rethrown unchecked
             // an exception the pipeline kept: the probe has its result already
         }
     }

@@ -1299,12 +1299,21 @@ final class ConfigBinder {
             method = null;
         }
         String path = b.string("path", true, "an absolute path like /health");
-        if (path != null && !path.startsWith("/")) {
-            b.bad("path", "an absolute path like /health");
+        if (path != null && (!path.startsWith("/") || !token(path))) {
+            b.bad("path", "an absolute path like /health, without spaces or control characters (a space is %20)");
             path = null;
         }
         String host = b.string("host", false, "a Host header value");
+        boolean headersOk = true;
+        if (host != null && !token(host)) {
+            b.bad("host", "a Host header value like www.example.com, without spaces or control characters");
+            headersOk = false;
+        }
         String sni = b.string("sni", false, "a server name");
+        if (sni != null && !sni.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+            b.bad("sni", "a server name like www.example.com");
+            headersOk = false;
+        }
         if (sni != null && !tls) {
             b.error("sni", "set with type = http (expected only with type = https)");
         }
@@ -1352,7 +1361,7 @@ final class ConfigBinder {
             b.bad("version", "1.0 or 1.1");
             version = null;
         }
-        if (!ok || method == null || path == null || maxBytes == null || version == null) {
+        if (!ok || !headersOk || method == null || path == null || maxBytes == null || version == null) {
             return null;
         }
         String m = method;
@@ -1433,6 +1442,14 @@ final class ConfigBinder {
         return command == null || dynamic == null ? null : new CheckSpec.Script(command, dynamic);
     }
 
+    /**
+     * Whether {@code s} can go into an HTTP request line or header as it is: no space, no control character
+     * (RFC 9112 sections 3 and 5), nothing beyond ASCII. Netty refuses such a request at every probe.
+     */
+    private static boolean token(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    }
+
     private CheckSpec agent(Node b) {
         Command command = command(b, "command", false);
         Integer port = b.isNull("port") ? null : b.intIn("port", 1, 65535, true);
@@ -1444,8 +1461,8 @@ final class ConfigBinder {
                     : "set together with port (expected exactly one of command or port)");
             ok = false;
         }
-        if (path != null && !path.startsWith("/")) {
-            b.bad("path", "an absolute path like /load");
+        if (path != null && (!path.startsWith("/") || !token(path))) {
+            b.bad("path", "an absolute path like /load, without spaces or control characters (a space is %20)");
             ok = false;
         }
         if (path != null && port == null) {

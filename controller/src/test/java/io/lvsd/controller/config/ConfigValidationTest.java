@@ -392,6 +392,21 @@ class ConfigValidationTest {
     }
 
     @Test
+    void anHttpCheckRefusesWhatCannotGoIntoARequest() {
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
+                + "  check { type = http\n    http { path = \"/health check\" } }\n} ]\n"))
+                .containsExactly("lvsd.conf:5: virtual-servers[0].check.http.path: \"/health check\" (expected an absolute "
+                        + "path like /health, without spaces or control characters (a space is %20))");
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:443\"\n"
+                + "  check { type = https\n    http { host = \"a\\r\\nX-Evil: 1\", sni = \"bad name\" } }\n} ]\n"))
+                .hasSize(2).allMatch(e -> e.startsWith("lvsd.conf:5: virtual-servers[0].check.http."))
+                .anyMatch(e -> e.contains(".host: ")).anyMatch(e -> e.contains(".sni: \"bad name\""));
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
+                + "  check { type = agent\n    agent { port = 8080, path = \"/lo ad\" } }\n} ]\n"))
+                .singleElement().asString().startsWith("lvsd.conf:5: virtual-servers[0].check.agent.path: \"/lo ad\"");
+    }
+
+    @Test
     void checkBlocksOnlyWithTheirType() {
         assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
                 + "  check { type = tcp\n    http { path = \"/\" } }\n} ]\n"))
