@@ -7,6 +7,7 @@
 #   SKIP_HOST=1 / SKIP_VM=1: one side only; PER=N: N real servers per virtual server (default 100)
 #   FARMS="10000:2000 2000:0": the host farms, TCP:HTTP real servers; WHO="lvsd lvsd-half haproxy": the
 #   checkers on the host, run in turn on each farm; STRACE=S: the syscall window (default 10 s, 0: none)
+#   VM_WARM=S: the warm-up in the VM (default 60 s; the JIT compiles slowly under emulation)
 #
 # Real servers are 127.a.b.c addresses of a namespace's loopback, served by io.lvsd.bench.CheckTargets:
 # TCP ports accept and close, HTTP ports answer 200. Every check each second (interval 1s, timeout 1s,
@@ -38,7 +39,7 @@ out="$top/bench/out"; mkdir -p "$out"
 
 # ---- run inside the VM: "$0" --guest
 if [ "${1:-}" = "--guest" ]; then
-  DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=60 # C2 compiles slowly under emulation
+  DUR=$2; VM_TCP=$3; VM_HTTP=$4; WARM=${VM_WARM:-60} # C2 compiles slowly under emulation
 fi
 
 # each_service NTCP NHTTP FN: calls FN KIND PORT NET for every virtual server 10.0.0.1:PORT of the farm:
@@ -309,7 +310,7 @@ fi
 
 [ "${SKIP_VM:-0}" = 1 ] && exit 0
 cat > "$out/hc-guest.sh" <<GUEST
-PER=$PER STRACE=$STRACE VM_WHO="${VM_WHO:-lvsd keepalived}" bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
+PER=$PER STRACE=$STRACE VM_WARM=${VM_WARM:-60} VM_WHO="${VM_WHO:-lvsd keepalived}" bash $top/bench/healthcheck.sh --guest $DUR $VM_TCP $VM_HTTP
 GUEST
 share=""
 case "$top" in /tmp/*) share="$top";; esac
