@@ -314,5 +314,5 @@ PER=$PER STRACE=$STRACE VM_WARM=${VM_WARM:-60} VM_WHO="${VM_WHO:-lvsd keepalived
 GUEST
 share=""
 case "$top" in /tmp/*) share="$top";; esac
-LVSD_LAB_SHARE="$share" LVSD_LAB_TIMEOUT=$((6 * DUR + 900)) "$top/lab/vm.sh" "$out/hc-guest.sh" "$out" || { cat "$out/guest.log"; exit 1; }
+LVSD_LAB_SHARE="$share" LVSD_LAB_TIMEOUT=$((3 * (${VM_WARM:-60} + DUR + 120) + 900)) "$top/lab/vm.sh" "$out/hc-guest.sh" "$out" || { cat "$out/guest.log"; exit 1; }
 cat "$out/guest.log"
