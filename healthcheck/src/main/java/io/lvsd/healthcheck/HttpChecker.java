@@ -89,6 +89,17 @@ public final class HttpChecker implements Checker {
     void fetch(ProbeContext ctx, CheckSpec.Http spec, boolean needBody, Fetched done) {
         InetSocketAddress target = ctx.target();
         String host = spec.host() != null ? spec.host() : io.lvsd.linux.net.IpAddresses.format(target);
+        DefaultFullHttpRequest req;
+        try { // Netty refuses a request line or header it cannot send as it is (check-config refuses them first)
+            req = new DefaultFullHttpRequest(spec.version().equals("1.0") ? HttpVersion.HTTP_1_0
+                    : HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
+            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "lvsd-healthcheck")
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                    .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+        } catch (IllegalArgumentException e) {
+            ctx.down("request: " + ProbeTransport.message(e));
+            return;
+        }
         Response response = new Response(spec, ctx, needBody, done);
         ctx.transport().request(ctx, new ChannelInitializer<Channel>() {
             @Override
@@ -103,11 +114,6 @@ public final class HttpChecker implements Checker {
                 ch.pipeline().addLast(new HttpClientCodec(), response);
             }
         }, ch -> {
-            DefaultFullHttpRequest req = new DefaultFullHttpRequest(spec.version().equals("1.0") ? HttpVersion.HTTP_1_0
-                    : HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
-            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "lvsd-healthcheck")
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                    .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
             ch.writeAndFlush(req).addListener(f -> {
                 if (!f.isSuccess()) {
                     ctx.down("request: " + ProbeTransport.message(f.cause()));

@@ -176,33 +176,45 @@ final class TcpConnect implements EpollIoHandle {
             return;
         }
         int ops = ((EpollIoEvent) event).ops().value();
+        guarded(() -> ready(ops));
+    }
+
+    private void ready(int ops) {
+        if (pipe == null) {
+            if (!connectedNow(ops)) {
+                return;
+            }
+            if (handler == null) {
+                connected.run();
+                return;
+            }
+            pipe = new EmbeddedChannel(handler);
+            try {
+                talk.accept(pipe);
+            } catch (Exception e) { // EmbeddedChannel rethrows checked exceptions unchecked
+                ctx.down("request: " + ProbeTransport.message(e));
+                return;
+            }
+            flush();
+        } else if ((ops & EPOLLOUT) != 0) {
+            flush();
+        }
+        if ((ops & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
+            read();
+        }
+    }
+
+    /**
+     * Runs {@code body}, which may call into the pipeline. Nothing may leave it: the loop would log it, sleep a second
+     * and drop the other sockets' events of its batch (edge-triggered, they never come back), so the probe ends as
+     * down instead. A probe that ended meanwhile has its pipeline released after the body returns.
+     */
+    private void guarded(Runnable body) {
         feeding = true;
         try {
-            if (pipe == null) {
-                if (!connectedNow(ops)) {
-                    return;
-                }
-                if (handler == null) {
-                    connected.run();
-                    return;
-                }
-                pipe = new EmbeddedChannel(handler);
-                try {
-                    talk.accept(pipe);
-                } catch (Exception e) { // EmbeddedChannel rethrows checked exceptions unchecked
-                    ctx.down("request: " + ProbeTransport.message(e));
-                    return;
-                }
-                flush();
-            } else if ((ops & EPOLLOUT) != 0) {
-                flush();
-            }
-            if ((ops & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) {
-                read();
-            }
+            body.run();
             settle();
-        } catch (Exception e) {
-            // Nothing may leave: the loop would log it, sleep a second and drop the other sockets' events.
+        } catch (Exception e) { // EmbeddedChannel rethrows checked exceptions unchecked
             ctx.down("probe: " + ProbeTransport.message(e));
         } finally {
             feeding = false;
@@ -329,20 +341,8 @@ final class TcpConnect implements EpollIoHandle {
     }
 
     private void more() {
-        if (ctx.finished()) {
-            return;
-        }
-        feeding = true;
-        try {
-            read();
-            settle();
-        } catch (Exception e) {
-            ctx.down("probe: " + ProbeTransport.message(e));
-        } finally {
-            feeding = false;
-            if (ctx.finished()) {
-                release();
-            }
+        if (!ctx.finished()) {
+            guarded(this::read);
         }
     }
 
