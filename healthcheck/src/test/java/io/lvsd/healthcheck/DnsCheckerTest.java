@@ -75,13 +75,18 @@ class DnsCheckerTest {
                 .hasMessageContaining("name longer than 255 octets");
         // Netty's own reader went round the loop until it had made as many jumps as the message has bytes: 3 MB
         // of labels for this 478-byte reply.
-        long got = Fuzz.allocated(() -> {
-            try {
-                decode(loop);
-            } catch (DecoderException expected) {
-                // the reply is refused; what it cost is the point
-            }
-        });
+        // The least of three runs: Netty's pooled allocator now and then takes a new chunk of heap on this thread,
+        // whose size depends on what earlier tests on it allocated, not on this decoder (75 KB in one CI run).
+        long got = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            got = Math.min(got, Fuzz.allocated(() -> {
+                try {
+                    decode(loop);
+                } catch (DecoderException expected) {
+                    // the reply is refused; what it cost is the point
+                }
+            }));
+        }
         assertThat(got).isLessThan(Fuzz.allocationBound(loop.length));
     }
 }
