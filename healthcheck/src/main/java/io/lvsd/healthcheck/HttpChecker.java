@@ -1,6 +1,7 @@
 package io.lvsd.healthcheck;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -91,8 +92,10 @@ public final class HttpChecker implements Checker {
         String host = spec.host() != null ? spec.host() : io.lvsd.linux.net.IpAddresses.format(target);
         DefaultFullHttpRequest req;
         try { // Netty refuses a request line or header it cannot send as it is (check-config refuses them first)
+            // No body, and the shared empty buffer as its content: a request never written (the connect failed,
+            // the probe timed out) holds nothing to release.
             req = new DefaultFullHttpRequest(spec.version().equals("1.0") ? HttpVersion.HTTP_1_0
-                    : HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path());
+                    : HttpVersion.HTTP_1_1, HttpMethod.valueOf(spec.method()), spec.path(), Unpooled.EMPTY_BUFFER);
             req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "lvsd-healthcheck")
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                     .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);

@@ -1,7 +1,6 @@
 package io.lvsd.healthcheck;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -356,19 +355,18 @@ class CheckersIT {
         assertThat(refused.detail()).containsIgnoringCase("refused");
     }
 
-    /** A request Netty cannot send (a path with a space) is down at once, saying so, without connecting. */
+    /**
+     * A request Netty cannot send (a path with a space) is down at once, saying so, without connecting: to a closed
+     * port, a probe that connected first would read "Connection refused".
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"bare", "channel"})
     void aRequestThatCannotBeSentIsDownWithoutAConnection(String kind) throws Exception {
         ProbeTransport t = transportFor(kind);
-        try (ServerSocket ss = new ServerSocket(0, 50, LO)) {
-            CheckResult r = probe(t, new HttpChecker(), new InetSocketAddress(LO, ss.getLocalPort()),
-                    config(http("/a b", List.of("200"), null, null, 1000), Duration.ofSeconds(3)));
-            assertThat(r.up()).isFalse();
-            assertThat(r.detail()).startsWith("request: ");
-            ss.setSoTimeout(200);
-            assertThatThrownBy(ss::accept).isInstanceOf(java.net.SocketTimeoutException.class);
-        }
+        CheckResult r = probe(t, new HttpChecker(), new InetSocketAddress(LO, freePort()),
+                config(http("/a b", List.of("200"), null, null, 1000), Duration.ofSeconds(3)));
+        assertThat(r.up()).isFalse();
+        assertThat(r.detail()).startsWith("request: ").doesNotContainIgnoringCase("refused");
     }
 
     /**

@@ -60,6 +60,8 @@ import java.util.regex.PatternSyntaxException;
  */
 final class ConfigBinder {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** A DNS name: labels of letters, digits, '-' and '_' (service names), an optional final dot. */
+    private static final Pattern DNS_NAME = Pattern.compile("([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\\.?)+");
     private static final Pattern IFNAME = Pattern.compile("[^\\s/:]{1,15}");
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}\\$?");
     private static final String NAME_EXPECTED = "a name of letters, digits, '.', '_' or '-', at most 64";
@@ -1299,18 +1301,19 @@ final class ConfigBinder {
             method = null;
         }
         String path = b.string("path", true, "an absolute path like /health");
-        if (path != null && (!path.startsWith("/") || !token(path))) {
+        if (path != null && (!path.startsWith("/") || !token(path, true))) {
             b.bad("path", "an absolute path like /health, without spaces or control characters (a space is %20)");
             path = null;
         }
         String host = b.string("host", false, "a Host header value");
         boolean headersOk = true;
-        if (host != null && !token(host)) {
-            b.bad("host", "a Host header value like www.example.com, without spaces or control characters");
+        if (host != null && !token(host, false)) {
+            b.bad("host", "a Host header value like www.example.com, in ASCII (an international name as its "
+                    + "xn-- form), without spaces or control characters");
             headersOk = false;
         }
         String sni = b.string("sni", false, "a server name");
-        if (sni != null && !sni.matches("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+        if (sni != null && !DNS_NAME.matcher(sni).matches()) {
             b.bad("sni", "a server name like www.example.com");
             headersOk = false;
         }
@@ -1420,7 +1423,7 @@ final class ConfigBinder {
 
     private CheckSpec dns(Node b) {
         String name = b.string("name", true, "a domain name");
-        if (name != null && !name.equals(".") && !name.matches("([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\\.?)+")) {
+        if (name != null && !name.equals(".") && !DNS_NAME.matcher(name).matches()) {
             b.bad("name", "a domain name");
             name = null;
         }
@@ -1443,11 +1446,13 @@ final class ConfigBinder {
     }
 
     /**
-     * Whether {@code s} can go into an HTTP request line or header as it is: no space, no control character
-     * (RFC 9112 sections 3 and 5), nothing beyond ASCII. Netty refuses such a request at every probe.
+     * Whether {@code s} can go into an HTTP request line or header as it is: no space and no control character
+     * (RFC 9112 sections 3 and 5; Netty refuses such a request at every probe), and, unless {@code nonAscii},
+     * nothing beyond ASCII. A path beyond ASCII goes out in UTF-8, as it always has.
      */
-    private static boolean token(String s) {
-        return !s.isEmpty() && s.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    private static boolean token(String s, boolean nonAscii) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c > 0x20 && c != 0x7f && (nonAscii || c < 0x7f)
+                && !Character.isWhitespace(c) && !Character.isISOControl(c));
     }
 
     private CheckSpec agent(Node b) {
@@ -1461,7 +1466,7 @@ final class ConfigBinder {
                     : "set together with port (expected exactly one of command or port)");
             ok = false;
         }
-        if (path != null && (!path.startsWith("/") || !token(path))) {
+        if (path != null && (!path.startsWith("/") || !token(path, true))) {
             b.bad("path", "an absolute path like /load, without spaces or control characters (a space is %20)");
             ok = false;
         }

@@ -404,6 +404,11 @@ class ConfigValidationTest {
         assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:80\"\n"
                 + "  check { type = agent\n    agent { port = 8080, path = \"/lo ad\" } }\n} ]\n"))
                 .singleElement().asString().startsWith("lvsd.conf:5: virtual-servers[0].check.agent.path: \"/lo ad\"");
+        // What went out before stays accepted: a path beyond ASCII (sent in UTF-8), a server name with '_' or a
+        // final dot.
+        assertThat(errors("virtual-servers = [ {\n  name = w\n  address = \"10.0.0.1:443\"\n"
+                + "  check { type = https\n    http { path = \"/santé?x=%20\", sni = \"svc_a.example.org.\" } }\n} ]\n"))
+                .isEmpty();
     }
 
     @Test
