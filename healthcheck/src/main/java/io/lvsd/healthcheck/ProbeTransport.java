@@ -196,10 +196,7 @@ public final class ProbeTransport implements AutoCloseable {
                 // A tcp check reads nothing: no read interest (Netty still reads a close the server sends first).
                 b.option(io.netty.channel.ChannelOption.AUTO_READ, false);
             }
-            if (speaksFirst || c.spec() instanceof CheckSpec.Tcp tcp && tcp.halfOpen()) {
-                // The server's SYN-ACK is acknowledged only with delay (as if data were to follow): half-open, the
-                // reset comes first and the connection dies in the server's SYN queue, never accepted; a client
-                // that speaks first acknowledges it with its first bytes.
+            if (delaysAck(c, speaksFirst)) {
                 if (epoll) {
                     b.option(io.netty.channel.epoll.EpollChannelOption.TCP_QUICKACK, false);
                 } else {
@@ -263,6 +260,16 @@ public final class ProbeTransport implements AutoCloseable {
             n.close(fd);
         }
         return ch;
+    }
+
+    /**
+     * Whether a probe's socket acknowledges the server's SYN-ACK only with delay ({@code TCP_QUICKACK} off before the
+     * connect), as if data were to follow. Half-open, the reset comes first: the connection dies in the server's SYN
+     * queue, never accepted. A client that speaks first sends its first bytes at once, and they carry the
+     * acknowledgement: one packet less per probe for both ends (what HAProxy calls tcp-smart-connect).
+     */
+    static boolean delaysAck(CheckConfig c, boolean speaksFirst) {
+        return speaksFirst || c.spec() instanceof CheckSpec.Tcp tcp && tcp.halfOpen();
     }
 
     /** The address a check's probes come from ({@code source-address}, {@code source-port}), or null: the kernel's. */

@@ -108,11 +108,7 @@ final class TcpConnect implements EpollIoHandle {
         ctx.onDone(this::close);
         try {
             socket.setSoLinger(0); // the close resets: no orderly shutdown, no TIME_WAIT socket per probe
-            if (speaksFirst || c.spec() instanceof CheckSpec.Tcp tcp && tcp.halfOpen()) {
-                // The server's SYN-ACK is acknowledged only with delay, as if data were to follow. Half-open, the
-                // reset comes first: the connection dies in the server's SYN queue, never accepted. A client that
-                // speaks first sends its first bytes at once, and they carry the acknowledgement: one packet less
-                // per probe for both ends (what HAProxy calls tcp-smart-connect).
+            if (ProbeTransport.delaysAck(c, speaksFirst)) {
                 socket.setIntOpt(IPPROTO_TCP, TCP_QUICKACK, 0);
             }
         } catch (IOException | ChannelException e) { // Netty's option setters throw the latter
@@ -189,12 +185,7 @@ final class TcpConnect implements EpollIoHandle {
                 return;
             }
             pipe = new EmbeddedChannel(handler);
-            try {
-                talk.accept(pipe);
-            } catch (Exception e) { // EmbeddedChannel rethrows checked exceptions unchecked
-                ctx.down("request: " + ProbeTransport.message(e));
-                return;
-            }
+            talk.accept(pipe);
             flush();
         } else if ((ops & EPOLLOUT) != 0) {
             flush();
