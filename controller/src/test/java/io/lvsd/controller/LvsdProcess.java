@@ -55,6 +55,11 @@ final class LvsdProcess implements AutoCloseable {
      * its classes parsed and verified once). Made once per VM by {@link #labArchive}; without one, lvsd runs as is.
      */
     private static void withLabArchive(ProcessBuilder pb) {
+        if (io.lvsd.testkit.KernelLab.inVm()) {
+            // C1 alone, as every lab director: it starts one in half the time, and no C2 compiler thread shares
+            // the one vCPU the lab gives each JVM (lab/vm.sh) with the director's own threads.
+            pb.environment().putIfAbsent("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1");
+        }
         Path jsa = labArchive();
         if (jsa != null) {
             String opts = pb.environment().getOrDefault("LVSD_JAVA_OPTS", "");
