@@ -115,7 +115,7 @@ real=$(PATH=${PATH#/run/lvsd-lab/bin:}; command -v java) || { echo "lab: no java
     /^Cpus_allowed_list:/ && java && $2 ~ /^[0-9]+$/ { jvms[$2]++ }
     END { best = n - 1; for (i = n - 2; i >= 0; i--) if (jvms[i] + 0 < jvms[best] + 0) best = i; print best }')
   taskset -pc "${cpu:-0}" $$ >/dev/null
-} 9>/run/lvsd-lab/cpu.lock
+} 9</run/lvsd-lab/cpu.lock   # made by init, read-only: a JVM run as nobody takes the lock too
 exec "$real" "$@"
 JAVA
   chmod +x "$tree/java"
@@ -128,6 +128,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host
 for d in proc sys dev; do mount --bind /$d /host/$d; done
 mount -t tmpfs tmp /host/tmp; mount -t tmpfs run /host/run
 mkdir -p /host/run/lvsd-lab/bin; cat /java > /host/run/lvsd-lab/bin/java; chmod 755 /host/run/lvsd-lab/bin/java
+: > /host/run/lvsd-lab/cpu.lock; chmod 644 /host/run/lvsd-lab/cpu.lock
 out=$(arg out); run=$(arg run)
 i=0
 for p in $(arg shares | sed 's/,/ /g'); do

@@ -18,8 +18,9 @@ class ControllerKernelLabIT {
         Lab.requireCommand("tcpdump", "tcpdump");
         // DoctorVmTest plants firewall faults with nft.
         Lab.requireCommand("nft", "nftables");
-        // EcmpVmTest runs BIRD for its router and directors.
+        // EcmpVmTest runs BIRD for its router and directors, and asks a director's /status with curl.
         Lab.requireCommand("bird", "bird2");
+        Lab.requireCommand("curl", "curl");
         int passed = KernelLab.runVmTests(Path.of("target/test-classes"), Path.of("target/lab").toAbsolutePath(),
                 Map.of("lvsd.dist", LvsdProcess.launcher().getParent().getParent().toAbsolutePath().toString()));
         if (KernelLab.allVmTests()) {
