@@ -26,8 +26,8 @@
 #                     same script: `lvsd check-config` 18.9-22.2 s with "single", 12.2-12.8 s with
 #                     "multi", two at once 53.5 s against 19.0 s, the whole boot 121 s against 74 s.
 #                     A lone shell loop is slower with multi, 6.7 s against 10.1 s; JVMs are not.
-#                     Each JVM is held to one vCPU all the same (see the guest's java below): multi
-#                     gains where two run at once)
+#                     Those JVMs used both vCPUs; each is now held to one (the guest's java below),
+#                     so multi gains where two or more programs run at once)
 # Exit code: the script's exit code, 124 on timeout, 125 when the VM did not report one.
 set -euo pipefail
 
@@ -103,18 +103,25 @@ if [ ! -f "$initrd" ]; then
   # multi-threaded TCG, a JVM spread over both vCPUs crashed now and then (SIGSEGV at the entry of
   # fresh C1 code: a CI run's director, twice a bench's; never seen with thread=single): HotSpot
   # patches code that another of its threads may be running (nmethod entries made not entrant, inline
-  # caches), which real x86 keeps coherent and qemu 7.2's TCG does not across vCPUs. On one vCPU the
-  # writes and the execution are one thread's, which TCG handles exactly. Two JVMs still use both.
+  # caches), which real x86 keeps coherent; that qemu 7.2's TCG does not across vCPUs is our suspicion,
+  # from where and when it crashed. On one vCPU a JVM's writes and execution are one host thread's, as
+  # with thread=single. Two JVMs still use both vCPUs. What a pinned JVM starts (keepalived, BIRD,
+  # tcpdump) inherits its vCPU.
   cat > "$tree/java" <<'JAVA'
 #!/bin/sh
-real=$(PATH=${PATH#/run/lvsd-lab/bin:}; command -v java) || { echo "lab: no java in PATH" >&2; exit 127; }
+real=$(PATH=${PATH#/run/lvsd-lab/bin:}; command -v java)
+[ -n "$real" ] && [ "$real" != /run/lvsd-lab/bin/java ] || { echo "lab: no java in PATH after the lab's" >&2; exit 127; }
+n=$(nproc --all 2>/dev/null) || n=1
+# Inherited from a pinned parent (a JVM starting another), this process and its forks, all named java,
+# would count as a JVM on that vCPU: first back to every vCPU, so that only JVMs count.
+taskset -pc "0-$((n - 1))" $$ >/dev/null 2>&1
 {
   flock 9   # one choice at a time, each visible (this process, named java, pinned) to the next
-  cpu=$(cat /proc/[0-9]*/status 2>/dev/null | awk -v n="$(nproc --all)" '
+  cpu=$(cat /proc/[0-9]*/status 2>/dev/null | awk -v n="$n" '
     /^Name:/ { java = ($2 == "java") }
     /^Cpus_allowed_list:/ && java && $2 ~ /^[0-9]+$/ { jvms[$2]++ }
     END { best = n - 1; for (i = n - 2; i >= 0; i--) if (jvms[i] + 0 < jvms[best] + 0) best = i; print best }')
-  taskset -pc "${cpu:-0}" $$ >/dev/null
+  taskset -pc "$cpu" $$ >/dev/null 2>&1 || echo "lab: could not pin this JVM to vCPU '$cpu'" >&2
 } 9</run/lvsd-lab/cpu.lock   # made by init, read-only: a JVM run as nobody takes the lock too
 exec "$real" "$@"
 JAVA
