@@ -1451,8 +1451,8 @@ final class ConfigBinder {
      * nothing beyond ASCII. A path beyond ASCII goes out in UTF-8, as it always has.
      */
     private static boolean token(String s, boolean nonAscii) {
-        return !s.isEmpty() && s.chars().allMatch(c -> c > 0x20 && c != 0x7f && (nonAscii || c < 0x7f)
-                && !Character.isWhitespace(c) && !Character.isISOControl(c));
+        return !s.isEmpty() && s.chars().allMatch(c -> (nonAscii || c < 0x7f) && !Character.isWhitespace(c)
+                && !Character.isISOControl(c));
     }
 
     private CheckSpec agent(Node b) {
