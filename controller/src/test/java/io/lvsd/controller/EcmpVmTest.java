@@ -160,7 +160,7 @@ class EcmpVmTest {
         LvsdProcess startLvsd(String d) throws Exception {
             Path conf = dir.resolve(d + "-lvsd.conf");
             Files.writeString(conf, lvsdConfig(d));
-            LvsdProcess p = LvsdProcess.startIn(net.name(d), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"),
+            LvsdProcess p = LvsdProcess.startIn(net.name(d), Map.of(),
                     LvsdProcess.asTheUnit(), LvsdProcess.launcher(), "run", "-f", conf.toString());
             lvsd.put(d, p);
             return p;
@@ -476,12 +476,12 @@ class EcmpVmTest {
         // The doctor on d1, told about d2, compares the two tables: the same mh order and weights. d2 started moments
         // ago, and its first /status runs cold code, which the emulated guest took over the doctor's 5 s for a peer
         // to answer: ask it once first, so that this step tests the comparison.
-        String status = "http://" + ip("d2") + ":9180/status";
+        String peer = "http://" + ip("d2") + ":9180";
         await("d2's /status").atMost(CONVERGE).pollInterval(Duration.ofSeconds(1)).until(() -> Sh.run(null, "ip",
-                "netns", "exec", lab.net.name("d1"), "curl", "-sf", "-o", "/dev/null", "-m", "60", status).rc() == 0);
+                "netns", "exec", lab.net.name("d1"), "curl", "-sf", "-o", "/dev/null", "-m", "60", peer + "/status")
+                .rc() == 0);
         Sh.Result doctor = Sh.run(null, "ip", "netns", "exec", lab.net.name("d1"), LvsdProcess.launcher().toString(),
-                "doctor", "-f", lab.dir.resolve("d1-lvsd.conf").toString(), "--checks", "table", "--peer",
-                "http://" + ip("d2") + ":9180");
+                "doctor", "-f", lab.dir.resolve("d1-lvsd.conf").toString(), "--checks", "table", "--peer", peer);
         assertThat(doctor.out()).contains("ok    table vs d2: tcp " + WEB + ":7: the same destinations in the same "
                 + "order").doesNotContain("fail  table vs");
         lab.report.put("3. lvsd doctor --peer d2 on d1", "same mh order and weights");

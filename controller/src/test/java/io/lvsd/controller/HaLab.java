@@ -107,11 +107,10 @@ final class HaLab implements AutoCloseable {
     /**
      * Starts lvsd for {@code name} as its systemd unit runs it: root with the unit's capabilities alone (so every VM
      * scenario proves IPVS programming, checks, scripts and sync with exactly those; see LeastPrivilegeIT for the
-     * rest), or as {@code nobody} with them ({@link #runAsNobody}). In the emulated guest, C1 alone starts a director
-     * in half the time.
+     * rest), or as {@code nobody} with them ({@link #runAsNobody}).
      */
     private LvsdProcess launch(String name, Path conf) throws Exception {
-        Map<String, String> env = new HashMap<>(Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"));
+        Map<String, String> env = new HashMap<>();
         List<String> wrapper = LvsdProcess.asTheUnit();
         Path launcher = LvsdProcess.launcher();
         if (nonRoot.contains(name)) {

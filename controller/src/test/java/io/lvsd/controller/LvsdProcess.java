@@ -45,7 +45,7 @@ final class LvsdProcess implements AutoCloseable {
         pb.environment().remove("NOTIFY_SOCKET");
         stateNextToConfig(pb, args);
         pb.environment().putAll(env);
-        withLabArchive(pb);
+        forTheLab(pb);
         return new LvsdProcess(pb.start());
     }
 
@@ -53,12 +53,11 @@ final class LvsdProcess implements AutoCloseable {
      * In the lab VM, where a JVM starts 20-50 times slower than here and a director's start under traffic took over
      * four minutes before its first log line, every lvsd maps a class-data archive of a running director (AppCDS:
      * its classes parsed and verified once). Made once per VM by {@link #labArchive}; without one, lvsd runs as is.
+     * And unless the test sets {@code LVSD_JAVA_OPTS}, it runs C1 alone ({@link #LAB_JIT}).
      */
-    private static void withLabArchive(ProcessBuilder pb) {
+    private static void forTheLab(ProcessBuilder pb) {
         if (io.lvsd.testkit.KernelLab.inVm()) {
-            // C1 alone, as every lab director: it starts one in half the time, and no C2 compiler thread shares
-            // the one vCPU the lab gives each JVM (lab/vm.sh) with the director's own threads.
-            pb.environment().putIfAbsent("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1");
+            pb.environment().putIfAbsent("LVSD_JAVA_OPTS", LAB_JIT);
         }
         Path jsa = labArchive();
         if (jsa != null) {
@@ -66,6 +65,12 @@ final class LvsdProcess implements AutoCloseable {
             pb.environment().put("LVSD_JAVA_OPTS", (opts + " -XX:SharedArchiveFile=" + jsa + QUIET_CDS).trim());
         }
     }
+
+    /**
+     * The lab's JIT: C1 alone starts a director in half the time in the emulated guest, and no C2 compiler thread
+     * shares the one vCPU the lab gives each JVM (lab/vm.sh) with the director's own threads.
+     */
+    private static final String LAB_JIT = "-XX:TieredStopAtLevel=1";
 
     /** A stale or mismatched archive is skipped by the JVM; these keep its warning out of lvsd's output. */
     private static final String QUIET_CDS = " -Xlog:cds=off -Xlog:cds+dynamic=off";
@@ -119,7 +124,7 @@ final class LvsdProcess implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
             pb.environment().remove("NOTIFY_SOCKET");
             pb.environment().put("STATE_DIRECTORY", dir.resolve("state").toString());
-            pb.environment().put("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1 -XX:ArchiveClassesAtExit=" + LAB_ARCHIVE
+            pb.environment().put("LVSD_JAVA_OPTS", LAB_JIT + " -XX:ArchiveClassesAtExit=" + LAB_ARCHIVE
                     + QUIET_CDS);
             LvsdProcess p = new LvsdProcess(pb.start());
             try {
@@ -233,7 +238,7 @@ final class LvsdProcess implements AutoCloseable {
         pb.environment().remove("NOTIFY_SOCKET");
         stateNextToConfig(pb, args);
         pb.environment().putAll(env);
-        withLabArchive(pb);
+        forTheLab(pb);
         return new LvsdProcess(pb.start());
     }
 

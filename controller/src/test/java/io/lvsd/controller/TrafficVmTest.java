@@ -102,9 +102,7 @@ class TrafficVmTest {
     }
 
     static LvsdProcess startLvsd() throws Exception {
-        // C1 alone, as HaLab's directors: the emulated guest starts a JVM in half the time with it.
-        LvsdProcess p = LvsdProcess.startIn(net.name("d1"), Map.of("LVSD_JAVA_OPTS", "-XX:TieredStopAtLevel=1"), "run",
-                "-f", conf.toString());
+        LvsdProcess p = LvsdProcess.startIn(net.name("d1"), Map.of(), "run", "-f", conf.toString());
         await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(250))
                 .until(() -> !p.alive() || Sh.run(null, "ip", "netns", "exec", net.name("d1"), "ipvsadm", "-Sn").out()
                         .contains("10.99.0.22:7"));

@@ -77,16 +77,13 @@ class DnsCheckerTest {
         // of labels for this 478-byte reply.
         // The least of three runs: Netty's pooled allocator now and then takes a new chunk of heap on this thread,
         // whose size depends on what earlier tests on it allocated, not on this decoder (75 KB in one CI run).
-        long got = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            got = Math.min(got, Fuzz.allocated(() -> {
-                try {
-                    decode(loop);
-                } catch (DecoderException expected) {
-                    // the reply is refused; what it cost is the point
-                }
-            }));
-        }
+        long got = Fuzz.leastAllocated(3, () -> {
+            try {
+                decode(loop);
+            } catch (DecoderException expected) {
+                // the reply is refused; what it cost is the point
+            }
+        });
         assertThat(got).isLessThan(Fuzz.allocationBound(loop.length));
     }
 }

@@ -168,6 +168,15 @@ public final class Fuzz {
         return new long[] {a, b};
     }
 
+    /** The least that {@code work} allocates on this thread in {@code runs} runs (see {@link #allocated}). */
+    public static long leastAllocated(int runs, Runnable work) {
+        long least = Long.MAX_VALUE;
+        for (int i = 0; i < runs; i++) {
+            least = Math.min(least, allocated(work));
+        }
+        return least;
+    }
+
     /**
      * More bytes than a decode that reads a claimed count of 255 may allocate over one that reads a count of 1,
      * however the JIT stands: half an array sized by the claim (255 references, 1,036 bytes with compressed oops).
